@@ -1,0 +1,324 @@
+package dev.splot.backend;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Checks every argument of every operation once, for all backends, then calls the backend's
+ * implementation. A shape mismatch therefore gives the same message whatever the backend, and
+ * implementations may assume consistent shapes.
+ */
+public abstract class AbstractBackend implements Backend {
+    private final AtomicLong live = new AtomicLong();
+
+    // ---- what an implementation provides -------------------------------------------------------
+
+    protected abstract Object allocateMemory(DType dtype, long elements);
+
+    protected abstract void freeMemory(Object handle);
+
+    protected abstract void uploadImpl(Tensor dst, float[] src);
+
+    protected abstract void uploadImpl(Tensor dst, int[] src);
+
+    protected abstract void downloadImpl(Tensor src, float[] dst);
+
+    protected abstract void downloadImpl(Tensor src, int[] dst);
+
+    protected abstract void fillImpl(Tensor t, float value);
+
+    protected abstract void copyImpl(Tensor src, Tensor dst);
+
+    protected abstract void conv2dForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g);
+
+    protected abstract void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g);
+
+    protected abstract void conv2dBackwardWeightsImpl(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g);
+
+    protected abstract void maxPoolForwardImpl(Tensor x, Tensor y, Tensor argmax, PoolGeometry g);
+
+    protected abstract void maxPoolBackwardImpl(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g);
+
+    protected abstract void reluForwardImpl(Tensor x, Tensor y);
+
+    protected abstract void reluBackwardImpl(Tensor dy, Tensor y, Tensor dx);
+
+    protected abstract void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer);
+
+    protected abstract void dropoutBackwardImpl(Tensor dy, Tensor mask, Tensor dx);
+
+    protected abstract void denseForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, int n, int in, int out);
+
+    protected abstract void denseBackwardImpl(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db, int n, int in, int out);
+
+    protected abstract LossResult softmaxCrossEntropyImpl(Tensor logits, Tensor labels, Tensor dlogits, int n, int k);
+
+    protected abstract void softmaxImpl(Tensor logits, Tensor probs, int n, int k);
+
+    protected abstract void adadeltaUpdateImpl(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps);
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    @Override
+    public final Tensor allocate(DType dtype, int... shape) {
+        long elements = Shapes.size(shape);
+        if (elements > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("tensor " + Shapes.toString(shape) + " has more than 2^31-1 elements");
+        }
+        Tensor t = new Tensor(this, dtype, shape, allocateMemory(dtype, elements));
+        live.incrementAndGet();
+        return t;
+    }
+
+    @Override
+    public final void free(Tensor t) {
+        own("free", t);
+        freeMemory(t.handleForFree());
+        live.decrementAndGet();
+    }
+
+    @Override
+    public final long liveTensors() {
+        return live.get();
+    }
+
+    @Override
+    public final void upload(Tensor dst, float[] src) {
+        requireTransfer("upload", dst, DType.FLOAT32, src.length);
+        uploadImpl(dst, src);
+    }
+
+    @Override
+    public final void upload(Tensor dst, int[] src) {
+        requireTransfer("upload", dst, DType.INT32, src.length);
+        uploadImpl(dst, src);
+    }
+
+    @Override
+    public final void download(Tensor src, float[] dst) {
+        requireTransfer("download", src, DType.FLOAT32, dst.length);
+        downloadImpl(src, dst);
+    }
+
+    @Override
+    public final void download(Tensor src, int[] dst) {
+        requireTransfer("download", src, DType.INT32, dst.length);
+        downloadImpl(src, dst);
+    }
+
+    @Override
+    public final void fill(Tensor t, float value) {
+        floats("fill", t);
+        fillImpl(t, value);
+    }
+
+    @Override
+    public final void copy(Tensor src, Tensor dst) {
+        floats("copy", src, dst);
+        Shapes.requireSameSize("copy", src, dst);
+        copyImpl(src, dst);
+    }
+
+    // ---- operations ---------------------------------------------------------------------------
+
+    @Override
+    public final void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        String op = "conv2dForward";
+        floats(op, x, w, b, y);
+        Shapes.require(op, "x", x, g.inputShape());
+        Shapes.require(op, "w", w, g.weightShape());
+        Shapes.require(op, "b", b, g.o());
+        Shapes.require(op, "y", y, g.outputShape());
+        conv2dForwardImpl(x, w, b, y, g);
+    }
+
+    @Override
+    public final void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+        String op = "conv2dBackwardData";
+        floats(op, dy, w, dx);
+        Shapes.require(op, "dy", dy, g.outputShape());
+        Shapes.require(op, "w", w, g.weightShape());
+        Shapes.require(op, "dx", dx, g.inputShape());
+        conv2dBackwardDataImpl(dy, w, dx, g);
+    }
+
+    @Override
+    public final void conv2dBackwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
+        String op = "conv2dBackwardWeights";
+        floats(op, x, dy, dw, db);
+        Shapes.require(op, "x", x, g.inputShape());
+        Shapes.require(op, "dy", dy, g.outputShape());
+        Shapes.require(op, "dw", dw, g.weightShape());
+        Shapes.require(op, "db", db, g.o());
+        conv2dBackwardWeightsImpl(x, dy, dw, db, g);
+    }
+
+    @Override
+    public final void maxPoolForward(Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
+        String op = "maxPoolForward";
+        floats(op, x, y);
+        ints(op, argmax);
+        Shapes.require(op, "x", x, g.inputShape());
+        Shapes.require(op, "y", y, g.outputShape());
+        Shapes.require(op, "argmax", argmax, g.outputShape());
+        maxPoolForwardImpl(x, y, argmax, g);
+    }
+
+    @Override
+    public final void maxPoolBackward(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
+        String op = "maxPoolBackward";
+        floats(op, dy, dx);
+        ints(op, argmax);
+        Shapes.require(op, "dy", dy, g.outputShape());
+        Shapes.require(op, "argmax", argmax, g.outputShape());
+        Shapes.require(op, "dx", dx, g.inputShape());
+        maxPoolBackwardImpl(dy, argmax, dx, g);
+    }
+
+    @Override
+    public final void reluForward(Tensor x, Tensor y) {
+        floats("reluForward", x, y);
+        Shapes.requireSameSize("reluForward", x, y);
+        reluForwardImpl(x, y);
+    }
+
+    @Override
+    public final void reluBackward(Tensor dy, Tensor y, Tensor dx) {
+        floats("reluBackward", dy, y, dx);
+        Shapes.requireSameSize("reluBackward", dy, y);
+        Shapes.requireSameSize("reluBackward", dy, dx);
+        reluBackwardImpl(dy, y, dx);
+    }
+
+    @Override
+    public final void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+        floats("dropoutForward", x, y, mask);
+        Shapes.requireSameSize("dropoutForward", x, y);
+        Shapes.requireSameSize("dropoutForward", x, mask);
+        if (!(rate >= 0f && rate < 1f)) {
+            throw new IllegalArgumentException("dropoutForward: rate must be in [0, 1), got " + rate);
+        }
+        dropoutForwardImpl(x, y, mask, rate, seed, step, layer);
+    }
+
+    @Override
+    public final void dropoutBackward(Tensor dy, Tensor mask, Tensor dx) {
+        floats("dropoutBackward", dy, mask, dx);
+        Shapes.requireSameSize("dropoutBackward", dy, mask);
+        Shapes.requireSameSize("dropoutBackward", dy, dx);
+        dropoutBackwardImpl(dy, mask, dx);
+    }
+
+    @Override
+    public final void denseForward(Tensor x, Tensor w, Tensor b, Tensor y) {
+        String op = "denseForward";
+        floats(op, x, w, b, y);
+        requireRank(op, "x", x, 2);
+        requireRank(op, "w", w, 2);
+        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+        Shapes.require(op, "w", w, out, in);
+        Shapes.require(op, "b", b, out);
+        Shapes.require(op, "y", y, n, out);
+        denseForwardImpl(x, w, b, y, n, in, out);
+    }
+
+    @Override
+    public final void denseBackward(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db) {
+        String op = "denseBackward";
+        floats(op, dy, x, w, dw, db);
+        requireRank(op, "x", x, 2);
+        requireRank(op, "w", w, 2);
+        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+        Shapes.require(op, "w", w, out, in);
+        Shapes.require(op, "dy", dy, n, out);
+        Shapes.require(op, "dw", dw, out, in);
+        Shapes.require(op, "db", db, out);
+        if (dx != null) {
+            floats(op, dx);
+            Shapes.require(op, "dx", dx, n, in);
+        }
+        denseBackwardImpl(dy, x, w, dx, dw, db, n, in, out);
+    }
+
+    @Override
+    public final LossResult softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor dlogits) {
+        String op = "softmaxCrossEntropy";
+        floats(op, logits);
+        ints(op, labels);
+        requireRank(op, "logits", logits, 2);
+        int n = logits.dim(0), k = logits.dim(1);
+        Shapes.require(op, "labels", labels, n);
+        if (dlogits != null) {
+            floats(op, dlogits);
+            Shapes.require(op, "dlogits", dlogits, n, k);
+        }
+        return softmaxCrossEntropyImpl(logits, labels, dlogits, n, k);
+    }
+
+    @Override
+    public final void softmax(Tensor logits, Tensor probs) {
+        floats("softmax", logits, probs);
+        requireRank("softmax", "logits", logits, 2);
+        Shapes.require("softmax", "probs", probs, logits.shape());
+        softmaxImpl(logits, probs, logits.dim(0), logits.dim(1));
+    }
+
+    @Override
+    public final void adadeltaUpdate(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps) {
+        String op = "adadeltaUpdate";
+        floats(op, param, grad, accGrad, accDelta);
+        Shapes.requireSameSize(op, param, grad);
+        Shapes.requireSameSize(op, param, accGrad);
+        Shapes.requireSameSize(op, param, accDelta);
+        adadeltaUpdateImpl(param, grad, accGrad, accDelta, lr, rho, eps);
+    }
+
+    // ---- checks -------------------------------------------------------------------------------
+
+    private void own(String op, Tensor t) {
+        if (t.backend() != this) {
+            throw new IllegalArgumentException(op + ": " + t + " belongs to another backend than " + name());
+        }
+    }
+
+    private void floats(String op, Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t == null) {
+                throw new NullPointerException(op + ": a required tensor is null");
+            }
+            own(op, t);
+            if (t.dtype() != DType.FLOAT32) {
+                throw new IllegalArgumentException(op + ": " + t + " must be FLOAT32");
+            }
+            t.handle(); // fails on a closed tensor
+        }
+    }
+
+    private void ints(String op, Tensor t) {
+        if (t == null) {
+            throw new NullPointerException(op + ": a required tensor is null");
+        }
+        own(op, t);
+        if (t.dtype() != DType.INT32) {
+            throw new IllegalArgumentException(op + ": " + t + " must be INT32");
+        }
+        t.handle();
+    }
+
+    private void requireTransfer(String op, Tensor t, DType dtype, int length) {
+        own(op, t);
+        if (t.dtype() != dtype) {
+            throw new IllegalArgumentException(op + ": " + t + " is " + t.dtype() + ", the array is " + dtype);
+        }
+        if (t.size() != length) {
+            throw new IllegalArgumentException(op + ": " + t + " has " + t.size() + " elements, the array " + length);
+        }
+        t.handle();
+    }
+
+    private static void requireRank(String op, String arg, Tensor t, int rank) {
+        if (t.rank() != rank) {
+            throw new IllegalArgumentException(op + ": " + arg + " has shape " + Shapes.toString(t.shape())
+                    + ", expected rank " + rank);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.splot.backend;
+
+/**
+ * Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11), the
+ * counter-based generator behind every random draw in splot. The same (key, counter) gives the
+ * same bits on every backend; the C++ and OpenCL versions are line-for-line copies of this one.
+ *
+ * <p>Conventions, fixed here once for all backends:
+ * <ul>
+ *   <li>key = (low 32 bits of seed, high 32 bits of seed);</li>
+ *   <li>a stream is named by (purpose, step, layer); element {@code i} of a stream comes from
+ *       counter (i / 4, layer, low32(step), purpose ^ high32(step)) and is word {@code i % 4}
+ *       of the output;</li>
+ *   <li>a uniform float is {@code (bits >>> 8) * 2^-24}, in [0, 1) with 24 random bits.</li>
+ * </ul>
+ */
+public final class Philox {
+    private static final int M0 = 0xD2511F53;
+    private static final int M1 = 0xCD9E8D57;
+    private static final int W0 = 0x9E3779B9;
+    private static final int W1 = 0xBB67AE85;
+
+    /** Stream purposes, so that dropout masks never reuse the bits of initialisation or shuffling. */
+    public static final int PURPOSE_DROPOUT = 0;
+    public static final int PURPOSE_INIT = 0x1000_0000;
+    public static final int PURPOSE_SHUFFLE = 0x2000_0000;
+
+    private Philox() {}
+
+    /** One Philox4x32-10 block: ten rounds over the 128-bit counter with the 64-bit key. */
+    public static int[] block(int c0, int c1, int c2, int c3, int k0, int k1) {
+        for (int round = 0; round < 10; round++) {
+            long p0 = (M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
+            long p1 = (M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
+            int hi0 = (int) (p0 >>> 32), lo0 = (int) p0;
+            int hi1 = (int) (p1 >>> 32), lo1 = (int) p1;
+            c0 = hi1 ^ c1 ^ k0;
+            c1 = lo1;
+            c2 = hi0 ^ c3 ^ k1;
+            c3 = lo0;
+            k0 += W0;
+            k1 += W1;
+        }
+        return new int[] {c0, c1, c2, c3};
+    }
+
+    /** The 32 random bits of element {@code index} of the stream (seed, purpose, step, layer). */
+    public static int bits(long seed, int purpose, long step, int layer, long index) {
+        int[] out = block((int) (index >>> 2), layer, (int) step, purpose ^ (int) (step >>> 32), (int) seed, (int) (seed >>> 32));
+        return out[(int) (index & 3)];
+    }
+
+    /** Uniform in [0, 1) with 24 random bits, exactly representable as a float. */
+    public static float uniform(int bits) {
+        return (bits >>> 8) * 0x1.0p-24f;
+    }
+
+    /** Fills {@code out} with elements {@code 0 .. out.length-1} of a stream as uniform floats in [0, 1). */
+    public static void uniforms(long seed, int purpose, long step, int layer, float[] out) {
+        for (int i = 0; i < out.length; i += 4) {
+            int[] b = block(i >>> 2, layer, (int) step, purpose ^ (int) (step >>> 32), (int) seed, (int) (seed >>> 32));
+            for (int j = 0; j < 4 && i + j < out.length; j++) {
+                out[i + j] = uniform(b[j]);
+            }
+        }
+    }
+
+    /** The inverted-dropout factor of element {@code index}: 0 when dropped, 1/(1-rate) when kept (u >= rate). */
+    public static float dropoutScale(long seed, long step, int layer, long index, float rate) {
+        float u = uniform(bits(seed, PURPOSE_DROPOUT, step, layer, index));
+        return u >= rate ? 1.0f / (1.0f - rate) : 0.0f;
+    }
+}

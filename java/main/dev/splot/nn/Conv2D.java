@@ -1,0 +1,102 @@
+package dev.splot.nn;
+
+import dev.splot.backend.ConvGeometry;
+import dev.splot.backend.Padding;
+import dev.splot.backend.Tensor;
+import java.util.List;
+
+/** 2-D convolution (cross-correlation) with bias: input (C, H, W) -> (filters, outH, outW). Weights OIHW, Glorot-uniform; bias zero. */
+public final class Conv2D extends Layer {
+    private final int filters;
+    private final int kernelH;
+    private final int kernelW;
+    private final int stride;
+    private final Padding padding;
+
+    private Parameter weight;
+    private Parameter bias;
+    private ConvGeometry geometry; // per-sample geometry (batch 1); scaled to the batch at each call
+    private Tensor input; // kept from forward for the weight gradient
+    private Tensor output;
+    private Tensor inputGrad;
+
+    public Conv2D(int filters, int kernelSize) {
+        this(filters, kernelSize, kernelSize, 1, Padding.VALID);
+    }
+
+    public Conv2D(int filters, int kernelH, int kernelW, int stride, Padding padding) {
+        if (filters <= 0 || kernelH <= 0 || kernelW <= 0 || stride <= 0) {
+            throw new IllegalArgumentException("Conv2D: filters, kernel size and stride must be positive");
+        }
+        this.filters = filters;
+        this.kernelH = kernelH;
+        this.kernelW = kernelW;
+        this.stride = stride;
+        this.padding = padding;
+    }
+
+    @Override
+    protected String typeName() {
+        return "conv2d";
+    }
+
+    private ConvGeometry geometryFor(int[] in) {
+        requireInputRank(in, 3, "(channels, height, width)");
+        return ConvGeometry.of(1, in[0], in[1], in[2], filters, kernelH, kernelW, stride, padding);
+    }
+
+    @Override
+    public int[] outputShape(int[] in) {
+        ConvGeometry g = geometryFor(in);
+        return new int[] {filters, g.outH(), g.outW()};
+    }
+
+    @Override
+    protected void initialise(long seed) {
+        geometry = geometryFor(inputShape);
+        int fanIn = inputShape[0] * kernelH * kernelW;
+        int fanOut = filters * kernelH * kernelW;
+        int[] wShape = geometry.weightShape();
+        Tensor w = backend.allocate(wShape);
+        backend.upload(w, Initializers.glorotUniform(w.size(), fanIn, fanOut, seed, index));
+        weight = new Parameter(name() + ".weight", w, backend.allocate(wShape));
+        bias = new Parameter(name() + ".bias", backend.allocate(filters), backend.allocate(filters));
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return weight == null ? List.of() : List.of(weight, bias);
+    }
+
+    @Override
+    public Tensor forward(Tensor x, ForwardContext ctx) {
+        ConvGeometry g = geometry.withBatch(x.dim(0));
+        output = ensure(output, g.outputShape());
+        backend.conv2dForward(x, weight.value(), bias.value(), output, g);
+        input = x;
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient) {
+        ConvGeometry g = geometry.withBatch(dy.dim(0));
+        backend.conv2dBackwardWeights(input, dy, weight.grad(), bias.grad(), g);
+        if (!needInputGradient) {
+            return null;
+        }
+        inputGrad = ensure(inputGrad, g.inputShape());
+        backend.conv2dBackwardData(dy, weight.value(), inputGrad, g);
+        return inputGrad;
+    }
+
+    @Override
+    protected void releaseBuffers() {
+        closeAll(output, inputGrad);
+        output = inputGrad = null;
+    }
+
+    @Override
+    public String toString() {
+        return "Conv2D(" + filters + ", " + kernelH + "x" + kernelW + ", stride " + stride + ", " + padding.name().toLowerCase() + ")";
+    }
+}

@@ -1,0 +1,74 @@
+package dev.splot.nn;
+
+import dev.splot.backend.Tensor;
+import java.util.List;
+
+/** Fully connected layer y = x . W^T + b with W of shape [units, inputs] (PyTorch layout), Glorot-uniform; bias zero. */
+public final class Dense extends Layer {
+    private final int units;
+    private Parameter weight;
+    private Parameter bias;
+    private Tensor input;
+    private Tensor output;
+    private Tensor inputGrad;
+
+    public Dense(int units) {
+        if (units <= 0) throw new IllegalArgumentException("Dense: units must be positive");
+        this.units = units;
+    }
+
+    @Override
+    protected String typeName() {
+        return "dense";
+    }
+
+    @Override
+    public int[] outputShape(int[] in) {
+        requireInputRank(in, 1, "(features,) — add a Flatten layer before Dense");
+        return new int[] {units};
+    }
+
+    @Override
+    protected void initialise(long seed) {
+        int in = inputShape[0];
+        Tensor w = backend.allocate(units, in);
+        backend.upload(w, Initializers.glorotUniform(units * in, in, units, seed, index));
+        weight = new Parameter(name() + ".weight", w, backend.allocate(units, in));
+        bias = new Parameter(name() + ".bias", backend.allocate(units), backend.allocate(units));
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return weight == null ? List.of() : List.of(weight, bias);
+    }
+
+    @Override
+    public Tensor forward(Tensor x, ForwardContext ctx) {
+        output = ensure(output, new int[] {x.dim(0), units});
+        backend.denseForward(x, weight.value(), bias.value(), output);
+        input = x;
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient) {
+        Tensor dx = null;
+        if (needInputGradient) {
+            inputGrad = ensure(inputGrad, input.shape());
+            dx = inputGrad;
+        }
+        backend.denseBackward(dy, input, weight.value(), dx, weight.grad(), bias.grad());
+        return dx;
+    }
+
+    @Override
+    protected void releaseBuffers() {
+        closeAll(output, inputGrad);
+        output = inputGrad = null;
+    }
+
+    @Override
+    public String toString() {
+        return "Dense(" + units + ")";
+    }
+}

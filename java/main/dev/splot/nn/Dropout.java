@@ -1,0 +1,67 @@
+package dev.splot.nn;
+
+import dev.splot.backend.Tensor;
+
+/**
+ * Inverted dropout: in training, each element is kept with probability 1 - rate and scaled by
+ * 1 / (1 - rate); at inference the layer passes its input through untouched. The mask of a step
+ * comes from Philox keyed by (seed, step, layer index), so every backend drops the same elements.
+ */
+public final class Dropout extends Layer {
+    private final float rate;
+    private Tensor output;
+    private Tensor mask;
+    private Tensor inputGrad;
+    private boolean lastWasTraining;
+
+    public Dropout(double rate) {
+        if (!(rate >= 0 && rate < 1)) {
+            throw new IllegalArgumentException("Dropout: rate must be in [0, 1), got " + rate);
+        }
+        this.rate = (float) rate;
+    }
+
+    @Override
+    protected String typeName() {
+        return "dropout";
+    }
+
+    @Override
+    public int[] outputShape(int[] in) {
+        return in.clone();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, ForwardContext ctx) {
+        lastWasTraining = ctx.training();
+        if (!ctx.training()) {
+            return x;
+        }
+        output = ensure(output, x.shape());
+        mask = ensure(mask, x.shape());
+        backend.dropoutForward(x, output, mask, rate, ctx.seed(), ctx.step(), index);
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient) {
+        if (!needInputGradient) return null;
+        if (!lastWasTraining) {
+            throw new IllegalStateException(name() + ": backward after an inference forward pass");
+        }
+        inputGrad = ensure(inputGrad, dy.shape());
+        backend.dropoutBackward(dy, mask, inputGrad);
+        return inputGrad;
+    }
+
+    @Override
+    protected void releaseBuffers() {
+        closeAll(output, mask, inputGrad);
+        output = mask = inputGrad = null;
+    }
+
+    @Override
+    public String toString() {
+        return "Dropout(" + rate + ")";
+    }
+}

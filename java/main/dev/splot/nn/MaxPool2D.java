@@ -1,0 +1,80 @@
+package dev.splot.nn;
+
+import dev.splot.backend.DType;
+import dev.splot.backend.PoolGeometry;
+import dev.splot.backend.Tensor;
+
+/** Max pooling over square windows ('valid'): (C, H, W) -> (C, (H-pool)/stride+1, (W-pool)/stride+1). */
+public final class MaxPool2D extends Layer {
+    private final int pool;
+    private final int stride;
+    private PoolGeometry geometry;
+    private Tensor output;
+    private Tensor argmax;
+    private Tensor inputGrad;
+
+    public MaxPool2D(int pool) {
+        this(pool, pool);
+    }
+
+    public MaxPool2D(int pool, int stride) {
+        if (pool <= 0 || stride <= 0) {
+            throw new IllegalArgumentException("MaxPool2D: pool size and stride must be positive");
+        }
+        this.pool = pool;
+        this.stride = stride;
+    }
+
+    @Override
+    protected String typeName() {
+        return "max_pooling2d";
+    }
+
+    private PoolGeometry geometryFor(int[] in) {
+        requireInputRank(in, 3, "(channels, height, width)");
+        return PoolGeometry.of(1, in[0], in[1], in[2], pool, stride);
+    }
+
+    @Override
+    public int[] outputShape(int[] in) {
+        PoolGeometry g = geometryFor(in);
+        return new int[] {in[0], g.outH(), g.outW()};
+    }
+
+    @Override
+    protected void initialise(long seed) {
+        geometry = geometryFor(inputShape);
+    }
+
+    @Override
+    public Tensor forward(Tensor x, ForwardContext ctx) {
+        PoolGeometry g = geometry.withBatch(x.dim(0));
+        output = ensure(output, g.outputShape());
+        if (argmax == null || argmax.dim(0) != x.dim(0)) {
+            closeAll(argmax);
+            argmax = backend.allocate(DType.INT32, g.outputShape());
+        }
+        backend.maxPoolForward(x, output, argmax, g);
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient) {
+        if (!needInputGradient) return null;
+        PoolGeometry g = geometry.withBatch(dy.dim(0));
+        inputGrad = ensure(inputGrad, g.inputShape());
+        backend.maxPoolBackward(dy, argmax, inputGrad, g);
+        return inputGrad;
+    }
+
+    @Override
+    protected void releaseBuffers() {
+        closeAll(output, argmax, inputGrad);
+        output = argmax = inputGrad = null;
+    }
+
+    @Override
+    public String toString() {
+        return "MaxPool2D(" + pool + ", stride " + stride + ")";
+    }
+}

@@ -1,0 +1,76 @@
+package dev.splot.optim;
+
+import dev.splot.backend.Tensor;
+import dev.splot.nn.Parameter;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdaDelta (Zeiler 2012) with the classic Keras 2 defaults: lr 1.0, rho 0.95, eps 1e-7. Later
+ * tf.keras changed lr to 0.001 and PyTorch uses rho 0.9, eps 1e-6; the defaults here reproduce
+ * the published Keras MNIST run. The update itself is one fused backend operation per tensor.
+ */
+public final class AdaDelta implements Optimizer {
+    private final float lr;
+    private final float rho;
+    private final float eps;
+    private final Map<Parameter, Tensor[]> accumulators = new IdentityHashMap<>();
+
+    public AdaDelta() {
+        this(1.0f, 0.95f, 1e-7f);
+    }
+
+    public AdaDelta(float lr, float rho, float eps) {
+        if (!(lr > 0) || !(rho >= 0 && rho < 1) || !(eps > 0)) {
+            throw new IllegalArgumentException("AdaDelta needs lr > 0, 0 <= rho < 1, eps > 0; got lr=" + lr + " rho=" + rho + " eps=" + eps);
+        }
+        this.lr = lr;
+        this.rho = rho;
+        this.eps = eps;
+    }
+
+    public float learningRate() { return lr; }
+    public float rho() { return rho; }
+    public float epsilon() { return eps; }
+
+    @Override
+    public void step(List<Parameter> parameters) {
+        for (Parameter p : parameters) {
+            Tensor[] acc = accumulatorsOf(p);
+            p.value().backend().adadeltaUpdate(p.value(), p.grad(), acc[0], acc[1], lr, rho, eps);
+        }
+    }
+
+    private Tensor[] accumulatorsOf(Parameter p) {
+        return accumulators.computeIfAbsent(p, q -> new Tensor[] {
+            q.value().backend().allocate(q.value().shape()), q.value().backend().allocate(q.value().shape())});
+    }
+
+    /** "NAME.adadelta_accumulated_grad" (E[g^2]) and "NAME.adadelta_accumulated_delta" (E[dx^2]) per parameter. */
+    @Override
+    public Map<String, Tensor> state(List<Parameter> parameters) {
+        Map<String, Tensor> s = new LinkedHashMap<>();
+        for (Parameter p : parameters) {
+            Tensor[] acc = accumulatorsOf(p);
+            s.put(p.name() + ".adadelta_accumulated_grad", acc[0]);
+            s.put(p.name() + ".adadelta_accumulated_delta", acc[1]);
+        }
+        return s;
+    }
+
+    @Override
+    public void close() {
+        for (Tensor[] acc : accumulators.values()) {
+            acc[0].close();
+            acc[1].close();
+        }
+        accumulators.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "AdaDelta(lr=" + lr + ", rho=" + rho + ", eps=" + eps + ")";
+    }
+}

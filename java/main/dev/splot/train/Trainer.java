@@ -1,0 +1,211 @@
+package dev.splot.train;
+
+import dev.splot.backend.Backend;
+import dev.splot.backend.DType;
+import dev.splot.backend.LossResult;
+import dev.splot.backend.Philox;
+import dev.splot.backend.Tensor;
+import dev.splot.data.Dataset;
+import dev.splot.nn.ForwardContext;
+import dev.splot.nn.Sequential;
+import dev.splot.optim.Optimizer;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The training loop: shuffles each epoch (Philox keyed by seed and epoch), uploads one batch and
+ * its labels per step, runs forward, loss, backward and the optimizer on the backend, and reads
+ * back only the loss and the count of correct predictions.
+ */
+public final class Trainer {
+    private final Sequential model;
+    private final Optimizer optimizer;
+    private final int batchSize;
+    private final long seed;
+    private final PrintStream progress;
+    private long step; // global step number: keys the dropout masks
+    private int epochsDone;
+    private String lastCheckpoint = "none";
+
+    public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed, PrintStream progress) {
+        if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        this.model = model;
+        this.optimizer = optimizer;
+        this.batchSize = batchSize;
+        this.seed = seed;
+        this.progress = progress;
+    }
+
+    public long step() { return step; }
+    public int epochsDone() { return epochsDone; }
+
+    /** Sets where training resumes (after loading a checkpoint). */
+    public void resumeAt(int epochsDone, long step) {
+        this.epochsDone = epochsDone;
+        this.step = step;
+    }
+
+    /** Named in the message when training diverges. */
+    public void lastCheckpoint(String description) {
+        this.lastCheckpoint = description;
+    }
+
+    /** Trains until {@code epochs} epochs are done in total, evaluating on {@code test} after each; calls {@code afterEpoch}. */
+    public List<EpochStats> fit(Dataset train, Dataset test, int epochs, Consumer<EpochStats> afterEpoch) {
+        List<EpochStats> history = new ArrayList<>();
+        while (epochsDone < epochs) {
+            long t0 = System.nanoTime();
+            double[] trainStats = trainEpoch(train, epochsDone);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Evaluation eval = test == null ? null : evaluate(model, test, batchSize);
+            epochsDone++;
+            EpochStats s = new EpochStats(epochsDone, trainStats[0], trainStats[1],
+                    eval == null ? Double.NaN : eval.loss(), eval == null ? Double.NaN : eval.accuracy(),
+                    seconds, train.count() / seconds);
+            history.add(s);
+            if (afterEpoch != null) afterEpoch.accept(s);
+        }
+        return history;
+    }
+
+    /** One pass over the shuffled training set; returns {mean loss, accuracy}. */
+    private double[] trainEpoch(Dataset data, int epoch) {
+        Backend backend = model.backend();
+        int n = data.count();
+        int[] order = shuffledOrder(n, seed, epoch);
+        int sampleSize = data.sampleSize();
+        float[] xHost = new float[batchSize * sampleSize];
+        int[] yHost = new int[batchSize];
+        double lossSum = 0;
+        long correct = 0;
+        Progress bar = new Progress(progress, String.format("epoch %d", epoch + 1), n);
+        Tensor x = null, y = null, dlogits = null;
+        try {
+            for (int from = 0; from < n; from += batchSize) {
+                int b = Math.min(batchSize, n - from);
+                if (x == null || x.dim(0) != b) {
+                    closeAll(x, y, dlogits);
+                    x = backend.allocate(batchShape(b, data.sampleShape()));
+                    y = backend.allocate(DType.INT32, b);
+                    dlogits = backend.allocate(b, model.classes());
+                    if (b != xHost.length / sampleSize) {
+                        xHost = new float[b * sampleSize];
+                        yHost = new int[b];
+                    }
+                }
+                data.gather(order, from, from + b, xHost, yHost);
+                backend.upload(x, xHost);
+                backend.upload(y, yHost);
+                Tensor logits = model.forward(x, new ForwardContext(true, seed, step));
+                LossResult r = backend.softmaxCrossEntropy(logits, y, dlogits);
+                if (!Double.isFinite(r.meanLoss())) {
+                    throw new TrainingDivergedException(String.format(
+                            "loss became %s at step %d (epoch %d, batch %d of %d, samples %d..%d); training stopped. "
+                                    + "Last good checkpoint: %s", r.meanLoss(), step, epoch + 1, from / batchSize + 1,
+                            (n + batchSize - 1) / batchSize, from, from + b - 1, lastCheckpoint));
+                }
+                model.backward(dlogits);
+                optimizer.step(model.parameters());
+                step++;
+                lossSum += r.meanLoss() * b;
+                correct += r.correct();
+                bar.update(from + b, lossSum / (from + b), correct / (double) (from + b));
+            }
+        } finally {
+            closeAll(x, y, dlogits);
+        }
+        return new double[] {lossSum / n, correct / (double) n};
+    }
+
+    /** Loss, accuracy and predictions of {@code model} on {@code data}, in inference mode (no dropout). */
+    public static Evaluation evaluate(Sequential model, Dataset data, int batchSize) {
+        Backend backend = model.backend();
+        int n = data.count(), k = model.classes();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        int[] predicted = new int[n];
+        double lossSum = 0;
+        long correct = 0;
+        float[] xHost = new float[Math.min(batchSize, n) * data.sampleSize()];
+        int[] yHost = new int[Math.min(batchSize, n)];
+        float[] logitsHost = new float[Math.min(batchSize, n) * k];
+        Tensor x = null, y = null;
+        try {
+            for (int from = 0; from < n; from += batchSize) {
+                int b = Math.min(batchSize, n - from);
+                if (x == null || x.dim(0) != b) {
+                    closeAll(x, y);
+                    x = backend.allocate(batchShape(b, data.sampleShape()));
+                    y = backend.allocate(DType.INT32, b);
+                    xHost = new float[b * data.sampleSize()];
+                    yHost = new int[b];
+                    logitsHost = new float[b * k];
+                }
+                data.gather(order, from, from + b, xHost, yHost);
+                backend.upload(x, xHost);
+                backend.upload(y, yHost);
+                Tensor logits = model.forward(x, ForwardContext.inference());
+                LossResult r = backend.softmaxCrossEntropy(logits, y, null);
+                backend.download(logits, logitsHost);
+                for (int i = 0; i < b; i++) predicted[from + i] = argmax(logitsHost, i * k, k);
+                lossSum += r.meanLoss() * b;
+                correct += r.correct();
+            }
+        } finally {
+            closeAll(x, y);
+        }
+        return new Evaluation(lossSum / n, correct / (double) n, predicted);
+    }
+
+    /** Class probabilities for {@code n} samples (n x classes, row-major). */
+    public static float[] predict(Sequential model, float[] images, int n, int batchSize) {
+        Backend backend = model.backend();
+        int k = model.classes();
+        int size = images.length / n;
+        float[] out = new float[n * k];
+        for (int from = 0; from < n; from += batchSize) {
+            int b = Math.min(batchSize, n - from);
+            float[] xHost = java.util.Arrays.copyOfRange(images, from * size, (from + b) * size);
+            try (Tensor x = backend.allocate(batchShape(b, model.inputShape())); Tensor probs = backend.allocate(b, k)) {
+                backend.upload(x, xHost);
+                backend.softmax(model.forward(x, ForwardContext.inference()), probs);
+                float[] p = probs.toFloatArray();
+                System.arraycopy(p, 0, out, from * k, p.length);
+            }
+        }
+        return out;
+    }
+
+    /** A permutation of 0..n-1 by Fisher-Yates with Philox draws keyed by (seed, epoch). */
+    static int[] shuffledOrder(int n, long seed, int epoch) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            long bits = Philox.bits(seed, Philox.PURPOSE_SHUFFLE, epoch, 0, i) & 0xFFFFFFFFL;
+            int j = (int) ((bits * (i + 1)) >>> 32); // unbiased enough for n << 2^32 (bias below 2^-16)
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    static int argmax(float[] a, int off, int len) {
+        int best = 0;
+        for (int j = 1; j < len; j++) if (a[off + j] > a[off + best]) best = j;
+        return best;
+    }
+
+    private static int[] batchShape(int batch, int[] sample) {
+        int[] s = new int[sample.length + 1];
+        s[0] = batch;
+        System.arraycopy(sample, 0, s, 1, sample.length);
+        return s;
+    }
+
+    private static void closeAll(Tensor... ts) {
+        for (Tensor t : ts) if (t != null) t.close();
+    }
+}

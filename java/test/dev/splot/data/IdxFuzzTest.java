@@ -21,7 +21,7 @@ import net.jqwik.api.constraints.Size;
  * Random and randomly damaged IDX files: the reader either parses them consistently or throws
  * {@link IdxFormatException} — never another exception, never an {@link OutOfMemoryError}.
  */
-class IdxFuzzProperties {
+class IdxFuzzTest {
     /** How a valid file is damaged before reading. */
     enum Mode { RAW, GZIP_THEN_MUTATE, MUTATE_THEN_GZIP }
 

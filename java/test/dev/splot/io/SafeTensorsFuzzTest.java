@@ -27,7 +27,7 @@ import net.jqwik.api.constraints.Size;
  * throws {@link CheckpointFormatException} — never another exception, never an
  * {@link OutOfMemoryError} or {@link StackOverflowError}.
  */
-class SafeTensorsFuzzProperties {
+class SafeTensorsFuzzTest {
     /** Characters that matter to JSON and to the header's numbers, so mutations stay near-valid. */
     private static final String JSON_CHARS = "{}[]\":,0123456789- \\eE.tFu";
     private static final String[] TOKENS = {"9999999999", "2147483647", "-1", "0", "\"F16\"", "[]", "{}",

@@ -31,7 +31,9 @@ class SafeTensorsFuzzTest {
     /** Characters that matter to JSON and to the header's numbers, so mutations stay near-valid. */
     private static final String JSON_CHARS = "{}[]\":,0123456789- \\eE.tFu";
     private static final String[] TOKENS = {"9999999999", "2147483647", "-1", "0", "\"F16\"", "[]", "{}",
-        "\"\"", "\"shape\"", "\"data_offsets\"", "\"dtype\"", "\"__metadata__\"", "[0,0]", "null", "[[[["};
+        "\"\"", "\"shape\"", "\"data_offsets\"", "\"dtype\"", "\"__metadata__\"", "[0,0]", "null", "[[[[",
+        "99999999999999999999", "9223372036854775807", "-9223372036854775808", "1e3", "0.5", "-", "\\u12",
+        "\\", "\"\\\"", "\u0000", "\u00e9", "\ud83d"};
 
     record Edit(int position, int kind, int choice) {
         String apply(String s) {

@@ -44,7 +44,7 @@ public final class TrainingPlots {
 
     /**
      * Writes two charts side by side: loss per epoch (train and test) and accuracy per epoch in
-     * percent (train and test).
+     * percent (train and test). A NaN value (e.g. a test set not evaluated) leaves that point out.
      */
     public static void writeCurves(Path png, List<EpochStats> history) throws IOException {
         if (history.isEmpty()) {

@@ -54,6 +54,11 @@ class TrainingPlotsTest {
         assertTrue(distinctColours(img) > 10, "charts drawn, not a blank image");
         assertEquals(Color.WHITE.getRGB(), img.getRGB(2, 2), "white background");
         assertThrows(IllegalArgumentException.class, () -> TrainingPlots.writeCurves(png, List.of()));
+        // unmeasured test metrics (NaN) and a single epoch still draw
+        Path nan = dir.resolve("nan.png");
+        TrainingPlots.writeCurves(nan, List.of(new EpochStats(1, 0.3, 0.9, Double.NaN, Double.NaN, 1, 1)));
+        assertEquals(2 * TrainingPlots.CHART_WIDTH, readPng(nan).getWidth());
+        Files.delete(nan);
         try (var s = Files.list(dir)) {
             assertEquals(List.of(png), s.toList(), "no temporary files left");
         }

@@ -1,5 +1,7 @@
 package dev.splot.io;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -7,7 +9,7 @@ import java.util.NoSuchElementException;
 /** The content of a safetensors file: its string metadata and its tensors in file order. */
 public record SafeTensorsFile(Map<String, String> metadata, List<NamedTensor> tensors) {
     public SafeTensorsFile {
-        metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         tensors = List.copyOf(tensors);
     }
 

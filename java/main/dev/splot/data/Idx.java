@@ -28,6 +28,8 @@ public final class Idx {
     static final long MAX_DATA_BYTES = Integer.MAX_VALUE - 8;
 
     private static final int FIRST_CHUNK = 1 << 20;
+    /** Trailing bytes are counted for the message up to this many (a gzip bomb could be endless). */
+    private static final long COUNT_LIMIT = 1L << 26;
 
     private Idx() {}
 
@@ -216,8 +218,6 @@ public final class Idx {
         }
         return n == buf.length ? buf : Arrays.copyOf(buf, n);
     }
-
-    private static final long COUNT_LIMIT = 1L << 26;
 
     /** Counts bytes left in the stream, stopping at {@link #COUNT_LIMIT} (gzip bombs). */
     private static long countRemaining(InputStream in) throws IOException {

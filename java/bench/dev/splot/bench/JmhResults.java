@@ -18,10 +18,11 @@ public final class JmhResults {
     /**
      * One JMH result: {@code benchmark} is the full name ("dev.splot.bench.ConvBench.conv2Forward"),
      * {@code score} and {@code error} (99.9% half-width, NaN with too few samples) are in {@code unit}
-     * (e.g. "ms/op"), {@code samples} is the number of measured iterations over all forks.
+     * (e.g. "ms/op"), {@code samples} is the number of measured iterations over all forks and
+     * {@code best} the lowest of them (in {@code unit}; NaN without raw data).
      */
     public record Result(String benchmark, String mode, Map<String, String> params, double score, double error, String unit,
-                         int samples) {
+                         int samples, double best) {
         /** The method name: the id of its {@link Workloads.Work}. */
         public String method() {
             return benchmark.substring(benchmark.lastIndexOf('.') + 1);
@@ -34,6 +35,11 @@ public final class JmhResults {
         /** The score as seconds per operation. */
         public double seconds() {
             return score * secondsPer(unit);
+        }
+
+        /** The best (shortest) iteration as seconds per operation. */
+        public double bestSeconds() {
+            return best * secondsPer(unit);
         }
 
         public double errorSeconds() {
@@ -70,11 +76,17 @@ public final class JmhResults {
             Object p = b.get("params");
             if (p instanceof Map<?, ?> pm) pm.forEach((k, v) -> params.put((String) k, String.valueOf(v)));
             int samples = 0;
+            double best = Double.NaN;
             if (metric.get("rawData") instanceof List<?> forks) {
-                for (Object f : forks) samples += ((List<?>) f).size();
+                for (Object f : forks) {
+                    for (Object v : (List<?>) f) {
+                        double x = number(v);
+                        best = samples++ == 0 ? x : Math.min(best, x);
+                    }
+                }
             }
             out.add(new Result((String) b.get("benchmark"), (String) b.get("mode"), params, number(metric.get("score")),
-                    number(metric.get("scoreError")), (String) metric.get("scoreUnit"), samples));
+                    number(metric.get("scoreError")), (String) metric.get("scoreUnit"), samples, best));
         }
         return out;
     }

@@ -23,14 +23,16 @@ public final class Report {
     /**
      * Everything the report shows.
      *
+     * @param operations the ids of the operations that were run (a row each, even without any result)
      * @param backends  the backends that started, in column order
      * @param skipped   backend name -> why it was skipped
      * @param fma       the FMA peak the GFLOP/s figures are divided by
      * @param bandwidth the bandwidth the GB/s figures are divided by
      * @param header    lines under the title (date, command, machine, settings)
      */
-    public record Inputs(List<Result> results, List<String> backends, Map<String, String> skipped, Peak fma, Peak bandwidth,
-                         List<EndToEnd.Result> endToEnd, Map<String, String> endToEndFailures, List<String> header) {}
+    public record Inputs(List<Result> results, List<String> operations, List<String> backends, Map<String, String> skipped,
+                         Peak fma, Peak bandwidth, List<EndToEnd.Result> endToEnd, Map<String, String> endToEndFailures,
+                         List<String> header) {}
 
     /** One cell group of the table; seconds is NaN when the benchmark produced no result. */
     public record Row(Work work, String backend, double seconds, double errorSeconds, int samples, double rate,
@@ -42,17 +44,21 @@ public final class Report {
 
     private Report() {}
 
-    /** The memory-copy bandwidth in GB/s if it is among the results. */
+    /**
+     * The memory-copy bandwidth in GB/s if it is among the results: from its best iteration, as STREAM
+     * reports a peak (a mean on a shared machine mostly measures the neighbours).
+     */
     public static OptionalDouble memcopyGBs(List<Result> results) {
         for (Result r : results) {
             if (r.method().equals(Workloads.MEMCOPY)) {
-                return OptionalDouble.of(2.0 * Workloads.MEMCOPY_BYTES / r.seconds() / 1e9);
+                double s = Double.isNaN(r.bestSeconds()) ? r.seconds() : r.bestSeconds();
+                return OptionalDouble.of(2.0 * Workloads.MEMCOPY_BYTES / s / 1e9);
             }
         }
         return OptionalDouble.empty();
     }
 
-    /** Rows in Workloads order, then backend order; operations with no result for any backend are left out. */
+    /** Rows in Workloads order, then backend order: every operation that was run or has a result. */
     public static List<Row> rows(Inputs in) {
         Map<String, Result> byKey = new LinkedHashMap<>();
         for (Result r : in.results()) byKey.put(r.method() + "|" + r.param("backend"), r);
@@ -60,7 +66,7 @@ public final class Report {
         for (Work w : Workloads.ALL) {
             if (w.id().equals(Workloads.MEMCOPY)) continue; // shown with the peaks
             boolean any = in.backends().stream().anyMatch(b -> byKey.containsKey(w.id() + "|" + b));
-            if (!any) continue;
+            if (!any && !in.operations().contains(w.id())) continue;
             Result ref = byKey.get(w.id() + "|" + REFERENCE);
             for (String b : in.backends()) {
                 Result r = byKey.get(w.id() + "|" + b);

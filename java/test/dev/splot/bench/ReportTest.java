@@ -25,6 +25,10 @@ class ReportTest {
     static String entry(String benchmark, String backend, String score, String error, String unit, int samples) {
         StringBuilder raw = new StringBuilder();
         for (int i = 0; i < samples; i++) raw.append(i == 0 ? "" : ", ").append(score);
+        return entry(benchmark, backend, score, error, unit, raw.toString());
+    }
+
+    static String entry(String benchmark, String backend, String score, String error, String unit, String raw) {
         String params = backend == null ? "" : "\"params\" : { \"backend\" : \"" + backend + "\" },\n";
         return "{ \"jmhVersion\" : \"1.37\", \"benchmark\" : \"dev.splot.bench." + benchmark + "\", \"mode\" : \"avgt\",\n"
                 + "\"threads\" : 1, \"forks\" : 1, \"jvmArgs\" : [ \"-Xmx4g\" ], \"warmupTime\" : \"1 s\",\n" + params
@@ -39,10 +43,11 @@ class ReportTest {
             entry("ConvBench.conv2Forward", "native", "10.0", "\"NaN\"", "ms/op", 1),
             entry("LayerOpsBench.reluForward", "java", "1.8874368E1", "0.5", "ms/op", 3),
             entry("ModelBench.trainStep", "java", "5.0", "\"NaN\"", "s/op", 1),
-            entry("PeakBench.memcopy", null, "2000.0", "\"NaN\"", "us/op", 2)) + "\n]\n";
+            entry("PeakBench.memcopy", null, "3000.0", "\"NaN\"", "us/op", "4000.0 ], [ 2000.0")) + "\n]\n";
 
     static Report.Inputs inputs(List<Result> results) {
-        return new Report.Inputs(results, List.of("java", "native"), Map.of("opencl", "unavailable: no OpenCL platform"),
+        return new Report.Inputs(results, List.of("conv2Forward", "reluForward", "trainStep", "dense1Forward", "memcopy"),
+                List.of("java", "native"), Map.of("opencl", "unavailable: no OpenCL platform"),
                 Peaks.fma(Peaks.Measured.notAvailable("no native backend")), Peaks.bandwidth(Report.memcopyGBs(results)),
                 List.of(new EndToEnd.Result("java", "synthetic", 256, 2, 10.0)), Map.of("native", "boom"),
                 List.of("Run today"));
@@ -61,7 +66,9 @@ class ReportTest {
         assertTrue(Double.isNaN(rs.get(1).error()));
         assertEquals(18.874368e-3, rs.get(2).seconds(), 1e-12);
         assertEquals(5.0, rs.get(3).seconds());
-        assertEquals(2e-3, rs.get(4).seconds(), 1e-15);
+        assertEquals(3e-3, rs.get(4).seconds(), 1e-15);
+        assertEquals(2e-3, rs.get(4).bestSeconds(), 1e-15);
+        assertEquals(2, rs.get(4).samples());
         assertEquals(null, rs.get(4).param("backend"));
     }
 
@@ -78,8 +85,11 @@ class ReportTest {
         List<Result> rs = JmhResults.parse(JSON);
         assertEquals(2.0 * (64 << 20) / 2e-3 / 1e9, Report.memcopyGBs(rs).getAsDouble(), 1e-9);
         List<Row> rows = Report.rows(inputs(rs));
-        // conv2Forward: java, native; reluForward: java, native (missing); trainStep: java, native (missing)
-        assertEquals(6, rows.size());
+        // conv2Forward: java, native; reluForward: java, native (missing); dense1Forward: both missing (ran, failed);
+        // trainStep: java, native (missing)
+        assertEquals(8, rows.size());
+        assertEquals("dense1Forward", rows.get(4).work().id());
+        assertFalse(rows.get(4).measured());
         Row javaConv = rows.get(0), nativeConv = rows.get(1);
         double flops = Workloads.of("conv2Forward").orElseThrow().amount();
         assertEquals(flops / 1.0, javaConv.rate(), 1e-3);

@@ -24,8 +24,13 @@ public final class EndToEnd {
     public static final int EPOCH_IMAGES = 60_000;
     static final int BATCH = SeedModel.BATCH;
 
-    /** What one run measured; {@code seconds} is Trainer's own epoch time, summed. */
-    public record Result(String backend, String data, int images, int steps, double seconds) {
+    /**
+     * What one run measured: {@code seconds} is Trainer's own epoch time, summed; {@code openSeconds}
+     * the backend's start (Backends.open, e.g. kernel compilation) and {@code firstStepSeconds} the
+     * uncounted warm-up step (NaN when there was none), reported apart from the steady state.
+     */
+    public record Result(String backend, String data, int images, int steps, double seconds, double openSeconds,
+                         double firstStepSeconds) {
         public double samplesPerSecond() {
             return images / seconds;
         }
@@ -75,13 +80,16 @@ public final class EndToEnd {
      */
     public static Result run(String backendName, String device, Dataset slice, double budgetSeconds, boolean warmUp,
                              PrintStream log) {
+        long t0 = System.nanoTime();
         try (Backend be = Backends.open(backendName, device, log);
              Sequential model = SeedModel.build(be, 1);
              AdaDelta optimizer = new AdaDelta()) {
+            double open = (System.nanoTime() - t0) / 1e9;
             Trainer trainer = new Trainer(model, optimizer, BATCH, 1, null);
             int epochs = 0;
+            double first = Double.NaN;
             if (warmUp) {
-                trainer.fit(slice.limit(BATCH), null, ++epochs, null);
+                first = trainer.fit(slice.limit(BATCH), null, ++epochs, null).get(0).seconds();
             }
             double seconds = 0;
             int images = 0, steps = 0;
@@ -91,7 +99,7 @@ public final class EndToEnd {
                 images += slice.count();
                 steps += (slice.count() + BATCH - 1) / BATCH;
             } while (seconds < budgetSeconds);
-            return new Result(be.name(), slice.name(), images, steps, seconds);
+            return new Result(be.name(), slice.name(), images, steps, seconds, open, first);
         }
     }
 }

@@ -140,14 +140,17 @@ public final class Report {
             md.append(String.format(Locale.ROOT, "Epoch time extrapolated to %,d images. Floor at the FMA peak: %.2f TFLOP per epoch / %s = %.1f s.%n%n",
                     EndToEnd.EPOCH_IMAGES, epochFlops() / 1e12, in.fma().describe().replaceAll(" \\(.*", ""),
                     epochFlops() / (in.fma().value() * 1e9)));
-            md.append("| backend | data | images (steps) | training time | samples/s | s per epoch |\n");
-            md.append("|---|---|---:|---:|---:|---:|\n");
+            md.append("Start-up (Backends.open and building the model) and the first step (JIT, kernel compilation) are not in ")
+                    .append("the training time.\n\n");
+            md.append("| backend | data | images (steps) | training time | samples/s | s per epoch | start-up | first step |\n");
+            md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
             for (EndToEnd.Result e : in.endToEnd()) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %,d (%d) | %.1f s | %.1f | %,.0f |%n", e.backend(), e.data(),
-                        e.images(), e.steps(), e.seconds(), e.samplesPerSecond(), e.secondsPerEpoch()));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %,d (%d) | %.1f s | %.1f | %,.0f | %s | %s |%n", e.backend(), e.data(),
+                        e.images(), e.steps(), e.seconds(), e.samplesPerSecond(), e.secondsPerEpoch(), time(e.openSeconds()),
+                        Double.isNaN(e.firstStepSeconds()) ? "—" : time(e.firstStepSeconds())));
             }
             in.endToEndFailures().forEach((b, why) -> md.append("| ").append(b).append(" | failed: ").append(why)
-                    .append(" | | | | |\n"));
+                    .append(" | | | | | | |\n"));
         }
         return md.toString();
     }

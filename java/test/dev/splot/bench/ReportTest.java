@@ -49,7 +49,7 @@ class ReportTest {
         return new Report.Inputs(results, List.of("conv2Forward", "reluForward", "trainStep", "dense1Forward", "memcopy"),
                 List.of("java", "native"), Map.of("opencl", "unavailable: no OpenCL platform"),
                 Peaks.fma(Peaks.Measured.notAvailable("no native backend")), Peaks.bandwidth(Report.memcopyGBs(results)),
-                List.of(new EndToEnd.Result("java", "synthetic", 256, 2, 10.0)), Map.of("native", "boom"),
+                List.of(new EndToEnd.Result("java", "synthetic", 256, 2, 10.0, 0.25, 6.0)), Map.of("native", "boom"),
                 List.of("Run today"));
     }
 
@@ -113,7 +113,7 @@ class ReportTest {
         assertTrue(md.contains("TOOLCHAIN.md figure"), md);
         assertTrue(md.contains("measured: memcopy in this run"), md);
         assertTrue(md.contains("9.16 GFLOP: (fwd 23.98 + bwd 47.58 MFLOP) × 128 images | java | 5.00 s | 1.83 GFLOP/s, 26 img/s"), md);
-        assertTrue(md.contains("| java | synthetic | 256 (2) | 10.0 s | 25.6 | 2,344 |"), md);
+        assertTrue(md.contains("| java | synthetic | 256 (2) | 10.0 s | 25.6 | 2,344 | 250 ms | 6.00 s |"), md);
         assertTrue(md.contains("| native | failed: boom"), md);
         assertFalse(md.contains("memory copy (machine peak) |"), "the copy is a peak, not a table row");
     }

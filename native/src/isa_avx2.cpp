@@ -1,0 +1,108 @@
+/* AVX2 + FMA path (compiled with -mavx2 -mfma): 6x16 packed SGEMM tile (12 ymm accumulators) and
+ * 3x4 dot-product tile. Only reached when the dispatcher has seen the CPU support AVX2 and FMA. */
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+#include "splot_internal.h"
+
+namespace {
+
+#define ISA_NAME "avx2"
+constexpr int MR = 6, NV = 2, NR = 8 * NV;
+
+static inline void ukernel(int K, const float* __restrict A, const float* __restrict B, float* C, long ldc, const float* rowbias) {
+    __m256 c[MR][NV];
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) c[i][v] = _mm256_setzero_ps();
+    for (int k = 0; k < K; ++k) {
+        __m256 b[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) b[v] = _mm256_load_ps(B + 8 * v);
+#pragma GCC unroll 32
+        for (int i = 0; i < MR; ++i) {
+            const __m256 a = _mm256_broadcast_ss(A + i);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) c[i][v] = _mm256_fmadd_ps(a, b[v], c[i][v]);
+        }
+        A += MR;
+        B += NR;
+    }
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+        const __m256 bias = rowbias ? _mm256_set1_ps(rowbias[i]) : _mm256_setzero_ps();
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) _mm256_storeu_ps(C + i * ldc + 8 * v, _mm256_add_ps(c[i][v], bias));
+    }
+}
+
+constexpr int DR = 3, DC = 4;
+
+static inline void dotkernel(int K, const float* const* a, const float* const* b, float* out) {
+    __m256 c[DR][DC];
+#pragma GCC unroll 32
+    for (int i = 0; i < DR; ++i)
+#pragma GCC unroll 8
+        for (int j = 0; j < DC; ++j) c[i][j] = _mm256_setzero_ps();
+    const float *a0 = a[0], *a1 = a[1], *a2 = a[2];
+    int k = 0;
+    for (; k + 8 <= K; k += 8) {
+        const __m256 av[DR] = {_mm256_loadu_ps(a0 + k), _mm256_loadu_ps(a1 + k), _mm256_loadu_ps(a2 + k)};
+#pragma GCC unroll 8
+        for (int j = 0; j < DC; ++j) {
+            const __m256 bv = _mm256_loadu_ps(b[j] + k);
+#pragma GCC unroll 4
+            for (int i = 0; i < DR; ++i) c[i][j] = _mm256_fmadd_ps(av[i], bv, c[i][j]);
+        }
+    }
+    if (k < K) {
+        alignas(32) int lanes[8];
+        for (int l = 0; l < 8; ++l) lanes[l] = (k + l < K) ? -1 : 0;
+        const __m256i m = _mm256_load_si256((const __m256i*)lanes);
+        const __m256 av[DR] = {_mm256_maskload_ps(a0 + k, m), _mm256_maskload_ps(a1 + k, m), _mm256_maskload_ps(a2 + k, m)};
+#pragma GCC unroll 8
+        for (int j = 0; j < DC; ++j) {
+            const __m256 bv = _mm256_maskload_ps(b[j] + k, m);
+#pragma GCC unroll 4
+            for (int i = 0; i < DR; ++i) c[i][j] = _mm256_fmadd_ps(av[i], bv, c[i][j]);
+        }
+    }
+#pragma GCC unroll 32
+    for (int i = 0; i < DR; ++i)
+#pragma GCC unroll 8
+        for (int j = 0; j < DC; ++j) {
+            __m128 q = _mm_add_ps(_mm256_castps256_ps128(c[i][j]), _mm256_extractf128_ps(c[i][j], 1));
+            q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+            q = _mm_add_ss(q, _mm_movehdup_ps(q));
+            out[i * DC + j] = _mm_cvtss_f32(q);
+        }
+}
+
+static double fma_loop(double seconds) {
+    __m256 acc[12];
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(1.0f + 0.001f * i);
+    const __m256 m = _mm256_set1_ps(0.9999999f), add = _mm256_set1_ps(1e-7f);
+    const double t0 = splot_now();
+    long long iters = 0;
+    do {
+        for (int r = 0; r < (1 << 16); ++r) {
+#pragma GCC unroll 12
+            for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], m, add);
+        }
+        iters += 1 << 16;
+    } while (splot_now() - t0 < seconds);
+    __m256 s = acc[0];
+    for (int i = 1; i < 12; ++i) s = _mm256_add_ps(s, acc[i]);
+    alignas(32) float t[8];
+    _mm256_store_ps(t, s);
+    volatile float sink = t[0];
+    (void)sink;
+    return (double)iters * 12 * 8 * 2;
+}
+
+#include "ops.hpp"
+
+}  // namespace
+
+extern "C" const splot_ops* splot_ops_avx2(void) { return &OPS; }

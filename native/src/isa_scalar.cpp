@@ -1,0 +1,70 @@
+/* Portable path: no intrinsics and no -m flags (x86-64 baseline, SSE2 at most by the
+ * compiler's own choice). Same algorithms and blocking as the SIMD paths, with plain loops. */
+#include <math.h>
+#include <string.h>
+#include "splot_internal.h"
+
+namespace {
+
+#define ISA_NAME "scalar"
+constexpr int MR = 4, NR = 8;
+
+static inline void ukernel(int K, const float* __restrict A, const float* __restrict B, float* C, long ldc, const float* rowbias) {
+    float c[MR][NR] = {};
+    for (int k = 0; k < K; ++k) {
+        for (int i = 0; i < MR; ++i) {
+            const float a = A[i];
+            for (int j = 0; j < NR; ++j) c[i][j] += a * B[j];
+        }
+        A += MR;
+        B += NR;
+    }
+    for (int i = 0; i < MR; ++i) {
+        const float bias = rowbias ? rowbias[i] : 0.0f;
+        for (int j = 0; j < NR; ++j) C[i * ldc + j] = c[i][j] + bias;
+    }
+}
+
+constexpr int DR = 2, DC = 2;
+
+static inline void dotkernel(int K, const float* const* a, const float* const* b, float* out) {
+    for (int i = 0; i < DR; ++i)
+        for (int j = 0; j < DC; ++j) {
+            const float* x = a[i];
+            const float* y = b[j];
+            float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+            int k = 0;
+            for (; k + 4 <= K; k += 4) {
+                s0 += x[k] * y[k];
+                s1 += x[k + 1] * y[k + 1];
+                s2 += x[k + 2] * y[k + 2];
+                s3 += x[k + 3] * y[k + 3];
+            }
+            for (; k < K; ++k) s0 += x[k] * y[k];
+            out[i * DC + j] = (s0 + s1) + (s2 + s3);
+        }
+}
+
+/* Multiply + add (no FMA on this path); counts 2 FLOP per pair. */
+static double fma_loop(double seconds) {
+    float acc[16];
+    for (int i = 0; i < 16; ++i) acc[i] = 1.0f + 0.001f * i;
+    const double t0 = splot_now();
+    long long iters = 0;
+    do {
+        for (int r = 0; r < (1 << 16); ++r)
+            for (int i = 0; i < 16; ++i) acc[i] = acc[i] * 0.9999999f + 1e-7f;
+        iters += 1 << 16;
+    } while (splot_now() - t0 < seconds);
+    float s = 0.0f;
+    for (int i = 0; i < 16; ++i) s += acc[i];
+    volatile float sink = s;
+    (void)sink;
+    return (double)iters * 16 * 2;
+}
+
+#include "ops.hpp"
+
+}  // namespace
+
+extern "C" const splot_ops* splot_ops_scalar(void) { return &OPS; }

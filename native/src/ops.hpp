@@ -1,0 +1,524 @@
+/* The operations of the native backend, written once and compiled three times: each isa_*.cpp
+ * defines its micro-kernels (MR, NR, ukernel: the packed register-blocked SGEMM tile; DR, DC,
+ * dotkernel: a tile of dot products along a contiguous K; fma_loop) inside an anonymous namespace
+ * and then includes this file, so every function here has internal linkage and is built with that
+ * file's instruction-set flags only.
+ *
+ * Determinism: every output element is computed by exactly one task in a fixed order; tasks and
+ * blocks depend on the shapes only, never on the thread count. Weight gradients are reduced over
+ * fixed batch chunks, then over the chunks in order. */
+
+static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int imax(int a, int b) { return a > b ? a : b; }
+static inline long long lmin(long long a, long long b) { return a < b ? a : b; }
+
+/* ---- standard GEMM: packed A (MR rows interleaved per k), packed B (NR columns per k) ------- */
+
+/* A(i,k) = A[i*rsa + k*csa], rows [0, mr) of a panel, zero-padded to MR. */
+static void pack_a(int mr, int K, const float* A, long rsa, long csa, float* dst) {
+    if (rsa == 1) {
+        for (int k = 0; k < K; ++k) {
+            const float* s = A + (long)k * csa;
+            for (int i = 0; i < mr; ++i) dst[i] = s[i];
+            for (int i = mr; i < MR; ++i) dst[i] = 0.0f;
+            dst += MR;
+        }
+    } else {
+        for (int i = 0; i < MR; ++i) {
+            if (i < mr) {
+                const float* s = A + (long)i * rsa;
+                for (int k = 0; k < K; ++k) dst[(long)k * MR + i] = s[(long)k * csa];
+            } else {
+                for (int k = 0; k < K; ++k) dst[(long)k * MR + i] = 0.0f;
+            }
+        }
+    }
+}
+
+/* B(k,j) = B[k*rsb + j*csb], columns [0, nr) of a panel, zero-padded to NR. */
+static void pack_b(int nr, int K, const float* B, long rsb, long csb, float* dst) {
+    if (csb == 1) {
+        for (int k = 0; k < K; ++k) {
+            const float* s = B + (long)k * rsb;
+            for (int j = 0; j < nr; ++j) dst[j] = s[j];
+            for (int j = nr; j < NR; ++j) dst[j] = 0.0f;
+            dst += NR;
+        }
+    } else {
+        for (int j = 0; j < NR; ++j) {
+            if (j < nr) {
+                const float* s = B + (long)j * csb;
+                for (int k = 0; k < K; ++k) dst[(long)k * NR + j] = s[(long)k * rsb];
+            } else {
+                for (int k = 0; k < K; ++k) dst[(long)k * NR + j] = 0.0f;
+            }
+        }
+    }
+}
+
+/* Packs all row panels of A(M x K) into dst (ceil(M/MR)*MR*K floats). */
+static void pack_a_all(int M, int K, const float* A, long rsa, long csa, float* dst) {
+    for (int i = 0; i < M; i += MR) pack_a(imin(MR, M - i), K, A + (long)i * rsa, rsa, csa, dst + (long)(i / MR) * MR * K);
+}
+
+static void tile(int K, const float* Ap, const float* Bp, float* C, long ldc, int mr, int nr, const float* rowbias) {
+    if (mr == MR && nr == NR) {
+        ukernel(K, Ap, Bp, C, ldc, rowbias);
+        return;
+    }
+    alignas(64) float tmp[MR * NR];
+    ukernel(K, Ap, Bp, tmp, NR, nullptr);
+    for (int i = 0; i < mr; ++i) {
+        float bias = rowbias ? rowbias[i] : 0.0f;
+        for (int j = 0; j < nr; ++j) C[(long)i * ldc + j] = tmp[i * NR + j] + bias;
+    }
+}
+
+/* C[M x nb] = packed A (all panels) x packed B (ceil(nb/NR) panels) (+ rowbias[i]). */
+static void gemm_packed(int M, int nb, int K, const float* Ap, const float* Bp, float* C, long ldc, const float* rowbias) {
+    for (int j = 0; j < nb; j += NR) {
+        const float* bp = Bp + (long)(j / NR) * K * NR;
+        for (int i = 0; i < M; i += MR) {
+            tile(K, Ap + (long)(i / MR) * K * MR, bp, C + (long)i * ldc + j, ldc, imin(MR, M - i), imin(NR, nb - j),
+                 rowbias ? rowbias + i : nullptr);
+        }
+    }
+}
+
+static inline int gemm_block_cols() { return NR * imax(1, 256 / NR); }
+
+/* C[M x N] (ldc) = A(M x K) B(K x N), general strides, parallel over column blocks. */
+static void gemm(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
+                 float* C, long ldc) {
+    const int mp = (M + MR - 1) / MR;
+    float* Ap = splot_scratch(7, (size_t)mp * MR * K);
+    pack_a_all(M, K, A, rsa, csa, Ap);
+    const int NB = gemm_block_cols();
+    const int tasks = (N + NB - 1) / NB;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int t = 0; t < tasks; ++t) {
+        const int j0 = t * NB, nb = imin(NB, N - j0);
+        const int np = (nb + NR - 1) / NR;
+        float* Bp = splot_scratch(0, (size_t)np * NR * K);
+        for (int p = 0; p < np; ++p)
+            pack_b(imin(NR, nb - p * NR), K, B + (long)(j0 + p * NR) * csb, rsb, csb, Bp + (long)p * K * NR);
+        gemm_packed(M, nb, K, Ap, Bp, C + j0, ldc, nullptr);
+    }
+}
+
+/* ---- dot-product tiles: C[i][j] (+)= sum_k A[i][k] B[j][k], both K-contiguous ------------- */
+
+/* C[i*ldc + j] += sum_k A[i*lda + k] * B[j*ldb + k] for i < M, j < N (serial). */
+static void dot_accumulate(int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc) {
+    const float* ap[DR];
+    const float* bp[DC];
+    float out[DR * DC];
+    for (int i0 = 0; i0 < M; i0 += DR) {
+        const int mr = imin(DR, M - i0);
+        for (int i = 0; i < DR; ++i) ap[i] = A + (long)(i0 + imin(i, mr - 1)) * lda; /* edge rows repeat, results dropped */
+        for (int j0 = 0; j0 < N; j0 += DC) {
+            const int nc = imin(DC, N - j0);
+            for (int j = 0; j < DC; ++j) bp[j] = B + (long)(j0 + imin(j, nc - 1)) * ldb;
+            dotkernel(K, ap, bp, out);
+            for (int i = 0; i < mr; ++i)
+                for (int j = 0; j < nc; ++j) C[(long)(i0 + i) * ldc + j0 + j] += out[i * DC + j];
+        }
+    }
+}
+
+/* ---- im2col / col2im, one row (c, kh, kw) over output positions [p0, p1) ------------------ */
+
+static inline int first_ow(const splot_conv_geom& g, int kw) {
+    int need = g.pl - kw;
+    return need <= 0 ? 0 : (need + g.sw - 1) / g.sw;
+}
+static inline int end_ow(const splot_conv_geom& g, int kw) {
+    int limit = g.w - 1 + g.pl - kw;
+    return limit < 0 ? 0 : imin(g.ow, limit / g.sw + 1);
+}
+
+/* dst[q] = x[c, oh*sh+kh-pt, ow*sw+kw-pl] (0 outside the image) for p = p0+q = oh*OW+ow. */
+static void im2col_row(const float* xn, const splot_conv_geom& g, int c, int kh, int kw, int p0, int p1, float* dst) {
+    const float* xc = xn + (long)c * g.h * g.w;
+    const int lo = first_ow(g, kw), hi = end_ow(g, kw);
+    int oh = p0 / g.ow, ow = p0 % g.ow, p = p0;
+    while (p < p1) {
+        const int e = imin(g.ow, ow + (p1 - p));
+        const int seg = e - ow;
+        const int ih = oh * g.sh + kh - g.pt;
+        if (ih < 0 || ih >= g.h || lo >= hi) {
+            for (int q = 0; q < seg; ++q) dst[q] = 0.0f;
+        } else {
+            const int l = imin(imax(lo, ow), e), r = imax(imin(hi, e), l);
+            const float* xr = xc + (long)ih * g.w;
+            float* d = dst;
+            for (int q = ow; q < l; ++q) *d++ = 0.0f;
+            if (g.sw == 1) {
+                const float* s = xr + (l + kw - g.pl);
+                for (int q = 0; q < r - l; ++q) d[q] = s[q];
+                d += r - l;
+            } else {
+                for (int q = l; q < r; ++q) *d++ = xr[q * g.sw + kw - g.pl];
+            }
+            for (int q = r; q < e; ++q) *d++ = 0.0f;
+        }
+        dst += seg;
+        p += seg;
+        ow = 0;
+        ++oh;
+    }
+}
+
+/* dx[c, ih, iw] += src[q] for every in-image position of row (c, kh, kw), p = p0+q. */
+static void col2im_row_add(float* dxn, const splot_conv_geom& g, int c, int kh, int kw, int p0, int p1, const float* src) {
+    float* xc = dxn + (long)c * g.h * g.w;
+    const int lo = first_ow(g, kw), hi = end_ow(g, kw);
+    int oh = p0 / g.ow, ow = p0 % g.ow, p = p0;
+    while (p < p1) {
+        const int e = imin(g.ow, ow + (p1 - p));
+        const int seg = e - ow;
+        const int ih = oh * g.sh + kh - g.pt;
+        if (ih >= 0 && ih < g.h && lo < hi) {
+            const int l = imin(imax(lo, ow), e), r = imax(imin(hi, e), l);
+            float* xr = xc + (long)ih * g.w;
+            const float* s = src + (l - ow);
+            if (g.sw == 1) {
+                float* d = xr + (l + kw - g.pl);
+                for (int q = 0; q < r - l; ++q) d[q] += s[q];
+            } else {
+                for (int q = l; q < r; ++q) xr[q * g.sw + kw - g.pl] += s[q - l];
+            }
+        }
+        src += seg;
+        p += seg;
+        ow = 0;
+        ++oh;
+    }
+}
+
+/* ---- convolution ------------------------------------------------------------------------- */
+
+static void conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom* gp) {
+    const splot_conv_geom g = *gp;
+    const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, M = g.o, KK = g.kh * g.kw;
+    float* Ap = splot_scratch(7, (size_t)((M + MR - 1) / MR) * MR * K);
+    pack_a_all(M, K, w, K, 1, Ap);
+    const int NB = gemm_block_cols();
+    const int nblk = (P + NB - 1) / NB;
+    const long tasks = (long)g.n * nblk;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (long t = 0; t < tasks; ++t) {
+        const int n = (int)(t / nblk), p0 = (int)(t % nblk) * NB, p1 = imin(P, p0 + NB), nb = p1 - p0;
+        const int np = (nb + NR - 1) / NR;
+        float* Bp = splot_scratch(0, (size_t)np * NR * K);
+        float* row = splot_scratch(1, (size_t)np * NR);
+        const float* xn = x + (long)n * g.c * g.h * g.w;
+        for (int k = 0; k < K; ++k) {
+            im2col_row(xn, g, k / KK, (k % KK) / g.kw, k % g.kw, p0, p1, row);
+            for (int q = nb; q < np * NR; ++q) row[q] = 0.0f;
+            for (int p = 0; p < np; ++p) {
+                float* d = Bp + (long)p * K * NR + (long)k * NR;
+                const float* s = row + p * NR;
+                for (int j = 0; j < NR; ++j) d[j] = s[j];
+            }
+        }
+        gemm_packed(M, nb, K, Ap, Bp, y + (long)n * M * P + p0, P, b);
+    }
+}
+
+static void conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom* gp) {
+    const splot_conv_geom g = *gp;
+    const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
+    /* dcol[K x P] = W^T dy_n: A(i = ckk, k = o) = w[o*K + ckk] */
+    float* Ap = splot_scratch(7, (size_t)((K + MR - 1) / MR) * MR * O);
+    pack_a_all(K, O, w, 1, K, Ap);
+    const int NB = gemm_block_cols();
+    const long plane = (long)g.c * g.h * g.w;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int n = 0; n < g.n; ++n) {
+        float* dxn = dx + n * plane;
+        for (long i = 0; i < plane; ++i) dxn[i] = 0.0f;
+        const float* dyn = dy + (long)n * O * P;
+        for (int p0 = 0; p0 < P; p0 += NB) {
+            const int p1 = imin(P, p0 + NB), nb = p1 - p0, np = (nb + NR - 1) / NR, ld = np * NR;
+            float* Bp = splot_scratch(0, (size_t)np * NR * O);
+            for (int p = 0; p < np; ++p) pack_b(imin(NR, nb - p * NR), O, dyn + p0 + p * NR, P, 1, Bp + (long)p * O * NR);
+            float* dcol = splot_scratch(1, (size_t)K * ld);
+            gemm_packed(K, nb, O, Ap, Bp, dcol, ld, nullptr);
+            for (int k = 0; k < K; ++k) col2im_row_add(dxn, g, k / KK, (k % KK) / g.kw, k % g.kw, p0, p1, dcol + (long)k * ld);
+        }
+    }
+}
+
+static void conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom* gp) {
+    const splot_conv_geom g = *gp;
+    const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
+    const int K1 = K + 1; /* an extra row of ones in col gives db in the same dot products */
+    const int G = imin(g.n, 32); /* fixed batch chunks, independent of the thread count */
+    const long part = (long)O * K1;
+    float* parts = splot_scratch(7, (size_t)G * part);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int gi = 0; gi < G; ++gi) {
+        float* acc = parts + gi * part;
+        for (long e = 0; e < part; ++e) acc[e] = 0.0f;
+        const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
+        float* col = splot_scratch(0, (size_t)K1 * P);
+        for (int q = 0; q < P; ++q) col[(long)K * P + q] = 1.0f;
+        for (int n = n0; n < n1; ++n) {
+            const float* xn = x + (long)n * g.c * g.h * g.w;
+            for (int k = 0; k < K; ++k) im2col_row(xn, g, k / KK, (k % KK) / g.kw, k % g.kw, 0, P, col + (long)k * P);
+            dot_accumulate(O, K1, P, dy + (long)n * O * P, P, col, P, acc, K1);
+        }
+    }
+    const long total = part;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (long e = 0; e < total; ++e) {
+        float s = parts[e];
+        for (int gi = 1; gi < G; ++gi) s += parts[gi * part + e];
+        const long o = e / K1, k = e % K1;
+        if (k < K) dw[o * K + k] = s; else db[o] = s;
+    }
+}
+
+/* ---- dense ------------------------------------------------------------------------------- */
+
+static void dense_fwd(int threads, const float* x, const float* w, const float* b, float* y, int n, int in, int out) {
+    const int KC = 512;
+    const int nj = (out + DC - 1) / DC;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int jb = 0; jb < nj; ++jb) {
+        const int j0 = jb * DC, nc = imin(DC, out - j0);
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < nc; ++j) y[(long)i * out + j0 + j] = b[j0 + j];
+        for (int k0 = 0; k0 < in; k0 += KC) {
+            const int kl = imin(KC, in - k0);
+            dot_accumulate(n, nc, kl, x + k0, in, w + (long)j0 * in + k0, in, y + j0, out);
+        }
+    }
+}
+
+static void dense_bwd(int threads, const float* dy, const float* x, const float* w, float* dx, float* dw, float* db, int n,
+                      int in, int out) {
+    /* dw[out x in] = dy^T x: A(i=j, k=r) = dy[r*out + j], B(k=r, col) = x[r*in + col] */
+    gemm(threads, out, in, n, dy, 1, out, x, in, 1, dw, in);
+    for (int j = 0; j < out; ++j) {
+        float s = 0.0f;
+        for (int r = 0; r < n; ++r) s += dy[(long)r * out + j];
+        db[j] = s;
+    }
+    /* dx[n x in] = dy w: A(i=r, k=j) = dy[r*out + j], B(k=j, col) = w[j*in + col] */
+    if (dx) gemm(threads, n, in, out, dy, out, 1, w, in, 1, dx, in);
+}
+
+static void sgemm_api(int threads, int m, int n, int k, const float* a, const float* b, float* c) {
+    gemm(threads, m, n, k, a, k, 1, b, n, 1, c, n);
+}
+
+/* ---- pooling ----------------------------------------------------------------------------- */
+
+static void maxpool_fwd(int threads, const float* x, float* y, int* arg, int n, int c, int h, int w, int ph, int pw, int sh,
+                        int sw, int oh, int ow) {
+    const long planes = (long)n * c;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (long nc = 0; nc < planes; ++nc) {
+        const long xp = nc * h * w, yp = nc * oh * ow;
+        for (int i = 0; i < oh; ++i) {
+            for (int j = 0; j < ow; ++j) {
+                long best = xp + (long)i * sh * w + (long)j * sw;
+                float bv = x[best];
+                for (int a = 0; a < ph; ++a) {
+                    const long row = xp + (long)(i * sh + a) * w + (long)j * sw;
+                    for (int bb = 0; bb < pw; ++bb) {
+                        const float v = x[row + bb];
+                        /* '>' keeps the first maximum; a NaN wins once and then stays */
+                        if (v > bv || (v != v && bv == bv)) {
+                            bv = v;
+                            best = row + bb;
+                        }
+                    }
+                }
+                y[yp + (long)i * ow + j] = bv;
+                arg[yp + (long)i * ow + j] = (int)best;
+            }
+        }
+    }
+}
+
+static void maxpool_bwd(int threads, const float* dy, const int* arg, float* dx, int n, int c, int h, int w, int oh, int ow) {
+    const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (long nc = 0; nc < planes; ++nc) {
+        float* d = dx + nc * pin;
+        for (long i = 0; i < pin; ++i) d[i] = 0.0f;
+        for (long k = nc * pout; k < (nc + 1) * pout; ++k) dx[arg[k]] += dy[k];
+    }
+}
+
+/* ---- element-wise ------------------------------------------------------------------------ */
+
+static const long long CHUNK = 1 << 15;
+
+static inline int tasks_for(long long n) { return (int)((n + CHUNK - 1) / CHUNK); }
+
+static void relu_fwd(int threads, const float* x, float* y, long long n) {
+    const int T = tasks_for(n);
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        for (long long i = t * CHUNK; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    }
+}
+
+static void relu_bwd(int threads, const float* dy, const float* y, float* dx, long long n) {
+    const int T = tasks_for(n);
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        for (long long i = t * CHUNK; i < e; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    }
+}
+
+/* Philox4x32-10, a copy of dev.splot.backend.Philox: 16 blocks at a time so that the compiler can
+ * vectorise the 32x32->64-bit products. Block b (elements 4b..4b+3) uses counter
+ * (b, layer, low32(step), purpose ^ high32(step)) and key (low32(seed), high32(seed)). */
+static inline void philox16(uint32_t b0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1, uint32_t out[64]) {
+    uint32_t x0[16], x1[16], x2[16], x3[16];
+    for (int l = 0; l < 16; ++l) {
+        x0[l] = b0 + (uint32_t)l;
+        x1[l] = c1;
+        x2[l] = c2;
+        x3[l] = c3;
+    }
+    for (int r = 0; r < 10; ++r) {
+        for (int l = 0; l < 16; ++l) {
+            const uint64_t p0 = (uint64_t)0xD2511F53u * x0[l];
+            const uint64_t p1 = (uint64_t)0xCD9E8D57u * x2[l];
+            const uint32_t n0 = (uint32_t)(p1 >> 32) ^ x1[l] ^ k0;
+            const uint32_t n2 = (uint32_t)(p0 >> 32) ^ x3[l] ^ k1;
+            x1[l] = (uint32_t)p1;
+            x3[l] = (uint32_t)p0;
+            x0[l] = n0;
+            x2[l] = n2;
+        }
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    for (int l = 0; l < 16; ++l) {
+        out[4 * l] = x0[l];
+        out[4 * l + 1] = x1[l];
+        out[4 * l + 2] = x2[l];
+        out[4 * l + 3] = x3[l];
+    }
+}
+
+static void dropout_fwd(int threads, const float* x, float* y, float* mask, long long n, float rate, uint64_t seed,
+                        uint64_t step, int layer) {
+    const float keep = 1.0f / (1.0f - rate);
+    const uint32_t c1 = (uint32_t)layer, c2 = (uint32_t)step, c3 = 0u /* PURPOSE_DROPOUT */ ^ (uint32_t)(step >> 32);
+    const uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    const int T = tasks_for(n); /* CHUNK is a multiple of 64 */
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        uint32_t bits[64];
+        for (long long i0 = t * CHUNK; i0 < e; i0 += 64) {
+            philox16((uint32_t)(i0 >> 2), c1, c2, c3, k0, k1, bits);
+            const int m = (int)lmin(64, e - i0);
+            for (int j = 0; j < m; ++j) {
+                const float u = (float)(bits[j] >> 8) * 0x1.0p-24f;
+                const float s = u >= rate ? keep : 0.0f;
+                mask[i0 + j] = s;
+                y[i0 + j] = x[i0 + j] * s;
+            }
+        }
+    }
+}
+
+static void dropout_bwd(int threads, const float* dy, const float* mask, float* dx, long long n) {
+    const int T = tasks_for(n);
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        for (long long i = t * CHUNK; i < e; ++i) dx[i] = dy[i] * mask[i];
+    }
+}
+
+static void fill_op(int threads, float* d, long long n, float v) {
+    const int T = tasks_for(n);
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        for (long long i = t * CHUNK; i < e; ++i) d[i] = v;
+    }
+}
+
+static void copy_op(int threads, const float* s, float* d, long long n) {
+    const int T = tasks_for(n);
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long b = t * CHUNK, e = lmin(n, (t + 1) * CHUNK);
+        memcpy(d + b, s + b, (size_t)(e - b) * sizeof(float));
+    }
+}
+
+/* ---- loss and optimizer ------------------------------------------------------------------ */
+
+static int softmax_xent(const float* logits, const int* labels, float* dl, int n, int k, double* loss, int* correct) {
+    double lossSum = 0.0;
+    int right = 0;
+    for (int r = 0; r < n; ++r) {
+        const int label = labels[r];
+        if (label < 0 || label >= k) return r;
+        const float* l = logits + (long)r * k;
+        int am = 0;
+        for (int j = 1; j < k; ++j)
+            if (l[j] > l[am]) am = j;
+        const float mx = l[am];
+        float sum = 0.0f;
+        for (int j = 0; j < k; ++j) sum += (float)exp((double)(l[j] - mx));
+        lossSum += -((double)(l[label] - mx) - log((double)sum));
+        if (am == label) ++right;
+        if (dl) {
+            float* d = dl + (long)r * k;
+            for (int j = 0; j < k; ++j) {
+                const float p = (float)exp((double)(l[j] - mx)) / sum;
+                d[j] = (p - (j == label ? 1.0f : 0.0f)) / (float)n;
+            }
+        }
+    }
+    *loss = lossSum / n;
+    *correct = right;
+    return -1;
+}
+
+static void softmax_op(const float* logits, float* probs, int n, int k) {
+    for (int r = 0; r < n; ++r) {
+        const float* l = logits + (long)r * k;
+        float mx = l[0];
+        for (int j = 1; j < k; ++j) mx = (l[j] != l[j] || mx != mx) ? NAN : (l[j] > mx ? l[j] : mx);
+        float sum = 0.0f;
+        for (int j = 0; j < k; ++j) sum += (float)exp((double)(l[j] - mx));
+        for (int j = 0; j < k; ++j) probs[(long)r * k + j] = (float)exp((double)(l[j] - mx)) / sum;
+    }
+}
+
+static void adadelta_op(int threads, float* p, const float* g, float* ag, float* ad, long long n, float lr, float rho, float eps) {
+    const int T = tasks_for(n);
+    const float om = 1.0f - rho;
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        for (long long i = t * CHUNK; i < e; ++i) {
+            const float a = rho * ag[i] + om * g[i] * g[i];
+            ag[i] = a;
+            const float delta = g[i] * sqrtf(ad[i] + eps) / sqrtf(a + eps);
+            p[i] -= lr * delta;
+            ad[i] = rho * ad[i] + om * delta * delta;
+        }
+    }
+}
+
+static const splot_ops OPS = {
+    ISA_NAME,  conv_fwd, conv_bwd_data, conv_bwd_weights, maxpool_fwd, maxpool_bwd, relu_fwd,    relu_bwd, dropout_fwd,
+    dropout_bwd, dense_fwd, dense_bwd, softmax_xent, softmax_op, adadelta_op, fill_op, copy_op, sgemm_api, fma_loop,
+};

@@ -9,8 +9,10 @@ namespace {
 
 #define ISA_NAME "avx2"
 constexpr int MR = 6, NV = 2, NR = 8 * NV;
+/* K block: a KCMAX x NR panel of packed B stays in L1 while the tile walks down M */
+constexpr int KCMAX = 384;
 
-static inline void ukernel(int K, const float* __restrict A, const float* __restrict B, float* C, long ldc, const float* rowbias) {
+static inline void ukernel(int K, const float* __restrict A, const float* __restrict B, float* C, long ldc, const float* rowbias, bool accumulate) {
     __m256 c[MR][NV];
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i)
@@ -31,9 +33,15 @@ static inline void ukernel(int K, const float* __restrict A, const float* __rest
     }
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
-        const __m256 bias = rowbias ? _mm256_set1_ps(rowbias[i]) : _mm256_setzero_ps();
+        if (accumulate) {
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) _mm256_storeu_ps(C + i * ldc + 8 * v, _mm256_add_ps(c[i][v], bias));
+            for (int v = 0; v < NV; ++v)
+                _mm256_storeu_ps(C + i * ldc + 8 * v, _mm256_add_ps(_mm256_loadu_ps(C + i * ldc + 8 * v), c[i][v]));
+        } else {
+            const auto bias = rowbias ? _mm256_set1_ps(rowbias[i]) : _mm256_setzero_ps();
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) _mm256_storeu_ps(C + i * ldc + 8 * v, _mm256_add_ps(bias, c[i][v]));
+        }
     }
 }
 
@@ -99,6 +107,37 @@ static double fma_loop(double seconds) {
     volatile float sink = t[0];
     (void)sink;
     return (double)iters * 12 * 8 * 2;
+}
+
+/* Ten Philox4x32-10 rounds on 16 counters (two ymm of 8) at once (see philox16 in ops.hpp). */
+#define SPLOT_HAVE_PHILOX_ROUNDS16 1
+static inline __m256i mulhi32(__m256i a, __m256i m) {
+    const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(a, m), 32);
+    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
+    return _mm256_blend_epi32(even, odd, 0xAA);
+}
+static inline void philox_rounds16(uint32_t* x0p, uint32_t* x1p, uint32_t* x2p, uint32_t* x3p, uint32_t k0, uint32_t k1) {
+    const __m256i m0 = _mm256_set1_epi32((int)0xD2511F53u), m1 = _mm256_set1_epi32((int)0xCD9E8D57u);
+    for (int h = 0; h < 16; h += 8) {
+        __m256i x0 = _mm256_load_si256((const __m256i*)(x0p + h)), x1 = _mm256_load_si256((const __m256i*)(x1p + h));
+        __m256i x2 = _mm256_load_si256((const __m256i*)(x2p + h)), x3 = _mm256_load_si256((const __m256i*)(x3p + h));
+        uint32_t a = k0, b = k1;
+        for (int r = 0; r < 10; ++r) {
+            const __m256i kk0 = _mm256_set1_epi32((int)a), kk1 = _mm256_set1_epi32((int)b);
+            const __m256i hi0 = mulhi32(x0, m0), lo0 = _mm256_mullo_epi32(x0, m0);
+            const __m256i hi1 = mulhi32(x2, m1), lo1 = _mm256_mullo_epi32(x2, m1);
+            x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), kk0);
+            x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), kk1);
+            x1 = lo1;
+            x3 = lo0;
+            a += 0x9E3779B9u;
+            b += 0xBB67AE85u;
+        }
+        _mm256_store_si256((__m256i*)(x0p + h), x0);
+        _mm256_store_si256((__m256i*)(x1p + h), x1);
+        _mm256_store_si256((__m256i*)(x2p + h), x2);
+        _mm256_store_si256((__m256i*)(x3p + h), x3);
+    }
 }
 
 #include "ops.hpp"

@@ -8,8 +8,10 @@ namespace {
 
 #define ISA_NAME "scalar"
 constexpr int MR = 4, NR = 8;
+/* K block: a KCMAX x NR panel of packed B stays in L1 while the tile walks down M */
+constexpr int KCMAX = 256;
 
-static inline void ukernel(int K, const float* __restrict A, const float* __restrict B, float* C, long ldc, const float* rowbias) {
+static inline void ukernel(int K, const float* __restrict A, const float* __restrict B, float* C, long ldc, const float* rowbias, bool accumulate) {
     float c[MR][NR] = {};
     for (int k = 0; k < K; ++k) {
         for (int i = 0; i < MR; ++i) {
@@ -21,7 +23,7 @@ static inline void ukernel(int K, const float* __restrict A, const float* __rest
     }
     for (int i = 0; i < MR; ++i) {
         const float bias = rowbias ? rowbias[i] : 0.0f;
-        for (int j = 0; j < NR; ++j) C[i * ldc + j] = c[i][j] + bias;
+        for (int j = 0; j < NR; ++j) C[i * ldc + j] = (accumulate ? C[i * ldc + j] : bias) + c[i][j];
     }
 }
 

@@ -12,6 +12,9 @@ static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline long long lmin(long long a, long long b) { return a < b ? a : b; }
 
+/* Element-wise work is split in chunks of this many elements (a multiple of 64). */
+static const long long CHUNK = 1 << 15;
+
 /* ---- standard GEMM: packed A (MR rows interleaved per k), packed B (NR columns per k) ------- */
 
 /* A(i,k) = A[i*rsa + k*csa], rows [0, mr) of a panel, zero-padded to MR. */
@@ -61,48 +64,91 @@ static void pack_a_all(int M, int K, const float* A, long rsa, long csa, float* 
     for (int i = 0; i < M; i += MR) pack_a(imin(MR, M - i), K, A + (long)i * rsa, rsa, csa, dst + (long)(i / MR) * MR * K);
 }
 
-static void tile(int K, const float* Ap, const float* Bp, float* C, long ldc, int mr, int nr, const float* rowbias) {
+/* One MR x NR tile over a K block: C = (accumulate ? C : rowbias) + A B. */
+static void tile(int K, const float* Ap, const float* Bp, float* C, long ldc, int mr, int nr, const float* rowbias, bool accumulate) {
     if (mr == MR && nr == NR) {
-        ukernel(K, Ap, Bp, C, ldc, rowbias);
+        ukernel(K, Ap, Bp, C, ldc, rowbias, accumulate);
         return;
     }
     alignas(64) float tmp[MR * NR];
-    ukernel(K, Ap, Bp, tmp, NR, nullptr);
+    ukernel(K, Ap, Bp, tmp, NR, nullptr, false);
     for (int i = 0; i < mr; ++i) {
-        float bias = rowbias ? rowbias[i] : 0.0f;
-        for (int j = 0; j < nr; ++j) C[(long)i * ldc + j] = tmp[i * NR + j] + bias;
-    }
-}
-
-/* C[M x nb] = packed A (all panels) x packed B (ceil(nb/NR) panels) (+ rowbias[i]). */
-static void gemm_packed(int M, int nb, int K, const float* Ap, const float* Bp, float* C, long ldc, const float* rowbias) {
-    for (int j = 0; j < nb; j += NR) {
-        const float* bp = Bp + (long)(j / NR) * K * NR;
-        for (int i = 0; i < M; i += MR) {
-            tile(K, Ap + (long)(i / MR) * K * MR, bp, C + (long)i * ldc + j, ldc, imin(MR, M - i), imin(NR, nb - j),
-                 rowbias ? rowbias + i : nullptr);
+        const float bias = rowbias ? rowbias[i] : 0.0f;
+        for (int j = 0; j < nr; ++j) {
+            float* c = C + (long)i * ldc + j;
+            *c = (accumulate ? *c : bias) + tmp[i * NR + j];
         }
     }
 }
 
+/* The K blocks: a fixed split of K (it depends on K only, so the summation order is fixed). */
+static inline int k_blocks(int K) { return (K + KCMAX - 1) / KCMAX; }
+static inline int k_block_size(int K) { return (K + k_blocks(K) - 1) / k_blocks(K); }
+
+/* C[rows i0..i1, nb columns] (+ rowbias) = packed A (full-K panels, starting at row panel i0/MR)
+ * x packed B (full-K panels of this column block). K is walked in blocks so that a B micro-panel
+ * stays in L1 while the tile walks down M; the blocks are added to C in order. */
+static void gemm_packed_rows(int i0, int i1, int nb, int K, const float* Ap, const float* Bp, float* C, long ldc,
+                             const float* rowbias) {
+    const int KC = k_block_size(K);
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kl = imin(KC, K - k0);
+        for (int j = 0; j < nb; j += NR) {
+            const float* bp = Bp + (long)(j / NR) * K * NR + (long)k0 * NR;
+            for (int i = i0; i < i1; i += MR) {
+                tile(kl, Ap + (long)(i / MR) * K * MR + (long)k0 * MR, bp, C + (long)i * ldc + j, ldc, imin(MR, i1 - i),
+                     imin(NR, nb - j), (rowbias && k0 == 0) ? rowbias + i : nullptr, k0 > 0);
+            }
+        }
+    }
+}
+
+static void gemm_packed(int M, int nb, int K, const float* Ap, const float* Bp, float* C, long ldc, const float* rowbias) {
+    gemm_packed_rows(0, M, nb, K, Ap, Bp, C, ldc, rowbias);
+}
+
 static inline int gemm_block_cols() { return NR * imax(1, 256 / NR); }
 
-/* C[M x N] (ldc) = A(M x K) B(K x N), general strides, parallel over column blocks. */
+/* C[M x N] (ldc) = A(M x K) B(K x N), general strides. Wide N: tasks are column blocks that each
+ * pack their own part of B. Narrow N: B is packed once, shared, and tasks split the rows too.
+ * Either way each element of C is summed in the same order (K blocks, then k), whatever the
+ * threads. */
 static void gemm(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
                  float* C, long ldc) {
     const int mp = (M + MR - 1) / MR;
     float* Ap = splot_scratch(7, (size_t)mp * MR * K);
-    pack_a_all(M, K, A, rsa, csa, Ap);
     const int NB = gemm_block_cols();
-    const int tasks = (N + NB - 1) / NB;
+    const int ncb = (N + NB - 1) / NB;
+    if (ncb >= 2 * threads) {
+        pack_a_all(M, K, A, rsa, csa, Ap);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int t = 0; t < tasks; ++t) {
-        const int j0 = t * NB, nb = imin(NB, N - j0);
-        const int np = (nb + NR - 1) / NR;
-        float* Bp = splot_scratch(0, (size_t)np * NR * K);
-        for (int p = 0; p < np; ++p)
-            pack_b(imin(NR, nb - p * NR), K, B + (long)(j0 + p * NR) * csb, rsb, csb, Bp + (long)p * K * NR);
-        gemm_packed(M, nb, K, Ap, Bp, C + j0, ldc, nullptr);
+        for (int t = 0; t < ncb; ++t) {
+            const int j0 = t * NB, nb = imin(NB, N - j0);
+            const int np = (nb + NR - 1) / NR;
+            float* Bp = splot_scratch(0, (size_t)np * NR * K);
+            for (int p = 0; p < np; ++p)
+                pack_b(imin(NR, nb - p * NR), K, B + (long)(j0 + p * NR) * csb, rsb, csb, Bp + (long)p * K * NR);
+            gemm_packed(M, nb, K, Ap, Bp, C + j0, ldc, nullptr);
+        }
+        return;
+    }
+    const int np = (N + NR - 1) / NR;
+    float* Bp = splot_scratch(6, (size_t)np * NR * K);
+    const int MB = MR * imax(1, 32 / MR);
+    const int nrb = (M + MB - 1) / MB;
+#pragma omp parallel num_threads(threads)
+    {
+#pragma omp for schedule(dynamic) nowait
+        for (int i = 0; i < mp; ++i) pack_a(imin(MR, M - i * MR), K, A + (long)i * MR * rsa, rsa, csa, Ap + (long)i * MR * K);
+#pragma omp for schedule(dynamic)
+        for (int p = 0; p < np; ++p) pack_b(imin(NR, N - p * NR), K, B + (long)p * NR * csb, rsb, csb, Bp + (long)p * K * NR);
+#pragma omp for schedule(dynamic) collapse(2)
+        for (int rb = 0; rb < nrb; ++rb) {
+            for (int cb = 0; cb < ncb; ++cb) {
+                const int j0 = cb * NB, nb = imin(NB, N - j0);
+                gemm_packed_rows(rb * MB, imin(M, (rb + 1) * MB), nb, K, Ap, Bp + (long)(j0 / NR) * K * NR, C + j0, ldc, nullptr);
+            }
+        }
     }
 }
 
@@ -316,29 +362,62 @@ static void sgemm_api(int threads, int m, int n, int k, const float* a, const fl
 
 /* ---- pooling ----------------------------------------------------------------------------- */
 
+/* '>' keeps the first maximum; a NaN wins once and then stays. Branch-free with integer selects:
+ * with float selects the compiler emits branches, which random data mispredicts half the time. */
+static inline uint32_t fbits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static inline float bitsf(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+#define SPLOT_POOL_TAKE(v, at)                                                      \
+    do {                                                                            \
+        const float v_ = (v);                                                       \
+        const uint32_t t_ = 0u - (uint32_t)((v_ > m) | ((v_ != v_) & (m == m)));    \
+        m = bitsf((fbits(v_) & t_) | (fbits(m) & ~t_));                             \
+        id = (int)(((uint32_t)(at) & t_) | ((uint32_t)id & ~t_));                   \
+    } while (0)
+
 static void maxpool_fwd(int threads, const float* x, float* y, int* arg, int n, int c, int h, int w, int ph, int pw, int sh,
                         int sw, int oh, int ow) {
     const long planes = (long)n * c;
-#pragma omp parallel for schedule(static) num_threads(threads)
+    const int T = planes * h * w >= CHUNK ? threads : 1;
+#pragma omp parallel for schedule(static) num_threads(T)
     for (long nc = 0; nc < planes; ++nc) {
         const long xp = nc * h * w, yp = nc * oh * ow;
         for (int i = 0; i < oh; ++i) {
-            for (int j = 0; j < ow; ++j) {
-                long best = xp + (long)i * sh * w + (long)j * sw;
-                float bv = x[best];
-                for (int a = 0; a < ph; ++a) {
-                    const long row = xp + (long)(i * sh + a) * w + (long)j * sw;
-                    for (int bb = 0; bb < pw; ++bb) {
-                        const float v = x[row + bb];
-                        /* '>' keeps the first maximum; a NaN wins once and then stays */
-                        if (v > bv || (v != v && bv == bv)) {
-                            bv = v;
-                            best = row + bb;
-                        }
-                    }
+            float* yr = y + yp + (long)i * ow;
+            int* ar = arg + yp + (long)i * ow;
+            const int r0 = (int)(xp + (long)i * sh * w);
+            const float* x0 = x + r0;
+            if (ph == 2 && pw == 2 && sh == 2 && sw == 2) {
+                const float* x1 = x0 + w;
+                int j = 0;
+#ifdef SPLOT_HAVE_POOL2X2
+                j = pool2x2_row(x0, x1, r0, w, ow, yr, ar);
+#endif
+                for (; j < ow; ++j) {
+                    float m = x0[2 * j];
+                    int id = r0 + 2 * j;
+                    SPLOT_POOL_TAKE(x0[2 * j + 1], r0 + 2 * j + 1);
+                    SPLOT_POOL_TAKE(x1[2 * j], r0 + w + 2 * j);
+                    SPLOT_POOL_TAKE(x1[2 * j + 1], r0 + w + 2 * j + 1);
+                    yr[j] = m;
+                    ar[j] = id;
                 }
-                y[yp + (long)i * ow + j] = bv;
-                arg[yp + (long)i * ow + j] = (int)best;
+            } else {
+                for (int j = 0; j < ow; ++j) {
+                    float m = x0[j * sw];
+                    int id = r0 + j * sw;
+                    for (int a = 0; a < ph; ++a)
+                        for (int bb = 0; bb < pw; ++bb) SPLOT_POOL_TAKE(x0[a * w + j * sw + bb], r0 + a * w + j * sw + bb);
+                    yr[j] = m;
+                    ar[j] = id;
+                }
             }
         }
     }
@@ -355,8 +434,6 @@ static void maxpool_bwd(int threads, const float* dy, const int* arg, float* dx,
 }
 
 /* ---- element-wise ------------------------------------------------------------------------ */
-
-static const long long CHUNK = 1 << 15;
 
 static inline int tasks_for(long long n) { return (int)((n + CHUNK - 1) / CHUNK); }
 
@@ -382,13 +459,16 @@ static void relu_bwd(int threads, const float* dy, const float* y, float* dx, lo
  * vectorise the 32x32->64-bit products. Block b (elements 4b..4b+3) uses counter
  * (b, layer, low32(step), purpose ^ high32(step)) and key (low32(seed), high32(seed)). */
 static inline void philox16(uint32_t b0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1, uint32_t out[64]) {
-    uint32_t x0[16], x1[16], x2[16], x3[16];
+    alignas(64) uint32_t x0[16], x1[16], x2[16], x3[16];
     for (int l = 0; l < 16; ++l) {
         x0[l] = b0 + (uint32_t)l;
         x1[l] = c1;
         x2[l] = c2;
         x3[l] = c3;
     }
+#ifdef SPLOT_HAVE_PHILOX_ROUNDS16
+    philox_rounds16(x0, x1, x2, x3, k0, k1);
+#else
     for (int r = 0; r < 10; ++r) {
         for (int l = 0; l < 16; ++l) {
             const uint64_t p0 = (uint64_t)0xD2511F53u * x0[l];
@@ -403,6 +483,7 @@ static inline void philox16(uint32_t b0, uint32_t c1, uint32_t c2, uint32_t c3, 
         k0 += 0x9E3779B9u;
         k1 += 0xBB67AE85u;
     }
+#endif
     for (int l = 0; l < 16; ++l) {
         out[4 * l] = x0[l];
         out[4 * l + 1] = x1[l];

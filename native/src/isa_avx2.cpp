@@ -12,7 +12,11 @@ constexpr int MR = 6, NV = 2, NR = 8 * NV;
 /* K block: a KCMAX x NR panel of packed B stays in L1 while the tile walks down M */
 constexpr int KCMAX = 384;
 
-static inline void ukernel(int K, const float* __restrict A, const float* __restrict B, float* C, long ldc, const float* rowbias, bool accumulate) {
+/* OFF = false: B is packed (row k at B + k*NR, aligned). OFF = true: row k is at B + koff[k]
+ * (implicit GEMM straight from a padded image; unaligned). */
+template <bool OFF>
+static inline void ukernel_t(int K, const float* __restrict A, const float* __restrict B, const int* __restrict koff, float* C,
+                             long ldc, const float* rowbias, bool accumulate) {
     __m256 c[MR][NV];
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i)
@@ -21,7 +25,7 @@ static inline void ukernel(int K, const float* __restrict A, const float* __rest
     for (int k = 0; k < K; ++k) {
         __m256 b[NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) b[v] = _mm256_load_ps(B + 8 * v);
+        for (int v = 0; v < NV; ++v) b[v] = OFF ? _mm256_loadu_ps(B + koff[k] + 8 * v) : _mm256_load_ps(B + 8 * v);
 #pragma GCC unroll 32
         for (int i = 0; i < MR; ++i) {
             const __m256 a = _mm256_broadcast_ss(A + i);
@@ -29,7 +33,7 @@ static inline void ukernel(int K, const float* __restrict A, const float* __rest
             for (int v = 0; v < NV; ++v) c[i][v] = _mm256_fmadd_ps(a, b[v], c[i][v]);
         }
         A += MR;
-        B += NR;
+        if (!OFF) B += NR;
     }
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
@@ -43,6 +47,14 @@ static inline void ukernel(int K, const float* __restrict A, const float* __rest
             for (int v = 0; v < NV; ++v) _mm256_storeu_ps(C + i * ldc + 8 * v, _mm256_add_ps(bias, c[i][v]));
         }
     }
+}
+
+static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
+    ukernel_t<false>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
+}
+static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
+                               bool accumulate) {
+    ukernel_t<true>(K, A, B, koff, C, ldc, rowbias, accumulate);
 }
 
 constexpr int DR = 3, DC = 4;

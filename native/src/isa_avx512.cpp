@@ -11,10 +11,14 @@ namespace {
 #define ISA_NAME "avx512"
 constexpr int MR = 8, NV = 3, NR = 16 * NV;
 /* K block: a KCMAX x NR panel of packed B stays in L1 while the tile walks down M */
-constexpr int KCMAX = 192;
+constexpr int KCMAX = 576;
 
 /* C[MR x NR] (ldc) = sum_k A[k*MR + i] B[k*NR + j] (+ rowbias[i]); A, B packed, B 64-byte aligned. */
-static inline void ukernel(int K, const float* __restrict A, const float* __restrict B, float* C, long ldc, const float* rowbias, bool accumulate) {
+/* OFF = false: B is packed (row k at B + k*NR, aligned). OFF = true: row k is at B + koff[k]
+ * (implicit GEMM straight from a padded image; unaligned). */
+template <bool OFF>
+static inline void ukernel_t(int K, const float* __restrict A, const float* __restrict B, const int* __restrict koff, float* C,
+                             long ldc, const float* rowbias, bool accumulate) {
     __m512 c[MR][NV];
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i)
@@ -23,7 +27,7 @@ static inline void ukernel(int K, const float* __restrict A, const float* __rest
     for (int k = 0; k < K; ++k) {
         __m512 b[NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) b[v] = _mm512_load_ps(B + 16 * v);
+        for (int v = 0; v < NV; ++v) b[v] = OFF ? _mm512_loadu_ps(B + koff[k] + 16 * v) : _mm512_load_ps(B + 16 * v);
 #pragma GCC unroll 32
         for (int i = 0; i < MR; ++i) {
             const __m512 a = _mm512_set1_ps(A[i]);
@@ -31,7 +35,7 @@ static inline void ukernel(int K, const float* __restrict A, const float* __rest
             for (int v = 0; v < NV; ++v) c[i][v] = _mm512_fmadd_ps(a, b[v], c[i][v]);
         }
         A += MR;
-        B += NR;
+        if (!OFF) B += NR;
     }
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
@@ -45,6 +49,14 @@ static inline void ukernel(int K, const float* __restrict A, const float* __rest
             for (int v = 0; v < NV; ++v) _mm512_storeu_ps(C + i * ldc + 16 * v, _mm512_add_ps(bias, c[i][v]));
         }
     }
+}
+
+static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
+    ukernel_t<false>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
+}
+static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
+                               bool accumulate) {
+    ukernel_t<true>(K, A, B, koff, C, ldc, rowbias, accumulate);
 }
 
 constexpr int DR = 4, DC = 6;

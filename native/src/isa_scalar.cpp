@@ -11,20 +11,33 @@ constexpr int MR = 4, NR = 8;
 /* K block: a KCMAX x NR panel of packed B stays in L1 while the tile walks down M */
 constexpr int KCMAX = 256;
 
-static inline void ukernel(int K, const float* __restrict A, const float* __restrict B, float* C, long ldc, const float* rowbias, bool accumulate) {
+/* OFF = false: B is packed (row k at B + k*NR, aligned). OFF = true: row k is at B + koff[k]
+ * (implicit GEMM straight from a padded image; unaligned). */
+template <bool OFF>
+static inline void ukernel_t(int K, const float* __restrict A, const float* __restrict B, const int* __restrict koff, float* C,
+                             long ldc, const float* rowbias, bool accumulate) {
     float c[MR][NR] = {};
     for (int k = 0; k < K; ++k) {
         for (int i = 0; i < MR; ++i) {
             const float a = A[i];
-            for (int j = 0; j < NR; ++j) c[i][j] += a * B[j];
+            const float* b = OFF ? B + koff[k] : B;
+            for (int j = 0; j < NR; ++j) c[i][j] += a * b[j];
         }
         A += MR;
-        B += NR;
+        if (!OFF) B += NR;
     }
     for (int i = 0; i < MR; ++i) {
         const float bias = rowbias ? rowbias[i] : 0.0f;
         for (int j = 0; j < NR; ++j) C[i * ldc + j] = (accumulate ? C[i * ldc + j] : bias) + c[i][j];
     }
+}
+
+static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
+    ukernel_t<false>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
+}
+static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
+                               bool accumulate) {
+    ukernel_t<true>(K, A, B, koff, C, ldc, rowbias, accumulate);
 }
 
 constexpr int DR = 2, DC = 2;

@@ -242,10 +242,187 @@ static void col2im_row_add(float* dxn, const splot_conv_geom& g, int c, int kh, 
     }
 }
 
+/* ---- stride-1 convolution as an implicit GEMM over "extended" positions --------------------
+ * With stride 1 and the input padded to Hp x Wp (Hp = OH+KH-1, Wp = OW+KW-1), row k = (c,kh,kw) of
+ * im2col over the extended positions p' = oh*Wp + ow' (0 <= ow' < Wp) is the contiguous slice
+ * xp[c*Hp*Wp + kh*Wp + kw + p']. The micro-kernel reads B straight from there through a table of
+ * row offsets: no im2col. Columns ow' >= OW are computed and dropped (Wp/OW - 1 extra work,
+ * 8% for the seed model's convolutions). */
+
+static inline long s1_slack() { return NR + 64; }
+
+/* dst[C x Hp x Wp] = x[C x H x W] placed at (pt, pl), zeros elsewhere, plus zeroed slack. */
+static void pad_image(const float* x, int C, int H, int W, int pt, int pl, int Hp, int Wp, float* dst) {
+    const int qlo = imax(0, pl), qhi = imin(Wp, pl + W);
+    for (int c = 0; c < C; ++c) {
+        for (int r = 0; r < Hp; ++r) {
+            float* d = dst + ((long)c * Hp + r) * Wp;
+            const int ih = r - pt;
+            if (ih < 0 || ih >= H || qlo >= qhi) {
+                for (int q = 0; q < Wp; ++q) d[q] = 0.0f;
+                continue;
+            }
+            const float* s = x + ((long)c * H + ih) * W - pl;
+            for (int q = 0; q < qlo; ++q) d[q] = 0.0f;
+            for (int q = qlo; q < qhi; ++q) d[q] = s[q];
+            for (int q = qhi; q < Wp; ++q) d[q] = 0.0f;
+        }
+    }
+    float* tail = dst + (long)C * Hp * Wp;
+    for (long q = 0; q < s1_slack(); ++q) tail[q] = 0.0f;
+}
+
+static void s1_offsets(int C, int KH, int KW, int Hp, int Wp, int* koff) {
+    for (int c = 0; c < C; ++c)
+        for (int kh = 0; kh < KH; ++kh)
+            for (int kw = 0; kw < KW; ++kw) koff[(c * KH + kh) * KW + kw] = (c * Hp + kh) * Wp + kw;
+}
+
+static void tile_off(int K, const float* Ap, const float* xb, const int* koff, float* C, long ldc, int mr, int nr,
+                     const float* rowbias, bool accumulate) {
+    if (mr == MR && nr == NR) {
+        ukernel_off(K, Ap, xb, koff, C, ldc, rowbias, accumulate);
+        return;
+    }
+    alignas(64) float tmp[MR * NR];
+    ukernel_off(K, Ap, xb, koff, tmp, NR, nullptr, false);
+    for (int i = 0; i < mr; ++i) {
+        const float bias = rowbias ? rowbias[i] : 0.0f;
+        for (int j = 0; j < nr; ++j) {
+            float* c = C + (long)i * ldc + j;
+            *c = (accumulate ? *c : bias) + tmp[i * NR + j];
+        }
+    }
+}
+
+/* out[M x OH x OW] = A (packed, M x K) * B(k, p') (+ bias) for one padded image xp. */
+static void s1_image(int M, int K, const float* Ap, const float* xp, const int* koff, int OH, int OW, int Wp, const float* bias,
+                     float* out) {
+    const int NE = OH * Wp, ld = ((NE + NR - 1) / NR) * NR;
+    float* ext = splot_scratch(1, (size_t)M * ld);
+    const int KC = k_block_size(K), NB = gemm_block_cols();
+    for (int j0 = 0; j0 < NE; j0 += NB) {
+        const int j1 = imin(NE, j0 + NB);
+        for (int k0 = 0; k0 < K; k0 += KC) {
+            const int kl = imin(KC, K - k0);
+            for (int j = j0; j < j1; j += NR)
+                for (int i = 0; i < M; i += MR)
+                    tile_off(kl, Ap + (long)(i / MR) * K * MR + (long)k0 * MR, xp + j, koff + k0, ext + (long)i * ld + j, ld,
+                             imin(MR, M - i), imin(NR, j1 - j), (bias && k0 == 0) ? bias + i : nullptr, k0 > 0);
+        }
+    }
+    for (int o = 0; o < M; ++o)
+        for (int oh = 0; oh < OH; ++oh) {
+            const float* s = ext + (long)o * ld + (long)oh * Wp;
+            float* d = out + ((long)o * OH + oh) * OW;
+            for (int q = 0; q < OW; ++q) d[q] = s[q];
+        }
+}
+
+static void conv_fwd_s1(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
+    const int K = g.c * g.kh * g.kw, M = g.o, Hp = g.oh + g.kh - 1, Wp = g.ow + g.kw - 1;
+    float* Ap = splot_scratch(7, (size_t)((M + MR - 1) / MR) * MR * K);
+    pack_a_all(M, K, w, K, 1, Ap);
+    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)K));
+    s1_offsets(g.c, g.kh, g.kw, Hp, Wp, koff);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int n = 0; n < g.n; ++n) {
+        float* xp = splot_scratch(0, (size_t)g.c * Hp * Wp + s1_slack());
+        pad_image(x + (long)n * g.c * g.h * g.w, g.c, g.h, g.w, g.pt, g.pl, Hp, Wp, xp);
+        s1_image(M, K, Ap, xp, koff, g.oh, g.ow, Wp, b, y + (long)n * M * g.oh * g.ow);
+    }
+}
+
+/* dx = the stride-1 correlation of dy, padded by (KH-1-pt, KW-1-pl), with the weights flipped and
+ * transposed: w'[c][o][kh][kw] = w[o][c][KH-1-kh][KW-1-kw]. Needs pt <= KH-1 and pl <= KW-1. */
+static void conv_bwd_data_s1(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
+    const int KK = g.kh * g.kw, K = g.o * KK, M = g.c, Hp = g.h + g.kh - 1, Wp = g.w + g.kw - 1;
+    const int pt = g.kh - 1 - g.pt, pl = g.kw - 1 - g.pl;
+    float* wf = splot_scratch(5, (size_t)M * K);
+    for (int c = 0; c < g.c; ++c)
+        for (int o = 0; o < g.o; ++o)
+            for (int kh = 0; kh < g.kh; ++kh)
+                for (int kw = 0; kw < g.kw; ++kw)
+                    wf[(long)c * K + (o * g.kh + kh) * g.kw + kw] =
+                        w[(((long)o * g.c + c) * g.kh + (g.kh - 1 - kh)) * g.kw + (g.kw - 1 - kw)];
+    float* Ap = splot_scratch(7, (size_t)((M + MR - 1) / MR) * MR * K);
+    pack_a_all(M, K, wf, K, 1, Ap);
+    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)K));
+    s1_offsets(g.o, g.kh, g.kw, Hp, Wp, koff);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int n = 0; n < g.n; ++n) {
+        float* xp = splot_scratch(0, (size_t)g.o * Hp * Wp + s1_slack());
+        pad_image(dy + (long)n * g.o * g.oh * g.ow, g.o, g.oh, g.ow, pt, pl, Hp, Wp, xp);
+        s1_image(M, K, Ap, xp, koff, g.h, g.w, Wp, nullptr, dx + (long)n * g.c * g.h * g.w);
+    }
+}
+
+/* C[i*ldc + j] += sum_k A[i*lda + k] * B[j][k] for i < M, j < N (serial); B given as row pointers. */
+static void dot_accumulate_ptr(int M, int N, int K, const float* A, long lda, const float* const* B, float* C, long ldc) {
+    const float* ap[DR];
+    const float* bp[DC];
+    float out[DR * DC];
+    for (int i0 = 0; i0 < M; i0 += DR) {
+        const int mr = imin(DR, M - i0);
+        for (int i = 0; i < DR; ++i) ap[i] = A + (long)(i0 + imin(i, mr - 1)) * lda;
+        for (int j0 = 0; j0 < N; j0 += DC) {
+            const int nc = imin(DC, N - j0);
+            for (int j = 0; j < DC; ++j) bp[j] = B[j0 + imin(j, nc - 1)];
+            dotkernel(K, ap, bp, out);
+            for (int i = 0; i < mr; ++i)
+                for (int j = 0; j < nc; ++j) C[(long)(i0 + i) * ldc + j0 + j] += out[i * DC + j];
+        }
+    }
+}
+
+/* dw[o][k] = sum_n sum_p' dyext[o][p'] xp[koff[k] + p'] (dyext: dy with zeros in the extended
+ * columns); a row of ones gives db. Fixed batch chunks, reduced in order. */
+static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
+    const int K = g.c * g.kh * g.kw, O = g.o, K1 = K + 1, Hp = g.oh + g.kh - 1, Wp = g.ow + g.kw - 1, NE = g.oh * Wp;
+    const int G = imin(g.n, 32);
+    const long part = (long)O * K1;
+    float* parts = splot_scratch(7, (size_t)G * part);
+    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)K));
+    s1_offsets(g.c, g.kh, g.kw, Hp, Wp, koff);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int gi = 0; gi < G; ++gi) {
+        float* acc = parts + gi * part;
+        for (long e = 0; e < part; ++e) acc[e] = 0.0f;
+        const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
+        float* xp = splot_scratch(0, (size_t)g.c * Hp * Wp + s1_slack());
+        float* dyext = splot_scratch(1, (size_t)O * NE);
+        float* ones = splot_scratch(2, (size_t)NE);
+        const float** bptr = reinterpret_cast<const float**>(splot_scratch(3, (size_t)2 * K1));
+        for (int q = 0; q < NE; ++q) ones[q] = 1.0f;
+        for (int k = 0; k < K; ++k) bptr[k] = xp + koff[k];
+        bptr[K] = ones;
+        for (int n = n0; n < n1; ++n) {
+            pad_image(x + (long)n * g.c * g.h * g.w, g.c, g.h, g.w, g.pt, g.pl, Hp, Wp, xp);
+            const float* dyn = dy + (long)n * O * g.oh * g.ow;
+            for (int o = 0; o < O; ++o)
+                for (int oh = 0; oh < g.oh; ++oh) {
+                    const float* s = dyn + ((long)o * g.oh + oh) * g.ow;
+                    float* d = dyext + (long)o * NE + (long)oh * Wp;
+                    for (int q = 0; q < g.ow; ++q) d[q] = s[q];
+                    for (int q = g.ow; q < Wp; ++q) d[q] = 0.0f;
+                }
+            dot_accumulate_ptr(O, K1, NE, dyext, NE, bptr, acc, K1);
+        }
+    }
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (long e = 0; e < part; ++e) {
+        float s = parts[e];
+        for (int gi = 1; gi < G; ++gi) s += parts[gi * part + e];
+        const long o = e / K1, k = e % K1;
+        if (k < K) dw[o * K + k] = s; else db[o] = s;
+    }
+}
+
 /* ---- convolution ------------------------------------------------------------------------- */
 
 static void conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
+    if (g.sh == 1 && g.sw == 1) return conv_fwd_s1(threads, x, w, b, y, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, M = g.o, KK = g.kh * g.kw;
     float* Ap = splot_scratch(7, (size_t)((M + MR - 1) / MR) * MR * K);
     pack_a_all(M, K, w, K, 1, Ap);
@@ -274,6 +451,7 @@ static void conv_fwd(int threads, const float* x, const float* w, const float* b
 
 static void conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
+    if (g.sh == 1 && g.sw == 1 && g.pt <= g.kh - 1 && g.pl <= g.kw - 1) return conv_bwd_data_s1(threads, dy, w, dx, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
     /* dcol[K x P] = W^T dy_n: A(i = ckk, k = o) = w[o*K + ckk] */
     float* Ap = splot_scratch(7, (size_t)((K + MR - 1) / MR) * MR * O);
@@ -298,6 +476,7 @@ static void conv_bwd_data(int threads, const float* dy, const float* w, float* d
 
 static void conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
+    if (g.sh == 1 && g.sw == 1) return conv_bwd_weights_s1(threads, x, dy, dw, db, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
     const int K1 = K + 1; /* an extra row of ones in col gives db in the same dot products */
     const int G = imin(g.n, 32); /* fixed batch chunks, independent of the thread count */

@@ -59,12 +59,15 @@ static inline void ukernel_off(int K, const float* A, const float* B, const int*
 
 constexpr int DR = 3, DC = 4;
 
-static inline void dotkernel(int K, const float* const* a, const float* const* b, float* out) {
+constexpr int DV = 8;
+
+template <bool ACC>
+static inline void dotkernel_t(int K, const float* const* a, const float* const* b, float* out) {
     __m256 c[DR][DC];
 #pragma GCC unroll 32
     for (int i = 0; i < DR; ++i)
 #pragma GCC unroll 8
-        for (int j = 0; j < DC; ++j) c[i][j] = _mm256_setzero_ps();
+        for (int j = 0; j < DC; ++j) c[i][j] = ACC ? _mm256_loadu_ps(out + (i * DC + j) * DV) : _mm256_setzero_ps();
     const float *a0 = a[0], *a1 = a[1], *a2 = a[2];
     int k = 0;
     for (; k + 8 <= K; k += 8) {
@@ -92,11 +95,24 @@ static inline void dotkernel(int K, const float* const* a, const float* const* b
     for (int i = 0; i < DR; ++i)
 #pragma GCC unroll 8
         for (int j = 0; j < DC; ++j) {
+            if (ACC) {
+                _mm256_storeu_ps(out + (i * DC + j) * DV, c[i][j]);
+                continue;
+            }
             __m128 q = _mm_add_ps(_mm256_castps256_ps128(c[i][j]), _mm256_extractf128_ps(c[i][j], 1));
             q = _mm_add_ps(q, _mm_movehl_ps(q, q));
             q = _mm_add_ss(q, _mm_movehdup_ps(q));
             out[i * DC + j] = _mm_cvtss_f32(q);
         }
+}
+static inline void dotkernel(int K, const float* const* a, const float* const* b, float* out) { dotkernel_t<false>(K, a, b, out); }
+static inline void dotkernel_acc(int K, const float* const* a, const float* const* b, float* vacc) { dotkernel_t<true>(K, a, b, vacc); }
+static inline float dot_reduce(const float* v) {
+    const __m256 x = _mm256_loadu_ps(v);
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_movehdup_ps(q));
+    return _mm_cvtss_f32(q);
 }
 
 static double fma_loop(double seconds) {

@@ -62,12 +62,17 @@ static inline void ukernel_off(int K, const float* A, const float* B, const int*
 constexpr int DR = 4, DC = 6;
 
 /* out[i*DC + j] = sum_k a[i][k] b[j][k]: 16 lanes of partial sums, then a fixed reduction. */
-static inline void dotkernel(int K, const float* const* a, const float* const* b, float* out) {
+/* DV lanes of partial sums per output; dotkernel_acc keeps them in vacc[(i*DC + j)*DV + lane]
+ * across calls (summing a long K in pieces, e.g. image after image) and dot_reduce sums them. */
+constexpr int DV = 16;
+
+template <bool ACC>
+static inline void dotkernel_t(int K, const float* const* a, const float* const* b, float* out) {
     __m512 c[DR][DC];
 #pragma GCC unroll 32
     for (int i = 0; i < DR; ++i)
 #pragma GCC unroll 8
-        for (int j = 0; j < DC; ++j) c[i][j] = _mm512_setzero_ps();
+        for (int j = 0; j < DC; ++j) c[i][j] = ACC ? _mm512_loadu_ps(out + (i * DC + j) * DV) : _mm512_setzero_ps();
     const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
     int k = 0;
     for (; k + 16 <= K; k += 16) {
@@ -94,6 +99,10 @@ static inline void dotkernel(int K, const float* const* a, const float* const* b
     for (int i = 0; i < DR; ++i)
 #pragma GCC unroll 8
         for (int j = 0; j < DC; ++j) {
+            if (ACC) {
+                _mm512_storeu_ps(out + (i * DC + j) * DV, c[i][j]);
+                continue;
+            }
             const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(c[i][j]),
                                            _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(c[i][j]), 1)));
             __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
@@ -101,6 +110,16 @@ static inline void dotkernel(int K, const float* const* a, const float* const* b
             q = _mm_add_ss(q, _mm_movehdup_ps(q));
             out[i * DC + j] = _mm_cvtss_f32(q);
         }
+}
+static inline void dotkernel(int K, const float* const* a, const float* const* b, float* out) { dotkernel_t<false>(K, a, b, out); }
+static inline void dotkernel_acc(int K, const float* const* a, const float* const* b, float* vacc) { dotkernel_t<true>(K, a, b, vacc); }
+static inline float dot_reduce(const float* v) {
+    const __m512 x = _mm512_loadu_ps(v);
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_movehdup_ps(q));
+    return _mm_cvtss_f32(q);
 }
 
 static double fma_loop(double seconds) {

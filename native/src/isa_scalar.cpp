@@ -42,12 +42,16 @@ static inline void ukernel_off(int K, const float* A, const float* B, const int*
 
 constexpr int DR = 2, DC = 2;
 
-static inline void dotkernel(int K, const float* const* a, const float* const* b, float* out) {
+constexpr int DV = 4;
+
+/* Four interleaved partial sums (k mod 4) per output, kept in vacc by dotkernel_acc. */
+static inline void dotkernel_acc(int K, const float* const* a, const float* const* b, float* vacc) {
     for (int i = 0; i < DR; ++i)
         for (int j = 0; j < DC; ++j) {
             const float* x = a[i];
             const float* y = b[j];
-            float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+            float* v = vacc + (i * DC + j) * DV;
+            float s0 = v[0], s1 = v[1], s2 = v[2], s3 = v[3];
             int k = 0;
             for (; k + 4 <= K; k += 4) {
                 s0 += x[k] * y[k];
@@ -56,19 +60,27 @@ static inline void dotkernel(int K, const float* const* a, const float* const* b
                 s3 += x[k + 3] * y[k + 3];
             }
             for (; k < K; ++k) s0 += x[k] * y[k];
-            out[i * DC + j] = (s0 + s1) + (s2 + s3);
+            v[0] = s0, v[1] = s1, v[2] = s2, v[3] = s3;
         }
+}
+static inline float dot_reduce(const float* v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+static inline void dotkernel(int K, const float* const* a, const float* const* b, float* out) {
+    float v[DR * DC * DV] = {};
+    dotkernel_acc(K, a, b, v);
+    for (int t = 0; t < DR * DC; ++t) out[t] = dot_reduce(v + t * DV);
 }
 
 /* Multiply + add (no FMA on this path); counts 2 FLOP per pair. */
 static double fma_loop(double seconds) {
     float acc[16];
+    volatile float mv = 0.9999999f, av = 1e-7f;
+    const float m = mv, ad = av;
     for (int i = 0; i < 16; ++i) acc[i] = 1.0f + 0.001f * i;
     const double t0 = splot_now();
     long long iters = 0;
     do {
         for (int r = 0; r < (1 << 16); ++r)
-            for (int i = 0; i < 16; ++i) acc[i] = acc[i] * 0.9999999f + 1e-7f;
+            for (int i = 0; i < 16; ++i) acc[i] = acc[i] * m + ad;
         iters += 1 << 16;
     } while (splot_now() - t0 < seconds);
     float s = 0.0f;

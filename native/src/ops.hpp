@@ -384,15 +384,19 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
     float* parts = splot_scratch(7, (size_t)G * part);
     int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)K));
     s1_offsets(g.c, g.kh, g.kw, Hp, Wp, koff);
+    const int ib = (O + DR - 1) / DR, jb = (K1 + DC - 1) / DC;
+    const long tileLanes = (long)DR * DC * DV;
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int gi = 0; gi < G; ++gi) {
         float* acc = parts + gi * part;
-        for (long e = 0; e < part; ++e) acc[e] = 0.0f;
         const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
         float* xp = splot_scratch(0, (size_t)g.c * Hp * Wp + s1_slack());
         float* dyext = splot_scratch(1, (size_t)O * NE);
         float* ones = splot_scratch(2, (size_t)NE);
         const float** bptr = reinterpret_cast<const float**>(splot_scratch(3, (size_t)2 * K1));
+        /* lane-wise partial sums of every output over the whole chunk, reduced once at its end */
+        float* vacc = splot_scratch(4, (size_t)ib * jb * tileLanes);
+        for (long e = 0; e < (long)ib * jb * tileLanes; ++e) vacc[e] = 0.0f;
         for (int q = 0; q < NE; ++q) ones[q] = 1.0f;
         for (int k = 0; k < K; ++k) bptr[k] = xp + koff[k];
         bptr[K] = ones;
@@ -406,8 +410,24 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
                     for (int q = 0; q < g.ow; ++q) d[q] = s[q];
                     for (int q = g.ow; q < Wp; ++q) d[q] = 0.0f;
                 }
-            dot_accumulate_ptr(O, K1, NE, dyext, NE, bptr, acc, K1);
+            const float* ap[DR];
+            const float* bp[DC];
+            for (int i0 = 0; i0 < O; i0 += DR) {
+                const int mr = imin(DR, O - i0);
+                for (int i = 0; i < DR; ++i) ap[i] = dyext + (long)(i0 + imin(i, mr - 1)) * NE;
+                for (int j0 = 0; j0 < K1; j0 += DC) {
+                    const int nc = imin(DC, K1 - j0);
+                    for (int j = 0; j < DC; ++j) bp[j] = bptr[j0 + imin(j, nc - 1)];
+                    dotkernel_acc(NE, ap, bp, vacc + ((long)(i0 / DR) * jb + j0 / DC) * tileLanes);
+                }
+            }
         }
+        for (int i0 = 0; i0 < O; i0 += DR)
+            for (int j0 = 0; j0 < K1; j0 += DC) {
+                const float* v = vacc + ((long)(i0 / DR) * jb + j0 / DC) * tileLanes;
+                for (int i = 0; i < imin(DR, O - i0); ++i)
+                    for (int j = 0; j < imin(DC, K1 - j0); ++j) acc[(long)(i0 + i) * K1 + j0 + j] = dot_reduce(v + (i * DC + j) * DV);
+            }
     }
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (long e = 0; e < part; ++e) {

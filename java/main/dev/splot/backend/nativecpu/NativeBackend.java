@@ -67,6 +67,7 @@ public final class NativeBackend extends AbstractBackend {
      *     not load (with the underlying error), or a CPU without the forced instruction set
      */
     public static NativeBackend create(String isa, int threads) {
+        isa = isa == null ? "auto" : isa.trim().toLowerCase(java.util.Locale.ROOT);
         if (LOAD_FAILURE != null) {
             throw new BackendUnavailableException("native backend unavailable: " + describe(LOAD_FAILURE) + ALTERNATIVES, LOAD_FAILURE);
         }
@@ -74,13 +75,22 @@ public final class NativeBackend extends AbstractBackend {
         try {
             Pointer ctx = SplotNative.splot_create(isa, threads, err, 512);
             if (ctx == null || ctx.isNull()) {
-                throw new BackendUnavailableException("native backend unavailable: " + err.getString()
+                throw new BackendUnavailableException("native backend unavailable: " + cString(err)
                         + " (requested with splot.native.isa=" + isa + ")" + ALTERNATIVES, null);
             }
             return new NativeBackend(ctx);
         } finally {
             err.close();
         }
+    }
+
+    /** The NUL-terminated string in a char buffer. */
+    private static String cString(BytePointer p) {
+        byte[] b = new byte[(int) p.capacity()];
+        p.position(0).get(b);
+        int len = 0;
+        while (len < b.length && b[len] != 0) len++;
+        return new String(b, 0, len, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static Throwable tryLoad() {

@@ -73,25 +73,30 @@ static inline void dotkernel_t(int K, const float* const* a, const float* const*
     for (int i = 0; i < DR; ++i)
 #pragma GCC unroll 8
         for (int j = 0; j < DC; ++j) c[i][j] = ACC ? _mm512_loadu_ps(out + (i * DC + j) * DV) : _mm512_setzero_ps();
-    const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+    const float* ar[DR];
+#pragma GCC unroll 8
+    for (int i = 0; i < DR; ++i) ar[i] = a[i];
     int k = 0;
     for (; k + 16 <= K; k += 16) {
-        const __m512 av[DR] = {_mm512_loadu_ps(a0 + k), _mm512_loadu_ps(a1 + k), _mm512_loadu_ps(a2 + k), _mm512_loadu_ps(a3 + k)};
+        __m512 av[DR];
+#pragma GCC unroll 8
+        for (int i = 0; i < DR; ++i) av[i] = _mm512_loadu_ps(ar[i] + k);
 #pragma GCC unroll 8
         for (int j = 0; j < DC; ++j) {
             const __m512 bv = _mm512_loadu_ps(b[j] + k);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (int i = 0; i < DR; ++i) c[i][j] = _mm512_fmadd_ps(av[i], bv, c[i][j]);
         }
     }
     if (k < K) {
         const __mmask16 m = (__mmask16)((1u << (K - k)) - 1u);
-        const __m512 av[DR] = {_mm512_maskz_loadu_ps(m, a0 + k), _mm512_maskz_loadu_ps(m, a1 + k),
-                               _mm512_maskz_loadu_ps(m, a2 + k), _mm512_maskz_loadu_ps(m, a3 + k)};
+        __m512 av[DR];
+#pragma GCC unroll 8
+        for (int i = 0; i < DR; ++i) av[i] = _mm512_maskz_loadu_ps(m, ar[i] + k);
 #pragma GCC unroll 8
         for (int j = 0; j < DC; ++j) {
             const __m512 bv = _mm512_maskz_loadu_ps(m, b[j] + k);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (int i = 0; i < DR; ++i) c[i][j] = _mm512_fmadd_ps(av[i], bv, c[i][j]);
         }
     }

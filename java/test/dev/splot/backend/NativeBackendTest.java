@@ -237,4 +237,90 @@ class NativeBackendTest {
         for (Tensor t : all) t.close();
         return BackendConformanceTest.concat(parts);
     }
+
+    // ---- gradient checks (central differences) through the native backend ----------------------
+
+    /** L = sum(y * r) for the op's output y; the backward ops must give dL/dinputs. */
+    @Test
+    void convolutionGradientsMatchFiniteDifferences() {
+        try (Backend be = NativeBackendConformanceTest.startNative("auto", 0)) {
+            for (ConvGeometry g : new ConvGeometry[] {ConvGeometry.of(2, 2, 5, 6, 3, 3, 3, 1, Padding.SAME),
+                    ConvGeometry.of(1, 3, 7, 7, 2, 3, 3, 2, Padding.VALID)}) {
+                float[] x = rand((int) Shapes.size(g.inputShape())), w = rand((int) Shapes.size(g.weightShape()));
+                float[] b = rand(g.o()), r = rand((int) Shapes.size(g.outputShape()));
+                float[] dx, dw, db;
+                try (Tensor tr = up(be, r, g.outputShape()); Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape());
+                     Tensor tdx = be.allocate(g.inputShape()); Tensor tdw = be.allocate(g.weightShape()); Tensor tdb = be.allocate(g.o())) {
+                    be.conv2dBackwardData(tr, tw, tdx, g);
+                    be.conv2dBackwardWeights(tx, tr, tdw, tdb, g);
+                    dx = tdx.toFloatArray();
+                    dw = tdw.toFloatArray();
+                    db = tdb.toFloatArray();
+                }
+                java.util.function.Function<float[][], Double> loss = in -> {
+                    try (Tensor tx = up(be, in[0], g.inputShape()); Tensor tw = up(be, in[1], g.weightShape()); Tensor tb = up(be, in[2], g.o());
+                         Tensor ty = be.allocate(g.outputShape())) {
+                        be.conv2dForward(tx, tw, tb, ty, g);
+                        float[] y = ty.toFloatArray();
+                        double s = 0;
+                        for (int i = 0; i < y.length; i++) s += (double) y[i] * r[i];
+                        return s;
+                    }
+                };
+                checkGradient("conv dx " + g, new float[][] {x, w, b}, 0, dx, loss);
+                checkGradient("conv dw " + g, new float[][] {x, w, b}, 1, dw, loss);
+                checkGradient("conv db " + g, new float[][] {x, w, b}, 2, db, loss);
+            }
+        }
+    }
+
+    @Test
+    void denseGradientsMatchFiniteDifferences() {
+        try (Backend be = NativeBackendConformanceTest.startNative("auto", 0)) {
+            int n = 3, in = 37, out = 5;
+            float[] x = rand(n * in), w = rand(out * in), b = rand(out), r = rand(n * out);
+            float[] dx, dw, db;
+            try (Tensor tr = up(be, r, n, out); Tensor tx = up(be, x, n, in); Tensor tw = up(be, w, out, in); Tensor tdx = be.allocate(n, in);
+                 Tensor tdw = be.allocate(out, in); Tensor tdb = be.allocate(out)) {
+                be.denseBackward(tr, tx, tw, tdx, tdw, tdb);
+                dx = tdx.toFloatArray();
+                dw = tdw.toFloatArray();
+                db = tdb.toFloatArray();
+            }
+            java.util.function.Function<float[][], Double> loss = inputs -> {
+                try (Tensor tx = up(be, inputs[0], n, in); Tensor tw = up(be, inputs[1], out, in); Tensor tb = up(be, inputs[2], out);
+                     Tensor ty = be.allocate(n, out)) {
+                    be.denseForward(tx, tw, tb, ty);
+                    float[] y = ty.toFloatArray();
+                    double s = 0;
+                    for (int i = 0; i < y.length; i++) s += (double) y[i] * r[i];
+                    return s;
+                }
+            };
+            checkGradient("dense dx", new float[][] {x, w, b}, 0, dx, loss);
+            checkGradient("dense dw", new float[][] {x, w, b}, 1, dw, loss);
+            checkGradient("dense db", new float[][] {x, w, b}, 2, db, loss);
+        }
+    }
+
+    /** Central differences with step 1e-2 (the ops are linear in each input, so only rounding differs). */
+    private static void checkGradient(String what, float[][] inputs, int which, float[] analytic,
+                                      java.util.function.Function<float[][], Double> loss) {
+        float[] v = inputs[which];
+        double maxGrad = 0, maxErr = 0;
+        for (int i = 0; i < v.length; i += Math.max(1, v.length / 40)) {
+            float keep = v[i];
+            float h = 1e-2f;
+            v[i] = keep + h;
+            double up = loss.apply(inputs);
+            v[i] = keep - h;
+            double down = loss.apply(inputs);
+            v[i] = keep;
+            double fd = (up - down) / (2.0 * h);
+            maxGrad = Math.max(maxGrad, Math.abs(analytic[i]));
+            maxErr = Math.max(maxErr, Math.abs(fd - analytic[i]));
+        }
+        assertTrue(maxGrad > 0, what + ": all-zero gradient proves little");
+        assertTrue(maxErr <= 1e-3 * Math.max(1, maxGrad), what + ": finite differences differ by " + maxErr + " (max |grad| " + maxGrad + ")");
+    }
 }

@@ -14,43 +14,47 @@ constexpr int KCMAX = 384;
 
 /* OFF = false: B is packed (row k at B + k*NR, aligned). OFF = true: row k is at B + koff[k]
  * (implicit GEMM straight from a padded image; unaligned). */
-template <bool OFF>
+template <bool OFF, int NRT = NR>
 static inline void ukernel_t(int K, const float* __restrict A, const float* __restrict B, const int* __restrict koff, float* C,
                              long ldc, const float* rowbias, bool accumulate) {
-    __m256 c[MR][NV];
+    constexpr int NVT = NRT / 8;
+    __m256 c[MR][NVT];
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) c[i][v] = _mm256_setzero_ps();
+        for (int v = 0; v < NVT; ++v) c[i][v] = _mm256_setzero_ps();
     for (int k = 0; k < K; ++k) {
-        __m256 b[NV];
+        __m256 b[NVT];
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) b[v] = OFF ? _mm256_loadu_ps(B + koff[k] + 8 * v) : _mm256_load_ps(B + 8 * v);
+        for (int v = 0; v < NVT; ++v) b[v] = OFF ? _mm256_loadu_ps(B + koff[k] + 8 * v) : _mm256_load_ps(B + 8 * v);
 #pragma GCC unroll 32
         for (int i = 0; i < MR; ++i) {
             const __m256 a = _mm256_broadcast_ss(A + i);
 #pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v) c[i][v] = _mm256_fmadd_ps(a, b[v], c[i][v]);
+            for (int v = 0; v < NVT; ++v) c[i][v] = _mm256_fmadd_ps(a, b[v], c[i][v]);
         }
         A += MR;
-        if (!OFF) B += NR;
+        if (!OFF) B += NRT;
     }
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
         if (accumulate) {
 #pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v)
+            for (int v = 0; v < NVT; ++v)
                 _mm256_storeu_ps(C + i * ldc + 8 * v, _mm256_add_ps(_mm256_loadu_ps(C + i * ldc + 8 * v), c[i][v]));
         } else {
             const auto bias = rowbias ? _mm256_set1_ps(rowbias[i]) : _mm256_setzero_ps();
 #pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v) _mm256_storeu_ps(C + i * ldc + 8 * v, _mm256_add_ps(bias, c[i][v]));
+            for (int v = 0; v < NVT; ++v) _mm256_storeu_ps(C + i * ldc + 8 * v, _mm256_add_ps(bias, c[i][v]));
         }
     }
 }
 
+/* A second, narrower panel width for GEMMs whose N it divides better (e.g. N = 128). */
+constexpr int NR_ALT = 16;
+template <int NRT = NR>
 static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
-    ukernel_t<false>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
+    ukernel_t<false, NRT>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
 }
 static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
                                bool accumulate) {

@@ -13,27 +13,30 @@ constexpr int KCMAX = 256;
 
 /* OFF = false: B is packed (row k at B + k*NR, aligned). OFF = true: row k is at B + koff[k]
  * (implicit GEMM straight from a padded image; unaligned). */
-template <bool OFF>
+template <bool OFF, int NRT = NR>
 static inline void ukernel_t(int K, const float* __restrict A, const float* __restrict B, const int* __restrict koff, float* C,
                              long ldc, const float* rowbias, bool accumulate) {
-    float c[MR][NR] = {};
+    float c[MR][NRT] = {};
     for (int k = 0; k < K; ++k) {
         for (int i = 0; i < MR; ++i) {
             const float a = A[i];
             const float* b = OFF ? B + koff[k] : B;
-            for (int j = 0; j < NR; ++j) c[i][j] += a * b[j];
+            for (int j = 0; j < NRT; ++j) c[i][j] += a * b[j];
         }
         A += MR;
-        if (!OFF) B += NR;
+        if (!OFF) B += NRT;
     }
     for (int i = 0; i < MR; ++i) {
         const float bias = rowbias ? rowbias[i] : 0.0f;
-        for (int j = 0; j < NR; ++j) C[i * ldc + j] = (accumulate ? C[i * ldc + j] : bias) + c[i][j];
+        for (int j = 0; j < NRT; ++j) C[i * ldc + j] = (accumulate ? C[i * ldc + j] : bias) + c[i][j];
     }
 }
 
+/* A second, narrower panel width for GEMMs whose N it divides better (e.g. N = 128). */
+constexpr int NR_ALT = 8;
+template <int NRT = NR>
 static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
-    ukernel_t<false>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
+    ukernel_t<false, NRT>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
 }
 static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
                                bool accumulate) {

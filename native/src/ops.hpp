@@ -38,22 +38,23 @@ static void pack_a(int mr, int K, const float* A, long rsa, long csa, float* dst
     }
 }
 
-/* B(k,j) = B[k*rsb + j*csb], columns [0, nr) of a panel, zero-padded to NR. */
+/* B(k,j) = B[k*rsb + j*csb], columns [0, nr) of a panel, zero-padded to NRT. */
+template <int NRT = NR>
 static void pack_b(int nr, int K, const float* B, long rsb, long csb, float* dst) {
     if (csb == 1) {
         for (int k = 0; k < K; ++k) {
             const float* s = B + (long)k * rsb;
             for (int j = 0; j < nr; ++j) dst[j] = s[j];
-            for (int j = nr; j < NR; ++j) dst[j] = 0.0f;
-            dst += NR;
+            for (int j = nr; j < NRT; ++j) dst[j] = 0.0f;
+            dst += NRT;
         }
     } else {
-        for (int j = 0; j < NR; ++j) {
+        for (int j = 0; j < NRT; ++j) {
             if (j < nr) {
                 const float* s = B + (long)j * csb;
-                for (int k = 0; k < K; ++k) dst[(long)k * NR + j] = s[(long)k * rsb];
+                for (int k = 0; k < K; ++k) dst[(long)k * NRT + j] = s[(long)k * rsb];
             } else {
-                for (int k = 0; k < K; ++k) dst[(long)k * NR + j] = 0.0f;
+                for (int k = 0; k < K; ++k) dst[(long)k * NRT + j] = 0.0f;
             }
         }
     }
@@ -64,19 +65,20 @@ static void pack_a_all(int M, int K, const float* A, long rsa, long csa, float* 
     for (int i = 0; i < M; i += MR) pack_a(imin(MR, M - i), K, A + (long)i * rsa, rsa, csa, dst + (long)(i / MR) * MR * K);
 }
 
-/* One MR x NR tile over a K block: C = (accumulate ? C : rowbias) + A B. */
+/* One MR x NRT tile over a K block: C = (accumulate ? C : rowbias) + A B. */
+template <int NRT = NR>
 static void tile(int K, const float* Ap, const float* Bp, float* C, long ldc, int mr, int nr, const float* rowbias, bool accumulate) {
-    if (mr == MR && nr == NR) {
-        ukernel(K, Ap, Bp, C, ldc, rowbias, accumulate);
+    if (mr == MR && nr == NRT) {
+        ukernel<NRT>(K, Ap, Bp, C, ldc, rowbias, accumulate);
         return;
     }
-    alignas(64) float tmp[MR * NR];
-    ukernel(K, Ap, Bp, tmp, NR, nullptr, false);
+    alignas(64) float tmp[MR * NRT];
+    ukernel<NRT>(K, Ap, Bp, tmp, NRT, nullptr, false);
     for (int i = 0; i < mr; ++i) {
         const float bias = rowbias ? rowbias[i] : 0.0f;
         for (int j = 0; j < nr; ++j) {
             float* c = C + (long)i * ldc + j;
-            *c = (accumulate ? *c : bias) + tmp[i * NR + j];
+            *c = (accumulate ? *c : bias) + tmp[i * NRT + j];
         }
     }
 }
@@ -88,16 +90,17 @@ static inline int k_block_size(int K) { return (K + k_blocks(K) - 1) / k_blocks(
 /* C[rows i0..i1, nb columns] (+ rowbias) = packed A (full-K panels, starting at row panel i0/MR)
  * x packed B (full-K panels of this column block). K is walked in blocks so that a B micro-panel
  * stays in L1 while the tile walks down M; the blocks are added to C in order. */
+template <int NRT = NR>
 static void gemm_packed_rows(int i0, int i1, int nb, int K, const float* Ap, const float* Bp, float* C, long ldc,
                              const float* rowbias) {
     const int KC = k_block_size(K);
     for (int k0 = 0; k0 < K; k0 += KC) {
         const int kl = imin(KC, K - k0);
-        for (int j = 0; j < nb; j += NR) {
-            const float* bp = Bp + (long)(j / NR) * K * NR + (long)k0 * NR;
+        for (int j = 0; j < nb; j += NRT) {
+            const float* bp = Bp + (long)(j / NRT) * K * NRT + (long)k0 * NRT;
             for (int i = i0; i < i1; i += MR) {
-                tile(kl, Ap + (long)(i / MR) * K * MR + (long)k0 * MR, bp, C + (long)i * ldc + j, ldc, imin(MR, i1 - i),
-                     imin(NR, nb - j), (rowbias && k0 == 0) ? rowbias + i : nullptr, k0 > 0);
+                tile<NRT>(kl, Ap + (long)(i / MR) * K * MR + (long)k0 * MR, bp, C + (long)i * ldc + j, ldc, imin(MR, i1 - i),
+                     imin(NRT, nb - j), (rowbias && k0 == 0) ? rowbias + i : nullptr, k0 > 0);
             }
         }
     }
@@ -113,27 +116,28 @@ static inline int gemm_block_cols() { return NR * imax(1, 256 / NR); }
  * pack their own part of B. Narrow N: B is packed once, shared, and tasks split the rows too.
  * Either way each element of C is summed in the same order (K blocks, then k), whatever the
  * threads. */
-static void gemm(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
+template <int NRT>
+static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
                  float* C, long ldc) {
     const int mp = (M + MR - 1) / MR;
     float* Ap = splot_scratch(7, (size_t)mp * MR * K);
-    const int NB = gemm_block_cols();
+    const int NB = (NRT * imax(1, 256 / NRT));
     const int ncb = (N + NB - 1) / NB;
     if (ncb >= 2 * threads) {
         pack_a_all(M, K, A, rsa, csa, Ap);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
         for (int t = 0; t < ncb; ++t) {
             const int j0 = t * NB, nb = imin(NB, N - j0);
-            const int np = (nb + NR - 1) / NR;
-            float* Bp = splot_scratch(0, (size_t)np * NR * K);
+            const int np = (nb + NRT - 1) / NRT;
+            float* Bp = splot_scratch(0, (size_t)np * NRT * K);
             for (int p = 0; p < np; ++p)
-                pack_b(imin(NR, nb - p * NR), K, B + (long)(j0 + p * NR) * csb, rsb, csb, Bp + (long)p * K * NR);
-            gemm_packed(M, nb, K, Ap, Bp, C + j0, ldc, nullptr);
+                pack_b<NRT>(imin(NRT, nb - p * NRT), K, B + (long)(j0 + p * NRT) * csb, rsb, csb, Bp + (long)p * K * NRT);
+            gemm_packed_rows<NRT>(0, M, nb, K, Ap, Bp, C + j0, ldc, nullptr);
         }
         return;
     }
-    const int np = (N + NR - 1) / NR;
-    float* Bp = splot_scratch(6, (size_t)np * NR * K);
+    const int np = (N + NRT - 1) / NRT;
+    float* Bp = splot_scratch(6, (size_t)np * NRT * K);
     const int MB = MR * imax(1, 32 / MR);
     const int nrb = (M + MB - 1) / MB;
 #pragma omp parallel num_threads(threads)
@@ -141,15 +145,25 @@ static void gemm(int threads, int M, int N, int K, const float* A, long rsa, lon
 #pragma omp for schedule(dynamic) nowait
         for (int i = 0; i < mp; ++i) pack_a(imin(MR, M - i * MR), K, A + (long)i * MR * rsa, rsa, csa, Ap + (long)i * MR * K);
 #pragma omp for schedule(dynamic)
-        for (int p = 0; p < np; ++p) pack_b(imin(NR, N - p * NR), K, B + (long)p * NR * csb, rsb, csb, Bp + (long)p * K * NR);
+        for (int p = 0; p < np; ++p) pack_b<NRT>(imin(NRT, N - p * NRT), K, B + (long)p * NRT * csb, rsb, csb, Bp + (long)p * K * NRT);
 #pragma omp for schedule(dynamic) collapse(2)
         for (int rb = 0; rb < nrb; ++rb) {
             for (int cb = 0; cb < ncb; ++cb) {
                 const int j0 = cb * NB, nb = imin(NB, N - j0);
-                gemm_packed_rows(rb * MB, imin(M, (rb + 1) * MB), nb, K, Ap, Bp + (long)(j0 / NR) * K * NR, C + j0, ldc, nullptr);
+                gemm_packed_rows<NRT>(rb * MB, imin(M, (rb + 1) * MB), nb, K, Ap, Bp + (long)(j0 / NRT) * K * NRT, C + j0, ldc, nullptr);
             }
         }
     }
+}
+
+/* Picks the panel width that wastes fewer padded columns of N. */
+static void gemm(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
+                 float* C, long ldc) {
+    const int waste = (N + NR - 1) / NR * NR - N, wasteAlt = (N + NR_ALT - 1) / NR_ALT * NR_ALT - N;
+    if (NR_ALT != NR && wasteAlt * NR < waste * NR_ALT)
+        gemm_nr<NR_ALT>(threads, M, N, K, A, rsa, csa, B, rsb, csb, C, ldc);
+    else
+        gemm_nr<NR>(threads, M, N, K, A, rsa, csa, B, rsb, csb, C, ldc);
 }
 
 /* ---- dot-product tiles: C[i][j] (+)= sum_k A[i][k] B[j][k], both K-contiguous ------------- */

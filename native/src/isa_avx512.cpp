@@ -58,9 +58,10 @@ template <int NRT = NR>
 static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
     ukernel_t<false, NRT>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
 }
+template <int NRT = NR>
 static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
                                bool accumulate) {
-    ukernel_t<true>(K, A, B, koff, C, ldc, rowbias, accumulate);
+    ukernel_t<true, NRT>(K, A, B, koff, C, ldc, rowbias, accumulate);
 }
 
 constexpr int DR = 4, DC = 6;

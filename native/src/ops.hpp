@@ -292,37 +292,39 @@ static void s1_offsets(int C, int KH, int KW, int Hp, int Wp, int* koff) {
             for (int kw = 0; kw < KW; ++kw) koff[(c * KH + kh) * KW + kw] = (c * Hp + kh) * Wp + kw;
 }
 
+template <int NRT>
 static void tile_off(int K, const float* Ap, const float* xb, const int* koff, float* C, long ldc, int mr, int nr,
                      const float* rowbias, bool accumulate) {
-    if (mr == MR && nr == NR) {
-        ukernel_off(K, Ap, xb, koff, C, ldc, rowbias, accumulate);
+    if (mr == MR && nr == NRT) {
+        ukernel_off<NRT>(K, Ap, xb, koff, C, ldc, rowbias, accumulate);
         return;
     }
-    alignas(64) float tmp[MR * NR];
-    ukernel_off(K, Ap, xb, koff, tmp, NR, nullptr, false);
+    alignas(64) float tmp[MR * NRT];
+    ukernel_off<NRT>(K, Ap, xb, koff, tmp, NRT, nullptr, false);
     for (int i = 0; i < mr; ++i) {
         const float bias = rowbias ? rowbias[i] : 0.0f;
         for (int j = 0; j < nr; ++j) {
             float* c = C + (long)i * ldc + j;
-            *c = (accumulate ? *c : bias) + tmp[i * NR + j];
+            *c = (accumulate ? *c : bias) + tmp[i * NRT + j];
         }
     }
 }
 
 /* out[M x OH x OW] = A (packed, M x K) * B(k, p') (+ bias) for one padded image xp. */
-static void s1_image(int M, int K, const float* Ap, const float* xp, const int* koff, int OH, int OW, int Wp, const float* bias,
+template <int NRT>
+static void s1_image_nr(int M, int K, const float* Ap, const float* xp, const int* koff, int OH, int OW, int Wp, const float* bias,
                      float* out) {
-    const int NE = OH * Wp, ld = ((NE + NR - 1) / NR) * NR;
+    const int NE = OH * Wp, ld = ((NE + NRT - 1) / NRT) * NRT;
     float* ext = splot_scratch(1, (size_t)M * ld);
-    const int KC = k_block_size(K), NB = gemm_block_cols();
+    const int KC = k_block_size(K), NB = (NRT * imax(1, 256 / NRT));
     for (int j0 = 0; j0 < NE; j0 += NB) {
         const int j1 = imin(NE, j0 + NB);
         for (int k0 = 0; k0 < K; k0 += KC) {
             const int kl = imin(KC, K - k0);
-            for (int j = j0; j < j1; j += NR)
+            for (int j = j0; j < j1; j += NRT)
                 for (int i = 0; i < M; i += MR)
-                    tile_off(kl, Ap + (long)(i / MR) * K * MR + (long)k0 * MR, xp + j, koff + k0, ext + (long)i * ld + j, ld,
-                             imin(MR, M - i), imin(NR, j1 - j), (bias && k0 == 0) ? bias + i : nullptr, k0 > 0);
+                    tile_off<NRT>(kl, Ap + (long)(i / MR) * K * MR + (long)k0 * MR, xp + j, koff + k0, ext + (long)i * ld + j, ld,
+                             imin(MR, M - i), imin(NRT, j1 - j), (bias && k0 == 0) ? bias + i : nullptr, k0 > 0);
         }
     }
     for (int o = 0; o < M; ++o)
@@ -331,6 +333,15 @@ static void s1_image(int M, int K, const float* Ap, const float* xp, const int* 
             float* d = out + ((long)o * OH + oh) * OW;
             for (int q = 0; q < OW; ++q) d[q] = s[q];
         }
+}
+
+static void s1_image(int M, int K, const float* Ap, const float* xp, const int* koff, int OH, int OW, int Wp, const float* bias,
+                     float* out) {
+    const int NE = OH * Wp, waste = (NE + NR - 1) / NR * NR - NE, wasteAlt = (NE + NR_ALT - 1) / NR_ALT * NR_ALT - NE;
+    if (NR_ALT != NR && wasteAlt * NR < waste * NR_ALT)
+        s1_image_nr<NR_ALT>(M, K, Ap, xp, koff, OH, OW, Wp, bias, out);
+    else
+        s1_image_nr<NR>(M, K, Ap, xp, koff, OH, OW, Wp, bias, out);
 }
 
 static void conv_fwd_s1(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {

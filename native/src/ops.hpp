@@ -1,12 +1,15 @@
 /* The operations of the native backend, written once and compiled three times: each isa_*.cpp
- * defines its micro-kernels (MR, NR, ukernel: the packed register-blocked SGEMM tile; DR, DC,
- * dotkernel: a tile of dot products along a contiguous K; fma_loop) inside an anonymous namespace
- * and then includes this file, so every function here has internal linkage and is built with that
- * file's instruction-set flags only.
+ * defines its micro-kernels inside an anonymous namespace and then includes this file, so every
+ * function here has internal linkage and is built with that file's instruction-set flags only.
+ * An ISA file provides: MR, NR, NR_ALT, KCMAX and ukernel<NRT> / ukernel_off<NRT> (the packed,
+ * register-blocked SGEMM tile, B packed or read through row offsets); DR, DC, DV, dotkernel,
+ * dotkernel_acc and dot_reduce (a tile of dot products along a contiguous K); fma_loop; and
+ * optionally philox_rounds16 and pool2x2_row (SPLOT_HAVE_* macros).
  *
- * Determinism: every output element is computed by exactly one task in a fixed order; tasks and
- * blocks depend on the shapes only, never on the thread count. Weight gradients are reduced over
- * fixed batch chunks, then over the chunks in order. */
+ * Determinism: every output element is computed by exactly one task, and its summation order
+ * (K blocks, k within a block, batch chunks) depends on the shapes only, never on the thread
+ * count or on how tasks are split. Weight gradients are reduced over fixed batch chunks, then
+ * over the chunks in order. */
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int imax(int a, int b) { return a > b ? a : b; }

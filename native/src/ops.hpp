@@ -407,7 +407,7 @@ static void dot_accumulate_ptr(int M, int N, int K, const float* A, long lda, co
  * columns); a row of ones gives db. Fixed batch chunks, reduced in order. */
 static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
     const int K = g.c * g.kh * g.kw, O = g.o, K1 = K + 1, Hp = g.oh + g.kh - 1, Wp = g.ow + g.kw - 1, NE = g.oh * Wp;
-    const int G = imin(g.n, 32);
+    const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
     const long part = (long)O * K1;
     float* parts = splot_scratch(7, (size_t)G * part);
     int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)K));
@@ -527,7 +527,7 @@ static void conv_bwd_weights(int threads, const float* x, const float* dy, float
     if (g.sh == 1 && g.sw == 1) return conv_bwd_weights_s1(threads, x, dy, dw, db, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
     const int K1 = K + 1; /* an extra row of ones in col gives db in the same dot products */
-    const int G = imin(g.n, 32); /* fixed batch chunks, independent of the thread count */
+    const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
     const long part = (long)O * K1;
     float* parts = splot_scratch(7, (size_t)G * part);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)

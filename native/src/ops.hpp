@@ -30,12 +30,16 @@ static void pack_a(int mr, int K, const float* A, long rsa, long csa, float* dst
             dst += MR;
         }
     } else {
-        for (int i = 0; i < MR; ++i) {
-            if (i < mr) {
-                const float* s = A + (long)i * rsa;
-                for (int k = 0; k < K; ++k) dst[(long)k * MR + i] = s[(long)k * csa];
-            } else {
-                for (int k = 0; k < K; ++k) dst[(long)k * MR + i] = 0.0f;
+        /* rows gathered in K blocks so that the interleaved destination block stays in L1 */
+        for (int k0 = 0; k0 < K; k0 += 256) {
+            const int k1 = imin(K, k0 + 256);
+            for (int i = 0; i < MR; ++i) {
+                if (i < mr) {
+                    const float* s = A + (long)i * rsa;
+                    for (int k = k0; k < k1; ++k) dst[(long)k * MR + i] = s[(long)k * csa];
+                } else {
+                    for (int k = k0; k < k1; ++k) dst[(long)k * MR + i] = 0.0f;
+                }
             }
         }
     }
@@ -52,12 +56,15 @@ static void pack_b(int nr, int K, const float* B, long rsb, long csb, float* dst
             dst += NRT;
         }
     } else {
-        for (int j = 0; j < NRT; ++j) {
-            if (j < nr) {
-                const float* s = B + (long)j * csb;
-                for (int k = 0; k < K; ++k) dst[(long)k * NRT + j] = s[(long)k * rsb];
-            } else {
-                for (int k = 0; k < K; ++k) dst[(long)k * NRT + j] = 0.0f;
+        for (int k0 = 0; k0 < K; k0 += 64) {
+            const int k1 = imin(K, k0 + 64);
+            for (int j = 0; j < NRT; ++j) {
+                if (j < nr) {
+                    const float* s = B + (long)j * csb;
+                    for (int k = k0; k < k1; ++k) dst[(long)k * NRT + j] = s[(long)k * rsb];
+                } else {
+                    for (int k = k0; k < k1; ++k) dst[(long)k * NRT + j] = 0.0f;
+                }
             }
         }
     }

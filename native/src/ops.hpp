@@ -140,8 +140,21 @@ static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, 
             const int j0 = t * NB, nb = imin(NB, N - j0);
             const int np = (nb + NRT - 1) / NRT;
             float* Bp = splot_scratch(0, (size_t)np * NRT * K);
-            for (int p = 0; p < np; ++p)
-                pack_b<NRT>(imin(NRT, nb - p * NRT), K, B + (long)(j0 + p * NRT) * csb, rsb, csb, Bp + (long)p * K * NRT);
+            if (csb == 1) {
+                /* row by row across all panels of the block: long contiguous reads of B */
+                for (int k = 0; k < K; ++k) {
+                    const float* s = B + (long)k * rsb + j0;
+                    for (int p = 0; p < np; ++p) {
+                        float* d = Bp + (long)p * K * NRT + (long)k * NRT;
+                        const int nr = imin(NRT, nb - p * NRT);
+                        for (int j = 0; j < nr; ++j) d[j] = s[p * NRT + j];
+                        for (int j = nr; j < NRT; ++j) d[j] = 0.0f;
+                    }
+                }
+            } else {
+                for (int p = 0; p < np; ++p)
+                    pack_b<NRT>(imin(NRT, nb - p * NRT), K, B + (long)(j0 + p * NRT) * csb, rsb, csb, Bp + (long)p * K * NRT);
+            }
             gemm_packed_rows<NRT>(0, M, nb, K, Ap, Bp, C + j0, ldc, nullptr);
         }
         return;

@@ -48,6 +48,12 @@ class MnistTrainingTest {
     }
 
     @Test
+    void nativeBackendLearnsMnist() {
+        double acc = trainSmall("native");
+        assertTrue(acc >= 0.85, "test accuracy " + acc + " < 0.85");
+    }
+
+    @Test
     void javaBackendLearnsMnist() {
         double acc = trainSmall("java");
         assertTrue(acc >= 0.85, "test accuracy " + acc + " < 0.85");

@@ -41,10 +41,30 @@ public final class Trainer {
     public long step() { return step; }
     public int epochsDone() { return epochsDone; }
 
+    public long seed() { return seed; }
+    public int batchSize() { return batchSize; }
+
+    /** Where training stands now; saved in checkpoints so a run can continue exactly. */
+    public TrainingPosition position() {
+        return new TrainingPosition(epochsDone, step, seed, batchSize);
+    }
+
     /** Sets where training resumes (after loading a checkpoint). */
     public void resumeAt(int epochsDone, long step) {
         this.epochsDone = epochsDone;
         this.step = step;
+    }
+
+    /**
+     * Continues from a saved position. Its seed and batch size must be this trainer's: with
+     * others the shuffling, the dropout masks and the steps would differ from the interrupted run.
+     */
+    public void resumeAt(TrainingPosition p) {
+        if (p.seed() != seed || p.batchSize() != batchSize) {
+            throw new IllegalArgumentException("cannot resume exactly: the checkpoint was trained with seed " + p.seed()
+                    + " and batch size " + p.batchSize() + ", this trainer has seed " + seed + " and batch size " + batchSize);
+        }
+        resumeAt(p.epochsDone(), p.step());
     }
 
     /** Named in the message when training diverges. */

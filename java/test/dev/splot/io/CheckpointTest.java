@@ -8,18 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.splot.backend.Backend;
-import dev.splot.backend.Padding;
 import dev.splot.backend.java.JavaBackend;
 import dev.splot.data.Dataset;
 import dev.splot.nn.Conv2D;
 import dev.splot.nn.Dense;
-import dev.splot.nn.Dropout;
 import dev.splot.nn.Flatten;
-import dev.splot.nn.MaxPool2D;
-import dev.splot.nn.Parameter;
-import dev.splot.nn.ReLU;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
+import dev.splot.testing.Tiny;
 import dev.splot.train.Trainer;
 import dev.splot.train.TrainingPosition;
 import java.io.IOException;
@@ -28,7 +24,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,36 +44,16 @@ class CheckpointTest {
         backend.close();
     }
 
-    /** A model with every layer type (dropout included, so the step-keyed masks matter) on 1x8x8 inputs. */
     static Sequential tinyModel(Backend backend, long seed) {
-        return Sequential.builder(1, 8, 8)
-                .add(new Conv2D(4, 3)).add(new ReLU())
-                .add(new Conv2D(3, 3, 2, 1, Padding.SAME)).add(new ReLU())
-                .add(new MaxPool2D(2))
-                .add(new Dropout(0.25))
-                .add(new Flatten())
-                .add(new Dense(5)).add(new ReLU())
-                .add(new Dropout(0.5))
-                .add(new Dense(3))
-                .build(backend, seed);
+        return Tiny.model(backend, seed);
     }
 
-    /** Random images whose class is which third of the image is brightest, so training moves the weights. */
     static Dataset tinyData(int n, long seed) {
-        Random r = new Random(seed);
-        float[] x = new float[n * 64];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = r.nextInt(3);
-            for (int p = 0; p < 64; p++) x[i * 64 + p] = r.nextFloat() * 0.5f + ((p / 8) * 3 / 8 == y[i] ? 0.5f : 0f);
-        }
-        return new Dataset("tiny", x, y, n, new int[] {1, 8, 8}, 3);
+        return Tiny.data(n, seed);
     }
 
     static Map<String, float[]> weights(Sequential m) {
-        Map<String, float[]> w = new LinkedHashMap<>();
-        for (Parameter p : m.parameters()) w.put(p.name(), p.value().toFloatArray());
-        return w;
+        return Tiny.weights(m);
     }
 
     static void assertSameWeights(Map<String, float[]> expected, Map<String, float[]> actual) {

@@ -30,6 +30,9 @@ import java.util.Map;
  * and keys rather than guess; this one does.
  */
 public final class Architecture {
+    /** The most values a per-sample shape may hold: one Java array. */
+    private static final int MAX_VALUES = Integer.MAX_VALUE - 8;
+
     private Architecture() {}
 
     /** The JSON description of {@code model}'s input shape and layers, in order. */
@@ -81,10 +84,13 @@ public final class Architecture {
      * backend, where the layer shapes are checked.
      *
      * @param file named in the error message
+     * @param maxParameters the most parameters the description may imply (a checkpoint passes the
+     *     number of values it holds), so that a hostile description cannot make the build allocate
+     *     gigabytes before the tensors are compared
      * @throws CheckpointFormatException when the description is not valid JSON, names an unknown
-     *     layer type or key, or gives a value the layer rejects
+     *     layer type or key, gives a value the layer rejects, or implies too many parameters
      */
-    public static Sequential.Builder parse(String json, Path file) throws CheckpointFormatException {
+    public static Sequential.Builder parse(String json, Path file, long maxParameters) throws CheckpointFormatException {
         Object root;
         try {
             root = Json.parse(json);
@@ -109,6 +115,7 @@ public final class Architecture {
         if (layers.isEmpty()) {
             throw fail(file, "\"layers\" is empty");
         }
+        List<Layer> built = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             String where = "layer " + i;
             Map<?, ?> l = object(file, layers.get(i), where);
@@ -117,7 +124,7 @@ public final class Architecture {
             }
             where += " (" + type + ")";
             try {
-                builder.add(switch (type) {
+                built.add(switch (type) {
                     case "conv2d" -> {
                         allowOnly(file, l, where, "type", "filters", "kernel_size", "stride", "padding");
                         int[] k = intArray(file, l.get("kernel_size"), where + " kernel_size");
@@ -153,7 +160,42 @@ public final class Architecture {
                 throw fail(file, where + ": " + e.getMessage());
             }
         }
+        requireSize(file, inputShape, built, maxParameters);
+        built.forEach(builder::add);
         return builder;
+    }
+
+    /**
+     * Walks the shapes as the build will, counting parameters in 64 bits, and stops at the first
+     * layer that does not fit (the build then reports it with the layer names).
+     */
+    private static void requireSize(Path file, int[] inputShape, List<Layer> layers, long maxParameters)
+            throws CheckpointFormatException {
+        long params = 0;
+        int[] shape = inputShape;
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            long values = 1;
+            for (int d : shape) values = Math.min(values * d, MAX_VALUES + 1L); // capped: never overflows
+            if (values > MAX_VALUES) {
+                throw fail(file, "layer " + i + " would take " + (i == 0 ? "a model input" : "an input") + " of more than "
+                        + MAX_VALUES + " values per sample");
+            }
+            if (l instanceof Conv2D c && shape.length == 3) {
+                params += (long) c.filters() * ((long) shape[0] * c.kernelH() * c.kernelW() + 1);
+            } else if (l instanceof Dense d && shape.length == 1) {
+                params += (long) d.units() * ((long) shape[0] + 1);
+            }
+            if (params > maxParameters) {
+                throw fail(file, "the layers up to layer " + i + " have " + params + " parameters, more than the "
+                        + maxParameters + " values the file holds");
+            }
+            try {
+                shape = l.outputShape(shape);
+            } catch (IllegalArgumentException e) {
+                return;
+            }
+        }
     }
 
     private static Map<?, ?> object(Path file, Object v, String where) throws CheckpointFormatException {

@@ -98,7 +98,8 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
         }
         String arch = meta.get(KEY_ARCHITECTURE);
         if (arch == null) throw fail(file, "no \"" + KEY_ARCHITECTURE + "\" in the metadata");
-        Sequential.Builder builder = Architecture.parse(arch, file);
+        long values = f.tensors().stream().mapToLong(t -> t.data().length).sum();
+        Sequential.Builder builder = Architecture.parse(arch, file, values);
         long modelSeed = meta.containsKey(KEY_MODEL_SEED) ? longValue(file, meta, KEY_MODEL_SEED) : 0;
         TrainingPosition position = position(file, meta);
         Sequential model;

@@ -241,6 +241,11 @@ class CheckpointTest {
         // valid JSON whose layers do not fit together: the build-time shape check speaks
         assertContains("add a Flatten layer before Dense", loadFails(tampered((m, t) ->
                 m.put(Checkpoint.KEY_ARCHITECTURE, good.replace("{\"type\":\"flatten\"},", "")))));
+        // hostile sizes are refused before anything is allocated
+        assertContains("the layers up to layer 1 have 139586437055 parameters, more than the",
+                loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_ARCHITECTURE, good.replace("3}", "2147483647}")))));
+        assertContains("layer 0 would take a model input of more than",
+                loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_ARCHITECTURE, good.replace("[1,8,8]", "[65535,65535,65535]")))));
         // a valid architecture that differs from the stored tensors
         assertContains("tensor \"dense.weight\": expected shape (3, 64), found (5, 27)",
                 loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_ARCHITECTURE, good))));

@@ -4,12 +4,7 @@ import dev.splot.backend.BackendUnavailableException;
 import dev.splot.data.Dataset;
 import dev.splot.data.MnistData;
 import dev.splot.io.Checkpoint;
-import dev.splot.nn.Conv2D;
-import dev.splot.nn.Dense;
-import dev.splot.nn.Dropout;
-import dev.splot.nn.Flatten;
-import dev.splot.nn.MaxPool2D;
-import dev.splot.nn.ReLU;
+import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
 import dev.splot.train.EpochStats;
@@ -222,16 +217,7 @@ public final class Mnist {
 
     /** The Keras MNIST CNN of the seed run: 1,199,882 parameters. */
     static Sequential buildModel(Backend backend, long seed) {
-        return Sequential.builder(1, 28, 28)
-                .add(new Conv2D(32, 3)).add(new ReLU())
-                .add(new Conv2D(64, 3)).add(new ReLU())
-                .add(new MaxPool2D(2))
-                .add(new Dropout(0.25))
-                .add(new Flatten())
-                .add(new Dense(128)).add(new ReLU())
-                .add(new Dropout(0.5))
-                .add(new Dense(10))
-                .build(backend, seed);
+        return MnistCnn.build(backend, seed);
     }
 
     /** Returns null for --help. */

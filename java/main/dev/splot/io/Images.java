@@ -33,8 +33,8 @@ public final class Images {
     public record Greyscale(int width, int height, float[] pixels, boolean inverted) {}
 
     /**
-     * Reads {@code imageFile}, converts colour to grey with the ITU-R BT.601 luma weights
-     * (transparent pixels count as white paper), resizes to {@code width x height} if needed
+     * Reads {@code imageFile}, converts colour to grey with the ITU-R BT.601 luma weights (grey
+     * pictures keep their stored levels; transparent pixels count as white paper), resizes to {@code width x height} if needed
      * (area averaging when shrinking, bilinear when enlarging; the aspect ratio is not kept), and
      * inverts the result if its mean is above 0.5.
      */

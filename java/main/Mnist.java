@@ -3,21 +3,24 @@ import dev.splot.backend.Backends;
 import dev.splot.backend.BackendUnavailableException;
 import dev.splot.data.Dataset;
 import dev.splot.data.MnistData;
-import dev.splot.nn.Conv2D;
-import dev.splot.nn.Dense;
-import dev.splot.nn.Dropout;
-import dev.splot.nn.Flatten;
-import dev.splot.nn.MaxPool2D;
-import dev.splot.nn.ReLU;
+import dev.splot.io.Checkpoint;
+import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
 import dev.splot.train.EpochStats;
 import dev.splot.train.Evaluation;
 import dev.splot.train.Trainer;
 import dev.splot.train.TrainingDivergedException;
+import dev.splot.train.TrainingPosition;
+import dev.splot.viz.TrainingPlots;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Trains the classic Keras MNIST CNN with AdaDelta and reports test accuracy.
@@ -38,12 +41,20 @@ public final class Mnist {
             "  --data DIR         data folder; files go to DIR/mnist or DIR/fashion (default ./data)",
             "  --dataset D        mnist|fashion (default mnist)",
             "  --limit N          train on the first N training images only",
+            "  --test-limit N     evaluate on the first N test images only (quick runs)",
             "  --lr X, --rho X, --eps X   AdaDelta settings (default 1.0, 0.95, 1e-7: Keras 2)",
+            "  --save FILE        save the final model, optimizer state and position (.safetensors)",
+            "  --resume FILE      continue a saved run until --epochs epochs in total; its seed, batch size",
+            "                     and AdaDelta settings are used (giving other values is an error)",
+            "  --checkpoint-dir D save DIR/epoch-N.safetensors after every epoch",
+            "  --plots DIR        after training write DIR/curves.png, DIR/digits.png (first 100 test images,",
+            "                     misclassified ones framed) and DIR/confusion.png, and print the confusion matrix",
             "  --help             this text");
 
     /** Parsed command line. */
     record Options(String backend, String device, boolean listDevices, int epochs, int batchSize, long seed, Path data,
-                   String dataset, int limit, float lr, float rho, float eps) {}
+                   String dataset, int limit, int testLimit, float lr, float rho, float eps, Path save, Path resume,
+                   Path checkpointDir, Path plots, Set<String> given) {}
 
     public static void main(String[] args) {
         Options o;
@@ -65,6 +76,12 @@ public final class Mnist {
         } catch (BackendUnavailableException | TrainingDivergedException | IOException e) {
             System.err.println("error: " + e.getMessage());
             exit(1);
+        } catch (UncheckedIOException e) { // from the per-epoch checkpoint callback
+            System.err.println("error: " + e.getCause().getMessage());
+            exit(1);
+        } catch (IllegalArgumentException e) { // options that conflict with a checkpoint, or a model that does not fit the data
+            System.err.println("error: " + e.getMessage());
+            exit(2);
         }
     }
 
@@ -80,54 +97,142 @@ public final class Mnist {
         }
         MnistData.Split data = MnistData.load(o.dataset(), o.data(), System.out);
         Dataset train = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
-        Dataset test = data.test();
+        Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
         try (Backend backend = Backends.open(o.backend(), o.device(), System.out);
-             Sequential model = buildModel(backend, o.seed());
-             AdaDelta optimizer = new AdaDelta(o.lr(), o.rho(), o.eps())) {
+             Checkpoint state = o.resume() != null ? resume(o, backend, train) : fresh(o, backend)) {
+            Sequential model = state.model();
+            AdaDelta optimizer = state.optimizer();
+            TrainingPosition start = state.position();
             System.out.println("Backend: " + backend.name() + " — " + backend.description());
             System.out.print(model.summary());
             System.out.printf("Training on %,d %s images, testing on %,d; batch %d, %d epochs, %s, seed %d%n",
-                    train.count(), o.dataset(), test.count(), o.batchSize(), o.epochs(), optimizer, o.seed());
-            Trainer trainer = new Trainer(model, optimizer, o.batchSize(), o.seed(), System.out);
-            List<EpochStats> history = trainer.fit(train, test, o.epochs(), s -> System.out.printf(
-                    "Epoch %d/%d - %.1fs - %.0f samples/s - loss: %.4f - accuracy: %.4f - test_loss: %.4f - test_accuracy: %.4f%n",
-                    s.epoch(), o.epochs(), s.seconds(), s.samplesPerSecond(), s.trainLoss(), s.trainAccuracy(),
-                    s.testLoss(), s.testAccuracy()));
-            Evaluation eval = Trainer.evaluate(model, test, o.batchSize());
+                    train.count(), o.dataset(), test.count(), start.batchSize(), o.epochs(), optimizer, start.seed());
+            Trainer trainer = new Trainer(model, optimizer, start.batchSize(), start.seed(), System.out);
+            trainer.resumeAt(start);
+            if (o.resume() != null) trainer.lastCheckpoint(o.resume().toString());
+            if (o.checkpointDir() != null) Files.createDirectories(o.checkpointDir());
+            List<EpochStats> history = trainer.fit(train, test, o.epochs(), s -> {
+                System.out.printf(
+                        "Epoch %d/%d - %.1fs - %.0f samples/s - loss: %.4f - accuracy: %.4f - test_loss: %.4f - test_accuracy: %.4f%n",
+                        s.epoch(), o.epochs(), s.seconds(), s.samplesPerSecond(), s.trainLoss(), s.trainAccuracy(),
+                        s.testLoss(), s.testAccuracy());
+                if (o.checkpointDir() != null) {
+                    Path file = o.checkpointDir().resolve("epoch-" + s.epoch() + ".safetensors");
+                    save(file, model, optimizer, trainer);
+                    trainer.lastCheckpoint(file.toString()); // named if a later epoch diverges
+                }
+            });
+            Evaluation eval = Trainer.evaluate(model, test, start.batchSize());
             double seconds = history.stream().mapToDouble(EpochStats::seconds).sum();
             System.out.printf("Trained %d epochs in %.1f s (%.1f s per epoch) on %s%n", history.size(), seconds,
                     seconds / Math.max(1, history.size()), backend.name());
             System.out.println("Test loss: " + eval.loss());
             System.out.println("Test accuracy: " + eval.accuracy());
+            if (o.save() != null) save(o.save(), model, optimizer, trainer);
+            if (o.plots() != null) plots(o.plots(), history, test, eval, classNames(o.dataset()));
             System.out.println("Backend: " + backend.name() + " — " + backend.description());
         }
         return 0;
     }
 
+    /** A new model and optimizer from the options, at the start of training. */
+    private static Checkpoint fresh(Options o, Backend backend) {
+        Sequential model = buildModel(backend, o.seed());
+        return new Checkpoint(model, new AdaDelta(o.lr(), o.rho(), o.eps()), new TrainingPosition(0, 0, o.seed(), o.batchSize()));
+    }
+
+    /** The model, optimizer and position saved in --resume; options that would make the resumed run differ are refused. */
+    private static Checkpoint resume(Options o, Backend backend, Dataset train) throws IOException {
+        if (!Files.isRegularFile(o.resume())) throw new IOException("--resume: no such checkpoint file: " + o.resume());
+        Checkpoint c = Checkpoint.load(o.resume(), backend);
+        try {
+            if (c.optimizer() == null || c.position() == null) {
+                throw new IllegalArgumentException(o.resume() + " holds no optimizer state or training position (saved for "
+                        + "inference only), so training cannot resume from it");
+            }
+            if (!Arrays.equals(c.model().inputShape(), train.sampleShape()) || c.model().classes() != train.classes()) {
+                throw new IllegalArgumentException(o.resume() + " holds a model for inputs " + Arrays.toString(c.model().inputShape())
+                        + " and " + c.model().classes() + " classes; the data has " + Arrays.toString(train.sampleShape())
+                        + " and " + train.classes());
+            }
+            TrainingPosition p = c.position();
+            conflict(o, "--seed", o.seed(), p.seed());
+            conflict(o, "--batch-size", o.batchSize(), p.batchSize());
+            conflict(o, "--lr", o.lr(), c.optimizer().learningRate());
+            conflict(o, "--rho", o.rho(), c.optimizer().rho());
+            conflict(o, "--eps", o.eps(), c.optimizer().epsilon());
+            System.out.printf("Resuming from %s: %d epochs done, step %d, seed %d, batch size %d, %s%n", o.resume(),
+                    p.epochsDone(), p.step(), p.seed(), p.batchSize(), c.optimizer());
+            if (p.epochsDone() >= o.epochs()) {
+                System.out.printf("The checkpoint has %d epochs already; --epochs %d trains no more%n", p.epochsDone(), o.epochs());
+            }
+            return c;
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private static void conflict(Options o, String option, Object given, Object saved) {
+        if (o.given().contains(option) && !given.equals(saved)) {
+            throw new IllegalArgumentException(option + " " + given + " differs from the checkpoint's " + saved
+                    + ": a resumed run keeps the checkpoint's value so that it continues exactly (leave " + option + " out)");
+        }
+    }
+
+    private static void save(Path file, Sequential model, AdaDelta optimizer, Trainer trainer) {
+        try {
+            if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
+            Checkpoint.save(file, model, optimizer, trainer.position());
+            System.out.println("Saved " + file + " (" + trainer.epochsDone() + " epochs, step " + trainer.step() + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException(new IOException("cannot save " + file + ": " + e.getMessage(), e));
+        }
+    }
+
+    /** Writes the curves (when epochs were trained), the digit grid and the confusion matrix, and prints the matrix. */
+    static void plots(Path dir, List<EpochStats> history, Dataset test, Evaluation eval, String[] classNames) throws IOException {
+        Files.createDirectories(dir);
+        if (history.isEmpty()) {
+            System.out.println("No epochs trained in this run: no curves.png");
+        } else {
+            TrainingPlots.writeCurves(dir.resolve("curves.png"), history);
+        }
+        int n = Math.min(100, test.count());
+        TrainingPlots.writeDigitGrid(dir.resolve("digits.png"), Arrays.copyOf(test.images(), n * test.sampleSize()), n,
+                test.labels(), eval.predicted(), classNames);
+        int[][] m = TrainingPlots.confusionMatrix(test.labels(), eval.predicted(), test.classes());
+        TrainingPlots.writeConfusionMatrix(dir.resolve("confusion.png"), m, classNames);
+        System.out.println("Confusion matrix (rows: true class, columns: predicted):");
+        System.out.print(TrainingPlots.formatConfusionMatrix(m, classNames));
+        System.out.println("Wrote " + (history.isEmpty() ? "" : dir.resolve("curves.png") + ", ") + dir.resolve("digits.png")
+                + ", " + dir.resolve("confusion.png"));
+    }
+
+    /** Names for the plots: digits need none; Fashion-MNIST's are its article names. */
+    static String[] classNames(String dataset) {
+        return dataset.equals("fashion") ? new String[] {"T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+            "Sneaker", "Bag", "Boot"} : null;
+    }
+
     /** The Keras MNIST CNN of the seed run: 1,199,882 parameters. */
     static Sequential buildModel(Backend backend, long seed) {
-        return Sequential.builder(1, 28, 28)
-                .add(new Conv2D(32, 3)).add(new ReLU())
-                .add(new Conv2D(64, 3)).add(new ReLU())
-                .add(new MaxPool2D(2))
-                .add(new Dropout(0.25))
-                .add(new Flatten())
-                .add(new Dense(128)).add(new ReLU())
-                .add(new Dropout(0.5))
-                .add(new Dense(10))
-                .build(backend, seed);
+        return MnistCnn.build(backend, seed);
     }
 
     /** Returns null for --help. */
     static Options parse(String[] args) {
         String backend = "auto", device = null, dataset = "mnist";
         boolean list = false;
-        int epochs = 12, batch = 128, limit = 0;
+        int epochs = 12, batch = 128, limit = 0, testLimit = 0;
+        Path save = null, resume = null, checkpointDir = null, plots = null;
+        Set<String> given = new HashSet<>();
         long seed = 1;
         float lr = 1.0f, rho = 0.95f, eps = 1e-7f;
         Path data = Path.of(System.getenv().getOrDefault("SPLOT_DATA", "data"));
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            given.add(a);
             switch (a) {
                 case "--help", "-h" -> { return null; }
                 case "--list-devices" -> list = true;
@@ -136,6 +241,11 @@ public final class Mnist {
                 case "--epochs" -> epochs = positive(a, value(args, ++i, a));
                 case "--batch-size" -> batch = positive(a, value(args, ++i, a));
                 case "--limit" -> limit = positive(a, value(args, ++i, a));
+                case "--test-limit" -> testLimit = positive(a, value(args, ++i, a));
+                case "--save" -> save = Path.of(value(args, ++i, a));
+                case "--resume" -> resume = Path.of(value(args, ++i, a));
+                case "--checkpoint-dir" -> checkpointDir = Path.of(value(args, ++i, a));
+                case "--plots" -> plots = Path.of(value(args, ++i, a));
                 case "--seed" -> seed = number(a, value(args, ++i, a));
                 case "--data" -> data = Path.of(value(args, ++i, a));
                 case "--dataset" -> dataset = choice(a, value(args, ++i, a), List.of("mnist", "fashion"));
@@ -145,7 +255,8 @@ public final class Mnist {
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
-        return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, lr, rho, eps);
+        return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, lr, rho, eps, save,
+                resume, checkpointDir, plots, Set.copyOf(given));
     }
 
     private static String value(String[] args, int i, String option) {

@@ -1,10 +1,99 @@
 package dev.splot;
 
-/** Lists what this machine can run. */
+import dev.splot.backend.Backend;
+import dev.splot.backend.ConvGeometry;
+import dev.splot.backend.Padding;
+import dev.splot.backend.Tensor;
+import dev.splot.backend.java.JavaBackend;
+import dev.splot.backend.nativecpu.NativeBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+/**
+ * What this machine can run: every backend (and every OpenCL device and native instruction-set
+ * path), each started and given one small convolution to compare with the Java reference,
+ * reported as PASS or FAIL with the reason. Run with {@code Mnist --list-devices} or this class's main.
+ */
 public final class Diagnostics {
     private Diagnostics() {}
 
+    public static void main(String[] args) {
+        System.out.println(report());
+    }
+
     public static String report() {
-        return "java: available (" + Runtime.getRuntime().availableProcessors() + " threads)";
+        StringBuilder sb = new StringBuilder();
+        sb.append("splot diagnostics: ").append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch"))
+                .append(", Java ").append(Runtime.version()).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" hardware threads\n");
+        check(sb, "java", JavaBackend::new);
+        String best;
+        try {
+            best = NativeBackend.bestIsa();
+        } catch (RuntimeException | LinkageError e) {
+            best = null;
+            sb.append(String.format("  %-28s FAIL  %s%n", "native", e.getMessage()));
+        }
+        if (best != null) {
+            sb.append("  native: the CPU's best instruction set is ").append(best).append('\n');
+            for (String isa : new String[] {"avx512", "avx2", "scalar"}) {
+                if (!NativeBackend.cpuSupports(isa)) {
+                    sb.append(String.format("  %-28s SKIP  this CPU lacks %s%n", "native " + isa, isa));
+                    continue;
+                }
+                check(sb, "native " + isa + (isa.equals(best) ? " (default)" : ""), () -> NativeBackend.create(isa, 0));
+            }
+        }
+        openClChecks(sb);
+        return sb.toString();
+    }
+
+    /** OpenCL devices, one check each (filled in once the OpenCL backend is present). */
+    private static void openClChecks(StringBuilder sb) {
+        sb.append(String.format("  %-28s SKIP  not built into this version%n", "opencl"));
+    }
+
+    static void check(StringBuilder sb, String label, Supplier<Backend> start) {
+        try (Backend b = start.get()) {
+            String problem = selfTest(b);
+            sb.append(String.format("  %-28s %s  %s%n", label, problem == null ? "PASS" : "FAIL",
+                    problem == null ? b.description() : problem));
+        } catch (RuntimeException | LinkageError e) {
+            sb.append(String.format("  %-28s FAIL  %s%n", label, e.getMessage()));
+        }
+    }
+
+    /** One 'same'-padded, stride-2 convolution on odd sizes against the reference; null when it agrees within 1e-5. */
+    static String selfTest(Backend backend) {
+        ConvGeometry g = ConvGeometry.of(2, 3, 9, 7, 5, 3, 3, 2, Padding.SAME);
+        SplittableRandom r = new SplittableRandom(1);
+        List<float[]> inputs = new ArrayList<>();
+        for (int[] shape : new int[][] {g.inputShape(), g.weightShape(), {g.o()}}) {
+            float[] a = new float[(int) dev.splot.backend.Shapes.size(shape)];
+            for (int i = 0; i < a.length; i++) a[i] = (float) (r.nextDouble() * 2 - 1);
+            inputs.add(a);
+        }
+        float[] expected = conv(new JavaBackend(), g, inputs), actual = conv(backend, g, inputs);
+        double maxRef = 0, maxDiff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            maxRef = Math.max(maxRef, Math.abs(expected[i]));
+            double d = Math.abs(expected[i] - actual[i]);
+            if (!(d <= maxDiff)) maxDiff = d; // NaN counts as the largest difference
+        }
+        double rel = maxDiff / maxRef;
+        return rel <= 1e-5 ? null : String.format("conv2d self-test differs from the Java reference: normalised error %.3g", rel);
+    }
+
+    private static float[] conv(Backend be, ConvGeometry g, List<float[]> in) {
+        try (Tensor x = be.allocate(g.inputShape()); Tensor w = be.allocate(g.weightShape()); Tensor b = be.allocate(g.o());
+             Tensor y = be.allocate(g.outputShape())) {
+            be.upload(x, in.get(0));
+            be.upload(w, in.get(1));
+            be.upload(b, in.get(2));
+            be.conv2dForward(x, w, b, y, g);
+            return y.toFloatArray();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.splot.backend;
 
 import dev.splot.backend.java.JavaBackend;
+import dev.splot.backend.nativecpu.NativeBackend;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +25,8 @@ public final class Backends {
         switch (name.toLowerCase(Locale.ROOT)) {
             case "java":
                 return new JavaBackend();
+            case "native":
+                return NativeBackend.create();
             case "auto":
                 return auto(device, log);
             default:
@@ -31,8 +34,17 @@ public final class Backends {
         }
     }
 
+    /** An OpenCL GPU if there is one, else the native CPU backend, else the Java reference; says why. */
     private static Backend auto(String device, PrintStream log) {
-        log.println("backend auto: java (the only backend built into this version)");
+        StringBuilder why = new StringBuilder();
+        try {
+            Backend b = NativeBackend.create();
+            log.println("backend auto: native (" + b.description() + ")" + why);
+            return b;
+        } catch (BackendUnavailableException | LinkageError e) {
+            why.append("; native unavailable: ").append(e.getMessage());
+        }
+        log.println("backend auto: java, the slow reference" + why);
         return new JavaBackend();
     }
 }

@@ -1,6 +1,10 @@
 package dev.splot.io;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,8 +33,8 @@ public final class Images {
     public record Greyscale(int width, int height, float[] pixels, boolean inverted) {}
 
     /**
-     * Reads {@code imageFile}, converts colour to grey with the ITU-R BT.601 luma weights
-     * (transparent pixels count as white paper), resizes to {@code width x height} if needed
+     * Reads {@code imageFile}, converts colour to grey with the ITU-R BT.601 luma weights (grey
+     * pictures keep their stored levels; transparent pixels count as white paper), resizes to {@code width x height} if needed
      * (area averaging when shrinking, bilinear when enlarging; the aspect ratio is not kept), and
      * inverts the result if its mean is above 0.5.
      */
@@ -51,16 +55,7 @@ public final class Images {
             throw new IOException(imageFile + ": not an image format ImageIO can read");
         }
         int w = img.getWidth(), h = img.getHeight();
-        float[] grey = new float[w * h];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int argb = img.getRGB(x, y);
-                float a = (argb >>> 24) / 255f;
-                float luma = (0.299f * ((argb >> 16) & 0xFF) + 0.587f * ((argb >> 8) & 0xFF)
-                        + 0.114f * (argb & 0xFF)) / 255f;
-                grey[y * w + x] = a * luma + (1 - a); // composite over white
-            }
-        }
+        float[] grey = isGrey(img) ? greySamples(img) : lumaOverWhite(img);
         float[] sized = (w == width && h == height) ? grey : resize(grey, w, h, width, height);
         double sum = 0;
         for (float v : sized) {
@@ -72,6 +67,51 @@ public final class Images {
             sized[i] = Math.max(0f, Math.min(1f, v));
         }
         return new Greyscale(width, height, sized, invert);
+    }
+
+    /** Colour (and palette) pictures: ITU-R BT.601 luma, transparent pixels composited over white paper. */
+    private static float[] lumaOverWhite(BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight();
+        float[] grey = new float[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int argb = img.getRGB(x, y);
+                float a = (argb >>> 24) / 255f;
+                float luma = (0.299f * ((argb >> 16) & 0xFF) + 0.587f * ((argb >> 8) & 0xFF)
+                        + 0.114f * (argb & 0xFF)) / 255f;
+                grey[y * w + x] = a * luma + (1 - a);
+            }
+        }
+        return grey;
+    }
+
+    /** A greyscale picture (e.g. an MNIST digit saved as an 8- or 16-bit grey PNG), with or without alpha. */
+    private static boolean isGrey(BufferedImage img) {
+        ColorModel cm = img.getColorModel();
+        return !(cm instanceof IndexColorModel) && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY;
+    }
+
+    /**
+     * The stored grey levels themselves. {@code getRGB} would first convert Java's linear grey
+     * colour space to sRGB, which brightens mid-tones (an MNIST pixel of 84 would read as 155);
+     * the numbers in the file are what a model trained on MNIST saw, so they are read directly.
+     */
+    private static float[] greySamples(BufferedImage img) {
+        Raster r = img.getRaster();
+        int w = img.getWidth(), h = img.getHeight();
+        ColorModel cm = img.getColorModel();
+        float max = (1 << cm.getComponentSize(0)) - 1;
+        boolean alpha = cm.hasAlpha();
+        float maxAlpha = alpha ? (1 << cm.getComponentSize(cm.getNumComponents() - 1)) - 1 : 1;
+        float[] grey = new float[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                float v = r.getSample(x, y, 0) / max;
+                float a = alpha ? r.getSample(x, y, cm.getNumComponents() - 1) / maxAlpha : 1;
+                grey[y * w + x] = a * v + (1 - a); // composite over white, as for colour pictures
+            }
+        }
+        return grey;
     }
 
     /** Resizes each axis separately: area average when shrinking it, linear interpolation when growing it. */

@@ -40,6 +40,12 @@ public final class Conv2D extends Layer {
         return "conv2d";
     }
 
+    public int filters() { return filters; }
+    public int kernelH() { return kernelH; }
+    public int kernelW() { return kernelW; }
+    public int stride() { return stride; }
+    public Padding padding() { return padding; }
+
     private ConvGeometry geometryFor(int[] in) {
         requireInputRank(in, 3, "(channels, height, width)");
         return ConvGeometry.of(1, in[0], in[1], in[2], filters, kernelH, kernelW, stride, padding);

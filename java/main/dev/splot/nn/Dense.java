@@ -22,6 +22,8 @@ public final class Dense extends Layer {
         return "dense";
     }
 
+    public int units() { return units; }
+
     @Override
     public int[] outputShape(int[] in) {
         requireInputRank(in, 1, "(features,) — add a Flatten layer before Dense");

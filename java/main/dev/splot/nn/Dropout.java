@@ -26,6 +26,9 @@ public final class Dropout extends Layer {
         return "dropout";
     }
 
+    /** The fraction of elements dropped in training. */
+    public float rate() { return rate; }
+
     @Override
     public int[] outputShape(int[] in) {
         return in.clone();

@@ -30,6 +30,9 @@ public final class MaxPool2D extends Layer {
         return "max_pooling2d";
     }
 
+    public int pool() { return pool; }
+    public int stride() { return stride; }
+
     private PoolGeometry geometryFor(int[] in) {
         requireInputRank(in, 3, "(channels, height, width)");
         return PoolGeometry.of(1, in[0], in[1], in[2], pool, stride);

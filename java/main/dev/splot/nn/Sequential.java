@@ -75,13 +75,13 @@ public final class Sequential implements AutoCloseable {
                     shapes.add(out);
                     shape = out;
                 }
+                if (shape.length != 1) {
+                    throw new IllegalArgumentException("the last layer must output logits of shape (classes,), got "
+                            + Shapes.toString(shape) + " — add Flatten and Dense layers");
+                }
             } catch (RuntimeException e) {
-                built.forEach(Layer::close);
+                built.forEach(Layer::close); // the layers already built hold backend memory
                 throw e;
-            }
-            if (shape.length != 1) {
-                throw new IllegalArgumentException("the last layer must output logits of shape (classes,), got "
-                        + Shapes.toString(shape) + " — add Flatten and Dense layers");
             }
             return new Sequential(backend, List.copyOf(layers), inputShape.clone(), shapes, seed);
         }

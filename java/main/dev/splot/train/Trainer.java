@@ -7,6 +7,7 @@ import dev.splot.backend.Philox;
 import dev.splot.backend.Tensor;
 import dev.splot.data.Dataset;
 import dev.splot.nn.ForwardContext;
+import dev.splot.nn.Parameter;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.Optimizer;
 import java.io.PrintStream;
@@ -41,10 +42,30 @@ public final class Trainer {
     public long step() { return step; }
     public int epochsDone() { return epochsDone; }
 
+    public long seed() { return seed; }
+    public int batchSize() { return batchSize; }
+
+    /** Where training stands now; saved in checkpoints so a run can continue exactly. */
+    public TrainingPosition position() {
+        return new TrainingPosition(epochsDone, step, seed, batchSize);
+    }
+
     /** Sets where training resumes (after loading a checkpoint). */
     public void resumeAt(int epochsDone, long step) {
         this.epochsDone = epochsDone;
         this.step = step;
+    }
+
+    /**
+     * Continues from a saved position. Its seed and batch size must be this trainer's: with
+     * others the shuffling, the dropout masks and the steps would differ from the interrupted run.
+     */
+    public void resumeAt(TrainingPosition p) {
+        if (p.seed() != seed || p.batchSize() != batchSize) {
+            throw new IllegalArgumentException("cannot resume exactly: the checkpoint was trained with seed " + p.seed()
+                    + " and batch size " + p.batchSize() + ", this trainer has seed " + seed + " and batch size " + batchSize);
+        }
+        resumeAt(p.epochsDone(), p.step());
     }
 
     /** Named in the message when training diverges. */
@@ -59,6 +80,7 @@ public final class Trainer {
             long t0 = System.nanoTime();
             double[] trainStats = trainEpoch(train, epochsDone);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            requireFiniteParameters(epochsDone + 1);
             Evaluation eval = test == null ? null : evaluate(model, test, batchSize);
             epochsDone++;
             EpochStats s = new EpochStats(epochsDone, trainStats[0], trainStats[1],
@@ -68,6 +90,25 @@ public final class Trainer {
             if (afterEpoch != null) afterEpoch.accept(s);
         }
         return history;
+    }
+
+    /**
+     * The per-step guard sees only the loss, and ReLU maps NaN to 0, so NaN weights in front of a
+     * ReLU can leave the loss finite. Checking every parameter once per epoch (one read-back of the
+     * weights, small next to an epoch) keeps such a model from being reported or checkpointed as good.
+     */
+    private void requireFiniteParameters(int epoch) {
+        for (Parameter p : model.parameters()) {
+            float[] v = p.value().toFloatArray();
+            int bad = 0;
+            for (float f : v) if (!Float.isFinite(f)) bad++;
+            if (bad > 0) {
+                throw new TrainingDivergedException(String.format(
+                        "parameter %s has %d NaN or infinite values (of %d) at the end of epoch %d (step %d), although "
+                                + "every loss was finite; training stopped. Last good checkpoint: %s",
+                        p.name(), bad, v.length, epoch, step, lastCheckpoint));
+            }
+        }
     }
 
     /** One pass over the shuffled training set; returns {mean loss, accuracy}. */
@@ -159,11 +200,15 @@ public final class Trainer {
         return new Evaluation(lossSum / n, correct / (double) n, predicted);
     }
 
-    /** Class probabilities for {@code n} samples (n x classes, row-major). */
+    /** Class probabilities for the first {@code n} samples of {@code images} (n x classes, row-major). */
     public static float[] predict(Sequential model, float[] images, int n, int batchSize) {
         Backend backend = model.backend();
         int k = model.classes();
-        int size = images.length / n;
+        int size = Math.toIntExact(dev.splot.backend.Shapes.size(model.inputShape()));
+        if (n < 0 || (long) n * size > images.length) {
+            throw new IllegalArgumentException("predict: " + n + " samples of " + size + " values need "
+                    + (long) n * size + " values, got " + images.length);
+        }
         float[] out = new float[n * k];
         for (int from = 0; from < n; from += batchSize) {
             int b = Math.min(batchSize, n - from);

@@ -62,6 +62,21 @@ class ImagesTest {
         assertEquals(1f, p[3], 1e-6);
     }
 
+    /** ImageIO's getRGB would turn grey level 84 into 155 (linear grey to sRGB); MNIST-style PNGs must read as stored. */
+    @Test
+    void greyPngMidTonesReadAsStored() throws IOException {
+        BufferedImage img = new BufferedImage(3, 1, BufferedImage.TYPE_BYTE_GRAY);
+        img.getRaster().setSample(0, 0, 0, 84);
+        img.getRaster().setSample(1, 0, 0, 185);
+        Images.Greyscale r = Images.readGreyscale(png("mid.png", img), 3, 1);
+        assertEquals(84 / 255f, r.pixels()[0], 1e-6);
+        assertEquals(185 / 255f, r.pixels()[1], 1e-6);
+        assertEquals(0f, r.pixels()[2], 1e-6);
+        BufferedImage wide = new BufferedImage(2, 1, BufferedImage.TYPE_USHORT_GRAY);
+        wide.getRaster().setSample(0, 0, 0, 65535 / 5);
+        assertEquals(0.2f, Images.readGreyscale(png("wide.png", wide), 2, 1).pixels()[0], 1e-4);
+    }
+
     @Test
     void badFilesSayWhichAndWhy() throws IOException {
         Path text = Files.writeString(dir.resolve("notes.png"), "not a picture");

@@ -12,9 +12,9 @@ import java.util.stream.IntStream;
 
 /**
  * The reference backend: plain loops over {@code float[]} that define what every operation
- * means. Other backends are tested against it. Work is split over the batch (or over output
- * channels for weight gradients) with parallel streams; each output element is always summed in
- * the same order, so results do not depend on the thread count.
+ * means. Other backends are tested against it. Convolution and dense layers are matrix products
+ * ({@link Gemm}); work is split over samples or row blocks with parallel streams, and each output
+ * element is always summed in the same order, so results do not depend on the thread count.
  */
 public final class JavaBackend extends AbstractBackend {
 
@@ -85,31 +85,29 @@ public final class JavaBackend extends AbstractBackend {
     public void close() {}
 
     // ---- convolution --------------------------------------------------------------------------
+    //
+    // Convolution as im2col + matrix product, per sample: col[k][p] holds input element
+    // x[c, oh*strideH + kh - padTop, ow*strideW + kw - padLeft] (zero outside the image) for
+    // k = (c*KH + kh)*KW + kw and p = oh*OW + ow. Then y = W . col, dcol = W^T . dy, and
+    // dW = sum over samples of dy . col^T.
 
     @Override
     protected void conv2dForwardImpl(Tensor xt, Tensor wt, Tensor bt, Tensor yt, ConvGeometry g) {
         float[] x = f(xt), w = f(wt), b = f(bt), y = f(yt);
-        int planeOut = g.outH() * g.outW();
-        parallel(g.n() * g.o(), no -> {
-            int n = no / g.o(), o = no % g.o();
-            int yBase = no * planeOut;
-            Arrays.fill(y, yBase, yBase + planeOut, b[o]);
-            for (int c = 0; c < g.c(); c++) {
-                int xPlane = (n * g.c() + c) * g.h() * g.w();
-                for (int kh = 0; kh < g.kh(); kh++) {
-                    for (int kw = 0; kw < g.kw(); kw++) {
-                        float wv = w[((o * g.c() + c) * g.kh() + kh) * g.kw() + kw];
-                        for (int oh = 0; oh < g.outH(); oh++) {
-                            int ih = oh * g.strideH() + kh - g.padTop();
-                            if (ih < 0 || ih >= g.h()) continue;
-                            int xRow = xPlane + ih * g.w();
-                            int yRow = yBase + oh * g.outW();
-                            for (int ow = firstOw(g, kw); ow < endOw(g, kw); ow++) {
-                                y[yRow + ow] += wv * x[xRow + ow * g.strideW() + kw - g.padLeft()];
-                            }
-                        }
-                    }
-                }
+        int k = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW();
+        float[] wT = new float[k * g.o()];
+        Gemm.transpose(g.o(), k, w, 0, wT, 0);
+        parallel(g.n(), n -> {
+            // computed as y^T = col^T . W^T: both operands then stream through cache in row order
+            float[] col = scratch(COL, k * p);
+            float[] colT = scratch(COL_T, p * k);
+            float[] yT = scratch(OUT_T, p * g.o());
+            im2col(x, n, g, col);
+            Gemm.transpose(k, p, col, 0, colT, 0);
+            Gemm.multiply(p, g.o(), k, colT, 0, k, wT, 0, g.o(), yT, 0, g.o());
+            int yOff = n * g.o() * p;
+            for (int o = 0; o < g.o(); o++) {
+                for (int q = 0; q < p; q++) y[yOff + o * p + q] = yT[q * g.o() + o] + b[o];
             }
         });
     }
@@ -117,73 +115,100 @@ public final class JavaBackend extends AbstractBackend {
     @Override
     protected void conv2dBackwardDataImpl(Tensor dyt, Tensor wt, Tensor dxt, ConvGeometry g) {
         float[] dy = f(dyt), w = f(wt), dx = f(dxt);
-        int planeIn = g.h() * g.w(), planeOut = g.outH() * g.outW();
-        parallel(g.n() * g.c(), nc -> {
-            int n = nc / g.c(), c = nc % g.c();
-            int xPlane = nc * planeIn;
-            Arrays.fill(dx, xPlane, xPlane + planeIn, 0f);
-            for (int o = 0; o < g.o(); o++) {
-                int yPlane = (n * g.o() + o) * planeOut;
-                for (int kh = 0; kh < g.kh(); kh++) {
-                    for (int kw = 0; kw < g.kw(); kw++) {
-                        float wv = w[((o * g.c() + c) * g.kh() + kh) * g.kw() + kw];
-                        for (int oh = 0; oh < g.outH(); oh++) {
-                            int ih = oh * g.strideH() + kh - g.padTop();
-                            if (ih < 0 || ih >= g.h()) continue;
-                            int xRow = xPlane + ih * g.w();
-                            int yRow = yPlane + oh * g.outW();
-                            for (int ow = firstOw(g, kw); ow < endOw(g, kw); ow++) {
-                                dx[xRow + ow * g.strideW() + kw - g.padLeft()] += wv * dy[yRow + ow];
-                            }
-                        }
-                    }
-                }
-            }
+        int k = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW();
+        float[] wT = new float[k * g.o()];
+        Gemm.transpose(g.o(), k, w, 0, wT, 0);
+        parallel(g.n(), n -> {
+            float[] dcol = scratch(COL, k * p);
+            Gemm.multiply(k, p, g.o(), wT, 0, g.o(), dy, n * g.o() * p, p, dcol, 0, p);
+            col2im(dcol, g, dx, n);
         });
     }
 
     @Override
     protected void conv2dBackwardWeightsImpl(Tensor xt, Tensor dyt, Tensor dwt, Tensor dbt, ConvGeometry g) {
         float[] x = f(xt), dy = f(dyt), dw = f(dwt), db = f(dbt);
-        int planeIn = g.h() * g.w(), planeOut = g.outH() * g.outW();
-        parallel(g.o(), o -> {
-            float bias = 0f;
-            for (int n = 0; n < g.n(); n++) {
-                bias += sum(dy, (n * g.o() + o) * planeOut, planeOut);
+        int k = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o();
+        // one partial gradient per sample, summed afterwards in sample order: deterministic for any thread count
+        float[] partial = new float[g.n() * o * (k + 1)];
+        parallel(g.n(), n -> {
+            float[] col = scratch(COL, k * p);
+            float[] colT = scratch(COL_T, p * k);
+            im2col(x, n, g, col);
+            Gemm.transpose(k, p, col, 0, colT, 0);
+            int base = n * o * (k + 1);
+            Gemm.multiply(o, k, p, dy, n * o * p, p, colT, 0, k, partial, base, k + 1);
+            for (int oc = 0; oc < o; oc++) {
+                float s = 0f;
+                for (int q = 0; q < p; q++) s += dy[(n * o + oc) * p + q];
+                partial[base + oc * (k + 1) + k] = s;
             }
-            db[o] = bias;
-            for (int c = 0; c < g.c(); c++) {
-                for (int kh = 0; kh < g.kh(); kh++) {
-                    for (int kw = 0; kw < g.kw(); kw++) {
-                        int lo = firstOw(g, kw), hi = endOw(g, kw);
-                        float acc = 0f;
-                        for (int n = 0; n < g.n(); n++) {
-                            int xPlane = (n * g.c() + c) * planeIn;
-                            int yPlane = (n * g.o() + o) * planeOut;
-                            for (int oh = 0; oh < g.outH(); oh++) {
-                                int ih = oh * g.strideH() + kh - g.padTop();
-                                if (ih < 0 || ih >= g.h() || lo >= hi) continue;
-                                acc += dot(dy, yPlane + oh * g.outW() + lo, 1,
-                                        x, xPlane + ih * g.w() + lo * g.strideW() + kw - g.padLeft(), g.strideW(), hi - lo);
-                            }
-                        }
-                        dw[((o * g.c() + c) * g.kh() + kh) * g.kw() + kw] = acc;
-                    }
-                }
+        });
+        parallel(o, oc -> {
+            for (int e = 0; e <= k; e++) {
+                float s = 0f;
+                for (int n = 0; n < g.n(); n++) s += partial[n * o * (k + 1) + oc * (k + 1) + e];
+                if (e < k) dw[oc * k + e] = s;
+                else db[oc] = s;
             }
         });
     }
 
-    /** First output column whose input column (ow * stride + kw - padLeft) is inside the image. */
-    private static int firstOw(ConvGeometry g, int kw) {
-        int need = g.padLeft() - kw; // ow * stride >= need
-        return need <= 0 ? 0 : (need + g.strideW() - 1) / g.strideW();
+    private static void im2col(float[] x, int n, ConvGeometry g, float[] col) {
+        int p = g.outH() * g.outW();
+        for (int c = 0; c < g.c(); c++) {
+            int xPlane = (n * g.c() + c) * g.h() * g.w();
+            for (int kh = 0; kh < g.kh(); kh++) {
+                for (int kw = 0; kw < g.kw(); kw++) {
+                    int row = ((c * g.kh() + kh) * g.kw() + kw) * p;
+                    for (int oh = 0; oh < g.outH(); oh++) {
+                        int ih = oh * g.strideH() + kh - g.padTop();
+                        for (int ow = 0; ow < g.outW(); ow++) {
+                            int iw = ow * g.strideW() + kw - g.padLeft();
+                            boolean inside = ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w();
+                            col[row + oh * g.outW() + ow] = inside ? x[xPlane + ih * g.w() + iw] : 0f;
+                        }
+                    }
+                }
+            }
+        }
     }
 
-    /** One past the last output column whose input column is inside the image. */
-    private static int endOw(ConvGeometry g, int kw) {
-        int limit = g.w() - 1 + g.padLeft() - kw; // ow * stride <= limit
-        return limit < 0 ? 0 : Math.min(g.outW(), limit / g.strideW() + 1);
+    /** dx[n] = the sum of dcol's entries into the input positions they were copied from (rows in k order). */
+    private static void col2im(float[] dcol, ConvGeometry g, float[] dx, int n) {
+        int p = g.outH() * g.outW();
+        int plane = g.h() * g.w();
+        java.util.Arrays.fill(dx, n * g.c() * plane, (n + 1) * g.c() * plane, 0f);
+        for (int c = 0; c < g.c(); c++) {
+            int xPlane = (n * g.c() + c) * plane;
+            for (int kh = 0; kh < g.kh(); kh++) {
+                for (int kw = 0; kw < g.kw(); kw++) {
+                    int row = ((c * g.kh() + kh) * g.kw() + kw) * p;
+                    for (int oh = 0; oh < g.outH(); oh++) {
+                        int ih = oh * g.strideH() + kh - g.padTop();
+                        if (ih < 0 || ih >= g.h()) continue;
+                        for (int ow = 0; ow < g.outW(); ow++) {
+                            int iw = ow * g.strideW() + kw - g.padLeft();
+                            if (iw >= 0 && iw < g.w()) dx[xPlane + ih * g.w() + iw] += dcol[row + oh * g.outW() + ow];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static final ThreadLocal<float[]> COL = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> COL_T = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> OUT_T = new ThreadLocal<>();
+
+    /** A per-thread work array of at least {@code size} floats (contents undefined). */
+    private static float[] scratch(ThreadLocal<float[]> slot, int size) {
+        float[] a = slot.get();
+        if (a == null || a.length < size) {
+            a = new float[size];
+            slot.set(a);
+        }
+        return a;
     }
 
     // ---- pooling ------------------------------------------------------------------------------
@@ -267,37 +292,28 @@ public final class JavaBackend extends AbstractBackend {
     @Override
     protected void denseForwardImpl(Tensor xt, Tensor wt, Tensor bt, Tensor yt, int n, int in, int out) {
         float[] x = f(xt), w = f(wt), b = f(bt), y = f(yt);
-        parallel(n, r -> {
-            for (int j = 0; j < out; j++) {
-                y[r * out + j] = b[j] + dot(x, r * in, 1, w, j * in, 1, in);
-            }
-        });
+        float[] wT = new float[in * out];
+        Gemm.transpose(out, in, w, 0, wT, 0);
+        parallelRows(n, (r0, rows) -> Gemm.multiply(rows, out, in, x, r0 * in, in, wT, 0, out, y, r0 * out, out));
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < out; j++) y[r * out + j] += b[j];
+        }
     }
 
     @Override
     protected void denseBackwardImpl(Tensor dyt, Tensor xt, Tensor wt, Tensor dxt, Tensor dwt, Tensor dbt, int n, int in, int out) {
         float[] dy = f(dyt), x = f(xt), w = f(wt), dw = f(dwt), db = f(dbt);
-        parallel(out, j -> {
-            float bias = 0f;
-            for (int r = 0; r < n; r++) bias += dy[r * out + j];
-            db[j] = bias;
-            int row = j * in;
-            Arrays.fill(dw, row, row + in, 0f);
-            for (int r = 0; r < n; r++) {
-                float g = dy[r * out + j];
-                for (int k = 0; k < in; k++) dw[row + k] += g * x[r * in + k];
-            }
-        });
+        float[] dyT = new float[out * n];
+        Gemm.transpose(n, out, dy, 0, dyT, 0);
+        parallelRows(out, (j0, rows) -> Gemm.multiply(rows, in, n, dyT, j0 * n, n, x, 0, in, dw, j0 * in, in));
+        for (int j = 0; j < out; j++) {
+            float s = 0f;
+            for (int r = 0; r < n; r++) s += dy[r * out + j];
+            db[j] = s;
+        }
         if (dxt != null) {
             float[] dx = f(dxt);
-            parallel(n, r -> {
-                int row = r * in;
-                Arrays.fill(dx, row, row + in, 0f);
-                for (int j = 0; j < out; j++) {
-                    float g = dy[r * out + j];
-                    for (int k = 0; k < in; k++) dx[row + k] += g * w[j * in + k];
-                }
-            });
+            parallelRows(n, (r0, rows) -> Gemm.multiply(rows, in, out, dy, r0 * out, out, w, 0, in, dx, r0 * in, in));
         }
     }
 
@@ -361,30 +377,17 @@ public final class JavaBackend extends AbstractBackend {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    /**
-     * Dot product summed in four interleaved partial sums (lanes k mod 4), then ((s0+s1)+(s2+s3)):
-     * a fixed order that keeps four additions in flight.
-     */
-    static float dot(float[] a, int aOff, int aStride, float[] b, int bOff, int bStride, int len) {
-        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-        int k = 0;
-        for (; k + 3 < len; k += 4) {
-            s0 += a[aOff + k * aStride] * b[bOff + k * bStride];
-            s1 += a[aOff + (k + 1) * aStride] * b[bOff + (k + 1) * bStride];
-            s2 += a[aOff + (k + 2) * aStride] * b[bOff + (k + 2) * bStride];
-            s3 += a[aOff + (k + 3) * aStride] * b[bOff + (k + 3) * bStride];
-        }
-        for (; k < len; k++) s0 += a[aOff + k * aStride] * b[bOff + k * bStride];
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    private static float sum(float[] a, int off, int len) {
-        float s = 0f;
-        for (int k = 0; k < len; k++) s += a[off + k];
-        return s;
-    }
-
     private static void parallel(int count, java.util.function.IntConsumer body) {
         IntStream.range(0, count).parallel().forEach(body);
+    }
+
+    /** Splits rows 0..count-1 into blocks of 16 (a multiple of the 4-row register block) run in parallel. */
+    private static void parallelRows(int count, RowBlock body) {
+        int blocks = (count + 15) / 16;
+        parallel(blocks, blk -> body.run(blk * 16, Math.min(16, count - blk * 16)));
+    }
+
+    private interface RowBlock {
+        void run(int first, int rows);
     }
 }

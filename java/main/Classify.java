@@ -1,0 +1,158 @@
+import dev.splot.backend.Backend;
+import dev.splot.backend.BackendUnavailableException;
+import dev.splot.backend.Backends;
+import dev.splot.io.Checkpoint;
+import dev.splot.io.Images;
+import dev.splot.nn.Sequential;
+import dev.splot.train.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Classifies picture files with a model saved by {@code Mnist --save} or {@code --checkpoint-dir}:
+ * prints the most likely class of each file with its probability and the top three.
+ * Run: {@code mvn -q compile exec:java -Dexec.mainClass=Classify -Dexec.args="--model m.safetensors digit.png"}.
+ */
+public final class Classify {
+    static final String USAGE = String.join("\n",
+            "Usage: Classify --model FILE [options] IMAGE...   (mvn -q compile exec:java -Dexec.mainClass=Classify -Dexec.args=\"...\")",
+            "Prints the class of each picture (PNG, JPEG, GIF, BMP; any size, colour or grey) and its probability.",
+            "Pictures are made greyscale and resized to the model's input; a light picture (a dark digit on",
+            "paper) is inverted to MNIST's light-on-dark, and the output says so.",
+            "",
+            "  --model FILE       a checkpoint saved by Mnist --save or --checkpoint-dir (required)",
+            "  --backend B        auto|java|native|opencl (default java: one batch of pictures needs no accelerator)",
+            "  --device SEL       OpenCL device: index or name substring",
+            "  --top K            also list the K most likely classes (default 3)",
+            "  --help             this text");
+
+    /** Parsed command line. */
+    record Options(Path model, String backend, String device, int top, List<Path> images) {}
+
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        if (status != 0) System.exit(status); // under exec:java the JVM is Maven's: return normally on success
+    }
+
+    /** Runs the command; returns the exit status (0 ok, 1 a file failed, 2 bad options). */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Options o;
+        try {
+            o = parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.println();
+            err.println(USAGE);
+            return 2;
+        }
+        if (o == null) {
+            out.println(USAGE);
+            return 0;
+        }
+        if (!Files.isRegularFile(o.model())) {
+            err.println("error: --model: no such file: " + o.model());
+            return 1;
+        }
+        try (Backend backend = Backends.open(o.backend(), o.device(), err);
+             Checkpoint c = Checkpoint.load(o.model(), backend)) {
+            return classify(c.model(), o, out, err);
+        } catch (IOException | BackendUnavailableException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int classify(Sequential model, Options o, PrintStream out, PrintStream err) {
+        int[] in = model.inputShape();
+        if (in.length != 3 || in[0] != 1) {
+            err.println("error: " + o.model() + " takes inputs of shape " + Arrays.toString(in)
+                    + "; Classify reads greyscale pictures, so it needs (1, height, width)");
+            return 1;
+        }
+        int h = in[1], w = in[2], size = h * w;
+        List<Path> read = new ArrayList<>();
+        List<Images.Greyscale> pictures = new ArrayList<>();
+        int status = 0;
+        for (Path p : o.images()) {
+            try {
+                pictures.add(Images.readGreyscale(p, w, h));
+                read.add(p);
+            } catch (IOException e) { // one unreadable file does not stop the others
+                err.println("error: " + (Files.exists(p) ? e.getMessage() : p + ": no such file"));
+                status = 1;
+            }
+        }
+        if (read.isEmpty()) return status;
+        float[] x = new float[read.size() * size];
+        for (int i = 0; i < read.size(); i++) System.arraycopy(pictures.get(i).pixels(), 0, x, i * size, size);
+        int k = model.classes();
+        float[] probs = Trainer.predict(model, x, read.size(), 64);
+        for (int i = 0; i < read.size(); i++) {
+            Integer[] order = new Integer[k];
+            for (int j = 0; j < k; j++) order[j] = j;
+            final int row = i * k;
+            Arrays.sort(order, (a, b) -> Float.compare(probs[row + b], probs[row + a])); // stable: ties keep the lower class first
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s: %d (%.2f%%)", read.get(i), order[0],
+                    100 * probs[row + order[0]]));
+            int top = Math.min(o.top(), k);
+            if (top > 1) {
+                line.append("   top-").append(top).append(':');
+                for (int j = 0; j < top; j++) {
+                    line.append(String.format(Locale.ROOT, "%s %d %.2f%%", j == 0 ? "" : ",", order[j], 100 * probs[row + order[j]]));
+                }
+            }
+            if (pictures.get(i).inverted()) line.append("   (light picture: inverted to light-on-dark)");
+            out.println(line);
+        }
+        return status;
+    }
+
+    /** Returns null for --help. */
+    static Options parse(String[] args) {
+        Path model = null;
+        String backend = "java", device = null;
+        int top = 3;
+        List<Path> images = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> { return null; }
+                case "--model" -> model = Path.of(value(args, ++i, a));
+                case "--backend" -> {
+                    backend = value(args, ++i, a);
+                    if (!Backends.NAMES.contains(backend)) {
+                        throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES + ", got '" + backend + "'");
+                    }
+                }
+                case "--device" -> device = value(args, ++i, a);
+                case "--top" -> {
+                    String v = value(args, ++i, a);
+                    try {
+                        top = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        top = 0;
+                    }
+                    if (top <= 0) throw new IllegalArgumentException("--top needs a positive integer, got '" + v + "'");
+                }
+                default -> {
+                    if (a.startsWith("--")) throw new IllegalArgumentException("unknown option '" + a + "'");
+                    images.add(Path.of(a));
+                }
+            }
+        }
+        if (model == null) throw new IllegalArgumentException("--model FILE is required");
+        if (images.isEmpty()) throw new IllegalArgumentException("no pictures to classify");
+        return new Options(model, backend, device, top, List.copyOf(images));
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) throw new IllegalArgumentException(option + " needs a value");
+        return args[i];
+    }
+}

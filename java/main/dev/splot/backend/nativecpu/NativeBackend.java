@@ -1,0 +1,316 @@
+package dev.splot.backend.nativecpu;
+
+import dev.splot.backend.AbstractBackend;
+import dev.splot.backend.BackendUnavailableException;
+import dev.splot.backend.ConvGeometry;
+import dev.splot.backend.DType;
+import dev.splot.backend.LossResult;
+import dev.splot.backend.PoolGeometry;
+import dev.splot.backend.Tensor;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * The native CPU backend: C++ kernels (packed, register-blocked SGEMM micro-kernels for
+ * convolution and dense layers; AVX-512, AVX2+FMA or portable scalar code chosen once from CPUID)
+ * on OpenMP threads. Tensors are 64-byte aligned off-heap memory owned by this backend; operations
+ * pass pointers only. Results do not depend on the thread count.
+ *
+ * <p>System properties: {@code splot.native.isa} = auto (default) | scalar | avx2 | avx512 forces
+ * a path (an error if the CPU lacks it); {@code splot.native.threads} = thread count (default: all
+ * cores).
+ */
+public final class NativeBackend extends AbstractBackend {
+    private static final String ALTERNATIVES = "; use --backend java (the reference) or --backend opencl instead";
+    private static final Throwable LOAD_FAILURE = tryLoad();
+
+    private final Pointer ctx;
+    private final String isa;
+    private final int threads;
+    private final DoublePointer lossOut = new DoublePointer(1);
+    private final IntPointer correctOut = new IntPointer(1);
+    private final Set<Pointer> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+    private boolean closed;
+
+    private NativeBackend(Pointer ctx) {
+        this.ctx = ctx;
+        this.isa = SplotNative.splot_isa(ctx).getString();
+        this.threads = SplotNative.splot_threads(ctx);
+    }
+
+    /** Starts the backend with the path and thread count from the system properties. */
+    public static NativeBackend create() {
+        String isa = System.getProperty("splot.native.isa", "auto").trim();
+        String t = System.getProperty("splot.native.threads", "0").trim();
+        int threads;
+        try {
+            threads = Integer.parseInt(t);
+        } catch (NumberFormatException e) {
+            throw new BackendUnavailableException("native backend unavailable: -Dsplot.native.threads=" + t
+                    + " is not a whole number" + ALTERNATIVES, e);
+        }
+        return create(isa, threads);
+    }
+
+    /**
+     * Starts the backend on the given path ("auto", "scalar", "avx2", "avx512") with {@code threads}
+     * threads (0: all cores).
+     *
+     * @throws BackendUnavailableException naming the reason: wrong platform, a library that does
+     *     not load (with the underlying error), or a CPU without the forced instruction set
+     */
+    public static NativeBackend create(String isa, int threads) {
+        isa = isa == null ? "auto" : isa.trim().toLowerCase(java.util.Locale.ROOT);
+        if (LOAD_FAILURE != null) {
+            throw new BackendUnavailableException("native backend unavailable: " + describe(LOAD_FAILURE) + ALTERNATIVES, LOAD_FAILURE);
+        }
+        BytePointer err = new BytePointer(512);
+        try {
+            Pointer ctx = SplotNative.splot_create(isa, threads, err, 512);
+            if (ctx == null || ctx.isNull()) {
+                throw new BackendUnavailableException("native backend unavailable: " + cString(err)
+                        + " (requested with splot.native.isa=" + isa + ")" + ALTERNATIVES, null);
+            }
+            return new NativeBackend(ctx);
+        } finally {
+            err.close();
+        }
+    }
+
+    /** The NUL-terminated string in a char buffer. */
+    private static String cString(BytePointer p) {
+        byte[] b = new byte[(int) p.capacity()];
+        p.position(0).get(b);
+        int len = 0;
+        while (len < b.length && b[len] != 0) len++;
+        return new String(b, 0, len, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static Throwable tryLoad() {
+        try {
+            String platform = Loader.getPlatform();
+            if (!"linux-x86_64".equals(platform)) {
+                return new UnsupportedOperationException("the native library is built for linux-x86_64 only, this platform is "
+                        + platform);
+            }
+            Loader.load(SplotNative.class);
+            return null;
+        } catch (Throwable e) {
+            return e;
+        }
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof UnsupportedOperationException) return e.getMessage();
+        if (e instanceof NoClassDefFoundError) {
+            return "JavaCPP is not on the class path (" + e + ")";
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        return "could not load the native library jniSplotNative (" + e + (root != e ? "; caused by " + root : "") + ")";
+    }
+
+    /** The instruction-set path in use: "scalar", "avx2" or "avx512". */
+    public String isa() {
+        return isa;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** The best path this CPU supports. */
+    public static String bestIsa() {
+        if (LOAD_FAILURE != null) return "unavailable";
+        return SplotNative.splot_best_isa().getString();
+    }
+
+    /** True when the library loads and the CPU can run the named path. */
+    public static boolean cpuSupports(String isa) {
+        return LOAD_FAILURE == null && SplotNative.splot_cpu_supports(isa) == 1;
+    }
+
+    /** Measured single-precision FMA peak of this backend's path on {@code threads} threads, in GFLOP/s. */
+    public double peakGflops(int threads, double seconds) {
+        return SplotNative.splot_peak_gflops(ctx, threads, seconds);
+    }
+
+    /** C[m,n] = A[m,k] B[k,n], all row-major (for benchmarks). */
+    public void sgemm(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
+        SplotNative.splot_sgemm(ctx, m, n, k, f(a), f(b), f(c));
+    }
+
+    @Override
+    public String name() {
+        return "native";
+    }
+
+    @Override
+    public String description() {
+        return "C++ " + isa + " kernels on " + threads + " OpenMP threads (best on this CPU: " + bestIsa() + ")";
+    }
+
+    private static FloatPointer f(Tensor t) {
+        return (FloatPointer) t.handle();
+    }
+
+    private static IntPointer i(Tensor t) {
+        return (IntPointer) t.handle();
+    }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    @Override
+    protected Object allocateMemory(DType dtype, long elements) {
+        if (closed) throw new IllegalStateException("native backend was closed");
+        Pointer p = SplotNative.splot_alloc(elements * 4);
+        if (p == null || p.isNull()) {
+            throw new OutOfMemoryError("native backend: could not allocate " + elements * 4 + " bytes");
+        }
+        Pointer typed = dtype == DType.FLOAT32 ? new FloatPointer(p).capacity(elements).limit(elements)
+                : new IntPointer(p).capacity(elements).limit(elements);
+        owned.add(typed);
+        return typed;
+    }
+
+    @Override
+    protected void freeMemory(Object handle) {
+        Pointer p = (Pointer) handle;
+        if (owned.remove(p)) SplotNative.splot_free(p);
+    }
+
+    @Override
+    protected void uploadImpl(Tensor dst, float[] src) {
+        f(dst).position(0).put(src, 0, src.length);
+    }
+
+    @Override
+    protected void uploadImpl(Tensor dst, int[] src) {
+        i(dst).position(0).put(src, 0, src.length);
+    }
+
+    @Override
+    protected void downloadImpl(Tensor src, float[] dst) {
+        f(src).position(0).get(dst, 0, dst.length);
+    }
+
+    @Override
+    protected void downloadImpl(Tensor src, int[] dst) {
+        i(src).position(0).get(dst, 0, dst.length);
+    }
+
+    @Override
+    protected void fillImpl(Tensor t, float value) {
+        SplotNative.splot_fill(ctx, f(t), t.size(), value);
+    }
+
+    @Override
+    protected void copyImpl(Tensor src, Tensor dst) {
+        SplotNative.splot_copy(ctx, f(src), f(dst), src.size());
+    }
+
+    @Override
+    public void synchronize() {
+        // every call returns when its work is done
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (Pointer p : owned) SplotNative.splot_free(p);
+        owned.clear();
+        SplotNative.splot_destroy(ctx);
+        lossOut.close();
+        correctOut.close();
+    }
+
+    // ---- operations ---------------------------------------------------------------------------
+
+    @Override
+    protected void conv2dForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        SplotNative.splot_conv2d_forward(ctx, f(x), f(w), f(b), f(y), g.n(), g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(),
+                g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW());
+    }
+
+    @Override
+    protected void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+        SplotNative.splot_conv2d_backward_data(ctx, f(dy), f(w), f(dx), g.n(), g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(),
+                g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW());
+    }
+
+    @Override
+    protected void conv2dBackwardWeightsImpl(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
+        SplotNative.splot_conv2d_backward_weights(ctx, f(x), f(dy), f(dw), f(db), g.n(), g.c(), g.h(), g.w(), g.o(), g.kh(),
+                g.kw(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW());
+    }
+
+    @Override
+    protected void maxPoolForwardImpl(Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
+        SplotNative.splot_maxpool_forward(ctx, f(x), f(y), i(argmax), g.n(), g.c(), g.h(), g.w(), g.poolH(), g.poolW(),
+                g.strideH(), g.strideW(), g.outH(), g.outW());
+    }
+
+    @Override
+    protected void maxPoolBackwardImpl(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
+        SplotNative.splot_maxpool_backward(ctx, f(dy), i(argmax), f(dx), g.n(), g.c(), g.h(), g.w(), g.outH(), g.outW());
+    }
+
+    @Override
+    protected void reluForwardImpl(Tensor x, Tensor y) {
+        SplotNative.splot_relu_forward(ctx, f(x), f(y), x.size());
+    }
+
+    @Override
+    protected void reluBackwardImpl(Tensor dy, Tensor y, Tensor dx) {
+        SplotNative.splot_relu_backward(ctx, f(dy), f(y), f(dx), dy.size());
+    }
+
+    @Override
+    protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+        SplotNative.splot_dropout_forward(ctx, f(x), f(y), f(mask), x.size(), rate, seed, step, layer);
+    }
+
+    @Override
+    protected void dropoutBackwardImpl(Tensor dy, Tensor mask, Tensor dx) {
+        SplotNative.splot_dropout_backward(ctx, f(dy), f(mask), f(dx), dy.size());
+    }
+
+    @Override
+    protected void denseForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, int n, int in, int out) {
+        SplotNative.splot_dense_forward(ctx, f(x), f(w), f(b), f(y), n, in, out);
+    }
+
+    @Override
+    protected void denseBackwardImpl(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db, int n, int in, int out) {
+        SplotNative.splot_dense_backward(ctx, f(dy), f(x), f(w), dx == null ? null : f(dx), f(dw), f(db), n, in, out);
+    }
+
+    @Override
+    protected LossResult softmaxCrossEntropyImpl(Tensor logits, Tensor labels, Tensor dlogits, int n, int k) {
+        int bad = SplotNative.splot_softmax_xent(ctx, f(logits), i(labels), dlogits == null ? null : f(dlogits), n, k,
+                lossOut, correctOut);
+        if (bad >= 0) {
+            throw new IllegalArgumentException("softmaxCrossEntropy: label " + i(labels).get(bad) + " of row " + bad
+                    + " is outside [0, " + k + ")");
+        }
+        return new LossResult(lossOut.get(0), correctOut.get(0), n);
+    }
+
+    @Override
+    protected void softmaxImpl(Tensor logits, Tensor probs, int n, int k) {
+        SplotNative.splot_softmax(ctx, f(logits), f(probs), n, k);
+    }
+
+    @Override
+    protected void adadeltaUpdateImpl(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps) {
+        SplotNative.splot_adadelta(ctx, f(param), f(grad), f(accGrad), f(accDelta), param.size(), lr, rho, eps);
+    }
+}

@@ -1,0 +1,221 @@
+package dev.splot.io;
+
+import dev.splot.backend.Backend;
+import dev.splot.backend.Shapes;
+import dev.splot.backend.Tensor;
+import dev.splot.nn.Parameter;
+import dev.splot.nn.Sequential;
+import dev.splot.optim.AdaDelta;
+import dev.splot.train.TrainingPosition;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model with, optionally, its AdaDelta state and training position, kept in one safetensors
+ * file so that training can stop and continue exactly, and other tools can read the weights.
+ *
+ * <p>Tensors: the model's parameters under their PyTorch-style names and shapes
+ * ({@code conv2d.weight} [32,1,3,3], {@code dense_1.bias} [10], ...), then, when an optimizer was
+ * saved, its accumulators ({@code conv2d.weight.adadelta_accumulated_grad}, ...{@code _delta}).
+ * Metadata (all strings): {@value #KEY_FORMAT} = {@value #FORMAT_VERSION}, {@value #KEY_ARCHITECTURE}
+ * (see {@link Architecture}), {@value #KEY_MODEL_SEED}; with an optimizer {@value #KEY_OPTIMIZER}
+ * = "adadelta" and {@value #KEY_LR}, {@value #KEY_RHO}, {@value #KEY_EPS} (Java float decimals,
+ * exact); with a position {@value #KEY_EPOCHS_DONE}, {@value #KEY_STEP}, {@value #KEY_SEED},
+ * {@value #KEY_BATCH_SIZE}.
+ *
+ * <p>Writing is atomic ({@link SafeTensors#write}). Reading checks the file ({@link SafeTensors#read}),
+ * the format version, the architecture, and that the tensors are exactly the expected ones with
+ * the expected shapes; every problem is a {@link CheckpointFormatException} naming the file.
+ */
+public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition position) implements AutoCloseable {
+    public static final String FORMAT_VERSION = "1";
+    public static final String KEY_FORMAT = "splot.format_version";
+    public static final String KEY_ARCHITECTURE = "splot.architecture";
+    public static final String KEY_MODEL_SEED = "splot.model.seed";
+    public static final String KEY_OPTIMIZER = "splot.optimizer";
+    public static final String KEY_LR = "splot.optimizer.lr";
+    public static final String KEY_RHO = "splot.optimizer.rho";
+    public static final String KEY_EPS = "splot.optimizer.eps";
+    public static final String KEY_EPOCHS_DONE = "splot.training.epochs_done";
+    public static final String KEY_STEP = "splot.training.step";
+    public static final String KEY_SEED = "splot.training.seed";
+    public static final String KEY_BATCH_SIZE = "splot.training.batch_size";
+
+    /**
+     * Saves {@code model}; {@code optimizer} and {@code position} may be null (then the file holds
+     * only what is needed for inference and cannot resume training).
+     */
+    public static void save(Path file, Sequential model, AdaDelta optimizer, TrainingPosition position) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(KEY_FORMAT, FORMAT_VERSION);
+        meta.put(KEY_ARCHITECTURE, Architecture.describe(model));
+        meta.put(KEY_MODEL_SEED, Long.toString(model.seed()));
+        List<NamedTensor> tensors = new ArrayList<>();
+        for (Parameter p : model.parameters()) tensors.add(download(p.name(), p.value()));
+        if (optimizer != null) {
+            meta.put(KEY_OPTIMIZER, "adadelta");
+            meta.put(KEY_LR, Float.toString(optimizer.learningRate()));
+            meta.put(KEY_RHO, Float.toString(optimizer.rho()));
+            meta.put(KEY_EPS, Float.toString(optimizer.epsilon()));
+            for (Map.Entry<String, Tensor> e : optimizer.state(model.parameters()).entrySet()) {
+                tensors.add(download(e.getKey(), e.getValue()));
+            }
+        }
+        if (position != null) {
+            meta.put(KEY_EPOCHS_DONE, Integer.toString(position.epochsDone()));
+            meta.put(KEY_STEP, Long.toString(position.step()));
+            meta.put(KEY_SEED, Long.toString(position.seed()));
+            meta.put(KEY_BATCH_SIZE, Integer.toString(position.batchSize()));
+        }
+        SafeTensors.write(file, tensors, meta);
+    }
+
+    private static NamedTensor download(String name, Tensor t) {
+        return new NamedTensor(name, t.shape(), t.toFloatArray());
+    }
+
+    /**
+     * Rebuilds the model described in {@code file} on {@code backend} with its saved weights, and
+     * the optimizer with its state and the training position when the file has them (else null).
+     * The caller closes the result (model and optimizer).
+     */
+    public static Checkpoint load(Path file, Backend backend) throws IOException {
+        SafeTensorsFile f = SafeTensors.read(file);
+        Map<String, String> meta = f.metadata();
+        String version = meta.get(KEY_FORMAT);
+        if (version == null) {
+            throw fail(file, "not a splot checkpoint: no \"" + KEY_FORMAT + "\" in the metadata (plain safetensors weights "
+                    + "can be loaded into a model built in code with Checkpoint.loadWeights)");
+        }
+        if (!version.equals(FORMAT_VERSION)) {
+            throw fail(file, "checkpoint format version \"" + version + "\" is not supported (this splot reads version "
+                    + FORMAT_VERSION + ")");
+        }
+        String arch = meta.get(KEY_ARCHITECTURE);
+        if (arch == null) throw fail(file, "no \"" + KEY_ARCHITECTURE + "\" in the metadata");
+        long values = f.tensors().stream().mapToLong(t -> t.data().length).sum();
+        Sequential.Builder builder = Architecture.parse(arch, file, values);
+        long modelSeed = meta.containsKey(KEY_MODEL_SEED) ? longValue(file, meta, KEY_MODEL_SEED) : 0;
+        TrainingPosition position = position(file, meta);
+        Sequential model;
+        try {
+            model = builder.build(backend, modelSeed);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw fail(file, "architecture: " + e.getMessage());
+        }
+        AdaDelta optimizer = null;
+        try {
+            Map<String, Tensor> expected = parameterTensors(model);
+            optimizer = optimizer(file, meta);
+            if (optimizer != null) expected.putAll(optimizer.state(model.parameters()));
+            assign(file, f, expected, false);
+            return new Checkpoint(model, optimizer, position);
+        } catch (IOException | RuntimeException e) {
+            if (optimizer != null) optimizer.close();
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Overwrites the parameters of an existing {@code model} with those in {@code file}, which may be
+     * any safetensors file with tensors of the same names and shapes (optimizer tensors are ignored).
+     */
+    public static void loadWeights(Path file, Sequential model) throws IOException {
+        assign(file, SafeTensors.read(file), parameterTensors(model), true);
+    }
+
+    private static Map<String, Tensor> parameterTensors(Sequential model) {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (Parameter p : model.parameters()) m.put(p.name(), p.value());
+        return m;
+    }
+
+    /** Checks that the file holds exactly the expected tensors (allowing optimizer extras only for {@code weightsOnly}), then uploads them. */
+    private static void assign(Path file, SafeTensorsFile f, Map<String, Tensor> expected, boolean weightsOnly)
+            throws CheckpointFormatException {
+        Map<String, NamedTensor> found = new LinkedHashMap<>();
+        for (NamedTensor t : f.tensors()) found.put(t.name(), t);
+        // expected tensors first: after a change of architecture, a shape mismatch says more than a stray name
+        for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+            NamedTensor t = found.get(e.getKey());
+            if (t == null) throw fail(file, "missing tensor \"" + e.getKey() + "\" of shape " + Shapes.toString(e.getValue().shape()));
+            if (!Arrays.equals(t.shape(), e.getValue().shape())) {
+                throw fail(file, "tensor \"" + e.getKey() + "\": expected shape " + Shapes.toString(e.getValue().shape())
+                        + ", found " + Shapes.toString(t.shape()));
+            }
+        }
+        for (String name : found.keySet()) {
+            if (expected.containsKey(name) || (weightsOnly && name.contains(".adadelta_"))) continue;
+            throw fail(file, "unexpected tensor \"" + name + "\": the model" + (f.metadata().containsKey(KEY_OPTIMIZER)
+                    ? " and its optimizer have" : " has") + " no such tensor");
+        }
+        // upload only after everything is checked, so a bad file never leaves a half-loaded model
+        for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+            Tensor dst = e.getValue();
+            dst.backend().upload(dst, found.get(e.getKey()).data());
+        }
+    }
+
+    private static AdaDelta optimizer(Path file, Map<String, String> meta) throws CheckpointFormatException {
+        String type = meta.get(KEY_OPTIMIZER);
+        if (type == null) return null;
+        if (!type.equals("adadelta")) throw fail(file, "optimizer \"" + type + "\" is not supported (only adadelta)");
+        try {
+            return new AdaDelta(floatValue(file, meta, KEY_LR), floatValue(file, meta, KEY_RHO), floatValue(file, meta, KEY_EPS));
+        } catch (IllegalArgumentException e) {
+            throw fail(file, e.getMessage());
+        }
+    }
+
+    private static TrainingPosition position(Path file, Map<String, String> meta) throws CheckpointFormatException {
+        List<String> keys = List.of(KEY_EPOCHS_DONE, KEY_STEP, KEY_SEED, KEY_BATCH_SIZE);
+        long present = keys.stream().filter(meta::containsKey).count();
+        if (present == 0) return null;
+        if (present != keys.size()) throw fail(file, "training position incomplete: needs all of " + keys);
+        long epochs = longValue(file, meta, KEY_EPOCHS_DONE), batch = longValue(file, meta, KEY_BATCH_SIZE);
+        if (epochs < 0 || epochs > Integer.MAX_VALUE || batch <= 0 || batch > Integer.MAX_VALUE) {
+            throw fail(file, "training position out of range: " + KEY_EPOCHS_DONE + " " + epochs + ", " + KEY_BATCH_SIZE + " " + batch);
+        }
+        try {
+            return new TrainingPosition((int) epochs, longValue(file, meta, KEY_STEP), longValue(file, meta, KEY_SEED), (int) batch);
+        } catch (IllegalArgumentException e) {
+            throw fail(file, e.getMessage());
+        }
+    }
+
+    private static long longValue(Path file, Map<String, String> meta, String key) throws CheckpointFormatException {
+        String v = meta.get(key);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw fail(file, "metadata \"" + key + "\" must be an integer, found \"" + v + "\"");
+        }
+    }
+
+    private static float floatValue(Path file, Map<String, String> meta, String key) throws CheckpointFormatException {
+        String v = meta.get(key);
+        if (v == null) throw fail(file, "metadata \"" + key + "\" is missing");
+        try {
+            return Float.parseFloat(v);
+        } catch (NumberFormatException e) {
+            throw fail(file, "metadata \"" + key + "\" must be a decimal number, found \"" + v + "\"");
+        }
+    }
+
+    private static CheckpointFormatException fail(Path file, String problem) {
+        return new CheckpointFormatException(file, problem);
+    }
+
+    /** Releases the model's and the optimizer's tensors. */
+    @Override
+    public void close() {
+        if (optimizer != null) optimizer.close();
+        model.close();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.splot.backend;
+
+import dev.splot.backend.nativecpu.NativeBackend;
+import java.util.Arrays;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The conformance suite on the native backend: once on the path it picks by itself ("auto", with
+ * the thread count from the system properties), and once more on each forced instruction-set path
+ * (scalar, AVX2, AVX-512) that this CPU can run, on two threads.
+ *
+ * <p>A backend that cannot start aborts the tests with its reason (a visible skip), or fails them
+ * when the environment variable SPLOT_REQUIRE_BACKENDS (a comma list) names "native". A forced
+ * path that this CPU lacks is always a skip, with the reason.
+ */
+class NativeBackendConformanceTest extends BackendConformanceTest {
+
+    @Override
+    protected Backend createBackend() {
+        return startNative("auto", 0);
+    }
+
+    static Backend startNative(String isa, int threads) {
+        try {
+            return "auto".equals(isa) && threads == 0 ? NativeBackend.create() : NativeBackend.create(isa, threads);
+        } catch (BackendUnavailableException e) {
+            boolean cpuLacksForcedPath = !"auto".equals(isa) && !"unavailable".equals(NativeBackend.bestIsa());
+            if (!cpuLacksForcedPath && required()) {
+                Assertions.fail("SPLOT_REQUIRE_BACKENDS names native, but it cannot start: " + e.getMessage(), e);
+            }
+            Assumptions.abort(e.getMessage());
+            return null;
+        }
+    }
+
+    static boolean required() {
+        String env = System.getenv("SPLOT_REQUIRE_BACKENDS");
+        return env != null && Arrays.stream(env.split(",")).map(String::trim).anyMatch("native"::equalsIgnoreCase);
+    }
+
+    @Nested
+    class Scalar extends BackendConformanceTest {
+        @Override
+        protected Backend createBackend() {
+            return startNative("scalar", 2);
+        }
+    }
+
+    @Nested
+    class Avx2 extends BackendConformanceTest {
+        @Override
+        protected Backend createBackend() {
+            return startNative("avx2", 2);
+        }
+    }
+
+    @Nested
+    class Avx512 extends BackendConformanceTest {
+        @Override
+        protected Backend createBackend() {
+            return startNative("avx512", 2);
+        }
+    }
+}

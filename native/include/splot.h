@@ -1,0 +1,80 @@
+/* splot native CPU backend: the C API that the Java side binds with JavaCPP.
+ *
+ * All tensors are row-major float32 (int32 for labels and max-pool argmax) in memory from
+ * splot_alloc. Shapes are checked on the Java side (AbstractBackend); these functions trust them.
+ * Every operation overwrites its outputs and gives bit-identical results for any thread count. */
+#ifndef SPLOT_H
+#define SPLOT_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- context: chosen instruction set + thread count ---------------------------------------- */
+
+/* isa: "auto", "scalar", "avx2" or "avx512"; threads <= 0 means all cores.
+ * Returns NULL and writes the reason into err (errlen bytes) when the ISA is unknown or the
+ * CPU lacks it. */
+void* splot_create(const char* isa, int threads, char* err, int errlen);
+void splot_destroy(void* ctx);
+/* The chosen path: "scalar", "avx2" or "avx512". */
+const char* splot_isa(void* ctx);
+int splot_threads(void* ctx);
+/* The best path this CPU supports ("avx512", "avx2" or "scalar"). */
+const char* splot_best_isa(void);
+/* 1 when the CPU can run the named path, 0 otherwise. */
+int splot_cpu_supports(const char* isa);
+/* Number of cores OpenMP sees. */
+int splot_max_threads(void);
+/* Peak single-precision FMA throughput of the context's ISA, in GFLOP/s (2 FLOP per lane per
+ * FMA), measured with an FMA loop on `threads` threads for about `seconds`. */
+double splot_peak_gflops(void* ctx, int threads, double seconds);
+
+/* ---- memory --------------------------------------------------------------------------------- */
+
+/* 64-byte aligned, zero-filled; NULL when out of memory. */
+void* splot_alloc(long long bytes);
+void splot_free(void* p);
+void splot_fill(void* ctx, float* t, long long n, float value);
+void splot_copy(void* ctx, const float* src, float* dst, long long n);
+
+/* ---- operations ----------------------------------------------------------------------------- */
+
+void splot_conv2d_forward(void* ctx, const float* x, const float* w, const float* b, float* y,
+                          int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw,
+                          int pt, int pl, int oh, int ow);
+void splot_conv2d_backward_data(void* ctx, const float* dy, const float* w, float* dx,
+                                int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw,
+                                int pt, int pl, int oh, int ow);
+void splot_conv2d_backward_weights(void* ctx, const float* x, const float* dy, float* dw, float* db,
+                                   int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw,
+                                   int pt, int pl, int oh, int ow);
+void splot_maxpool_forward(void* ctx, const float* x, float* y, int* argmax,
+                           int n, int c, int h, int w, int ph, int pw, int sh, int sw, int oh, int ow);
+void splot_maxpool_backward(void* ctx, const float* dy, const int* argmax, float* dx,
+                            int n, int c, int h, int w, int oh, int ow);
+void splot_relu_forward(void* ctx, const float* x, float* y, long long n);
+void splot_relu_backward(void* ctx, const float* dy, const float* y, float* dx, long long n);
+void splot_dropout_forward(void* ctx, const float* x, float* y, float* mask, long long n,
+                           float rate, long long seed, long long step, int layer);
+void splot_dropout_backward(void* ctx, const float* dy, const float* mask, float* dx, long long n);
+/* y[n,out] = x[n,in] w[out,in]^T + b */
+void splot_dense_forward(void* ctx, const float* x, const float* w, const float* b, float* y,
+                         int n, int in, int out);
+/* dx = dy w (skipped when dx is NULL), dw = dy^T x, db = column sums of dy */
+void splot_dense_backward(void* ctx, const float* dy, const float* x, const float* w, float* dx,
+                          float* dw, float* db, int n, int in, int out);
+/* Returns -1 on success, else the first row whose label is outside [0, k). dlogits may be NULL. */
+int splot_softmax_xent(void* ctx, const float* logits, const int* labels, float* dlogits,
+                       int n, int k, double* loss_out, int* correct_out);
+void splot_softmax(void* ctx, const float* logits, float* probs, int n, int k);
+void splot_adadelta(void* ctx, float* param, const float* grad, float* acc_grad, float* acc_delta,
+                    long long n, float lr, float rho, float eps);
+
+/* Plain SGEMM for benchmarks: C[m,n] = A[m,k] B[k,n], all row-major. */
+void splot_sgemm(void* ctx, int m, int n, int k, const float* a, const float* b, float* c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,201 @@
+/* The C API (splot.h): chooses the instruction-set path once per context with
+ * __builtin_cpu_supports, forwards each call to that path's table, owns memory and scratch
+ * buffers. Compiled without -m flags so that it runs on any x86-64 CPU. */
+#include "splot.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "splot_internal.h"
+
+namespace {
+
+struct Context {
+    const splot_ops* ops;
+    int threads;
+};
+
+bool cpu_has(const char* isa) {
+    if (strcmp(isa, "scalar") == 0) return true;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (strcmp(isa, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (strcmp(isa, "avx512") == 0)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma");
+#endif
+    return false;
+}
+
+const splot_ops* ops_for(const char* isa) {
+    if (strcmp(isa, "scalar") == 0) return splot_ops_scalar();
+#if defined(__x86_64__)
+    if (strcmp(isa, "avx2") == 0) return splot_ops_avx2();
+    if (strcmp(isa, "avx512") == 0) return splot_ops_avx512();
+#endif
+    return nullptr;
+}
+
+inline const splot_ops* O(void* ctx) { return static_cast<Context*>(ctx)->ops; }
+inline int T(void* ctx) { return static_cast<Context*>(ctx)->threads; }
+
+struct Scratch {
+    float* p[8];
+    size_t cap[8];
+};
+thread_local Scratch tls_scratch;
+
+}  // namespace
+
+extern "C" {
+
+float* splot_scratch(int slot, size_t floats) {
+    Scratch& s = tls_scratch;
+    if (floats == 0) floats = 1;
+    if (s.cap[slot] < floats) {
+        free(s.p[slot]);
+        size_t bytes = ((floats * sizeof(float) + 63) / 64) * 64;
+        s.p[slot] = static_cast<float*>(aligned_alloc(64, bytes));
+        if (!s.p[slot]) {
+            fprintf(stderr, "splot: out of memory for a %zu-byte scratch buffer\n", bytes);
+            abort();
+        }
+        s.cap[slot] = floats;
+    }
+    return s.p[slot];
+}
+
+double splot_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+const char* splot_best_isa(void) {
+    if (cpu_has("avx512")) return "avx512";
+    if (cpu_has("avx2")) return "avx2";
+    return "scalar";
+}
+
+int splot_cpu_supports(const char* isa) { return isa && ops_for(isa) && cpu_has(isa) ? 1 : 0; }
+
+int splot_max_threads(void) { return omp_get_num_procs(); }
+
+void* splot_create(const char* isa, int threads, char* err, int errlen) {
+    if (!isa || !*isa || strcmp(isa, "auto") == 0) isa = splot_best_isa();
+    const splot_ops* ops = ops_for(isa);
+    if (!ops) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "unknown instruction set '%s' (expected auto, scalar, avx2 or avx512)", isa);
+        return nullptr;
+    }
+    if (!cpu_has(isa)) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "this CPU does not support the '%s' path (best supported: %s)", isa, splot_best_isa());
+        return nullptr;
+    }
+    Context* c = static_cast<Context*>(malloc(sizeof(Context)));
+    c->ops = ops;
+    c->threads = threads > 0 ? threads : omp_get_num_procs();
+    return c;
+}
+
+void splot_destroy(void* ctx) { free(ctx); }
+const char* splot_isa(void* ctx) { return O(ctx)->name; }
+int splot_threads(void* ctx) { return T(ctx); }
+
+double splot_peak_gflops(void* ctx, int threads, double seconds) {
+    if (threads <= 0) threads = T(ctx);
+    const splot_ops* ops = O(ctx);
+    double flops = 0.0;
+    const double t0 = splot_now();
+#pragma omp parallel num_threads(threads) reduction(+ : flops)
+    { flops += ops->fma_loop(seconds); }
+    return flops / (splot_now() - t0) * 1e-9;
+}
+
+void* splot_alloc(long long bytes) {
+    size_t b = bytes <= 0 ? 64 : (size_t)((bytes + 63) / 64) * 64;
+    void* p = aligned_alloc(64, b);
+    if (p) memset(p, 0, b);
+    return p;
+}
+
+void splot_free(void* p) { free(p); }
+
+void splot_fill(void* ctx, float* t, long long n, float value) { O(ctx)->fill(T(ctx), t, n, value); }
+void splot_copy(void* ctx, const float* src, float* dst, long long n) { O(ctx)->copy(T(ctx), src, dst, n); }
+
+#define GEOM splot_conv_geom g = {n, c, h, wd, o, kh, kw, sh, sw, pt, pl, oh, ow}
+
+void splot_conv2d_forward(void* ctx, const float* x, const float* w, const float* b, float* y, int n, int c, int h, int wd,
+                          int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow) {
+    GEOM;
+    O(ctx)->conv_fwd(T(ctx), x, w, b, y, &g);
+}
+
+void splot_conv2d_backward_data(void* ctx, const float* dy, const float* w, float* dx, int n, int c, int h, int wd, int o,
+                                int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow) {
+    GEOM;
+    O(ctx)->conv_bwd_data(T(ctx), dy, w, dx, &g);
+}
+
+void splot_conv2d_backward_weights(void* ctx, const float* x, const float* dy, float* dw, float* db, int n, int c, int h,
+                                   int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow) {
+    GEOM;
+    O(ctx)->conv_bwd_weights(T(ctx), x, dy, dw, db, &g);
+}
+
+void splot_maxpool_forward(void* ctx, const float* x, float* y, int* argmax, int n, int c, int h, int w, int ph, int pw,
+                           int sh, int sw, int oh, int ow) {
+    O(ctx)->maxpool_fwd(T(ctx), x, y, argmax, n, c, h, w, ph, pw, sh, sw, oh, ow);
+}
+
+void splot_maxpool_backward(void* ctx, const float* dy, const int* argmax, float* dx, int n, int c, int h, int w, int oh,
+                            int ow) {
+    O(ctx)->maxpool_bwd(T(ctx), dy, argmax, dx, n, c, h, w, oh, ow);
+}
+
+void splot_relu_forward(void* ctx, const float* x, float* y, long long n) { O(ctx)->relu_fwd(T(ctx), x, y, n); }
+void splot_relu_backward(void* ctx, const float* dy, const float* y, float* dx, long long n) {
+    O(ctx)->relu_bwd(T(ctx), dy, y, dx, n);
+}
+
+void splot_dropout_forward(void* ctx, const float* x, float* y, float* mask, long long n, float rate, long long seed,
+                           long long step, int layer) {
+    O(ctx)->dropout_fwd(T(ctx), x, y, mask, n, rate, (uint64_t)seed, (uint64_t)step, layer);
+}
+
+void splot_dropout_backward(void* ctx, const float* dy, const float* mask, float* dx, long long n) {
+    O(ctx)->dropout_bwd(T(ctx), dy, mask, dx, n);
+}
+
+void splot_dense_forward(void* ctx, const float* x, const float* w, const float* b, float* y, int n, int in, int out) {
+    O(ctx)->dense_fwd(T(ctx), x, w, b, y, n, in, out);
+}
+
+void splot_dense_backward(void* ctx, const float* dy, const float* x, const float* w, float* dx, float* dw, float* db, int n,
+                          int in, int out) {
+    O(ctx)->dense_bwd(T(ctx), dy, x, w, dx, dw, db, n, in, out);
+}
+
+int splot_softmax_xent(void* ctx, const float* logits, const int* labels, float* dlogits, int n, int k, double* loss_out,
+                       int* correct_out) {
+    return O(ctx)->softmax_xent(logits, labels, dlogits, n, k, loss_out, correct_out);
+}
+
+void splot_softmax(void* ctx, const float* logits, float* probs, int n, int k) { O(ctx)->softmax(logits, probs, n, k); }
+
+void splot_adadelta(void* ctx, float* param, const float* grad, float* acc_grad, float* acc_delta, long long n, float lr,
+                    float rho, float eps) {
+    O(ctx)->adadelta(T(ctx), param, grad, acc_grad, acc_delta, n, lr, rho, eps);
+}
+
+void splot_sgemm(void* ctx, int m, int n, int k, const float* a, const float* b, float* c) {
+    O(ctx)->sgemm(T(ctx), m, n, k, a, b, c);
+}
+
+}  // extern "C"

@@ -1,0 +1,49 @@
+/* Internal interface between the dispatcher (dispatch.cpp, compiled without -m flags) and the
+ * per-ISA kernel files (isa_scalar.cpp, isa_avx2.cpp, isa_avx512.cpp), each of which fills one
+ * table of function pointers. Only plain C types cross this boundary, so no inline code compiled
+ * with one ISA's flags can be shared with (and run by) another path. */
+#ifndef SPLOT_INTERNAL_H
+#define SPLOT_INTERNAL_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct splot_conv_geom {
+    int n, c, h, w, o, kh, kw, sh, sw, pt, pl, oh, ow;
+};
+
+struct splot_ops {
+    const char* name;
+    void (*conv_fwd)(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom* g);
+    void (*conv_bwd_data)(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom* g);
+    void (*conv_bwd_weights)(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom* g);
+    void (*maxpool_fwd)(int threads, const float* x, float* y, int* arg, int n, int c, int h, int w, int ph, int pw,
+                        int sh, int sw, int oh, int ow);
+    void (*maxpool_bwd)(int threads, const float* dy, const int* arg, float* dx, int n, int c, int h, int w, int oh, int ow);
+    void (*relu_fwd)(int threads, const float* x, float* y, long long n);
+    void (*relu_bwd)(int threads, const float* dy, const float* y, float* dx, long long n);
+    void (*dropout_fwd)(int threads, const float* x, float* y, float* mask, long long n, float rate, uint64_t seed,
+                        uint64_t step, int layer);
+    void (*dropout_bwd)(int threads, const float* dy, const float* mask, float* dx, long long n);
+    void (*dense_fwd)(int threads, const float* x, const float* w, const float* b, float* y, int n, int in, int out);
+    void (*dense_bwd)(int threads, const float* dy, const float* x, const float* w, float* dx, float* dw, float* db,
+                      int n, int in, int out);
+    int (*softmax_xent)(const float* logits, const int* labels, float* dl, int n, int k, double* loss, int* correct);
+    void (*softmax)(const float* logits, float* probs, int n, int k);
+    void (*adadelta)(int threads, float* p, const float* g, float* ag, float* ad, long long n, float lr, float rho, float eps);
+    void (*fill)(int threads, float* t, long long n, float v);
+    void (*copy)(int threads, const float* s, float* d, long long n);
+    void (*sgemm)(int threads, int m, int n, int k, const float* a, const float* b, float* c);
+    /* FMA loop: runs for about `seconds` on this thread, returns the FLOPs done (2 per lane per FMA). */
+    double (*fma_loop)(double seconds);
+};
+
+extern "C" {
+const splot_ops* splot_ops_scalar(void);
+const splot_ops* splot_ops_avx2(void);
+const splot_ops* splot_ops_avx512(void);
+/* A 64-byte aligned buffer of at least `floats` floats, private to the calling thread; slot 0..7.
+ * Kept between calls (grown when needed), so hot loops do not allocate. */
+float* splot_scratch(int slot, size_t floats);
+double splot_now(void);
+}
+#endif

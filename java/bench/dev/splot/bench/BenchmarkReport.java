@@ -38,14 +38,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * ({@code report.png}). Backends that do not start are skipped and listed with the reason.
  *
  * <pre>
- * mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.splot.bench.BenchmarkReport -Dexec.args="--quick"
+ * mvn -q test-compile &amp;&amp; mvn -q exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.splot.bench.BenchmarkReport -Dexec.args="--quick"
  * </pre>
+ * Two Maven calls, because in one call with a build phase {@code -Dexec.args} also reaches the
+ * native build's {@code exec} executions (CMake then fails on the benchmark's options).
  */
 public final class BenchmarkReport {
 
     static final String USAGE = String.join("\n",
             "Usage: BenchmarkReport [options]",
-            "  (mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.splot.bench.BenchmarkReport -Dexec.args=\"...\")",
+            "  (mvn -q test-compile && mvn -q exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.splot.bench.BenchmarkReport -Dexec.args=\"...\")",
             "Benchmarks every operation of the seed model (batch 128) on each backend, plus a training step,",
             "inference, a memory copy and a short Trainer.fit run; writes jmh.json, report.md and report.png.",
             "",
@@ -227,7 +229,7 @@ public final class BenchmarkReport {
         Peak bandwidth = Peaks.bandwidth(Report.memcopyGBs(results));
         List<String> header = List.of(
                 "Run " + started + " on " + machine(),
-                "Command: `mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.splot.bench.BenchmarkReport -Dexec.args=\""
+                "Command: `mvn -q test-compile && mvn -q exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.splot.bench.BenchmarkReport -Dexec.args=\""
                         + argLine + "\"`",
                 String.format(Locale.ROOT, "Mode %s: %d warm-up + %d measured iterations of %s, %d fork(s)%s", o.mode(), o.warmups(),
                         o.iterations(), o.iterationTime(), o.forks(),

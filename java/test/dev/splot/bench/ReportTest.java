@@ -135,6 +135,10 @@ class ReportTest {
         Peaks.Peak measured = Peaks.fma(new Peaks.Measured(OptionalDouble.of(400), "measured: test"));
         assertTrue(measured.measured());
         assertEquals(400, measured.value());
+        assertFalse(measured.source().contains("below half"));
+        assertTrue(Peaks.fma(new Peaks.Measured(OptionalDouble.of(90), "measured: busy")).source().contains("below half"));
+        assertTrue(Peaks.bandwidth(OptionalDouble.of(16)).source().contains("below half"));
+        assertFalse(Peaks.bandwidth(OptionalDouble.of(70)).source().contains("below half"));
         Peaks.Peak fallback = Peaks.bandwidth(OptionalDouble.empty());
         assertFalse(fallback.measured());
         assertEquals(Peaks.TOOLCHAIN_BANDWIDTH_GBS, fallback.value());

@@ -300,7 +300,13 @@ public final class BenchmarkReport {
         } catch (IOException | RuntimeException e) {
             // not Linux
         }
-        return String.format(Locale.ROOT, "%s, %d cores visible, %s %s", cpu, Runtime.getRuntime().availableProcessors(),
+        String l3 = "";
+        try {
+            l3 = ", L3 " + Files.readString(Path.of("/sys/devices/system/cpu/cpu0/cache/index3/size")).trim();
+        } catch (IOException | RuntimeException e) {
+            // no such cache level or not Linux
+        }
+        return String.format(Locale.ROOT, "%s, %d cores visible%s, %s %s", cpu, Runtime.getRuntime().availableProcessors(), l3,
                 System.getProperty("java.vm.name"), System.getProperty("java.version"));
     }
 

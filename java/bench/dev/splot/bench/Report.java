@@ -107,7 +107,9 @@ public final class Report {
         md.append("## Operations (batch 128, the seed model's shapes)\n\n");
         md.append("Time is JMH's mean per call ± its 99.9% error (none when too few iterations); rate = work / time; ")
                 .append("GFLOP/s are divided by the FMA peak, GB/s by the memory bandwidth; ")
-                .append("\"vs java\" = java's time / this backend's time.\n\n");
+                .append("\"vs java\" = java's time / this backend's time. ")
+                .append("GB/s above 100% of peak mean the data stayed in the caches between calls (the copy's 128 MiB does not; ")
+                .append("AdaDelta's 19 MB of arrays can fit a 32 MiB L3).\n\n");
         md.append("| operation | work per call | backend | time per call | rate | of peak | vs java |\n");
         md.append("|---|---|---|---:|---:|---:|---:|\n");
         String lastOp = null;

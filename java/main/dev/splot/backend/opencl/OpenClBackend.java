@@ -552,6 +552,11 @@ public final class OpenClBackend extends AbstractBackend {
                 bias == null ? a : bias, biasMode);
     }
 
+    /** Plain row-major C[m,n] = A[m,k] . B[k,n] (no bias): for benchmarks and tests of the GEMM kernel alone. */
+    void sgemm(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
+        gemm(m, n, k, mem(a), 0, k, 1, 0, 0, mem(b), 0, n, 0, 0, mem(c), 0, n, 0, 1, 1, 1, null, 0);
+    }
+
     /** Images per chunk so that a scratch buffer of floatsPerImage floats per image stays under the limit. */
     private static int chunk(int n, long floatsPerImage, int multipleOf) {
         long fit = Math.max(1, SCRATCH_LIMIT_BYTES / (4 * floatsPerImage));

@@ -1,0 +1,137 @@
+package dev.splot.backend.opencl;
+
+import dev.splot.backend.ConvGeometry;
+import dev.splot.backend.DType;
+import dev.splot.backend.Padding;
+import dev.splot.backend.PoolGeometry;
+import dev.splot.backend.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Times each OpenCL operation at the seed model's shapes (batch 128 by default) and prints
+ * milliseconds, GFLOP/s for the FLOP-heavy ops and GB/s for the memory-bound ones. Warm-up runs
+ * (kernel compilation, PoCL's per-local-size compilation) are excluded; every timed run ends with
+ * clFinish. Not a JUnit test: run with
+ * {@code mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.splot.backend.opencl.OpenClTiming [-Dexec.args="reps batch device"]}.
+ */
+public final class OpenClTiming {
+    private static final SplittableRandom RANDOM = new SplittableRandom(7);
+
+    public static void main(String[] args) {
+        int reps = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 128;
+        String device = args.length > 2 ? args[2] : null;
+        long t0 = System.nanoTime();
+        try (OpenClBackend be = OpenClBackend.create(device)) {
+            System.out.printf(Locale.ROOT, "device: %s%nprograms: %d ms%s, backend start %d ms %s%n", be.description(), be.buildMillis(),
+                    be.programsFromCache() ? " (from cache)" : " (built)", (System.nanoTime() - t0) / 1_000_000, be.buildReport());
+            new OpenClTiming(be, reps, batch).runAll();
+        }
+    }
+
+    private final OpenClBackend be;
+    private final int reps, batch;
+    private final List<Tensor> live = new ArrayList<>();
+
+    private OpenClTiming(OpenClBackend be, int reps, int batch) {
+        this.be = be;
+        this.reps = reps;
+        this.batch = batch;
+    }
+
+    private Tensor rand(int... shape) {
+        Tensor t = be.allocate(shape);
+        float[] a = new float[t.size()];
+        for (int i = 0; i < a.length; i++) a[i] = (float) (RANDOM.nextDouble() * 2 - 1);
+        be.upload(t, a);
+        live.add(t);
+        return t;
+    }
+
+    private Tensor zeros(DType dt, int... shape) {
+        Tensor t = be.allocate(dt, shape);
+        live.add(t);
+        return t;
+    }
+
+    /** Times op; flops > 0 prints GFLOP/s, else bytes prints GB/s. Returns the median in ms. */
+    private double time(String what, double flops, double bytes, Runnable op) {
+        for (int i = 0; i < 2; i++) op.run(); // warm-up: compilation per local size, caches
+        be.synchronize();
+        double[] ms = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            long t = System.nanoTime();
+            op.run();
+            be.synchronize();
+            ms[r] = (System.nanoTime() - t) / 1e6;
+        }
+        Arrays.sort(ms);
+        double med = ms[reps / 2], best = ms[0];
+        String rate = flops > 0 ? String.format(Locale.ROOT, "%7.1f GFLOP/s (best %6.1f)", flops / med / 1e6, flops / best / 1e6)
+                : String.format(Locale.ROOT, "%7.1f GB/s    (best %6.1f)", bytes / med / 1e6, bytes / best / 1e6);
+        System.out.printf(Locale.ROOT, "%-44s median %8.3f ms  best %8.3f ms  %s%n", what, med, best, rate);
+        return med;
+    }
+
+    private void runAll() {
+        int n = batch;
+        // the bare GEMM at conv2's forward shape: M=64, K=288, N=128*576
+        int gm = 64, gk = 288, gn = n * 576;
+        Tensor a = rand(gm, gk), b = rand(gk, gn), c = zeros(DType.FLOAT32, gm, gn);
+        time("sgemm M=64 K=288 N=" + gn, 2.0 * gm * gk * gn, 0, () -> be.sgemm(a, b, c, gm, gn, gk));
+        Tensor a2 = rand(128, 9216), b2 = rand(9216, 128), c2 = zeros(DType.FLOAT32, 128, 128);
+        time("sgemm M=128 K=9216 N=128", 2.0 * 128 * 9216 * 128, 0, () -> be.sgemm(a2, b2, c2, 128, 128, 9216));
+        release(a, b, c, a2, b2, c2);
+
+        ConvGeometry g1 = ConvGeometry.of(n, 1, 28, 28, 32, 3, 3, 1, Padding.VALID);
+        ConvGeometry g2 = ConvGeometry.of(n, 32, 26, 26, 64, 3, 3, 1, Padding.VALID);
+        Tensor x1 = rand(g1.inputShape()), w1 = rand(g1.weightShape()), b1 = rand(32), y1 = zeros(DType.FLOAT32, g1.outputShape());
+        Tensor w2 = rand(g2.weightShape()), bb2 = rand(64), y2 = zeros(DType.FLOAT32, g2.outputShape());
+        Tensor dy2 = rand(g2.outputShape()), dx2 = zeros(DType.FLOAT32, g2.inputShape());
+        Tensor dw2 = zeros(DType.FLOAT32, g2.weightShape()), db2 = zeros(DType.FLOAT32, 64);
+        Tensor dy1 = rand(g1.outputShape()), dw1 = zeros(DType.FLOAT32, g1.weightShape()), db1 = zeros(DType.FLOAT32, 32);
+        time("conv1 forward (im2col+gemm)", g1.flops(), 0, () -> be.conv2dForward(x1, w1, b1, y1, g1));
+        time("conv1 backward-weights", g1.flops(), 0, () -> be.conv2dBackwardWeights(x1, dy1, dw1, db1, g1));
+        Tensor x2 = y1;
+        time("conv2 forward (im2col+gemm)", g2.flops(), 0, () -> be.conv2dForward(x2, w2, bb2, y2, g2));
+        time("conv2 backward-data (gemm+col2im)", g2.flops(), 0, () -> be.conv2dBackwardData(dy2, w2, dx2, g2));
+        time("conv2 backward-weights (im2col+T+gemm)", g2.flops(), 0, () -> be.conv2dBackwardWeights(x2, dy2, dw2, db2, g2));
+
+        long act = (long) n * 64 * 24 * 24;
+        time("relu forward " + act, 0, 8.0 * act, () -> be.reluForward(y2, y2));
+        time("relu backward " + act, 0, 12.0 * act, () -> be.reluBackward(dy2, y2, dy2));
+        PoolGeometry pg = PoolGeometry.of(n, 64, 24, 24, 2, 2);
+        Tensor py = zeros(DType.FLOAT32, pg.outputShape()), pa = zeros(DType.INT32, pg.outputShape());
+        Tensor pdy = rand(pg.outputShape());
+        long pout = (long) n * 64 * 12 * 12;
+        time("maxpool forward", 0, 4.0 * act + 8.0 * pout, () -> be.maxPoolForward(y2, py, pa, pg));
+        time("maxpool backward", 0, 4.0 * act + 8.0 * pout, () -> be.maxPoolBackward(pdy, pa, dy2, pg));
+        Tensor flat = py.reshape(n, 9216), dmask = zeros(DType.FLOAT32, n, 9216), dout = zeros(DType.FLOAT32, n, 9216);
+        time("dropout forward (n x 9216)", 0, 12.0 * n * 9216, () -> be.dropoutForward(flat, dout, dmask, 0.25f, 42, 3, 1));
+        time("dropout backward (n x 9216)", 0, 12.0 * n * 9216, () -> be.dropoutBackward(dout, dmask, dout));
+
+        Tensor dw = rand(128, 9216), dbias = rand(128), h = zeros(DType.FLOAT32, n, 128), dh = rand(n, 128);
+        Tensor ddw = zeros(DType.FLOAT32, 128, 9216), ddb = zeros(DType.FLOAT32, 128), dflat = zeros(DType.FLOAT32, n, 9216);
+        double df = 2.0 * n * 9216 * 128;
+        time("dense1 forward (T+gemm)", df, 0, () -> be.denseForward(dout, dw, dbias, h));
+        time("dense1 backward (dw+db+dx)", 2 * df, 0, () -> be.denseBackward(dh, dout, dw, dflat, ddw, ddb));
+        Tensor w3 = rand(10, 128), b3 = rand(10), logits = zeros(DType.FLOAT32, n, 10), dl = zeros(DType.FLOAT32, n, 10);
+        time("dense2 forward", 2.0 * n * 128 * 10, 0, () -> be.denseForward(h, w3, b3, logits));
+        Tensor labels = zeros(DType.INT32, n);
+        time("softmax xent + read-back", 0, 8.0 * n * 10, () -> be.softmaxCrossEntropy(logits, labels, dl));
+        Tensor acc1 = zeros(DType.FLOAT32, 128, 9216), acc2 = zeros(DType.FLOAT32, 128, 9216);
+        time("adadelta (1,179,648 params)", 0, 28.0 * 128 * 9216, () -> be.adadeltaUpdate(dw, ddw, acc1, acc2, 1f, 0.95f, 1e-7f));
+        for (Tensor t : live) t.close();
+    }
+
+    private void release(Tensor... ts) {
+        for (Tensor t : ts) {
+            t.close();
+            live.remove(t);
+        }
+    }
+}

@@ -25,31 +25,33 @@ __kernel void im2col(__global const float* restrict x, __global float* restrict 
     }
 }
 
-// One work-item per input element (n, c, ih, iw): dx = sum over (kh, kw) in ascending order of the col entries that read it.
+// One work-item per input row (n, c, ih): zeroes it, then adds the col entries that read it, (kh, kw) in ascending
+// order, so every element of dx is summed in the same fixed order (no atomics).
 __kernel void col2im(__global const float* restrict col, __global float* restrict dx,
                      const int C, const int H, const int W, const int KH, const int KW,
                      const int SH, const int SW, const int PT, const int PL, const int OH, const int OW,
-                     const int total, const long dxOff) {
+                     const int rowsTotal, const long dxOff) {
     const int g = get_global_id(0);
-    if (g >= total) return;
-    const int iw = g % W;
-    const int ih = (g / W) % H;
-    const int nc = g / (W * H);
-    float s = 0.0f;
+    if (g >= rowsTotal) return;
+    const int ih = g % H;
+    const int nc = g / H;
+    __global float* row = dx + dxOff + (long)g * W;
+    for (int iw = 0; iw < W; iw++) row[iw] = 0.0f;
     for (int kh = 0; kh < KH; kh++) {
         const int y = ih + PT - kh;
         if (y < 0 || y % SH != 0) continue;
         const int oh = y / SH;
         if (oh >= OH) continue;
+        // first ow with ow*SW + kw - PL >= 0 and last with ow*SW + kw - PL < W are found per kw
         for (int kw = 0; kw < KW; kw++) {
-            const int xx = iw + PL - kw;
-            if (xx < 0 || xx % SW != 0) continue;
-            const int ow = xx / SW;
-            if (ow >= OW) continue;
-            s += col[(((long)nc * KH + kh) * KW + kw) * OH * OW + (long)oh * OW + ow];
+            const __global float* src = col + (((long)nc * KH + kh) * KW + kw) * OH * OW + (long)oh * OW;
+            const int need = PL - kw;
+            const int owLo = need <= 0 ? 0 : (need + SW - 1) / SW;
+            const int lim = W - 1 + PL - kw;
+            const int owHi = lim < 0 ? 0 : min(OW, lim / SW + 1);
+            for (int ow = owLo; ow < owHi; ow++) row[ow * SW + kw - PL] += src[ow];
         }
     }
-    dx[dxOff + g] = s;
 }
 
 // part[n][o] = sum over p of dy[n][o][p], in a fixed order (four interleaved partial sums); one work-item per (n, o).

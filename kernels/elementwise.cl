@@ -23,19 +23,23 @@ __kernel void multiply(__global const float* a, __global const float* b, __globa
 
 // Philox4x32-10: ten rounds, the same constants and word order as Philox.block in Java.
 uint4 philox4x32_10(uint4 c, uint k0, uint k1) {
-    const uint M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
     for (int round = 0; round < 10; round++) {
-        const uint hi0 = mul_hi(M0, c.x), lo0 = M0 * c.x;
-        const uint hi1 = mul_hi(M1, c.z), lo1 = M1 * c.z;
-        c = (uint4)(hi1 ^ c.y ^ k0, lo1, hi0 ^ c.w ^ k1, lo0);
-        k0 += W0;
-        k1 += W1;
+        const ulong p0 = (ulong)0xD2511F53u * c.x;
+        const ulong p1 = (ulong)0xCD9E8D57u * c.z;
+        c = (uint4)((uint)(p1 >> 32) ^ c.y ^ k0, (uint)p1, (uint)(p0 >> 32) ^ c.w ^ k1, (uint)p0);
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
     }
     return c;
 }
 
+inline float dropout_mask(uint bits, float rate, float keep) {
+    const float u = (float)(bits >> 8) * 0x1.0p-24f; // 24 random bits, exact
+    return u >= rate ? keep : 0.0f;
+}
+
 // One work-item per 4 elements: counter (i/4, layer, low32(step), purpose ^ high32(step)), key (low32(seed), high32(seed));
-// u = (bits >> 8) * 2^-24; mask = keep (= 1/(1-rate), computed on the host) when u >= rate, else 0; y = x * mask.
+// mask = keep (= 1/(1-rate), computed on the host) when u >= rate, else 0; y = x * mask.
 __kernel void dropout_forward(__global const float* x, __global float* y, __global float* mask, const int n,
                               const float rate, const float keep, const uint layer, const uint stepLo, const uint stepHiXorPurpose,
                               const uint seedLo, const uint seedHi) {
@@ -43,12 +47,17 @@ __kernel void dropout_forward(__global const float* x, __global float* y, __glob
     const int i0 = q * 4;
     if (i0 >= n) return;
     const uint4 bits = philox4x32_10((uint4)((uint)q, layer, stepLo, stepHiXorPurpose), seedLo, seedHi);
-    const uint w[4] = {bits.x, bits.y, bits.z, bits.w};
-    for (int j = 0; j < 4 && i0 + j < n; j++) {
-        const float u = (float)(w[j] >> 8) * 0x1.0p-24f;
-        const float m = u >= rate ? keep : 0.0f;
-        mask[i0 + j] = m;
-        y[i0 + j] = x[i0 + j] * m;
+    const float4 m = (float4)(dropout_mask(bits.x, rate, keep), dropout_mask(bits.y, rate, keep),
+                              dropout_mask(bits.z, rate, keep), dropout_mask(bits.w, rate, keep));
+    if (i0 + 3 < n) {
+        vstore4(m, q, mask);
+        vstore4(vload4(q, x) * m, q, y);
+    } else {
+        const float ms[4] = {m.x, m.y, m.z, m.w};
+        for (int j = 0; i0 + j < n; j++) {
+            mask[i0 + j] = ms[j];
+            y[i0 + j] = x[i0 + j] * ms[j];
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-// Batched SGEMM C[z] = bias + sum_s A[z,s] . B[z,s] with a TM x (16*NV) register tile per work-item and float16 loads along N.
+// Batched SGEMM C[z] = bias + sum_s A[z,s] . B[z,s]: local-memory B panels, TM x (16*NV) register tiles, float16 vector loads.
 //
 // Element (i, k) of A[z, s] is A[offA + z*bsA + s*ssA + i*sAi + k*sAk] (any strides, so A may be transposed);
 // element (k, j) of B[z, s] is B[offB + z*bsB + s*ssB + k*ldb + j] (rows contiguous along N);
@@ -6,28 +6,50 @@
 // batch z sums over s = 0 .. min(S, sLimit - z*S) - 1 (used to split a long K over images).
 // Each element is summed over s, then k, in ascending order: results do not depend on the launch shape.
 // biasMode: 0 none, 1 bias[i] (per row), 2 bias[j] (per column).
-// Tunables (-D): TM rows per work-item (default 8), NV float16 vectors per row (1 or 2, default 2).
+// Tunables (-D): TM rows per work-item (default 8), NV float16 vectors per row (1 or 2, default 2),
+// WGM work-items per work-group sharing a local-memory B panel (0: none), KB rows of B per local tile.
 #ifndef TM
 #define TM 8
 #endif
 #ifndef NV
 #define NV 2
 #endif
+// WGM > 0: work-groups of (1, WGM, 1) work-items that share one column panel of B, copied to local memory
+// KB rows at a time (contiguous, so no cache-set conflicts for large ldb); WGM = 0: no local memory.
+#ifndef WGM
+#define WGM 8
+#endif
+#ifndef KB
+#define KB 128
+#endif
 #define TN (16 * NV)
 
-__kernel void gemm(const int M, const int N, const int K,
-                   __global const float* restrict A, const long offA, const int sAi, const int sAk,
-                   const long bsA, const long ssA,
-                   __global const float* restrict B, const long offB, const int ldb, const long bsB, const long ssB,
-                   __global float* restrict C, const long offC, const int ldc, const long bsC,
-                   const int S, const int sLimit,
-                   __global const float* restrict bias, const int biasMode) {
+#if WGM > 0
+__kernel __attribute__((reqd_work_group_size(1, WGM, 1)))
+#else
+__kernel
+#endif
+void gemm(const int M, const int N, const int K,
+          __global const float* restrict A, const long offA, const int sAi, const int sAk,
+          const long bsA, const long ssA,
+          __global const float* restrict B, const long offB, const int ldb, const long bsB, const long ssB,
+          __global float* restrict C, const long offC, const int ldc, const long bsC,
+          const int S, const int sLimit,
+          __global const float* restrict bias, const int biasMode) {
     const int jt = get_global_id(0), it = get_global_id(1), z = get_global_id(2);
     const int j0 = jt * TN, i0 = it * TM;
+#if WGM > 0
+    // every work-item must reach the barriers: out-of-range ones only help copying
+    const int rows = (j0 < N && i0 < M) ? min(TM, M - i0) : 0;
+    const int cols = j0 < N ? min(TN, N - j0) : 0;
+    const int ly = get_local_id(1);
+    __local float bs[KB * TN];
+#else
     if (j0 >= N || i0 >= M) return;
-    const int sCount = min(S, sLimit - z * S);
     const int rows = min(TM, M - i0);
     const int cols = min(TN, N - j0);
+#endif
+    const int sCount = min(S, sLimit - z * S);
 
     float16 acc[TM][NV];
 #pragma unroll
@@ -39,6 +61,51 @@ __kernel void gemm(const int M, const int N, const int K,
     for (int s = 0; s < sCount; s++) {
         const __global float* a = A + offA + z * bsA + s * ssA + (long)i0 * sAi;
         const __global float* b = B + offB + z * bsB + s * ssB + j0;
+#if WGM > 0
+        for (int k0 = 0; k0 < K; k0 += KB) {
+            const int kb = min(KB, K - k0);
+            for (int kk = ly; kk < kb; kk += WGM) {
+                const __global float* src = b + (long)(k0 + kk) * ldb;
+                __local float* dst = bs + kk * TN;
+                if (cols == TN) {
+#pragma unroll
+                    for (int v = 0; v < NV; v++) vstore16(vload16(v, src), v, dst);
+                } else {
+                    for (int q = 0; q < TN; q++) dst[q] = q < cols ? src[q] : 0.0f;
+                }
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+            const __global float* ak = a + (long)k0 * sAk;
+            if (rows == TM) {
+                for (int kk = 0; kk < kb; kk++) {
+                    float16 bv[NV];
+#pragma unroll
+                    for (int v = 0; v < NV; v++) bv[v] = vload16(v, bs + kk * TN);
+#pragma unroll
+                    for (int r = 0; r < TM; r++) {
+                        const float av = ak[r * sAi];
+#pragma unroll
+                        for (int v = 0; v < NV; v++) acc[r][v] = fma((float16)(av), bv[v], acc[r][v]);
+                    }
+                    ak += sAk;
+                }
+            } else if (rows > 0) {
+                for (int kk = 0; kk < kb; kk++) {
+                    float16 bv[NV];
+#pragma unroll
+                    for (int v = 0; v < NV; v++) bv[v] = vload16(v, bs + kk * TN);
+#pragma unroll
+                    for (int r = 0; r < TM; r++) {
+                        const float av = r < rows ? ak[r * sAi] : 0.0f;
+#pragma unroll
+                        for (int v = 0; v < NV; v++) acc[r][v] = fma((float16)(av), bv[v], acc[r][v]);
+                    }
+                    ak += sAk;
+                }
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+#else
         if (rows == TM && cols == TN) {
             for (int k = 0; k < K; k++) {
                 float16 bv[NV];
@@ -70,7 +137,9 @@ __kernel void gemm(const int M, const int N, const int K,
                 b += ldb;
             }
         }
+#endif
     }
+    if (rows == 0) return;
 
     __global float* c = C + offC + z * bsC + (long)i0 * ldc + j0;
     float16 colBias[NV];

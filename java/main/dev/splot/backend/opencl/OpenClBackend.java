@@ -49,7 +49,10 @@ import org.jocl.cl_program;
 public final class OpenClBackend extends AbstractBackend {
     public static final String DEVICE_PROPERTY = "splot.opencl.device";
     public static final String DEVICE_ENV = "SPLOT_OPENCL_DEVICE";
-    /** GEMM register tile "TMxNV" (rows per work-item x float16 vectors per row), e.g. "8x2"; overrides the per-device default. */
+    /**
+     * GEMM tuning "TMxNV[/WGM[/KB]]": rows per work-item x float16 vectors per row, work-items per work-group sharing
+     * a local-memory B panel (0: no local memory) and rows per panel, e.g. "8x2/8/128"; overrides the per-device default.
+     */
     public static final String GEMM_PROPERTY = "splot.opencl.gemm";
 
     private static final String KERNEL_DIR = "/dev/splot/opencl/kernels/";
@@ -67,7 +70,7 @@ public final class OpenClBackend extends AbstractBackend {
     private final cl_command_queue queue;
     private final List<cl_program> programs = new ArrayList<>();
     private final Map<String, Kernel> kernels = new HashMap<>();
-    private final int gemmTm, gemmNv;
+    private final int gemmTm, gemmNv, gemmWgm, gemmKb;
     private final long buildMillis;
     private final boolean fromCache;
     private final List<String> buildReport = new ArrayList<>();
@@ -232,12 +235,18 @@ public final class OpenClBackend extends AbstractBackend {
         int[] tile = gemmTile(info);
         gemmTm = tile[0];
         gemmNv = tile[1];
+        gemmWgm = tile[2];
+        gemmKb = tile[3];
         long t0 = System.nanoTime();
         boolean allCached = cache.enabled();
         try {
             String base = info.correctlyRoundedSqrt() ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
-            allCached &= build("gemm.cl", (base + " -DTM=" + gemmTm + " -DNV=" + gemmNv).trim(), cache,
-                    "gemm", "reduce_partials", "transpose");
+            String tileOpts = " -DTM=" + gemmTm + " -DNV=" + gemmNv;
+            allCached &= build("gemm.cl", (base + tileOpts + " -DWGM=0").trim(), cache, "gemm", "reduce_partials", "transpose");
+            if (gemmWgm > 0) {
+                allCached &= build("gemm.cl", (base + tileOpts + " -DWGM=" + gemmWgm + " -DKB=" + gemmKb).trim(), cache,
+                        "gemm>gemm_local");
+            }
             allCached &= build("conv.cl", base, cache, "im2col", "col2im", "bias_partial");
             allCached &= build("pool.cl", base, cache, "maxpool_forward", "maxpool_backward");
             allCached &= build("elementwise.cl", base, cache, "relu_forward", "relu_backward", "multiply",
@@ -251,13 +260,21 @@ public final class OpenClBackend extends AbstractBackend {
         fromCache = allCached;
     }
 
-    /** Register tile of the GEMM: "TMxNV" from {@value #GEMM_PROPERTY}, else 8x2 on CPUs (AVX-512 zmm tiles), 4x1 elsewhere. */
+    /**
+     * GEMM tuning {TM, NV, WGM, KB}: {@value #GEMM_PROPERTY} when set, else the per-device-type default: on CPUs an
+     * 8x32 tile (16 zmm accumulators) and 8 work-items sharing a 128-row B panel; elsewhere a 4x16 tile and 16.
+     */
     private static int[] gemmTile(DeviceInfo info) {
+        int[] t = info.isCpu() ? new int[] {8, 2, 8, 128} : new int[] {4, 1, 16, 64};
         String p = System.getProperty(GEMM_PROPERTY);
-        if (p != null && p.matches("\\d+x[12]")) {
-            return new int[] {Integer.parseInt(p.substring(0, p.indexOf('x'))), Integer.parseInt(p.substring(p.indexOf('x') + 1))};
+        if (p != null && p.matches("\\d+x[12](/\\d+(/\\d+)?)?")) {
+            String[] parts = p.split("[x/]");
+            for (int i = 0; i < parts.length; i++) t[i] = Integer.parseInt(parts[i]);
+        } else if (p != null) {
+            throw new IllegalArgumentException(GEMM_PROPERTY + " must look like 8x2, 8x2/8 or 8x2/8/128, got '" + p + "'");
         }
-        return info.isCpu() ? new int[] {8, 2} : new int[] {4, 1};
+        if (t[0] < 1 || t[0] > 16 || t[3] < 1) throw new IllegalArgumentException(GEMM_PROPERTY + ": bad values in '" + p + "'");
+        return t;
     }
 
     /** Builds one kernel file (from the binary cache when possible) and creates its kernels; true when it came from the cache. */
@@ -295,11 +312,14 @@ public final class OpenClBackend extends AbstractBackend {
             cache.store(key, programBinary(program));
         }
         programs.add(program);
-        for (String name : kernelNames) {
+        for (String spec : kernelNames) {
+            // "name>alias" registers kernel name of this program under another key (gemm.cl is built twice)
+            String name = spec.contains(">") ? spec.substring(0, spec.indexOf('>')) : spec;
+            String alias = spec.contains(">") ? spec.substring(spec.indexOf('>') + 1) : spec;
             cl_kernel k = clCreateKernel(program, name, null);
             long[] wg = new long[1];
             clGetKernelWorkGroupInfo(k, info.device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(wg), null);
-            kernels.put(name, new Kernel(name, file, k, Math.min(wg[0], info.maxWorkGroup())));
+            kernels.put(alias, new Kernel(alias, file, k, Math.min(wg[0], info.maxWorkGroup())));
         }
         buildReport.add(String.format(Locale.ROOT, "%s %d ms%s", file, (System.nanoTime() - t0) / 1_000_000,
                 cached ? " (cached)" : ""));
@@ -354,7 +374,8 @@ public final class OpenClBackend extends AbstractBackend {
     public String description() {
         return "OpenCL " + info.typeName() + " " + info.deviceName() + " (" + info.computeUnits() + " compute units) on "
                 + info.platformName() + " (" + info.platformVersion() + "), driver " + info.driverVersion()
-                + ", GEMM tile " + gemmTm + "x" + (16 * gemmNv);
+                + ", GEMM tile " + gemmTm + "x" + (16 * gemmNv) + (gemmWgm > 0 ? ", " + gemmWgm + " work-items per "
+                + gemmKb + "-row local B panel" : ", no local memory");
     }
 
     /** Milliseconds this backend spent building (or loading) its programs. */
@@ -546,10 +567,20 @@ public final class OpenClBackend extends AbstractBackend {
                       cl_mem b, long offB, int ldb, long bsB, long ssB, cl_mem c, long offC, int ldc, long bsC,
                       int z, int s, int sLimit, cl_mem bias, int biasMode) {
         long tilesN = (n + 16L * gemmNv - 1) / (16L * gemmNv), tilesM = (m + gemmTm - 1) / gemmTm;
-        long lx = Math.min(Math.min(8, tilesN), Math.min(kernel("gemm").maxWorkGroup(), info.maxItemSizes()[0]));
-        launch("gemm", new long[] {tilesN, tilesM, z}, new long[] {Math.max(1, lx), 1, 1},
+        // Local-memory B panels pay off where rows of B lie far apart (on CPUs: 16 KiB and more, where strided rows
+        // also collide in the same cache sets); elsewhere on CPUs the direct kernel is faster. Fixed local sizes:
+        // PoCL compiles a kernel again for every new one.
+        boolean local = gemmWgm > 0 && (!info.isCpu() || ldb >= 4096);
+        long[] localSize = local ? new long[] {1, gemmWgm, 1}
+                : new long[] {Math.min(8, Math.min(kernel("gemm").maxWorkGroup(), info.maxItemSizes()[0])), 1, 1};
+        launch(local ? "gemm_local" : "gemm", new long[] {tilesN, tilesM, z}, localSize,
                 m, n, k, a, offA, sAi, sAk, bsA, ssA, b, offB, ldb, bsB, ssB, c, offC, ldc, bsC, s, sLimit,
                 bias == null ? a : bias, biasMode);
+    }
+
+    /** Batched C[z][m,n] = A[m,k] . B[z][k,n] (A shared, as conv forward): for benchmarks of the GEMM kernel alone. */
+    void sgemmBatched(Tensor a, Tensor b, Tensor c, int m, int n, int k, int batch) {
+        gemm(m, n, k, mem(a), 0, k, 1, 0, 0, mem(b), 0, n, (long) k * n, 0, mem(c), 0, n, (long) m * n, batch, 1, batch, null, 0);
     }
 
     /** Plain row-major C[m,n] = A[m,k] . B[k,n] (no bias): for benchmarks and tests of the GEMM kernel alone. */
@@ -614,7 +645,7 @@ public final class OpenClBackend extends AbstractBackend {
             int nb = Math.min(step, g.n() - n0);
             gemm(ckk, p, o, mem(w), 0, 1, ckk, 0, 0, mem(dy), (long) n0 * o * p, p, (long) o * p, 0,
                     col, 0, p, (long) ckk * p, nb, 1, nb, null, 0);
-            int total = nb * g.c() * g.h() * g.w();
+            int total = nb * g.c() * g.h();
             launch1d("col2im", total, col, mem(dx), g.c(), g.h(), g.w(), g.kh(), g.kw(), g.strideH(), g.strideW(),
                     g.padTop(), g.padLeft(), g.outH(), g.outW(), total, (long) n0 * g.c() * g.h() * g.w());
         }
@@ -665,14 +696,14 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void maxPoolForwardImpl(Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
-        int total = g.n() * g.c() * g.outH() * g.outW();
+        int total = g.n() * g.c() * g.outH();
         launch1d("maxpool_forward", total, mem(x), mem(y), mem(argmax), g.h(), g.w(), g.poolH(), g.poolW(),
                 g.strideH(), g.strideW(), g.outH(), g.outW(), total);
     }
 
     @Override
     protected void maxPoolBackwardImpl(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
-        int total = g.n() * g.c() * g.h() * g.w();
+        int total = g.n() * g.c() * g.h();
         launch1d("maxpool_backward", total, mem(dy), mem(argmax), mem(dx), g.h(), g.w(), g.poolH(), g.poolW(),
                 g.strideH(), g.strideW(), g.outH(), g.outW(), total);
     }

@@ -17,10 +17,10 @@ __kernel void maxpool_forward(__global const float* restrict x, __global float* 
             const int rowIdx = plane + (oh * SH + ph) * W + ow * SW;
             for (int pw = 0; pw < PW; pw++) {
                 const float v = x[rowIdx + pw];
-                if (v > bv || (isnan(v) && !isnan(bv))) {
-                    best = rowIdx + pw;
-                    bv = v;
-                }
+                // branch-free: the comparisons depend on the data and would mispredict half the time
+                const int take = v > bv || (isnan(v) && !isnan(bv));
+                best = take ? rowIdx + pw : best;
+                bv = take ? v : bv;
             }
         }
         y[out + ow] = bv;
@@ -46,8 +46,10 @@ __kernel void maxpool_backward(__global const float* restrict dy, __global const
     for (int oh = ohLo; oh <= ohHi; oh++) {
         const int k0 = (nc * OH + oh) * OW;
         for (int ow = 0; ow < OW; ow++) {
+            // branch-free: an argmax outside this row adds -0.0 (the exact identity) to element 0
             const int a = arg[k0 + ow] - rowStart;
-            if (a >= 0 && a < W) row[a] += dy[k0 + ow];
+            const int inRow = a >= 0 && a < W;
+            row[inRow ? a : 0] += inRow ? dy[k0 + ow] : -0.0f;
         }
     }
 }

@@ -16,15 +16,17 @@ import java.util.SplittableRandom;
  * milliseconds, GFLOP/s for the FLOP-heavy ops and GB/s for the memory-bound ones. Warm-up runs
  * (kernel compilation, PoCL's per-local-size compilation) are excluded; every timed run ends with
  * clFinish. Not a JUnit test: run with
- * {@code mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.splot.backend.opencl.OpenClTiming [-Dexec.args="reps batch device"]}.
+ * {@code mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.splot.backend.opencl.OpenClTiming [-Dexec.args="reps batch device|- regex"]}.
  */
 public final class OpenClTiming {
     private static final SplittableRandom RANDOM = new SplittableRandom(7);
+    private static java.util.regex.Pattern filter; // only ops whose name matches (args[3])
 
     public static void main(String[] args) {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 128;
-        String device = args.length > 2 ? args[2] : null;
+        String device = args.length > 2 && !args[2].equals("-") ? args[2] : null;
+        filter = args.length > 3 ? java.util.regex.Pattern.compile(args[3]) : null;
         long t0 = System.nanoTime();
         try (OpenClBackend be = OpenClBackend.create(device)) {
             System.out.printf(Locale.ROOT, "device: %s%nprograms: %d ms%s, backend start %d ms %s%n", be.description(), be.buildMillis(),
@@ -60,6 +62,7 @@ public final class OpenClTiming {
 
     /** Times op; flops > 0 prints GFLOP/s, else bytes prints GB/s. Returns the median in ms. */
     private double time(String what, double flops, double bytes, Runnable op) {
+        if (filter != null && !filter.matcher(what).find()) return 0;
         for (int i = 0; i < 2; i++) op.run(); // warm-up: compilation per local size, caches
         be.synchronize();
         double[] ms = new double[reps];

@@ -54,6 +54,8 @@ public final class OpenClBackend extends AbstractBackend {
      * a local-memory B panel (0: no local memory) and rows per panel, e.g. "8x2/8/128"; overrides the per-device default.
      */
     public static final String GEMM_PROPERTY = "splot.opencl.gemm";
+    /** When to use the local-memory GEMM: "auto" (default: GPUs always, CPUs for far-apart rows of B), "always", "never". */
+    public static final String GEMM_PANEL_PROPERTY = "splot.opencl.gemm.panel";
 
     private static final String KERNEL_DIR = "/dev/splot/opencl/kernels/";
     private static final String INSTALL_HINT = "On Debian/Ubuntu: sudo apt-get install --no-install-recommends "
@@ -71,6 +73,7 @@ public final class OpenClBackend extends AbstractBackend {
     private final List<cl_program> programs = new ArrayList<>();
     private final Map<String, Kernel> kernels = new HashMap<>();
     private final int gemmTm, gemmNv, gemmWgm, gemmKb;
+    private final String gemmPanel;
     private final long buildMillis;
     private final boolean fromCache;
     private final List<String> buildReport = new ArrayList<>();
@@ -237,6 +240,10 @@ public final class OpenClBackend extends AbstractBackend {
         gemmNv = tile[1];
         gemmWgm = tile[2];
         gemmKb = tile[3];
+        gemmPanel = System.getProperty(GEMM_PANEL_PROPERTY, "auto");
+        if (!List.of("auto", "always", "never").contains(gemmPanel)) {
+            throw new IllegalArgumentException(GEMM_PANEL_PROPERTY + " must be auto, always or never, got '" + gemmPanel + "'");
+        }
         long t0 = System.nanoTime();
         boolean allCached = cache.enabled();
         try {
@@ -570,7 +577,11 @@ public final class OpenClBackend extends AbstractBackend {
         // Local-memory B panels pay off where rows of B lie far apart (on CPUs: 16 KiB and more, where strided rows
         // also collide in the same cache sets); elsewhere on CPUs the direct kernel is faster. Fixed local sizes:
         // PoCL compiles a kernel again for every new one.
-        boolean local = gemmWgm > 0 && (!info.isCpu() || ldb >= 4096);
+        boolean local = gemmWgm > 0 && switch (gemmPanel) {
+            case "always" -> true;
+            case "never" -> false;
+            default -> !info.isCpu() || ldb >= 4096;
+        };
         long[] localSize = local ? new long[] {1, gemmWgm, 1}
                 : new long[] {Math.min(8, Math.min(kernel("gemm").maxWorkGroup(), info.maxItemSizes()[0])), 1, 1};
         launch(local ? "gemm_local" : "gemm", new long[] {tilesN, tilesM, z}, localSize,

@@ -53,3 +53,77 @@ __kernel void maxpool_backward(__global const float* restrict dy, __global const
         }
     }
 }
+
+// The common 2x2 window with stride 2, eight outputs at a time with float16 loads and vector selects (scalar code
+// compiles to data-dependent branches that mispredict on real activations). Same semantics as maxpool_forward.
+__kernel void maxpool2_forward(__global const float* restrict x, __global float* restrict y, __global int* restrict arg,
+                               const int H, const int W, const int OH, const int OW, const int rowsTotal) {
+    const int g = get_global_id(0);
+    if (g >= rowsTotal) return;
+    const int oh = g % OH;
+    const int nc = g / OH;
+    const int r0 = nc * H * W + 2 * oh * W, r1 = r0 + W;
+    const int out = g * OW;
+    const int8 lane2 = (int8)(0, 2, 4, 6, 8, 10, 12, 14);
+    int ow = 0;
+    for (; ow + 8 <= OW; ow += 8) {
+        const float16 a = vload16(0, x + r0 + 2 * ow), b = vload16(0, x + r1 + 2 * ow);
+        const int8 i00 = (int8)(r0 + 2 * ow) + lane2;
+        float8 bv = a.even;
+        int8 best = i00;
+        const float8 cand[3] = {a.odd, b.even, b.odd};
+        const int8 idx[3] = {i00 + 1, i00 + W, i00 + W + 1};
+        for (int c = 0; c < 3; c++) {
+            const int8 take = isgreater(cand[c], bv) | (isnan(cand[c]) & ~isnan(bv));
+            bv = select(bv, cand[c], take);
+            best = select(best, idx[c], take);
+        }
+        vstore8(bv, 0, y + out + ow);
+        vstore8(best, 0, arg + out + ow);
+    }
+    for (; ow < OW; ow++) {
+        int best = r0 + 2 * ow;
+        float bv = x[best];
+        const int idx[3] = {best + 1, best + W, best + W + 1};
+        for (int c = 0; c < 3; c++) {
+            const float v = x[idx[c]];
+            if (v > bv || (isnan(v) && !isnan(bv))) {
+                best = idx[c];
+                bv = v;
+            }
+        }
+        y[out + ow] = bv;
+        arg[out + ow] = best;
+    }
+}
+
+// Backward of maxpool2_forward: each element of dx lies in at most one window, so dx = 0 + dy where the window's
+// argmax is this element, else 0 (the "0 +" keeps the reference's +0 for dy = -0). Sixteen elements at a time.
+__kernel void maxpool2_backward(__global const float* restrict dy, __global const int* restrict arg, __global float* restrict dx,
+                                const int H, const int W, const int OH, const int OW, const int rowsTotal) {
+    const int g = get_global_id(0);
+    if (g >= rowsTotal) return;
+    const int ih = g % H;
+    const int nc = g / H;
+    const int rowStart = g * W;
+    __global float* row = dx + rowStart;
+    const int oh = ih / 2;
+    if (oh >= OH) {
+        for (int iw = 0; iw < W; iw++) row[iw] = 0.0f;
+        return;
+    }
+    const int k0 = (nc * OH + oh) * OW;
+    const uint16 dup = (uint16)(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int ow = 0;
+    for (; ow + 8 <= OW; ow += 8) {
+        const int16 a = shuffle(vload8(0, arg + k0 + ow), dup);
+        const float16 d = shuffle(vload8(0, dy + k0 + ow), dup);
+        const int16 here = (int16)(rowStart + 2 * ow) + lane;
+        vstore16(select((float16)(0.0f), (float16)(0.0f) + d, a == here), 0, row + 2 * ow);
+    }
+    for (int iw = 2 * ow; iw < W; iw++) {
+        const int o = iw / 2;
+        row[iw] = (o < OW && arg[k0 + o] == rowStart + iw) ? 0.0f + dy[k0 + o] : 0.0f;
+    }
+}

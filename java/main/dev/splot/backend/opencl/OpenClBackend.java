@@ -750,7 +750,7 @@ public final class OpenClBackend extends AbstractBackend {
     protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
         int n = x.size();
         float keep = 1.0f / (1.0f - rate); // the same float expression as Philox.dropoutScale
-        launch1d("dropout_forward", (n + 3L) / 4, mem(x), mem(y), mem(mask), n, rate, keep, layer, (int) step,
+        launch1d("dropout_forward", (n + 31L) / 32, mem(x), mem(y), mem(mask), n, rate, keep, layer, (int) step,
                 Philox.PURPOSE_DROPOUT ^ (int) (step >>> 32), (int) seed, (int) (seed >>> 32));
     }
 

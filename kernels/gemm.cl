@@ -180,13 +180,28 @@ __kernel void reduce_partials(__global const float* restrict part, __global floa
     out[transposeOut ? j * M + i : g] = s;
 }
 
-// Batched transpose: out[z][c][r] = in[z][r][c] for r < R, c < Cc. One work-item per (z, c), writing R contiguous values.
+// Batched transpose: out[z][c][r] = in[z][r][c] for r < R, c < Cc. One work-item per 16x16 block: sixteen 16-wide
+// row loads, sixteen 16-wide column stores (strided single-element access thrashes cache sets for large strides).
 __kernel void transpose(__global const float* restrict in, __global float* restrict out,
                         const int R, const int Cc, const int Z, const long inOff) {
-    const int g = get_global_id(0);
-    if (g >= Z * Cc) return;
-    const int z = g / Cc, c = g % Cc;
-    const __global float* src = in + inOff + (long)z * R * Cc + c;
-    __global float* dst = out + (long)g * R;
-    for (int r = 0; r < R; r++) dst[r] = src[(long)r * Cc];
+    const int bc = get_global_id(0), br = get_global_id(1), z = get_global_id(2);
+    const int r0 = br * 16, c0 = bc * 16;
+    if (r0 >= R || c0 >= Cc || z >= Z) return;
+    const __global float* src = in + inOff + (long)z * R * Cc;
+    __global float* dst = out + (long)z * R * Cc;
+    float t[16][16];
+    if (r0 + 16 <= R && c0 + 16 <= Cc) {
+        for (int r = 0; r < 16; r++) vstore16(vload16(0, src + (long)(r0 + r) * Cc + c0), 0, t[r]);
+        for (int c = 0; c < 16; c++) {
+            float col[16];
+            for (int r = 0; r < 16; r++) col[r] = t[r][c];
+            vstore16(vload16(0, col), 0, dst + (long)(c0 + c) * R + r0);
+        }
+    } else {
+        const int rows = min(16, R - r0), cols = min(16, Cc - c0);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) t[r][c] = src[(long)(r0 + r) * Cc + c0 + c];
+        for (int c = 0; c < cols; c++)
+            for (int r = 0; r < rows; r++) dst[(long)(c0 + c) * R + r0 + r] = t[r][c];
+    }
 }

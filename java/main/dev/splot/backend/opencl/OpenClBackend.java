@@ -409,7 +409,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     // ---- memory -------------------------------------------------------------------------------
 
-    private static cl_mem mem(Tensor t) {
+    static cl_mem mem(Tensor t) {
         return (cl_mem) t.handle();
     }
 
@@ -564,7 +564,7 @@ public final class OpenClBackend extends AbstractBackend {
         return Math.max(1, Math.min(pref, Math.min(kernel(kernelName).maxWorkGroup(), info.maxItemSizes()[0])));
     }
 
-    private void launch1d(String kernelName, long items, Object... args) {
+    void launch1d(String kernelName, long items, Object... args) {
         launch(kernelName, new long[] {Math.max(1, items)}, new long[] {local1d(kernelName)}, args);
     }
 
@@ -572,7 +572,7 @@ public final class OpenClBackend extends AbstractBackend {
      * C[z] = bias + sum_s A[z,s] . B[z,s] for z < Z (see gemm.cl for the strides); each batch z sums over
      * min(S, sLimit - z*S) slices.
      */
-    private void gemm(int m, int n, int k, cl_mem a, long offA, int sAi, int sAk, long bsA, long ssA,
+    void gemm(int m, int n, int k, cl_mem a, long offA, int sAi, int sAk, long bsA, long ssA,
                       cl_mem b, long offB, int ldb, long bsB, long ssB, cl_mem c, long offC, int ldc, long bsC,
                       int z, int s, int sLimit, cl_mem bias, int biasMode) {
         long tilesN = (n + 16L * gemmNv - 1) / (16L * gemmNv), tilesM = (m + gemmTm - 1) / gemmTm;
@@ -599,6 +599,12 @@ public final class OpenClBackend extends AbstractBackend {
     /** Plain row-major C[m,n] = A[m,k] . B[k,n] (no bias): for benchmarks and tests of the GEMM kernel alone. */
     void sgemm(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
         gemm(m, n, k, mem(a), 0, k, 1, 0, 0, mem(b), 0, n, 0, 0, mem(c), 0, n, 0, 1, 1, 1, null, 0);
+    }
+
+    /** out[z][c][r] = in[inOff + z*r*c ...][r][c] for z < batch, in 16x16 blocks. */
+    void transpose(cl_mem in, long inOff, cl_mem out, int rows, int cols, int batch) {
+        launch("transpose", new long[] {(cols + 15) / 16, (rows + 15) / 16, batch}, new long[] {4, 1, 1},
+                in, out, rows, cols, batch, inOff);
     }
 
     /** Images per chunk so that a scratch buffer of floatsPerImage floats per image stays under the limit. */
@@ -696,7 +702,7 @@ public final class OpenClBackend extends AbstractBackend {
                 im2col(mem(x), n0, col, g, nb);
             }
             cl_mem dyT = scratch("dyT", (long) step * p * o);
-            launch1d("transpose", (long) nb * p, mem(dy), dyT, o, p, nb, (long) n0 * o * p);
+            transpose(mem(dy), (long) n0 * o * p, dyT, o, p, nb);
             int zCount = (nb + gsize - 1) / gsize;
             gemm(ckk, o, p, col, colOff, p, 1, (long) gsize * ckk * p, (long) ckk * p,
                     dyT, 0, o, (long) gsize * p * o, (long) p * o,
@@ -764,7 +770,7 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void denseForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, int n, int in, int out) {
         cl_mem wT = scratch("wT", (long) in * out);
-        launch1d("transpose", in, mem(w), wT, out, in, 1, 0L);
+        transpose(mem(w), 0, wT, out, in, 1);
         gemm(n, out, in, mem(x), 0, in, 1, 0, 0, wT, 0, out, 0, 0, mem(y), 0, out, 0, 1, 1, 1, mem(b), 2);
     }
 

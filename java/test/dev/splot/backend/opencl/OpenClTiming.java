@@ -104,6 +104,24 @@ public final class OpenClTiming {
         time("conv2 backward-data (gemm+col2im)", g2.flops(), 0, () -> be.conv2dBackwardData(dy2, w2, dx2, g2));
         time("conv2 backward-weights (im2col+T+gemm)", g2.flops(), 0, () -> be.conv2dBackwardWeights(x2, dy2, dw2, db2, g2));
 
+        // the parts of conv2's three passes
+        int ckk = 288, p2 = 576;
+        Tensor col = zeros(DType.FLOAT32, n, ckk, p2), dyT = zeros(DType.FLOAT32, n, p2, 64), part = zeros(DType.FLOAT32, 16, ckk, 64);
+        int gs = OpenClBackend.imagesPerGroup(n);
+        time("  conv2 im2col", 0, 4.0 * 2 * n * ckk * p2, () -> be.launch1d("im2col", (long) n * ckk * 24, OpenClBackend.mem(x2),
+                OpenClBackend.mem(col), 32, 26, 26, 3, 3, 1, 1, 0, 0, 24, 24, n * ckk * 24, 0L));
+        time("  conv2 forward gemm (batched)", g2.flops(), 0, () -> be.gemm(64, p2, ckk, OpenClBackend.mem(w2), 0, ckk, 1, 0, 0,
+                OpenClBackend.mem(col), 0, p2, (long) ckk * p2, 0, OpenClBackend.mem(y2), 0, p2, 64L * p2, n, 1, n, null, 0));
+        time("  conv2 backward-data gemm (W^T . dy)", g2.flops(), 0, () -> be.gemm(ckk, p2, 64, OpenClBackend.mem(w2), 0, 1, ckk, 0, 0,
+                OpenClBackend.mem(dy2), 0, p2, 64L * p2, 0, OpenClBackend.mem(col), 0, p2, (long) ckk * p2, n, 1, n, null, 0));
+        time("  conv2 col2im", 0, 4.0 * n * ckk * p2 + 4.0 * n * 32 * 676, () -> be.launch1d("col2im", (long) n * 32 * 26,
+                OpenClBackend.mem(col), OpenClBackend.mem(dx2), 32, 26, 26, 3, 3, 1, 1, 0, 0, 24, 24, n * 32 * 26, 0L));
+        time("  conv2 transpose dy", 0, 8.0 * n * 64 * p2, () -> be.transpose(OpenClBackend.mem(dy2), 0, OpenClBackend.mem(dyT), 64, p2, n));
+        time("  conv2 backward-weights gemm (split-K)", g2.flops(), 0, () -> be.gemm(ckk, 64, p2, OpenClBackend.mem(col), 0, p2, 1,
+                (long) gs * ckk * p2, (long) ckk * p2, OpenClBackend.mem(dyT), 0, 64, (long) gs * p2 * 64, (long) p2 * 64,
+                OpenClBackend.mem(part), 0, 64, (long) ckk * 64, (n + gs - 1) / gs, gs, n, null, 0));
+        release(col, dyT, part);
+
         long act = (long) n * 64 * 24 * 24;
         time("relu forward " + act, 0, 8.0 * act, () -> be.reluForward(y2, y2));
         time("relu backward " + act, 0, 12.0 * act, () -> be.reluBackward(dy2, y2, dy2));

@@ -19,6 +19,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
@@ -226,15 +230,6 @@ public final class OpenClBackend extends AbstractBackend {
     @SuppressWarnings("deprecation")
     private OpenClBackend(DeviceInfo info, ProgramCache cache) {
         this.info = info;
-        cl_context_properties props = new cl_context_properties();
-        props.addProperty(CL_CONTEXT_PLATFORM, info.platform());
-        try {
-            context = clCreateContext(props, 1, new cl_device_id[] {info.device()}, null, null, null);
-            queue = clCreateCommandQueue(context, info.device(), 0, null);
-        } catch (CLException e) {
-            throw new BackendUnavailableException("OpenCL: cannot create a context on " + info.line() + ": "
-                    + errorName(e.getStatus()), e);
-        }
         int[] tile = gemmTile(info);
         gemmTm = tile[0];
         gemmNv = tile[1];
@@ -244,28 +239,139 @@ public final class OpenClBackend extends AbstractBackend {
         if (!List.of("auto", "always", "never").contains(gemmPanel)) {
             throw new IllegalArgumentException(GEMM_PANEL_PROPERTY + " must be auto, always or never, got '" + gemmPanel + "'");
         }
+        cl_context_properties props = new cl_context_properties();
+        props.addProperty(CL_CONTEXT_PLATFORM, info.platform());
+        try {
+            context = clCreateContext(props, 1, new cl_device_id[] {info.device()}, null, null, null);
+            queue = clCreateCommandQueue(context, info.device(), 0, null);
+        } catch (CLException e) {
+            throw new BackendUnavailableException("OpenCL: cannot create a context on " + info.line() + ": "
+                    + errorName(e.getStatus()), e);
+        }
         long t0 = System.nanoTime();
+        String base = info.correctlyRoundedSqrt() ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
+        String tileOpts = " -DTM=" + gemmTm + " -DNV=" + gemmNv;
+        List<ProgramSpec> specs = new ArrayList<>(List.of(
+                new ProgramSpec("gemm.cl", (base + tileOpts + " -DWGM=0").trim(), "gemm", "reduce_partials", "transpose"),
+                new ProgramSpec("conv.cl", base, "im2col", "col2im", "bias_partial"),
+                new ProgramSpec("pool.cl", base, "maxpool_forward", "maxpool_backward", "maxpool2_forward", "maxpool2_backward"),
+                new ProgramSpec("elementwise.cl", base, "relu_forward", "relu_backward", "multiply", "dropout_forward", "adadelta"),
+                new ProgramSpec("softmax.cl", base, "xent_rows", "xent_reduce", "softmax_rows")));
+        if (gemmWgm > 0) {
+            // gemm.cl once more with local-memory panels, its kernel registered as "gemm_local"
+            specs.add(new ProgramSpec("gemm.cl", (base + tileOpts + " -DWGM=" + gemmWgm + " -DKB=" + gemmKb).trim(),
+                    "gemm>gemm_local"));
+        }
         boolean allCached = cache.enabled();
         try {
-            String base = info.correctlyRoundedSqrt() ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
-            String tileOpts = " -DTM=" + gemmTm + " -DNV=" + gemmNv;
-            allCached &= build("gemm.cl", (base + tileOpts + " -DWGM=0").trim(), cache, "gemm", "reduce_partials", "transpose");
-            if (gemmWgm > 0) {
-                allCached &= build("gemm.cl", (base + tileOpts + " -DWGM=" + gemmWgm + " -DKB=" + gemmKb).trim(), cache,
-                        "gemm>gemm_local");
+            for (Built b : compileAll(specs, cache)) {
+                programs.add(b.program());
+                allCached &= b.cached();
+                buildReport.add(String.format(Locale.ROOT, "%s%s %d ms%s", b.spec().file(),
+                        b.spec().kernelNames()[0].contains(">") ? " (local-memory variant)" : "", b.millis(),
+                        b.cached() ? " (cached)" : ""));
+                createKernels(b);
             }
-            allCached &= build("conv.cl", base, cache, "im2col", "col2im", "bias_partial");
-            allCached &= build("pool.cl", base, cache, "maxpool_forward", "maxpool_backward", "maxpool2_forward",
-                    "maxpool2_backward");
-            allCached &= build("elementwise.cl", base, cache, "relu_forward", "relu_backward", "multiply",
-                    "dropout_forward", "adadelta");
-            allCached &= build("softmax.cl", base, cache, "xent_rows", "xent_reduce", "softmax_rows");
         } catch (RuntimeException e) {
             releaseAll();
             throw e;
         }
         buildMillis = (System.nanoTime() - t0) / 1_000_000;
         fromCache = allCached;
+    }
+
+    /** One kernel file with its build options and the kernels to create ("name>alias" registers a kernel under another key). */
+    private record ProgramSpec(String file, String options, String... kernelNames) {}
+
+    private record Built(ProgramSpec spec, cl_program program, boolean cached, long millis) {}
+
+    /** Builds the programs in parallel (the driver compiles each on its own thread); all or nothing. */
+    private List<Built> compileAll(List<ProgramSpec> specs, ProgramCache cache) {
+        int threads = Math.max(1, Math.min(specs.size(), Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "splot-opencl-build");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Built>> futures = new ArrayList<>();
+            for (ProgramSpec spec : specs) {
+                futures.add(pool.submit(() -> compile(spec, readKernelSource(spec.file()), cache)));
+            }
+            List<Built> built = new ArrayList<>();
+            RuntimeException failure = null;
+            for (Future<Built> f : futures) {
+                try {
+                    built.add(f.get());
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException re ? re
+                                : new BackendUnavailableException("OpenCL: program build failed: " + e.getCause(), e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    if (failure == null) failure = new BackendUnavailableException("OpenCL: interrupted while building programs", e);
+                }
+            }
+            if (failure != null) {
+                for (Built b : built) clReleaseProgram(b.program());
+                throw failure;
+            }
+            return built;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Builds one program from the binary cache when possible, else from source (and stores the binary). A build
+     * failure throws with the file name, the options and the driver's full build log.
+     */
+    private Built compile(ProgramSpec spec, String source, ProgramCache cache) {
+        String file = spec.file(), options = spec.options();
+        String key = ProgramCache.key(source, options, info.deviceName(), info.driverVersion(), info.platformVersion());
+        long t0 = System.nanoTime();
+        cl_device_id[] devs = {info.device()};
+        byte[] binary = cache.load(key);
+        if (binary != null) {
+            cl_program program = null;
+            try {
+                int[] status = new int[1];
+                program = clCreateProgramWithBinary(context, 1, devs, new long[] {binary.length}, new byte[][] {binary}, status, null);
+                clBuildProgram(program, 1, devs, options, null, null);
+                return new Built(spec, program, true, (System.nanoTime() - t0) / 1_000_000);
+            } catch (CLException e) {
+                if (program != null) clReleaseProgram(program);
+                cache.discard(key); // stale or rejected by the driver: rebuild from source
+            }
+        }
+        cl_program program = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
+        try {
+            clBuildProgram(program, 1, devs, options, null, null);
+        } catch (CLException e) {
+            String log = buildLog(program);
+            clReleaseProgram(program);
+            throw new BackendUnavailableException("OpenCL: kernel file " + file + " failed to build (" + errorName(e.getStatus())
+                    + ") on " + info.deviceName() + " with options '" + options + "'. Build log:\n" + log, e);
+        }
+        cache.store(key, programBinary(program));
+        return new Built(spec, program, false, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private void createKernels(Built b) {
+        for (String spec : b.spec().kernelNames()) {
+            String name = spec.contains(">") ? spec.substring(0, spec.indexOf('>')) : spec;
+            String alias = spec.contains(">") ? spec.substring(spec.indexOf('>') + 1) : spec;
+            cl_kernel k = clCreateKernel(b.program(), name, null);
+            long[] wg = new long[1];
+            clGetKernelWorkGroupInfo(k, info.device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(wg), null);
+            kernels.put(alias, new Kernel(alias, b.spec().file(), k, Math.min(wg[0], info.maxWorkGroup())));
+        }
+    }
+
+    /** Builds a program from the given source without caching and releases it: for tests of build-failure reports. */
+    void compileForTest(String file, String source, String options) {
+        clReleaseProgram(compile(new ProgramSpec(file, options), source, new ProgramCache(null)).program());
     }
 
     /**
@@ -284,55 +390,6 @@ public final class OpenClBackend extends AbstractBackend {
         }
         if (t[0] < 1 || t[0] > 16 || t[3] < 1) throw new IllegalArgumentException(GEMM_PROPERTY + ": bad values in '" + p + "'");
         return t;
-    }
-
-    /** Builds one kernel file (from the binary cache when possible) and creates its kernels; true when it came from the cache. */
-    private boolean build(String file, String options, ProgramCache cache, String... kernelNames) {
-        String source = readKernelSource(file);
-        String key = ProgramCache.key(source, options, info.deviceName(), info.driverVersion(), info.platformVersion());
-        long t0 = System.nanoTime();
-        cl_program program = null;
-        boolean cached = false;
-        byte[] binary = cache.load(key);
-        if (binary != null) {
-            try {
-                int[] status = new int[1];
-                program = clCreateProgramWithBinary(context, 1, new cl_device_id[] {info.device()},
-                        new long[] {binary.length}, new byte[][] {binary}, status, null);
-                clBuildProgram(program, 1, new cl_device_id[] {info.device()}, options, null, null);
-                cached = true;
-            } catch (CLException e) {
-                if (program != null) clReleaseProgram(program);
-                program = null;
-                cache.discard(key); // stale or rejected by the driver: rebuild from source
-            }
-        }
-        if (program == null) {
-            program = clCreateProgramWithSource(context, 1, new String[] {source}, new long[] {source.length()}, null);
-            try {
-                clBuildProgram(program, 1, new cl_device_id[] {info.device()}, options, null, null);
-            } catch (CLException e) {
-                String log = buildLog(program);
-                clReleaseProgram(program);
-                throw new BackendUnavailableException("OpenCL: kernel file " + file + " failed to build ("
-                        + errorName(e.getStatus()) + ") on " + info.deviceName() + " with options '" + options
-                        + "'. Build log:\n" + log, e);
-            }
-            cache.store(key, programBinary(program));
-        }
-        programs.add(program);
-        for (String spec : kernelNames) {
-            // "name>alias" registers kernel name of this program under another key (gemm.cl is built twice)
-            String name = spec.contains(">") ? spec.substring(0, spec.indexOf('>')) : spec;
-            String alias = spec.contains(">") ? spec.substring(spec.indexOf('>') + 1) : spec;
-            cl_kernel k = clCreateKernel(program, name, null);
-            long[] wg = new long[1];
-            clGetKernelWorkGroupInfo(k, info.device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(wg), null);
-            kernels.put(alias, new Kernel(alias, file, k, Math.min(wg[0], info.maxWorkGroup())));
-        }
-        buildReport.add(String.format(Locale.ROOT, "%s %d ms%s", file, (System.nanoTime() - t0) / 1_000_000,
-                cached ? " (cached)" : ""));
-        return cached;
     }
 
     private static String readKernelSource(String file) {

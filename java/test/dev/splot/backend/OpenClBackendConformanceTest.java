@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.splot.backend.opencl.OpenClBackend;
 import java.util.Arrays;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,11 +18,22 @@ class OpenClBackendConformanceTest extends BackendConformanceTest {
 
     @Override
     protected Backend createBackend() {
-        return startOrSkip();
+        return startOrNull();
     }
 
-    /** The OpenCL backend, or an aborted (or, when required, failed) test with the reason. */
-    static OpenClBackend startOrSkip() {
+    @BeforeEach
+    void skipWhenUnavailable() {
+        abortIfUnavailable();
+    }
+
+    /** Why OpenCL could not start here (null when it did). */
+    private static volatile String unavailable;
+
+    /**
+     * The OpenCL backend, or null (with the reason printed and kept for {@link #abortIfUnavailable}) where it cannot
+     * start; fails instead when SPLOT_REQUIRE_BACKENDS names "opencl".
+     */
+    static OpenClBackend startOrNull() {
         try {
             OpenClBackend be = OpenClBackend.create(null);
             System.out.println("[opencl] " + be.description() + "; programs " + be.buildMillis() + " ms"
@@ -32,9 +44,15 @@ class OpenClBackendConformanceTest extends BackendConformanceTest {
             if (required != null && Arrays.stream(required.split(",")).map(String::trim).anyMatch("opencl"::equalsIgnoreCase)) {
                 fail("OpenCL backend required by SPLOT_REQUIRE_BACKENDS but unavailable: " + e.getMessage(), e);
             }
-            Assumptions.abort("OpenCL backend unavailable: " + e.getMessage());
+            unavailable = e.getMessage();
+            System.out.println("[opencl] SKIPPING the OpenCL tests: " + unavailable);
             return null;
         }
+    }
+
+    /** Aborts the current test (reported as skipped, with the reason) where OpenCL cannot start. */
+    static void abortIfUnavailable() {
+        if (unavailable != null) Assumptions.abort("OpenCL backend unavailable: " + unavailable);
     }
 
     /** Runs the same operations twice on the same device and demands identical bits. */

@@ -49,7 +49,12 @@ __kernel void col2im(__global const float* restrict col, __global float* restric
             const int owLo = need <= 0 ? 0 : (need + SW - 1) / SW;
             const int lim = W - 1 + PL - kw;
             const int owHi = lim < 0 ? 0 : min(OW, lim / SW + 1);
-            for (int ow = owLo; ow < owHi; ow++) row[ow * SW + kw - PL] += src[ow];
+            if (SW == 1) {
+                __global float* dst = row + kw - PL; // contiguous: vectorises
+                for (int ow = owLo; ow < owHi; ow++) dst[ow] += src[ow];
+            } else {
+                for (int ow = owLo; ow < owHi; ow++) row[ow * SW + kw - PL] += src[ow];
+            }
         }
     }
 }

@@ -65,8 +65,11 @@ __kernel void maxpool2_forward(__global const float* restrict x, __global float*
     const int r0 = nc * H * W + 2 * oh * W, r1 = r0 + W;
     const int out = g * OW;
     const int8 lane2 = (int8)(0, 2, 4, 6, 8, 10, 12, 14);
+    // rows of at least 8 outputs: the last chunk is shifted back to end at OW (it recomputes a few outputs with
+    // identical results) so that no output takes the scalar path, whose data-dependent branches mispredict
     int ow = 0;
-    for (; ow + 8 <= OW; ow += 8) {
+    for (int o8 = 0; OW >= 8 && o8 < OW; o8 += 8) {
+        ow = min(o8, OW - 8);
         const float16 a = vload16(0, x + r0 + 2 * ow), b = vload16(0, x + r1 + 2 * ow);
         const int8 i00 = (int8)(r0 + 2 * ow) + lane2;
         float8 bv = a.even;
@@ -81,7 +84,7 @@ __kernel void maxpool2_forward(__global const float* restrict x, __global float*
         vstore8(bv, 0, y + out + ow);
         vstore8(best, 0, arg + out + ow);
     }
-    for (; ow < OW; ow++) {
+    for (ow = OW >= 8 ? OW : 0; ow < OW; ow++) {
         int best = r0 + 2 * ow;
         float bv = x[best];
         const int idx[3] = {best + 1, best + W, best + W + 1};
@@ -116,13 +119,14 @@ __kernel void maxpool2_backward(__global const float* restrict dy, __global cons
     const uint16 dup = (uint16)(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     int ow = 0;
-    for (; ow + 8 <= OW; ow += 8) {
+    for (int o8 = 0; OW >= 8 && o8 < OW; o8 += 8) { // the last chunk shifted back to end at OW, as in the forward
+        ow = min(o8, OW - 8);
         const int16 a = shuffle(vload8(0, arg + k0 + ow), dup);
         const float16 d = shuffle(vload8(0, dy + k0 + ow), dup);
         const int16 here = (int16)(rowStart + 2 * ow) + lane;
         vstore16(select((float16)(0.0f), (float16)(0.0f) + d, a == here), 0, row + 2 * ow);
     }
-    for (int iw = 2 * ow; iw < W; iw++) {
+    for (int iw = OW >= 8 ? 2 * OW : 0; iw < W; iw++) {
         const int o = iw / 2;
         row[iw] = (o < OW && arg[k0 + o] == rowStart + iw) ? 0.0f + dy[k0 + o] : 0.0f;
     }

@@ -135,6 +135,12 @@ public final class OpenClTiming {
         Tensor py = zeros(DType.FLOAT32, pg.outputShape()), pa = zeros(DType.INT32, pg.outputShape());
         Tensor pdy = rand(pg.outputShape());
         long pout = (long) n * 64 * 12 * 12;
+        Tensor prand = rand(pg.inputShape()), pzero = zeros(DType.FLOAT32, pg.inputShape());
+        for (int rep = 0; rep < 2; rep++) {
+            time("maxpool forward on uniform random input", 0, 4.0 * act + 8.0 * pout, () -> be.maxPoolForward(prand, py, pa, pg));
+            time("maxpool forward on zeros", 0, 4.0 * act + 8.0 * pout, () -> be.maxPoolForward(pzero, py, pa, pg));
+            time("relu forward on uniform random input", 0, 8.0 * act, () -> be.reluForward(prand, dy2));
+        }
         time("maxpool forward", 0, 4.0 * act + 8.0 * pout, () -> be.maxPoolForward(y2, py, pa, pg));
         time("maxpool backward", 0, 4.0 * act + 8.0 * pout, () -> be.maxPoolBackward(pdy, pa, dy2, pg));
         Tensor flat = py.reshape(n, 9216), dmask = zeros(DType.FLOAT32, n, 9216), dout = zeros(DType.FLOAT32, n, 9216);

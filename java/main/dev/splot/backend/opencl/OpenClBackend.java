@@ -459,6 +459,19 @@ public final class OpenClBackend extends AbstractBackend {
         return List.copyOf(buildReport);
     }
 
+    /** For benchmarks in this package: the context, queue and device. */
+    cl_context context() {
+        return context;
+    }
+
+    cl_command_queue queue() {
+        return queue;
+    }
+
+    cl_device_id device() {
+        return info.device();
+    }
+
     /** True for a CPU device (e.g. PoCL). */
     public boolean isCpuDevice() {
         return info.isCpu();

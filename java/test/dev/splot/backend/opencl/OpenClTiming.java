@@ -86,8 +86,42 @@ public final class OpenClTiming {
         return med;
     }
 
+    /**
+     * The FMA rate this device gives right now: 16 independent float16 FMA chains per work-item, no memory traffic.
+     * On a shared machine it shows what the other figures should be compared with.
+     */
+    private double fmaPeak() {
+        String src = "__kernel void peak(__global float* out, const int iters, const float m) {\n"
+                + "  float16 a[16];\n"
+                + "  for (int i = 0; i < 16; i++) a[i] = (float16)(get_global_id(0) + i);\n"
+                + "  for (int k = 0; k < iters; k++) {\n"
+                + "#pragma unroll\n"
+                + "    for (int i = 0; i < 16; i++) a[i] = fma(a[i], (float16)(m), (float16)(0.5f));\n"
+                + "  }\n"
+                + "  float16 s = (float16)(0.0f);\n"
+                + "  for (int i = 0; i < 16; i++) s += a[i];\n"
+                + "  out[get_global_id(0)] = s.s0 + s.s1 + s.s2 + s.s3 + s.s4 + s.s5 + s.s6 + s.s7 + s.s8 + s.s9 + s.sa + s.sb + s.sc + s.sd + s.se + s.sf;\n"
+                + "}\n";
+        org.jocl.cl_program prog = org.jocl.CL.clCreateProgramWithSource(be.context(), 1, new String[] {src}, null, null);
+        org.jocl.CL.clBuildProgram(prog, 1, new org.jocl.cl_device_id[] {be.device()}, "", null, null);
+        org.jocl.cl_kernel k = org.jocl.CL.clCreateKernel(prog, "peak", null);
+        int items = 256, iters = 20000;
+        Tensor out = zeros(DType.FLOAT32, items);
+        org.jocl.CL.clSetKernelArg(k, 0, org.jocl.Sizeof.cl_mem, org.jocl.Pointer.to(OpenClBackend.mem(out)));
+        org.jocl.CL.clSetKernelArg(k, 1, org.jocl.Sizeof.cl_int, org.jocl.Pointer.to(new int[] {iters}));
+        org.jocl.CL.clSetKernelArg(k, 2, org.jocl.Sizeof.cl_float, org.jocl.Pointer.to(new float[] {0.999f}));
+        double flops = 2.0 * 16 * 16 * iters * items;
+        double ms = time("FMA peak probe (registers only)", flops, 0, () -> org.jocl.CL.clEnqueueNDRangeKernel(be.queue(), k, 1, null,
+                new long[] {items}, new long[] {8}, 0, null, null));
+        org.jocl.CL.clReleaseKernel(k);
+        org.jocl.CL.clReleaseProgram(prog);
+        return ms > 0 ? flops / ms / 1e6 : 0;
+    }
+
     private void runAll() {
         int n = batch;
+        double peak = fmaPeak();
+        if (peak > 0) System.out.printf(Locale.ROOT, "(GFLOP/s figures below compare with %.0f GFLOP/s available now)%n", peak);
         // the bare GEMM at conv2's forward shape: M=64, K=288, N=128*576
         int gm = 64, gk = 288, gn = n * 576;
         Tensor a = rand(gm, gk), b = rand(gk, gn), c = zeros(DType.FLOAT32, gm, gn);

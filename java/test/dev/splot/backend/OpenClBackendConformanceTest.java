@@ -81,6 +81,38 @@ class OpenClBackendConformanceTest extends BackendConformanceTest {
         assertArrayEquals(toBits(first), toBits(second), "the same operations on the same device must give identical bits");
     }
 
+    /** Batches above 16 images split the weight gradient into groups of several images (the kernel's s-loop). */
+    @Test
+    void convolutionWithALargeBatch() {
+        for (ConvGeometry g : new ConvGeometry[] {ConvGeometry.of(37, 3, 9, 8, 5, 3, 3, 1, Padding.VALID),
+                ConvGeometry.of(33, 2, 7, 7, 16, 3, 3, 2, Padding.SAME), ConvGeometry.of(20, 4, 5, 6, 3, 1, 1, 1, Padding.VALID)}) {
+            float[] x = rand(g.inputShape()), w = rand(g.weightShape()), b = rand(g.o()), dy = rand(g.outputShape());
+            Op op = be -> {
+                try (Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape()); Tensor tb = up(be, b, g.o());
+                     Tensor ty = be.allocate(g.outputShape()); Tensor tdy = up(be, dy, g.outputShape());
+                     Tensor tdx = be.allocate(g.inputShape()); Tensor tdw = be.allocate(g.weightShape()); Tensor tdb = be.allocate(g.o())) {
+                    be.conv2dForward(tx, tw, tb, ty, g);
+                    be.conv2dBackwardData(tdy, tw, tdx, g);
+                    be.conv2dBackwardWeights(tx, tdy, tdw, tdb, g);
+                    return concat(ty.toFloatArray(), tdx.toFloatArray(), tdw.toFloatArray(), tdb.toFloatArray());
+                }
+            };
+            assertClose("conv with a large batch " + g, run(reference, op), run(backend, op), TOLERANCE);
+        }
+    }
+
+    @Test
+    void outOfRangeLabelsAreReportedAsByTheReference() {
+        for (Backend be : new Backend[] {reference, backend}) {
+            try (Tensor logits = be.allocate(3, 4); Tensor labels = be.allocate(DType.INT32, 3)) {
+                be.upload(labels, new int[] {1, 4, -1});
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> be.softmaxCrossEntropy(logits, labels, null));
+                org.junit.jupiter.api.Assertions.assertEquals("softmaxCrossEntropy: label 4 of row 1 is outside [0, 4)", e.getMessage());
+            }
+        }
+    }
+
     static int[] toBits(float[] a) {
         int[] bits = new int[a.length];
         for (int i = 0; i < a.length; i++) bits[i] = Float.floatToRawIntBits(a[i]);

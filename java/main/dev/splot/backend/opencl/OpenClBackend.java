@@ -66,8 +66,11 @@ public final class OpenClBackend extends AbstractBackend {
             + "ocl-icd-libopencl1 ocl-icd-opencl-dev pocl-opencl-icd (the loader, the unversioned libOpenCL.so that JOCL "
             + "loads, and the PoCL CPU driver; or your GPU vendor's OpenCL driver). Alternatively run with --backend java "
             + "or --backend native.";
-    /** Largest scratch (im2col) buffer; larger batches are processed in chunks of images. */
-    private static final long SCRATCH_LIMIT_BYTES = 256L << 20;
+    /**
+     * Largest convolution scratch (im2col) buffer in bytes, default 256 MiB; larger batches are processed in chunks of
+     * images. Small values force chunking (tests).
+     */
+    public static final String SCRATCH_PROPERTY = "splot.opencl.scratchBytes";
 
     private static volatile String probeFailure; // set once the OpenCL library failed to load
 
@@ -78,6 +81,7 @@ public final class OpenClBackend extends AbstractBackend {
     private final Map<String, Kernel> kernels = new HashMap<>();
     private final int gemmTm, gemmNv, gemmWgm, gemmKb;
     private final String gemmPanel;
+    private final long scratchLimit = Long.getLong(SCRATCH_PROPERTY, 256L << 20);
     private final long buildMillis;
     private final boolean fromCache;
     private final List<String> buildReport = new ArrayList<>();
@@ -678,8 +682,8 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     /** Images per chunk so that a scratch buffer of floatsPerImage floats per image stays under the limit. */
-    private static int chunk(int n, long floatsPerImage, int multipleOf) {
-        long fit = Math.max(1, SCRATCH_LIMIT_BYTES / (4 * floatsPerImage));
+    private int chunk(int n, long floatsPerImage, int multipleOf) {
+        long fit = Math.max(1, scratchLimit / (4 * floatsPerImage));
         long c = Math.max(multipleOf, fit / multipleOf * multipleOf);
         return (int) Math.min(n, c);
     }

@@ -647,8 +647,8 @@ public final class OpenClBackend extends AbstractBackend {
      * min(S, sLimit - z*S) slices.
      */
     void gemm(int m, int n, int k, cl_mem a, long offA, int sAi, int sAk, long bsA, long ssA,
-                      cl_mem b, long offB, int ldb, long bsB, long ssB, cl_mem c, long offC, int ldc, long bsC,
-                      int z, int s, int sLimit, cl_mem bias, int biasMode) {
+              cl_mem b, long offB, int ldb, long bsB, long ssB, cl_mem c, long offC, int ldc, long bsC,
+              int z, int s, int sLimit, cl_mem bias, int biasMode) {
         long tilesN = (n + 16L * gemmNv - 1) / (16L * gemmNv), tilesM = (m + gemmTm - 1) / gemmTm;
         // Local-memory B panels pay off where rows of B lie far apart (on CPUs: 16 KiB and more, where strided rows
         // also collide in the same cache sets); elsewhere on CPUs the direct kernel is faster. Fixed local sizes:
@@ -675,7 +675,7 @@ public final class OpenClBackend extends AbstractBackend {
         gemm(m, n, k, mem(a), 0, k, 1, 0, 0, mem(b), 0, n, 0, 0, mem(c), 0, n, 0, 1, 1, 1, null, 0);
     }
 
-    /** out[z][c][r] = in[inOff + z*r*c ...][r][c] for z < batch, in 16x16 blocks. */
+    /** out[z][c][r] = in[inOff + (z*rows + r)*cols + c] for z < batch, r < rows, c < cols, in 16x16 blocks. */
     void transpose(cl_mem in, long inOff, cl_mem out, int rows, int cols, int batch) {
         launch("transpose", new long[] {(cols + 15) / 16, (rows + 15) / 16, batch}, new long[] {4, 1, 1},
                 in, out, rows, cols, batch, inOff);
@@ -695,7 +695,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     private void im2col(cl_mem x, long xOffImages, cl_mem col, ConvGeometry g, int images) {
         int total = images * g.c() * g.kh() * g.kw() * g.outH();
-        // x is offset by whole images through a sub-range: the kernel indexes from image 0 of the chunk
+        // the chunk starts at image xOffImages of x; col holds only the chunk's images
         launch1d("im2col", total, x, col, g.c(), g.h(), g.w(), g.kh(), g.kw(), g.strideH(), g.strideW(),
                 g.padTop(), g.padLeft(), g.outH(), g.outW(), total, xOffImages * g.c() * g.h() * g.w());
     }

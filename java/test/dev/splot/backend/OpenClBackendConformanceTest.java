@@ -1,0 +1,121 @@
+package dev.splot.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.splot.backend.opencl.OpenClBackend;
+import java.util.Arrays;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The conformance suite on the OpenCL backend (PoCL in CI), plus bit-for-bit repeatability. Where
+ * OpenCL cannot start the tests are aborted with the reason (visible as skipped), unless
+ * SPLOT_REQUIRE_BACKENDS names "opencl": then they fail.
+ */
+class OpenClBackendConformanceTest extends BackendConformanceTest {
+
+    @Override
+    protected Backend createBackend() {
+        return startOrNull();
+    }
+
+    @BeforeEach
+    void skipWhenUnavailable() {
+        abortIfUnavailable();
+    }
+
+    /** Why OpenCL could not start here (null when it did). */
+    private static volatile String unavailable;
+
+    /**
+     * The OpenCL backend, or null (with the reason printed and kept for {@link #abortIfUnavailable}) where it cannot
+     * start; fails instead when SPLOT_REQUIRE_BACKENDS names "opencl".
+     */
+    static OpenClBackend startOrNull() {
+        try {
+            OpenClBackend be = OpenClBackend.create(null);
+            System.out.println("[opencl] " + be.description() + "; programs " + be.buildMillis() + " ms"
+                    + (be.programsFromCache() ? " (from cache)" : ""));
+            return be;
+        } catch (BackendUnavailableException e) {
+            String required = System.getenv("SPLOT_REQUIRE_BACKENDS");
+            if (required != null && Arrays.stream(required.split(",")).map(String::trim).anyMatch("opencl"::equalsIgnoreCase)) {
+                fail("OpenCL backend required by SPLOT_REQUIRE_BACKENDS but unavailable: " + e.getMessage(), e);
+            }
+            unavailable = e.getMessage();
+            System.out.println("[opencl] SKIPPING the OpenCL tests: " + unavailable);
+            return null;
+        }
+    }
+
+    /** Aborts the current test (reported as skipped, with the reason) where OpenCL cannot start. */
+    static void abortIfUnavailable() {
+        if (unavailable != null) Assumptions.abort("OpenCL backend unavailable: " + unavailable);
+    }
+
+    /** Runs the same operations twice on the same device and demands identical bits. */
+    @Test
+    void sameOperationTwiceGivesIdenticalBits() {
+        ConvGeometry g = ConvGeometry.of(5, 8, 14, 13, 12, 3, 3, 1, Padding.VALID);
+        float[] x = rand(g.inputShape()), w = rand(g.weightShape()), b = rand(g.o()), dy = rand(g.outputShape());
+        float[] dx2 = rand(5, 37), w2 = rand(11, 37), b2 = rand(11), dy2 = rand(5, 11);
+        Op op = be -> {
+            try (Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape()); Tensor tb = up(be, b, g.o());
+                 Tensor ty = be.allocate(g.outputShape()); Tensor tdy = up(be, dy, g.outputShape());
+                 Tensor tdx = be.allocate(g.inputShape()); Tensor tdw = be.allocate(g.weightShape()); Tensor tdb = be.allocate(g.o());
+                 Tensor dxIn = up(be, dx2, 5, 37); Tensor dW = up(be, w2, 11, 37); Tensor dB = up(be, b2, 11);
+                 Tensor dOut = be.allocate(5, 11); Tensor dDy = up(be, dy2, 5, 11); Tensor dDx = be.allocate(5, 37);
+                 Tensor dDw = be.allocate(11, 37); Tensor dDb = be.allocate(11)) {
+                be.conv2dForward(tx, tw, tb, ty, g);
+                be.conv2dBackwardData(tdy, tw, tdx, g);
+                be.conv2dBackwardWeights(tx, tdy, tdw, tdb, g);
+                be.denseForward(dxIn, dW, dB, dOut);
+                be.denseBackward(dDy, dxIn, dW, dDx, dDw, dDb);
+                return concat(ty.toFloatArray(), tdx.toFloatArray(), tdw.toFloatArray(), tdb.toFloatArray(),
+                        dOut.toFloatArray(), dDx.toFloatArray(), dDw.toFloatArray(), dDb.toFloatArray());
+            }
+        };
+        float[] first = run(backend, op), second = run(backend, op);
+        assertArrayEquals(toBits(first), toBits(second), "the same operations on the same device must give identical bits");
+    }
+
+    /** Batches above 16 images split the weight gradient into groups of several images (the kernel's s-loop). */
+    @Test
+    void convolutionWithALargeBatch() {
+        for (ConvGeometry g : new ConvGeometry[] {ConvGeometry.of(37, 3, 9, 8, 5, 3, 3, 1, Padding.VALID),
+                ConvGeometry.of(33, 2, 7, 7, 16, 3, 3, 2, Padding.SAME), ConvGeometry.of(20, 4, 5, 6, 3, 1, 1, 1, Padding.VALID)}) {
+            float[] x = rand(g.inputShape()), w = rand(g.weightShape()), b = rand(g.o()), dy = rand(g.outputShape());
+            Op op = be -> {
+                try (Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape()); Tensor tb = up(be, b, g.o());
+                     Tensor ty = be.allocate(g.outputShape()); Tensor tdy = up(be, dy, g.outputShape());
+                     Tensor tdx = be.allocate(g.inputShape()); Tensor tdw = be.allocate(g.weightShape()); Tensor tdb = be.allocate(g.o())) {
+                    be.conv2dForward(tx, tw, tb, ty, g);
+                    be.conv2dBackwardData(tdy, tw, tdx, g);
+                    be.conv2dBackwardWeights(tx, tdy, tdw, tdb, g);
+                    return concat(ty.toFloatArray(), tdx.toFloatArray(), tdw.toFloatArray(), tdb.toFloatArray());
+                }
+            };
+            assertClose("conv with a large batch " + g, run(reference, op), run(backend, op), TOLERANCE);
+        }
+    }
+
+    @Test
+    void outOfRangeLabelsAreReportedAsByTheReference() {
+        for (Backend be : new Backend[] {reference, backend}) {
+            try (Tensor logits = be.allocate(3, 4); Tensor labels = be.allocate(DType.INT32, 3)) {
+                be.upload(labels, new int[] {1, 4, -1});
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> be.softmaxCrossEntropy(logits, labels, null));
+                org.junit.jupiter.api.Assertions.assertEquals("softmaxCrossEntropy: label 4 of row 1 is outside [0, 4)", e.getMessage());
+            }
+        }
+    }
+
+    static int[] toBits(float[] a) {
+        int[] bits = new int[a.length];
+        for (int i = 0; i < a.length; i++) bits[i] = Float.floatToRawIntBits(a[i]);
+        return bits;
+    }
+}

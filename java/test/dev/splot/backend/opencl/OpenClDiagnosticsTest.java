@@ -1,0 +1,69 @@
+package dev.splot.backend.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.splot.backend.BackendUnavailableException;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** Device listing and selection, and what a user sees when a kernel does not build. */
+class OpenClDiagnosticsTest {
+
+    private static List<String> devicesOrSkip() {
+        try {
+            return OpenClBackend.listDevices();
+        } catch (BackendUnavailableException e) {
+            String required = System.getenv("SPLOT_REQUIRE_BACKENDS");
+            if (required != null && List.of(required.toLowerCase().split("\\s*,\\s*")).contains("opencl")) throw e;
+            Assumptions.abort("OpenCL backend unavailable: " + e.getMessage());
+            return null;
+        }
+    }
+
+    @Test
+    void listsAndSelectsDevicesByIndexPairAndName() {
+        List<String> devices = devicesOrSkip();
+        assertFalse(devices.isEmpty());
+        devices.forEach(d -> System.out.println("[opencl] device " + d));
+        String first = devices.get(0);
+        String name = first.substring(first.indexOf(") ") + 2, first.indexOf(" | "));
+        try (OpenClBackend byIndex = OpenClBackend.create("0");
+             OpenClBackend byPair = OpenClBackend.create("0:0");
+             OpenClBackend byName = OpenClBackend.create(name.substring(0, Math.min(6, name.length())).toUpperCase())) {
+            assertEquals("opencl", byIndex.name());
+            assertTrue(byIndex.description().contains(name), byIndex.description());
+            assertEquals(byIndex.description(), byPair.description());
+            assertTrue(byName.description().contains(name.substring(0, Math.min(6, name.length()))));
+        }
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> OpenClBackend.create("no-such-device-xyz"));
+        assertTrue(e.getMessage().contains("no device matches 'no-such-device-xyz'"), e.getMessage());
+        assertTrue(e.getMessage().contains(name), "the message lists the devices: " + e.getMessage());
+        String old = System.getProperty(OpenClBackend.DEVICE_PROPERTY);
+        System.setProperty(OpenClBackend.DEVICE_PROPERTY, "99");
+        try {
+            assertThrows(BackendUnavailableException.class, () -> OpenClBackend.create(null), "the system property is honoured");
+        } finally {
+            if (old == null) System.clearProperty(OpenClBackend.DEVICE_PROPERTY);
+            else System.setProperty(OpenClBackend.DEVICE_PROPERTY, old);
+        }
+    }
+
+    @Test
+    void aKernelThatDoesNotBuildReportsFileOptionsAndTheFullLog() {
+        devicesOrSkip();
+        try (OpenClBackend be = OpenClBackend.create(null)) {
+            String source = "__kernel void broken(__global float* x) {\n  x[0] = undeclared_thing_42;\n}\n";
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                    () -> be.compileForTest("broken.cl", source, "-DSOMETHING=1"));
+            String m = e.getMessage();
+            assertTrue(m.contains("kernel file broken.cl failed to build"), m);
+            assertTrue(m.contains("-DSOMETHING=1"), m);
+            assertTrue(m.contains("Build log:") && m.contains("undeclared_thing_42"), m);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+package dev.splot.backend.opencl;
+
+import dev.splot.backend.ConvGeometry;
+import dev.splot.backend.DType;
+import dev.splot.backend.Padding;
+import dev.splot.backend.PoolGeometry;
+import dev.splot.backend.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Times each OpenCL operation at the seed model's shapes (batch 128 by default) and prints
+ * milliseconds, GFLOP/s for the FLOP-heavy ops and GB/s for the memory-bound ones. Warm-up runs
+ * (kernel compilation, PoCL's per-local-size compilation) are excluded; every timed run ends with
+ * clFinish. Not a JUnit test: run with
+ * {@code mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.splot.backend.opencl.OpenClTiming [-Dexec.args="reps batch device|- regex"]}.
+ */
+public final class OpenClTiming {
+    private static final SplittableRandom RANDOM = new SplittableRandom(7);
+    private static java.util.regex.Pattern filter; // only ops whose name matches (args[3])
+
+    public static void main(String[] args) {
+        int reps = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 128;
+        String device = args.length > 2 && !args[2].equals("-") ? args[2] : null;
+        filter = args.length > 3 ? java.util.regex.Pattern.compile(args[3]) : null;
+        long t0 = System.nanoTime();
+        try (OpenClBackend be = OpenClBackend.create(device)) {
+            System.out.printf(Locale.ROOT, "device: %s%nprograms: %d ms%s, backend start %d ms %s%n", be.description(), be.buildMillis(),
+                    be.programsFromCache() ? " (from cache)" : " (built)", (System.nanoTime() - t0) / 1_000_000, be.buildReport());
+            new OpenClTiming(be, reps, batch).runAll();
+        }
+    }
+
+    private final OpenClBackend be;
+    private final int reps, batch;
+    private final List<Tensor> live = new ArrayList<>();
+    private double firstCalls; // ms spent in first calls (not in the figures above)
+
+    private OpenClTiming(OpenClBackend be, int reps, int batch) {
+        this.be = be;
+        this.reps = reps;
+        this.batch = batch;
+    }
+
+    private Tensor rand(int... shape) {
+        Tensor t = be.allocate(shape);
+        float[] a = new float[t.size()];
+        for (int i = 0; i < a.length; i++) a[i] = (float) (RANDOM.nextDouble() * 2 - 1);
+        be.upload(t, a);
+        live.add(t);
+        return t;
+    }
+
+    private Tensor zeros(DType dt, int... shape) {
+        Tensor t = be.allocate(dt, shape);
+        live.add(t);
+        return t;
+    }
+
+    /** Times op; flops > 0 prints GFLOP/s, else bytes prints GB/s. Returns the median in ms. */
+    private double time(String what, double flops, double bytes, Runnable op) {
+        if (filter != null && !filter.matcher(what).find()) return 0;
+        long f0 = System.nanoTime();
+        op.run(); // first call: includes the driver's compilation per local size (PoCL) and page faults
+        be.synchronize();
+        double first = (System.nanoTime() - f0) / 1e6;
+        firstCalls += first;
+        op.run(); // warm-up
+        be.synchronize();
+        double[] ms = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            long t = System.nanoTime();
+            op.run();
+            be.synchronize();
+            ms[r] = (System.nanoTime() - t) / 1e6;
+        }
+        Arrays.sort(ms);
+        double med = ms[reps / 2], best = ms[0];
+        String rate = flops > 0 ? String.format(Locale.ROOT, "%7.1f GFLOP/s (best %6.1f)", flops / med / 1e6, flops / best / 1e6)
+                : String.format(Locale.ROOT, "%7.1f GB/s    (best %6.1f)", bytes / med / 1e6, bytes / best / 1e6);
+        System.out.printf(Locale.ROOT, "%-44s median %8.3f ms  best %8.3f ms  %s  first call %7.1f ms%n", what, med, best, rate, first);
+        return med;
+    }
+
+    /**
+     * The FMA rate this device gives right now: 16 independent float16 FMA chains per work-item, no memory traffic.
+     * On a shared machine it shows what the other figures should be compared with.
+     */
+    private double fmaPeak() {
+        String src = "__kernel void peak(__global float* out, const int iters, const float m) {\n"
+                + "  float16 a[16];\n"
+                + "  for (int i = 0; i < 16; i++) a[i] = (float16)(get_global_id(0) + i);\n"
+                + "  for (int k = 0; k < iters; k++) {\n"
+                + "#pragma unroll\n"
+                + "    for (int i = 0; i < 16; i++) a[i] = fma(a[i], (float16)(m), (float16)(0.5f));\n"
+                + "  }\n"
+                + "  float16 s = (float16)(0.0f);\n"
+                + "  for (int i = 0; i < 16; i++) s += a[i];\n"
+                + "  out[get_global_id(0)] = s.s0 + s.s1 + s.s2 + s.s3 + s.s4 + s.s5 + s.s6 + s.s7 + s.s8 + s.s9 + s.sa + s.sb + s.sc + s.sd + s.se + s.sf;\n"
+                + "}\n";
+        org.jocl.cl_program prog = org.jocl.CL.clCreateProgramWithSource(be.context(), 1, new String[] {src}, null, null);
+        org.jocl.CL.clBuildProgram(prog, 1, new org.jocl.cl_device_id[] {be.device()}, "", null, null);
+        org.jocl.cl_kernel k = org.jocl.CL.clCreateKernel(prog, "peak", null);
+        int items = 256, iters = 20000;
+        Tensor out = zeros(DType.FLOAT32, items);
+        org.jocl.CL.clSetKernelArg(k, 0, org.jocl.Sizeof.cl_mem, org.jocl.Pointer.to(OpenClBackend.mem(out)));
+        org.jocl.CL.clSetKernelArg(k, 1, org.jocl.Sizeof.cl_int, org.jocl.Pointer.to(new int[] {iters}));
+        org.jocl.CL.clSetKernelArg(k, 2, org.jocl.Sizeof.cl_float, org.jocl.Pointer.to(new float[] {0.999f}));
+        double flops = 2.0 * 16 * 16 * iters * items;
+        double ms = time("FMA peak probe (registers only)", flops, 0, () -> org.jocl.CL.clEnqueueNDRangeKernel(be.queue(), k, 1, null,
+                new long[] {items}, new long[] {8}, 0, null, null));
+        org.jocl.CL.clReleaseKernel(k);
+        org.jocl.CL.clReleaseProgram(prog);
+        return ms > 0 ? flops / ms / 1e6 : 0;
+    }
+
+    private void runAll() {
+        int n = batch;
+        double peak = fmaPeak();
+        if (peak > 0) System.out.printf(Locale.ROOT, "(GFLOP/s figures below compare with %.0f GFLOP/s available now)%n", peak);
+        // the bare GEMM at conv2's forward shape: M=64, K=288, N=128*576
+        int gm = 64, gk = 288, gn = n * 576;
+        Tensor a = rand(gm, gk), b = rand(gk, gn), c = zeros(DType.FLOAT32, gm, gn);
+        time("sgemm M=64 K=288 N=" + gn, 2.0 * gm * gk * gn, 0, () -> be.sgemm(a, b, c, gm, gn, gk));
+        Tensor a2 = rand(128, 9216), b2 = rand(9216, 128), c2 = zeros(DType.FLOAT32, 128, 128);
+        time("sgemm M=128 K=9216 N=128", 2.0 * 128 * 9216 * 128, 0, () -> be.sgemm(a2, b2, c2, 128, 128, 9216));
+        release(a, b, c, a2, b2, c2);
+
+        ConvGeometry g1 = ConvGeometry.of(n, 1, 28, 28, 32, 3, 3, 1, Padding.VALID);
+        ConvGeometry g2 = ConvGeometry.of(n, 32, 26, 26, 64, 3, 3, 1, Padding.VALID);
+        Tensor x1 = rand(g1.inputShape()), w1 = rand(g1.weightShape()), b1 = rand(32), y1 = zeros(DType.FLOAT32, g1.outputShape());
+        Tensor w2 = rand(g2.weightShape()), bb2 = rand(64), y2 = zeros(DType.FLOAT32, g2.outputShape());
+        Tensor dy2 = rand(g2.outputShape()), dx2 = zeros(DType.FLOAT32, g2.inputShape());
+        Tensor dw2 = zeros(DType.FLOAT32, g2.weightShape()), db2 = zeros(DType.FLOAT32, 64);
+        Tensor dy1 = rand(g1.outputShape()), dw1 = zeros(DType.FLOAT32, g1.weightShape()), db1 = zeros(DType.FLOAT32, 32);
+        time("conv1 forward (im2col+gemm)", g1.flops(), 0, () -> be.conv2dForward(x1, w1, b1, y1, g1));
+        time("conv1 backward-weights", g1.flops(), 0, () -> be.conv2dBackwardWeights(x1, dy1, dw1, db1, g1));
+        Tensor x2 = y1;
+        time("conv2 forward (im2col+gemm)", g2.flops(), 0, () -> be.conv2dForward(x2, w2, bb2, y2, g2));
+        time("conv2 backward-data (gemm+col2im)", g2.flops(), 0, () -> be.conv2dBackwardData(dy2, w2, dx2, g2));
+        time("conv2 backward-weights (im2col+T+gemm)", g2.flops(), 0, () -> be.conv2dBackwardWeights(x2, dy2, dw2, db2, g2));
+
+        // the parts of conv2's three passes
+        int ckk = 288, p2 = 576;
+        Tensor col = zeros(DType.FLOAT32, n, ckk, p2), dyT = zeros(DType.FLOAT32, n, p2, 64), part = zeros(DType.FLOAT32, 16, ckk, 64);
+        int gs = OpenClBackend.imagesPerGroup(n);
+        time("  conv2 im2col", 0, 4.0 * 2 * n * ckk * p2, () -> be.launch1d("im2col", (long) n * ckk * 24, OpenClBackend.mem(x2),
+                OpenClBackend.mem(col), 32, 26, 26, 3, 3, 1, 1, 0, 0, 24, 24, n * ckk * 24, 0L));
+        time("  conv2 forward gemm (batched)", g2.flops(), 0, () -> be.gemm(64, p2, ckk, OpenClBackend.mem(w2), 0, ckk, 1, 0, 0,
+                OpenClBackend.mem(col), 0, p2, (long) ckk * p2, 0, OpenClBackend.mem(y2), 0, p2, 64L * p2, n, 1, n, null, 0));
+        time("  conv2 backward-data gemm (W^T . dy)", g2.flops(), 0, () -> be.gemm(ckk, p2, 64, OpenClBackend.mem(w2), 0, 1, ckk, 0, 0,
+                OpenClBackend.mem(dy2), 0, p2, 64L * p2, 0, OpenClBackend.mem(col), 0, p2, (long) ckk * p2, n, 1, n, null, 0));
+        time("  conv2 col2im", 0, 4.0 * n * ckk * p2 + 4.0 * n * 32 * 676, () -> be.launch1d("col2im", (long) n * 32 * 26,
+                OpenClBackend.mem(col), OpenClBackend.mem(dx2), 32, 26, 26, 3, 3, 1, 1, 0, 0, 24, 24, n * 32 * 26, 0L));
+        time("  conv2 transpose dy", 0, 8.0 * n * 64 * p2, () -> be.transpose(OpenClBackend.mem(dy2), 0, OpenClBackend.mem(dyT), 64, p2, n));
+        time("  conv2 backward-weights gemm (split-K)", g2.flops(), 0, () -> be.gemm(ckk, 64, p2, OpenClBackend.mem(col), 0, p2, 1,
+                (long) gs * ckk * p2, (long) ckk * p2, OpenClBackend.mem(dyT), 0, 64, (long) gs * p2 * 64, (long) p2 * 64,
+                OpenClBackend.mem(part), 0, 64, (long) ckk * 64, (n + gs - 1) / gs, gs, n, null, 0));
+        release(col, dyT, part);
+
+        long act = (long) n * 64 * 24 * 24;
+        time("relu forward " + act, 0, 8.0 * act, () -> be.reluForward(y2, y2));
+        time("relu backward " + act, 0, 12.0 * act, () -> be.reluBackward(dy2, y2, dy2));
+        PoolGeometry pg = PoolGeometry.of(n, 64, 24, 24, 2, 2);
+        Tensor py = zeros(DType.FLOAT32, pg.outputShape()), pa = zeros(DType.INT32, pg.outputShape());
+        Tensor pdy = rand(pg.outputShape());
+        long pout = (long) n * 64 * 12 * 12;
+        Tensor prand = rand(pg.inputShape()), pzero = zeros(DType.FLOAT32, pg.inputShape());
+        for (int rep = 0; rep < 2; rep++) {
+            time("maxpool forward on uniform random input", 0, 4.0 * act + 8.0 * pout, () -> be.maxPoolForward(prand, py, pa, pg));
+            time("maxpool forward on zeros", 0, 4.0 * act + 8.0 * pout, () -> be.maxPoolForward(pzero, py, pa, pg));
+            time("relu forward on uniform random input", 0, 8.0 * act, () -> be.reluForward(prand, dy2));
+        }
+        time("maxpool forward", 0, 4.0 * act + 8.0 * pout, () -> be.maxPoolForward(y2, py, pa, pg));
+        time("maxpool backward", 0, 4.0 * act + 8.0 * pout, () -> be.maxPoolBackward(pdy, pa, dy2, pg));
+        Tensor flat = py.reshape(n, 9216), dmask = zeros(DType.FLOAT32, n, 9216), dout = zeros(DType.FLOAT32, n, 9216);
+        time("dropout forward (n x 9216)", 0, 12.0 * n * 9216, () -> be.dropoutForward(flat, dout, dmask, 0.25f, 42, 3, 1));
+        time("dropout backward (n x 9216)", 0, 12.0 * n * 9216, () -> be.dropoutBackward(dout, dmask, dout));
+
+        Tensor dw = rand(128, 9216), dbias = rand(128), h = zeros(DType.FLOAT32, n, 128), dh = rand(n, 128);
+        Tensor ddw = zeros(DType.FLOAT32, 128, 9216), ddb = zeros(DType.FLOAT32, 128), dflat = zeros(DType.FLOAT32, n, 9216);
+        double df = 2.0 * n * 9216 * 128;
+        time("dense1 forward (T+gemm)", df, 0, () -> be.denseForward(dout, dw, dbias, h));
+        time("dense1 backward (dw+db+dx)", 2 * df, 0, () -> be.denseBackward(dh, dout, dw, dflat, ddw, ddb));
+        Tensor w3 = rand(10, 128), b3 = rand(10), logits = zeros(DType.FLOAT32, n, 10), dl = zeros(DType.FLOAT32, n, 10);
+        time("dense2 forward", 2.0 * n * 128 * 10, 0, () -> be.denseForward(h, w3, b3, logits));
+        Tensor labels = zeros(DType.INT32, n);
+        time("softmax xent + read-back", 0, 8.0 * n * 10, () -> be.softmaxCrossEntropy(logits, labels, dl));
+        Tensor acc1 = zeros(DType.FLOAT32, 128, 9216), acc2 = zeros(DType.FLOAT32, 128, 9216);
+        time("adadelta (1,179,648 params)", 0, 28.0 * 128 * 9216, () -> be.adadeltaUpdate(dw, ddw, acc1, acc2, 1f, 0.95f, 1e-7f));
+        trainingStep(n);
+        for (Tensor t : live) t.close();
+        System.out.printf(Locale.ROOT, "first calls of all timed ops together: %.0f ms%n", firstCalls);
+    }
+
+    /** One whole training step of the seed model (forward, backward, AdaDelta on all 1,199,882 parameters). */
+    private void trainingStep(int n) {
+        ConvGeometry g1 = ConvGeometry.of(n, 1, 28, 28, 32, 3, 3, 1, Padding.VALID);
+        ConvGeometry g2 = ConvGeometry.of(n, 32, 26, 26, 64, 3, 3, 1, Padding.VALID);
+        PoolGeometry pg = PoolGeometry.of(n, 64, 24, 24, 2, 2);
+        int[][] shapes = {g1.weightShape(), {32}, g2.weightShape(), {64}, {128, 9216}, {128}, {10, 128}, {10}};
+        Tensor[] p = new Tensor[8], gr = new Tensor[8], ag = new Tensor[8], ad = new Tensor[8];
+        for (int i = 0; i < 8; i++) {
+            p[i] = rand(shapes[i]);
+            gr[i] = zeros(DType.FLOAT32, shapes[i]);
+            ag[i] = zeros(DType.FLOAT32, shapes[i]);
+            ad[i] = zeros(DType.FLOAT32, shapes[i]);
+        }
+        Tensor x = rand(g1.inputShape()), labels = zeros(DType.INT32, n);
+        Tensor a1 = zeros(DType.FLOAT32, g1.outputShape()), a2 = zeros(DType.FLOAT32, g2.outputShape());
+        Tensor pool = zeros(DType.FLOAT32, pg.outputShape()), arg = zeros(DType.INT32, pg.outputShape());
+        Tensor d1 = zeros(DType.FLOAT32, n, 9216), m1 = zeros(DType.FLOAT32, n, 9216), h = zeros(DType.FLOAT32, n, 128);
+        Tensor d2 = zeros(DType.FLOAT32, n, 128), m2 = zeros(DType.FLOAT32, n, 128), logits = zeros(DType.FLOAT32, n, 10);
+        Tensor dl = zeros(DType.FLOAT32, n, 10), dh = zeros(DType.FLOAT32, n, 128), dflat = zeros(DType.FLOAT32, n, 9216);
+        Tensor da2 = zeros(DType.FLOAT32, g2.outputShape()), da1 = zeros(DType.FLOAT32, g1.outputShape());
+        float[] batch = new float[x.size()];
+        int[] lab = new int[n];
+        long[] stepCounter = {0};
+        double flops = 3.0 * (g1.flops() + g2.flops()) - g1.flops() + 3 * 2.0 * n * (9216 * 128 + 128 * 10);
+        double ms = time("training step (upload batch, fwd, bwd, AdaDelta, read loss)", flops, 0, () -> {
+            long step = stepCounter[0]++;
+            be.upload(x, batch);
+            be.upload(labels, lab);
+            be.conv2dForward(x, p[0], p[1], a1, g1);
+            be.reluForward(a1, a1);
+            be.conv2dForward(a1, p[2], p[3], a2, g2);
+            be.reluForward(a2, a2);
+            be.maxPoolForward(a2, pool, arg, pg);
+            be.dropoutForward(pool.reshape(n, 9216), d1, m1, 0.25f, 1, step, 3);
+            be.denseForward(d1, p[4], p[5], h);
+            be.reluForward(h, h);
+            be.dropoutForward(h, d2, m2, 0.5f, 1, step, 6);
+            be.denseForward(d2, p[6], p[7], logits);
+            be.softmaxCrossEntropy(logits, labels, dl);
+            be.denseBackward(dl, d2, p[6], dh, gr[6], gr[7]);
+            be.dropoutBackward(dh, m2, dh);
+            be.reluBackward(dh, h, dh);
+            be.denseBackward(dh, d1, p[4], dflat, gr[4], gr[5]);
+            be.dropoutBackward(dflat, m1, dflat);
+            be.maxPoolBackward(dflat.reshape(pg.outputShape()), arg, da2, pg);
+            be.reluBackward(da2, a2, da2);
+            be.conv2dBackwardWeights(a1, da2, gr[2], gr[3], g2);
+            be.conv2dBackwardData(da2, p[2], da1, g2);
+            be.reluBackward(da1, a1, da1);
+            be.conv2dBackwardWeights(x, da1, gr[0], gr[1], g1);
+            for (int i = 0; i < 8; i++) be.adadeltaUpdate(p[i], gr[i], ag[i], ad[i], 1f, 0.95f, 1e-7f);
+        });
+        if (ms > 0) {
+            int steps = (60000 + n - 1) / n;
+            System.out.printf(Locale.ROOT, "=> %d steps per 60,000-sample epoch: about %.1f s of training steps (no data loading, no evaluation)%n",
+                    steps, ms * steps / 1000);
+        }
+    }
+
+    private void release(Tensor... ts) {
+        for (Tensor t : ts) {
+            t.close();
+            live.remove(t);
+        }
+    }
+}

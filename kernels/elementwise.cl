@@ -1,0 +1,85 @@
+// Element-wise kernels: ReLU, dropout (Philox4x32-10, bit-identical to dev.splot.backend.Philox), multiply, AdaDelta.
+#pragma OPENCL FP_CONTRACT OFF
+
+__kernel void relu_forward(__global const float* x, __global float* y, const int n) {
+    const int g = get_global_id(0);
+    if (g >= n) return;
+    const float v = x[g];
+    y[g] = v > 0.0f ? v : 0.0f;
+}
+
+__kernel void relu_backward(__global const float* dy, __global const float* y, __global float* dx, const int n) {
+    const int g = get_global_id(0);
+    if (g >= n) return;
+    dx[g] = y[g] > 0.0f ? dy[g] : 0.0f;
+}
+
+// out = a * b (dropout backward: dx = dy * mask).
+__kernel void multiply(__global const float* a, __global const float* b, __global float* out, const int n) {
+    const int g = get_global_id(0);
+    if (g >= n) return;
+    out[g] = a[g] * b[g];
+}
+
+// Dropout with Philox4x32-10 (ten rounds, the constants and word order of Philox.block in Java). One work-item per
+// 8 Philox blocks (32 elements), the blocks computed side by side in uint8 vectors.
+// Element i comes from counter (i/4, layer, low32(step), purpose ^ high32(step)), key (low32(seed), high32(seed)),
+// word i%4; mask = keep (= 1/(1-rate), computed on the host) when u >= rate, else 0; y = x * mask.
+__kernel void dropout_forward(__global const float* x, __global float* y, __global float* mask, const int n,
+                              const float rate, const float keep, const uint layer, const uint stepLo, const uint stepHiXorPurpose,
+                              const uint seedLo, const uint seedHi) {
+    const int q = get_global_id(0);
+    const int i0 = q * 32;
+    if (i0 >= n) return;
+    uint8 c0 = (uint8)((uint)q * 8u) + (uint8)(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u);
+    uint8 c1 = (uint8)(layer), c2 = (uint8)(stepLo), c3 = (uint8)(stepHiXorPurpose);
+    uint k0 = seedLo, k1 = seedHi;
+    for (int round = 0; round < 10; round++) {
+        const uint8 hi0 = mul_hi((uint8)(0xD2511F53u), c0), lo0 = (uint8)(0xD2511F53u) * c0;
+        const uint8 hi1 = mul_hi((uint8)(0xCD9E8D57u), c2), lo1 = (uint8)(0xCD9E8D57u) * c2;
+        c0 = hi1 ^ c1 ^ (uint8)(k0);
+        c1 = lo1;
+        c2 = hi0 ^ c3 ^ (uint8)(k1);
+        c3 = lo0;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    float w0[8], w1[8], w2[8], w3[8];
+    vstore8(select((float8)(0.0f), (float8)(keep), convert_float8(c0 >> 8u) * 0x1.0p-24f >= (float8)(rate)), 0, w0);
+    vstore8(select((float8)(0.0f), (float8)(keep), convert_float8(c1 >> 8u) * 0x1.0p-24f >= (float8)(rate)), 0, w1);
+    vstore8(select((float8)(0.0f), (float8)(keep), convert_float8(c2 >> 8u) * 0x1.0p-24f >= (float8)(rate)), 0, w2);
+    vstore8(select((float8)(0.0f), (float8)(keep), convert_float8(c3 >> 8u) * 0x1.0p-24f >= (float8)(rate)), 0, w3);
+    float m[32];
+    for (int l = 0; l < 8; l++) {
+        m[4 * l] = w0[l];
+        m[4 * l + 1] = w1[l];
+        m[4 * l + 2] = w2[l];
+        m[4 * l + 3] = w3[l];
+    }
+    if (i0 + 32 <= n) {
+        for (int v = 0; v < 2; v++) {
+            const float16 mv = vload16(v, m);
+            vstore16(mv, v, mask + i0);
+            vstore16(vload16(v, x + i0) * mv, v, y + i0);
+        }
+    } else {
+        for (int j = 0; i0 + j < n; j++) {
+            mask[i0 + j] = m[j];
+            y[i0 + j] = x[i0 + j] * m[j];
+        }
+    }
+}
+
+// AdaDelta (Zeiler 2012, as Keras 2), in the same operation order as the Java reference.
+__kernel void adadelta(__global float* p, __global const float* grad, __global float* accG, __global float* accD,
+                       const float lr, const float rho, const float eps, const int n) {
+    const int k = get_global_id(0);
+    if (k >= n) return;
+    const float g = grad[k];
+    const float ag = rho * accG[k] + (1.0f - rho) * g * g;
+    const float ad = accD[k];
+    const float delta = g * sqrt(ad + eps) / sqrt(ag + eps);
+    accG[k] = ag;
+    p[k] = p[k] - lr * delta;
+    accD[k] = rho * ad + (1.0f - rho) * delta * delta;
+}

@@ -1,0 +1,207 @@
+// Batched SGEMM C[z] = bias + sum_s A[z,s] . B[z,s]: local-memory B panels, TM x (16*NV) register tiles, float16 vector loads.
+//
+// Element (i, k) of A[z, s] is A[offA + z*bsA + s*ssA + i*sAi + k*sAk] (any strides, so A may be transposed);
+// element (k, j) of B[z, s] is B[offB + z*bsB + s*ssB + k*ldb + j] (rows contiguous along N);
+// C[z](i, j) is C[offC + z*bsC + i*ldc + j]. Work-item (jt, it, z) owns rows it*TM.. and columns jt*16*NV..;
+// batch z sums over s = 0 .. min(S, sLimit - z*S) - 1 (used to split a long K over images).
+// Each element is summed over s, then k, in ascending order: results do not depend on the launch shape.
+// biasMode: 0 none, 1 bias[i] (per row), 2 bias[j] (per column).
+// Tunables (-D): TM rows per work-item (default 8), NV float16 vectors per row (1 or 2, default 2),
+// WGM work-items per work-group sharing a local-memory B panel (0: none), KB rows of B per local tile.
+#ifndef TM
+#define TM 8
+#endif
+#ifndef NV
+#define NV 2
+#endif
+// WGM > 0: work-groups of (1, WGM, 1) work-items that share one column panel of B, copied to local memory
+// KB rows at a time (contiguous, so no cache-set conflicts for large ldb); WGM = 0: no local memory.
+#ifndef WGM
+#define WGM 8
+#endif
+#ifndef KB
+#define KB 128
+#endif
+#define TN (16 * NV)
+
+#if WGM > 0
+__kernel __attribute__((reqd_work_group_size(1, WGM, 1)))
+#else
+__kernel
+#endif
+void gemm(const int M, const int N, const int K,
+          __global const float* restrict A, const long offA, const int sAi, const int sAk,
+          const long bsA, const long ssA,
+          __global const float* restrict B, const long offB, const int ldb, const long bsB, const long ssB,
+          __global float* restrict C, const long offC, const int ldc, const long bsC,
+          const int S, const int sLimit,
+          __global const float* restrict bias, const int biasMode) {
+    const int jt = get_global_id(0), it = get_global_id(1), z = get_global_id(2);
+    const int j0 = jt * TN, i0 = it * TM;
+#if WGM > 0
+    // every work-item must reach the barriers: out-of-range ones only help copying
+    const int rows = (j0 < N && i0 < M) ? min(TM, M - i0) : 0;
+    const int cols = j0 < N ? min(TN, N - j0) : 0;
+    const int ly = get_local_id(1);
+    __local float bs[KB * TN];
+#else
+    if (j0 >= N || i0 >= M) return;
+    const int rows = min(TM, M - i0);
+    const int cols = min(TN, N - j0);
+#endif
+    const int sCount = min(S, sLimit - z * S);
+
+    float16 acc[TM][NV];
+#pragma unroll
+    for (int r = 0; r < TM; r++) {
+#pragma unroll
+        for (int v = 0; v < NV; v++) acc[r][v] = (float16)(0.0f);
+    }
+
+    for (int s = 0; s < sCount; s++) {
+        const __global float* a = A + offA + z * bsA + s * ssA + (long)i0 * sAi;
+        const __global float* b = B + offB + z * bsB + s * ssB + j0;
+#if WGM > 0
+        for (int k0 = 0; k0 < K; k0 += KB) {
+            const int kb = min(KB, K - k0);
+            for (int kk = ly; kk < kb; kk += WGM) {
+                const __global float* src = b + (long)(k0 + kk) * ldb;
+                __local float* dst = bs + kk * TN;
+                if (cols == TN) {
+#pragma unroll
+                    for (int v = 0; v < NV; v++) vstore16(vload16(v, src), v, dst);
+                } else {
+                    for (int q = 0; q < TN; q++) dst[q] = q < cols ? src[q] : 0.0f;
+                }
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+            const __global float* ak = a + (long)k0 * sAk;
+            if (rows == TM) {
+                for (int kk = 0; kk < kb; kk++) {
+                    float16 bv[NV];
+#pragma unroll
+                    for (int v = 0; v < NV; v++) bv[v] = vload16(v, bs + kk * TN);
+#pragma unroll
+                    for (int r = 0; r < TM; r++) {
+                        const float av = ak[r * sAi];
+#pragma unroll
+                        for (int v = 0; v < NV; v++) acc[r][v] = fma((float16)(av), bv[v], acc[r][v]);
+                    }
+                    ak += sAk;
+                }
+            } else if (rows > 0) {
+                for (int kk = 0; kk < kb; kk++) {
+                    float16 bv[NV];
+#pragma unroll
+                    for (int v = 0; v < NV; v++) bv[v] = vload16(v, bs + kk * TN);
+#pragma unroll
+                    for (int r = 0; r < TM; r++) {
+                        const float av = r < rows ? ak[r * sAi] : 0.0f;
+#pragma unroll
+                        for (int v = 0; v < NV; v++) acc[r][v] = fma((float16)(av), bv[v], acc[r][v]);
+                    }
+                    ak += sAk;
+                }
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+#else
+        if (rows == TM && cols == TN) {
+            for (int k = 0; k < K; k++) {
+                float16 bv[NV];
+#pragma unroll
+                for (int v = 0; v < NV; v++) bv[v] = vload16(v, b);
+                const __global float* ak = a + (long)k * sAk;
+#pragma unroll
+                for (int r = 0; r < TM; r++) {
+                    const float av = ak[r * sAi];
+#pragma unroll
+                    for (int v = 0; v < NV; v++) acc[r][v] = fma((float16)(av), bv[v], acc[r][v]);
+                }
+                b += ldb;
+            }
+        } else {
+            for (int k = 0; k < K; k++) {
+                float tmp[TN];
+                for (int c = 0; c < TN; c++) tmp[c] = c < cols ? b[c] : 0.0f;
+                float16 bv[NV];
+#pragma unroll
+                for (int v = 0; v < NV; v++) bv[v] = vload16(v, tmp);
+                const __global float* ak = a + (long)k * sAk;
+#pragma unroll
+                for (int r = 0; r < TM; r++) {
+                    const float av = r < rows ? ak[r * sAi] : 0.0f;
+#pragma unroll
+                    for (int v = 0; v < NV; v++) acc[r][v] = fma((float16)(av), bv[v], acc[r][v]);
+                }
+                b += ldb;
+            }
+        }
+#endif
+    }
+    if (rows == 0) return;
+
+    __global float* c = C + offC + z * bsC + (long)i0 * ldc + j0;
+    float16 colBias[NV];
+#pragma unroll
+    for (int v = 0; v < NV; v++) colBias[v] = (float16)(0.0f);
+    if (biasMode == 2) {
+        float tmp[TN];
+        for (int q = 0; q < TN; q++) tmp[q] = q < cols ? bias[j0 + q] : 0.0f;
+#pragma unroll
+        for (int v = 0; v < NV; v++) colBias[v] = vload16(v, tmp);
+    }
+#pragma unroll
+    for (int r = 0; r < TM; r++) {
+        if (r < rows) {
+            const float rowBias = biasMode == 1 ? bias[i0 + r] : 0.0f;
+            if (cols == TN) {
+#pragma unroll
+                for (int v = 0; v < NV; v++) vstore16(acc[r][v] + colBias[v] + (float16)(rowBias), v, c + (long)r * ldc);
+            } else {
+                float tmp[TN];
+#pragma unroll
+                for (int v = 0; v < NV; v++) vstore16(acc[r][v] + colBias[v] + (float16)(rowBias), v, tmp);
+                for (int q = 0; q < cols; q++) c[(long)r * ldc + q] = tmp[q];
+            }
+        }
+    }
+}
+
+// out[j*M + i] (transposeOut) or out[i*N + j] = sum over z = 0..Z-1, in ascending order, of part[z][i][j].
+__kernel void reduce_partials(__global const float* restrict part, __global float* restrict out,
+                              const int Z, const int M, const int N, const int transposeOut) {
+    const int g = get_global_id(0);
+    if (g >= M * N) return;
+    const int i = g / N, j = g % N;
+    const long plane = (long)M * N;
+    float s = 0.0f;
+    for (int z = 0; z < Z; z++) s += part[z * plane + g];
+    out[transposeOut ? j * M + i : g] = s;
+}
+
+// Batched transpose: out[z][c][r] = in[z][r][c] for r < R, c < Cc. One work-item per 16x16 block: sixteen 16-wide
+// row loads, sixteen 16-wide column stores (strided single-element access thrashes cache sets for large strides).
+__kernel void transpose(__global const float* restrict in, __global float* restrict out,
+                        const int R, const int Cc, const int Z, const long inOff) {
+    const int bc = get_global_id(0), br = get_global_id(1), z = get_global_id(2);
+    const int r0 = br * 16, c0 = bc * 16;
+    if (r0 >= R || c0 >= Cc || z >= Z) return;
+    const __global float* src = in + inOff + (long)z * R * Cc;
+    __global float* dst = out + (long)z * R * Cc;
+    float t[16][16];
+    if (r0 + 16 <= R && c0 + 16 <= Cc) {
+        for (int r = 0; r < 16; r++) vstore16(vload16(0, src + (long)(r0 + r) * Cc + c0), 0, t[r]);
+        for (int c = 0; c < 16; c++) {
+            float col[16];
+            for (int r = 0; r < 16; r++) col[r] = t[r][c];
+            vstore16(vload16(0, col), 0, dst + (long)(c0 + c) * R + r0);
+        }
+    } else {
+        const int rows = min(16, R - r0), cols = min(16, Cc - c0);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) t[r][c] = src[(long)(r0 + r) * Cc + c0 + c];
+        for (int c = 0; c < cols; c++)
+            for (int r = 0; r < rows; r++) dst[(long)(c0 + c) * R + r0 + r] = t[r][c];
+    }
+}

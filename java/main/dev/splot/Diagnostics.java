@@ -6,6 +6,7 @@ import dev.splot.backend.Padding;
 import dev.splot.backend.Tensor;
 import dev.splot.backend.java.JavaBackend;
 import dev.splot.backend.nativecpu.NativeBackend;
+import dev.splot.backend.opencl.OpenClBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -50,9 +51,21 @@ public final class Diagnostics {
         return sb.toString();
     }
 
-    /** OpenCL devices, one check each (filled in once the OpenCL backend is present). */
+    /** Every OpenCL device, one check each. */
     private static void openClChecks(StringBuilder sb) {
-        sb.append(String.format("  %-28s SKIP  not built into this version%n", "opencl"));
+        List<String> devices;
+        try {
+            devices = OpenClBackend.listDevices();
+        } catch (RuntimeException | LinkageError e) {
+            sb.append(String.format("  %-28s FAIL  %s%n", "opencl", e.getMessage()));
+            return;
+        }
+        sb.append("  opencl: ").append(devices.size()).append(" device(s)\n");
+        for (int i = 0; i < devices.size(); i++) {
+            sb.append("    ").append(devices.get(i)).append('\n');
+            String selector = String.valueOf(i);
+            check(sb, "opencl device " + i, () -> OpenClBackend.create(selector));
+        }
     }
 
     static void check(StringBuilder sb, String label, Supplier<Backend> start) {

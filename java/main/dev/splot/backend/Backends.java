@@ -2,6 +2,7 @@ package dev.splot.backend;
 
 import dev.splot.backend.java.JavaBackend;
 import dev.splot.backend.nativecpu.NativeBackend;
+import dev.splot.backend.opencl.OpenClBackend;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +28,8 @@ public final class Backends {
                 return new JavaBackend();
             case "native":
                 return NativeBackend.create();
+            case "opencl":
+                return OpenClBackend.create(device);
             case "auto":
                 return auto(device, log);
             default:
@@ -38,13 +41,31 @@ public final class Backends {
     private static Backend auto(String device, PrintStream log) {
         StringBuilder why = new StringBuilder();
         try {
+            List<String> gpus = OpenClBackend.gpuNames();
+            if (!gpus.isEmpty() || device != null) {
+                Backend b = OpenClBackend.create(device);
+                log.println("backend auto: opencl (" + b.description() + ")"
+                        + (device != null ? ", the device asked for with --device" : ", a GPU"));
+                return b;
+            }
+            why.append("; no OpenCL GPU (OpenCL CPU devices are slower than the native backend)");
+        } catch (BackendUnavailableException | LinkageError e) {
+            why.append("; OpenCL unavailable: ").append(firstLine(e.getMessage()));
+        }
+        try {
             Backend b = NativeBackend.create();
             log.println("backend auto: native (" + b.description() + ")" + why);
             return b;
         } catch (BackendUnavailableException | LinkageError e) {
-            why.append("; native unavailable: ").append(e.getMessage());
+            why.append("; native unavailable: ").append(firstLine(e.getMessage()));
         }
         log.println("backend auto: java, the slow reference" + why);
         return new JavaBackend();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "(no message)";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 }

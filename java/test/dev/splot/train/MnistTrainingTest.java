@@ -54,6 +54,12 @@ class MnistTrainingTest {
     }
 
     @Test
+    void openClBackendLearnsMnist() {
+        double acc = trainSmall("opencl");
+        assertTrue(acc >= 0.80, "test accuracy " + acc + " < 0.80");
+    }
+
+    @Test
     void javaBackendLearnsMnist() {
         double acc = trainSmall("java");
         assertTrue(acc >= 0.80, "test accuracy " + acc + " < 0.80");

@@ -178,6 +178,13 @@ public final class OpenClBackend extends AbstractBackend {
         return out;
     }
 
+    /** The names of the visible OpenCL GPUs; throws BackendUnavailableException where OpenCL cannot start. */
+    public static List<String> gpuNames() {
+        List<String> gpus = new ArrayList<>();
+        for (DeviceInfo d : devices()) if (d.isGpu()) gpus.add(d.deviceName());
+        return gpus;
+    }
+
     /** One line per OpenCL device: its index, "platform:device", name, platform, type and versions. */
     public static List<String> listDevices() {
         List<String> lines = new ArrayList<>();

@@ -1,7 +1,7 @@
 package dev.splot.backend;
 
+import dev.splot.testing.RequiredBackends;
 import dev.splot.backend.nativecpu.NativeBackend;
-import java.util.Arrays;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Nested;
@@ -27,17 +27,12 @@ class NativeBackendConformanceTest extends BackendConformanceTest {
             return "auto".equals(isa) && threads == 0 ? NativeBackend.create() : NativeBackend.create(isa, threads);
         } catch (BackendUnavailableException e) {
             boolean cpuLacksForcedPath = !"auto".equals(isa) && !"unavailable".equals(NativeBackend.bestIsa());
-            if (!cpuLacksForcedPath && required()) {
+            if (!cpuLacksForcedPath && RequiredBackends.required("native")) {
                 Assertions.fail("SPLOT_REQUIRE_BACKENDS names native, but it cannot start: " + e.getMessage(), e);
             }
             Assumptions.abort(e.getMessage());
             return null;
         }
-    }
-
-    static boolean required() {
-        String env = System.getenv("SPLOT_REQUIRE_BACKENDS");
-        return env != null && Arrays.stream(env.split(",")).map(String::trim).anyMatch("native"::equalsIgnoreCase);
     }
 
     @Nested

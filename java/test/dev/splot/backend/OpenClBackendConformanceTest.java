@@ -1,10 +1,10 @@
 package dev.splot.backend;
 
+import dev.splot.testing.RequiredBackends;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.splot.backend.opencl.OpenClBackend;
-import java.util.Arrays;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,8 +40,7 @@ class OpenClBackendConformanceTest extends BackendConformanceTest {
                     + (be.programsFromCache() ? " (from cache)" : ""));
             return be;
         } catch (BackendUnavailableException e) {
-            String required = System.getenv("SPLOT_REQUIRE_BACKENDS");
-            if (required != null && Arrays.stream(required.split(",")).map(String::trim).anyMatch("opencl"::equalsIgnoreCase)) {
+            if (RequiredBackends.required("opencl")) {
                 fail("OpenCL backend required by SPLOT_REQUIRE_BACKENDS but unavailable: " + e.getMessage(), e);
             }
             unavailable = e.getMessage();

@@ -9,6 +9,7 @@ import dev.splot.data.MnistData;
 import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
+import dev.splot.testing.RequiredBackends;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
@@ -37,7 +38,7 @@ class MnistTrainingTest {
     static double trainSmall(String backendName) {
         MnistData.Split split = data();
         Dataset train = split.train().limit(3000), test = split.test().limit(2000);
-        try (Backend backend = Backends.open(backendName, null, System.out);
+        try (Backend backend = RequiredBackends.startOrSkip(backendName, () -> Backends.open(backendName, null, System.out));
              Sequential model = MnistCnn.build(backend, 1);
              AdaDelta opt = new AdaDelta()) {
             new Trainer(model, opt, 128, 1, null).fit(train, null, 2, null);

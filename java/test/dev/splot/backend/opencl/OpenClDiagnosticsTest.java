@@ -1,5 +1,6 @@
 package dev.splot.backend.opencl;
 
+import dev.splot.testing.RequiredBackends;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,21 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.splot.backend.BackendUnavailableException;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** Device listing and selection, and what a user sees when a kernel does not build. */
 class OpenClDiagnosticsTest {
 
     private static List<String> devicesOrSkip() {
-        try {
-            return OpenClBackend.listDevices();
-        } catch (BackendUnavailableException e) {
-            String required = System.getenv("SPLOT_REQUIRE_BACKENDS");
-            if (required != null && List.of(required.toLowerCase().split("\\s*,\\s*")).contains("opencl")) throw e;
-            Assumptions.abort("OpenCL backend unavailable: " + e.getMessage());
-            return null;
-        }
+        return RequiredBackends.startOrSkip("opencl", OpenClBackend::listDevices);
     }
 
     @Test

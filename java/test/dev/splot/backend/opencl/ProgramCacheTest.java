@@ -1,5 +1,6 @@
 package dev.splot.backend.opencl;
 
+import dev.splot.testing.RequiredBackends;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,13 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.splot.backend.BackendUnavailableException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,13 +85,6 @@ class ProgramCacheTest {
     }
 
     private static OpenClBackend start(ProgramCache cache) {
-        try {
-            return OpenClBackend.create(null, cache);
-        } catch (BackendUnavailableException e) {
-            String required = System.getenv("SPLOT_REQUIRE_BACKENDS");
-            if (required != null && List.of(required.toLowerCase().split("\\s*,\\s*")).contains("opencl")) throw e;
-            Assumptions.abort("OpenCL backend unavailable: " + e.getMessage());
-            return null;
-        }
+        return RequiredBackends.startOrSkip("opencl", () -> OpenClBackend.create(null, cache));
     }
 }

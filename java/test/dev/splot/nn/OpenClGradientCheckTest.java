@@ -1,0 +1,13 @@
+package dev.splot.nn;
+
+import dev.splot.backend.Backend;
+import dev.splot.backend.opencl.OpenClBackend;
+import dev.splot.testing.RequiredBackends;
+
+/** The finite-difference gradient checks through the OpenCL backend. */
+class OpenClGradientCheckTest extends GradientCheckTest {
+    @Override
+    protected Backend createBackend() {
+        return RequiredBackends.startOrSkip("opencl", () -> OpenClBackend.create(null));
+    }
+}

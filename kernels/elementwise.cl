@@ -5,7 +5,7 @@ __kernel void relu_forward(__global const float* x, __global float* y, const int
     const int g = get_global_id(0);
     if (g >= n) return;
     const float v = x[g];
-    y[g] = v > 0.0f ? v : 0.0f;
+    y[g] = v <= 0.0f ? 0.0f : v; // NaN passes through, as in the reference
 }
 
 __kernel void relu_backward(__global const float* dy, __global const float* y, __global float* dx, const int n) {

@@ -689,7 +689,7 @@ static void relu_fwd(int threads, const float* x, float* y, long long n) {
 #pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
     for (int t = 0; t < T; ++t) {
         const long long e = lmin(n, (t + 1) * CHUNK);
-        for (long long i = t * CHUNK; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        for (long long i = t * CHUNK; i < e; ++i) y[i] = x[i] <= 0.0f ? 0.0f : x[i]; /* NaN passes through */
     }
 }
 

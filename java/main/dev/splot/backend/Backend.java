@@ -74,7 +74,7 @@ public interface Backend extends AutoCloseable {
 
     // ---- element-wise -------------------------------------------------------------------------
 
-    /** y = max(x, 0); y may be x. */
+    /** y = x where x > 0 or x is NaN, else 0 (NaN propagates, as in PyTorch); y may be x. */
     void reluForward(Tensor x, Tensor y);
 
     /** dx = dy where y > 0, else 0. */

@@ -178,6 +178,7 @@ public abstract class BackendConformanceTest {
         for (int size : new int[] {1, 7, 1000, 4097}) {
             float[] x = rand(size), dy = rand(size);
             x[0] = 0f;
+            if (size > 1) x[1] = Float.NaN; // NaN must propagate forward (and give a zero gradient)
             Op op = be -> {
                 try (Tensor tx = up(be, x, size); Tensor ty = be.allocate(size); Tensor tdy = up(be, dy, size);
                      Tensor tdx = be.allocate(size)) {

@@ -256,7 +256,7 @@ public final class JavaBackend extends AbstractBackend {
     protected void reluForwardImpl(Tensor xt, Tensor yt) {
         float[] x = f(xt), y = f(yt);
         for (int k = 0; k < x.length; k++) {
-            y[k] = x[k] > 0f ? x[k] : 0f;
+            y[k] = x[k] <= 0f ? 0f : x[k]; // NaN passes through, as in PyTorch: a diverging run must show in the loss
         }
     }
 

@@ -18,6 +18,14 @@ static inline long long lmin(long long a, long long b) { return a < b ? a : b; }
 /* Element-wise work is split in chunks of this many elements (a multiple of 64). */
 static const long long CHUNK = 1 << 15;
 
+/* Below this many multiply-adds (about 10-20 us on one core) a GEMM-like op runs on the calling
+ * thread: entering a parallel region costs a few microseconds on an idle machine and up to a
+ * scheduler time slice (milliseconds) on a loaded one, where the sleeping OpenMP worker has to be
+ * woken and given a core. Serial or parallel, every element is computed the same way, so results
+ * do not change. */
+static const double PAR_MIN_WORK = 1 << 20;
+static inline int par_threads(int threads, double work) { return work < PAR_MIN_WORK ? 1 : threads; }
+
 /* ---- standard GEMM: packed A (MR rows interleaved per k), packed B (NR columns per k) ------- */
 
 /* A(i,k) = A[i*rsa + k*csa], rows [0, mr) of a panel, zero-padded to MR. */
@@ -129,6 +137,7 @@ static inline int gemm_block_cols() { return NR * imax(1, 256 / NR); }
 template <int NRT>
 static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
                  float* C, long ldc) {
+    threads = par_threads(threads, (double)M * N * K);
     const int mp = (M + MR - 1) / MR;
     float* Ap = splot_scratch(7, (size_t)mp * MR * K);
     const int NB = (NRT * imax(1, 256 / NRT));
@@ -477,7 +486,7 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
                     for (int j = 0; j < imin(DC, K1 - j0); ++j) acc[(long)(i0 + i) * K1 + j0 + j] = dot_reduce(v + (i * DC + j) * DV);
             }
     }
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * part))
     for (long e = 0; e < part; ++e) {
         float s = parts[e];
         for (int gi = 1; gi < G; ++gi) s += parts[gi * part + e];
@@ -490,6 +499,7 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
 
 static void conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
+    threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
     if (g.sh == 1 && g.sw == 1) return conv_fwd_s1(threads, x, w, b, y, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, M = g.o, KK = g.kh * g.kw;
     float* Ap = splot_scratch(7, (size_t)((M + MR - 1) / MR) * MR * K);
@@ -519,6 +529,7 @@ static void conv_fwd(int threads, const float* x, const float* w, const float* b
 
 static void conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
+    threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
     if (g.sh == 1 && g.sw == 1 && g.pt <= g.kh - 1 && g.pl <= g.kw - 1) return conv_bwd_data_s1(threads, dy, w, dx, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
     /* dcol[K x P] = W^T dy_n: A(i = ckk, k = o) = w[o*K + ckk] */
@@ -544,6 +555,7 @@ static void conv_bwd_data(int threads, const float* dy, const float* w, float* d
 
 static void conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
+    threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
     if (g.sh == 1 && g.sw == 1) return conv_bwd_weights_s1(threads, x, dy, dw, db, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
     const int K1 = K + 1; /* an extra row of ones in col gives db in the same dot products */
@@ -564,7 +576,7 @@ static void conv_bwd_weights(int threads, const float* x, const float* dy, float
         }
     }
     const long total = part;
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * total))
     for (long e = 0; e < total; ++e) {
         float s = parts[e];
         for (int gi = 1; gi < G; ++gi) s += parts[gi * part + e];
@@ -578,7 +590,7 @@ static void conv_bwd_weights(int threads, const float* x, const float* dy, float
 static void dense_fwd(int threads, const float* x, const float* w, const float* b, float* y, int n, int in, int out) {
     const int KC = 512;
     const int nj = (out + DC - 1) / DC;
-#pragma omp parallel for schedule(dynamic) num_threads(threads)
+#pragma omp parallel for schedule(dynamic) num_threads(par_threads(threads, (double)n * in * out))
     for (int jb = 0; jb < nj; ++jb) {
         const int j0 = jb * DC, nc = imin(DC, out - j0);
         for (int i = 0; i < n; ++i)
@@ -672,7 +684,7 @@ static void maxpool_fwd(int threads, const float* x, float* y, int* arg, int n, 
 
 static void maxpool_bwd(int threads, const float* dy, const int* arg, float* dx, int n, int c, int h, int w, int oh, int ow) {
     const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(planes * pin >= CHUNK ? threads : 1)
     for (long nc = 0; nc < planes; ++nc) {
         float* d = dx + nc * pin;
         for (long i = 0; i < pin; ++i) d[i] = 0.0f;

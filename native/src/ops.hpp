@@ -588,16 +588,20 @@ static void conv_bwd_weights(int threads, const float* x, const float* dy, float
 /* ---- dense ------------------------------------------------------------------------------- */
 
 static void dense_fwd(int threads, const float* x, const float* w, const float* b, float* y, int n, int in, int out) {
-    const int KC = 512;
-    const int nj = (out + DC - 1) / DC;
+    /* Tasks are blocks of RB rows x CB columns; each walks K in KC blocks, so that its x and w
+     * blocks (RB x KC and CB x KC) stay in L2 and x and w are read from L3 / memory a few times
+     * rather than once per DC columns. Every y element is bias + the K blocks' dot products in
+     * order, whatever the blocking. */
+    const int KC = 512, RB = 32, CB = DC * ((64 + DC - 1) / DC);
+    const int nrb = (n + RB - 1) / RB, ncb = (out + CB - 1) / CB;
 #pragma omp parallel for schedule(dynamic) num_threads(par_threads(threads, (double)n * in * out))
-    for (int jb = 0; jb < nj; ++jb) {
-        const int j0 = jb * DC, nc = imin(DC, out - j0);
-        for (int i = 0; i < n; ++i)
-            for (int j = 0; j < nc; ++j) y[(long)i * out + j0 + j] = b[j0 + j];
+    for (int t = 0; t < nrb * ncb; ++t) {
+        const int i0 = (t / ncb) * RB, i1 = imin(n, i0 + RB), j0 = (t % ncb) * CB, j1 = imin(out, j0 + CB);
+        for (int i = i0; i < i1; ++i)
+            for (int j = j0; j < j1; ++j) y[(long)i * out + j] = b[j];
         for (int k0 = 0; k0 < in; k0 += KC) {
             const int kl = imin(KC, in - k0);
-            dot_accumulate(n, nc, kl, x + k0, in, w + (long)j0 * in + k0, in, y + j0, out);
+            dot_accumulate(i1 - i0, j1 - j0, kl, x + (long)i0 * in + k0, in, w + (long)j0 * in + k0, in, y + (long)i0 * out + j0, out);
         }
     }
 }

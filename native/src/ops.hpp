@@ -527,9 +527,60 @@ static void conv_fwd(int threads, const float* x, const float* w, const float* b
     }
 }
 
+/* Backward-data of a stride-1 VALID convolution (H = OH+KH-1, W = OW+KW-1, no padding) as an
+ * explicit GEMM plus a contiguous col2im. dy_n is copied with its rows widened to W (zeros in the
+ * extra W-OW columns), so that position p' = oh*W + ow' of row (c,kh,kw) of dcol = W^T dy_n lands
+ * on dx_n[c][kh*W + kw + p']: the col2im of a row is one contiguous add (the zero columns add 0 to
+ * in-image neighbours). The GEMM does C*KH*KW x OH*W x O multiply-adds, W/OW - 1 more than useful
+ * (8% for the seed model), where the full correlation (conv_bwd_data_s1) also multiplies the
+ * zero border of the padded dy (26% in all for the seed model). B rows are read in place through
+ * row offsets. Each image is one task; dx sums run over position blocks, then (c,kh,kw), in order. */
+static void conv_bwd_data_valid_s1(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
+    const int K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw, NE = g.oh * g.w, ld = (NE + NR - 1) / NR * NR;
+    const int valid = (g.oh - 1) * g.w + g.ow; /* p' beyond this would run past the plane */
+    float* Ap = splot_scratch(7, (size_t)((K + MR - 1) / MR) * MR * O);
+    pack_a_all(K, O, w, 1, K, Ap);
+    int* roff = reinterpret_cast<int*>(splot_scratch(6, (size_t)O));
+    for (int o = 0; o < O; ++o) roff[o] = o * ld;
+    const int NB = NR * imax(1, 192 / NR);
+    const long plane = (long)g.c * g.h * g.w;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int n = 0; n < g.n; ++n) {
+        float* dxn = dx + n * plane;
+        for (long i = 0; i < plane; ++i) dxn[i] = 0.0f;
+        const float* dyn = dy + (long)n * O * g.oh * g.ow;
+        float* dyw = splot_scratch(0, (size_t)O * ld);
+        for (int o = 0; o < O; ++o) {
+            float* d = dyw + (long)o * ld;
+            for (int oh = 0; oh < g.oh; ++oh) {
+                const float* src = dyn + ((long)o * g.oh + oh) * g.ow;
+                for (int q = 0; q < g.ow; ++q) d[oh * g.w + q] = src[q];
+                for (int q = g.ow; q < g.w; ++q) d[oh * g.w + q] = 0.0f;
+            }
+            for (int q = NE; q < ld; ++q) d[q] = 0.0f;
+        }
+        float* dcol = splot_scratch(1, (size_t)K * NB);
+        for (int p0 = 0; p0 < valid; p0 += NB) {
+            const int p1 = imin(valid, p0 + NB), nb = p1 - p0;
+            for (int j = 0; j < nb; j += NR)
+                for (int i = 0; i < K; i += MR)
+                    tile_off<NR>(O, Ap + (long)(i / MR) * O * MR, dyw + p0 + j, roff, dcol + (long)i * NB + j, NB, imin(MR, K - i),
+                                 imin(NR, nb - j), nullptr, false);
+            for (int k = 0; k < K; ++k) {
+                const int c = k / KK, kh = (k % KK) / g.kw, kw = k % g.kw;
+                float* __restrict d = dxn + (long)c * g.h * g.w + kh * g.w + kw + p0;
+                const float* __restrict src = dcol + (long)k * NB;
+                for (int q = 0; q < nb; ++q) d[q] += src[q];
+            }
+        }
+    }
+}
+
 static void conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
     threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
+    if (g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.h == g.oh + g.kh - 1 && g.w == g.ow + g.kw - 1)
+        return conv_bwd_data_valid_s1(threads, dy, w, dx, g);
     if (g.sh == 1 && g.sw == 1 && g.pt <= g.kh - 1 && g.pl <= g.kw - 1) return conv_bwd_data_s1(threads, dy, w, dx, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
     /* dcol[K x P] = W^T dy_n: A(i = ckk, k = o) = w[o*K + ckk] */

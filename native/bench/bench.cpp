@@ -123,6 +123,33 @@ int main(int argc, char** argv) {
         timed("conv1 backward-weights", c1,
               [&] { splot_conv2d_backward_weights(ctx, x0, da1, dw1, db1, N, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 26, 26); });
         timed("adadelta (1,199,882 params)", 0, [&] { splot_adadelta(ctx, ap, ag, aa, ad, 1199882, 1.0f, 0.95f, 1e-7f); });
+        /* the small ops of the step: their time is mostly fixed per-call cost */
+        float *h2 = buf(N * 128, 40), *m2 = buf(N * 128, 41), *w4 = buf(10 * 128, 42), *b4 = buf(10, 43), *lg = buf(N * 10, 44),
+              *dl = buf(N * 10, 45), *gh2 = buf(N * 128, 46), *dw4 = buf(10 * 128, 47), *db4 = buf(10, 48);
+        int* lab = (int*)splot_alloc(N * 4);
+        for (int i = 0; i < N; ++i) lab[i] = i % 10;
+        timed("relu3 forward (128x128)", 0, [&] { splot_relu_forward(ctx, h, h, (long long)N * 128); });
+        timed("dropout2 forward (128x128)", 0, [&] { splot_dropout_forward(ctx, h, h2, m2, (long long)N * 128, 0.5f, 42, 7, 6); });
+        timed("dense2 forward (128x128->10)", 2.0 * N * 128 * 10, [&] { splot_dense_forward(ctx, h2, w4, b4, lg, N, 128, 10); });
+        timed("softmax xent (128x10)", 0, [&] {
+            double l;
+            int c;
+            splot_softmax_xent(ctx, lg, lab, dl, N, 10, &l, &c);
+        });
+        timed("dense2 backward", 4.0 * N * 128 * 10, [&] { splot_dense_backward(ctx, dl, h2, w4, gh2, dw4, db4, N, 128, 10); });
+        timed("dropout2 backward (128x128)", 0, [&] { splot_dropout_backward(ctx, gh2, m2, gh2, (long long)N * 128); });
+        timed("relu3 backward (128x128)", 0, [&] { splot_relu_backward(ctx, gh2, h, gh2, (long long)N * 128); });
+        {
+            const long long sizes[8] = {288, 32, 18432, 64, 1179648, 128, 1280, 10};
+            long long off = 0;
+            for (int t = 0; t < 8; ++t) {
+                char name[64];
+                snprintf(name, sizeof name, "adadelta %lld", sizes[t]);
+                const long long o = off;
+                timed(name, 0, [&] { splot_adadelta(ctx, ap + o, ag + o, aa + o, ad + o, sizes[t], 1.0f, 0.95f, 1e-7f); }, false);
+                off += sizes[t];
+            }
+        }
         printf("%-34s %9.3f %9.3f  (sum of the step's ops; x469 steps = %.1f s wall, %.1f s by CPU time per epoch)\n",
                "training step (ops only)", total, totalCpu, total * 469e-3, totalCpu * 469e-3);
         splot_destroy(ctx);

@@ -18,6 +18,14 @@ static inline long long lmin(long long a, long long b) { return a < b ? a : b; }
 /* Element-wise work is split in chunks of this many elements (a multiple of 64). */
 static const long long CHUNK = 1 << 15;
 
+/* Below this many multiply-adds (about 10-20 us on one core) a GEMM-like op runs on the calling
+ * thread: entering a parallel region costs a few microseconds on an idle machine and up to a
+ * scheduler time slice (milliseconds) on a loaded one, where the sleeping OpenMP worker has to be
+ * woken and given a core. Serial or parallel, every element is computed the same way, so results
+ * do not change. */
+static const double PAR_MIN_WORK = 1 << 20;
+static inline int par_threads(int threads, double work) { return work < PAR_MIN_WORK ? 1 : threads; }
+
 /* ---- standard GEMM: packed A (MR rows interleaved per k), packed B (NR columns per k) ------- */
 
 /* A(i,k) = A[i*rsa + k*csa], rows [0, mr) of a panel, zero-padded to MR. */
@@ -129,6 +137,7 @@ static inline int gemm_block_cols() { return NR * imax(1, 256 / NR); }
 template <int NRT>
 static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
                  float* C, long ldc) {
+    threads = par_threads(threads, (double)M * N * K);
     const int mp = (M + MR - 1) / MR;
     float* Ap = splot_scratch(7, (size_t)mp * MR * K);
     const int NB = (NRT * imax(1, 256 / NRT));
@@ -477,7 +486,7 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
                     for (int j = 0; j < imin(DC, K1 - j0); ++j) acc[(long)(i0 + i) * K1 + j0 + j] = dot_reduce(v + (i * DC + j) * DV);
             }
     }
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * part))
     for (long e = 0; e < part; ++e) {
         float s = parts[e];
         for (int gi = 1; gi < G; ++gi) s += parts[gi * part + e];
@@ -490,6 +499,7 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
 
 static void conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
+    threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
     if (g.sh == 1 && g.sw == 1) return conv_fwd_s1(threads, x, w, b, y, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, M = g.o, KK = g.kh * g.kw;
     float* Ap = splot_scratch(7, (size_t)((M + MR - 1) / MR) * MR * K);
@@ -517,8 +527,60 @@ static void conv_fwd(int threads, const float* x, const float* w, const float* b
     }
 }
 
+/* Backward-data of a stride-1 VALID convolution (H = OH+KH-1, W = OW+KW-1, no padding) as an
+ * explicit GEMM plus a contiguous col2im. dy_n is copied with its rows widened to W (zeros in the
+ * extra W-OW columns), so that position p' = oh*W + ow' of row (c,kh,kw) of dcol = W^T dy_n lands
+ * on dx_n[c][kh*W + kw + p']: the col2im of a row is one contiguous add (the zero columns add 0 to
+ * in-image neighbours). The GEMM does C*KH*KW x OH*W x O multiply-adds, W/OW - 1 more than useful
+ * (8% for the seed model), where the full correlation (conv_bwd_data_s1) also multiplies the
+ * zero border of the padded dy (26% in all for the seed model). B rows are read in place through
+ * row offsets. Each image is one task; dx sums run over position blocks, then (c,kh,kw), in order. */
+static void conv_bwd_data_valid_s1(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
+    const int K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw, NE = g.oh * g.w, ld = (NE + NR - 1) / NR * NR;
+    const int valid = (g.oh - 1) * g.w + g.ow; /* p' beyond this would run past the plane */
+    float* Ap = splot_scratch(7, (size_t)((K + MR - 1) / MR) * MR * O);
+    pack_a_all(K, O, w, 1, K, Ap);
+    int* roff = reinterpret_cast<int*>(splot_scratch(6, (size_t)O));
+    for (int o = 0; o < O; ++o) roff[o] = o * ld;
+    const int NB = NR * imax(1, 192 / NR);
+    const long plane = (long)g.c * g.h * g.w;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int n = 0; n < g.n; ++n) {
+        float* dxn = dx + n * plane;
+        for (long i = 0; i < plane; ++i) dxn[i] = 0.0f;
+        const float* dyn = dy + (long)n * O * g.oh * g.ow;
+        float* dyw = splot_scratch(0, (size_t)O * ld);
+        for (int o = 0; o < O; ++o) {
+            float* d = dyw + (long)o * ld;
+            for (int oh = 0; oh < g.oh; ++oh) {
+                const float* src = dyn + ((long)o * g.oh + oh) * g.ow;
+                for (int q = 0; q < g.ow; ++q) d[oh * g.w + q] = src[q];
+                for (int q = g.ow; q < g.w; ++q) d[oh * g.w + q] = 0.0f;
+            }
+            for (int q = NE; q < ld; ++q) d[q] = 0.0f;
+        }
+        float* dcol = splot_scratch(1, (size_t)K * NB);
+        for (int p0 = 0; p0 < valid; p0 += NB) {
+            const int p1 = imin(valid, p0 + NB), nb = p1 - p0;
+            for (int j = 0; j < nb; j += NR)
+                for (int i = 0; i < K; i += MR)
+                    tile_off<NR>(O, Ap + (long)(i / MR) * O * MR, dyw + p0 + j, roff, dcol + (long)i * NB + j, NB, imin(MR, K - i),
+                                 imin(NR, nb - j), nullptr, false);
+            for (int k = 0; k < K; ++k) {
+                const int c = k / KK, kh = (k % KK) / g.kw, kw = k % g.kw;
+                float* __restrict d = dxn + (long)c * g.h * g.w + kh * g.w + kw + p0;
+                const float* __restrict src = dcol + (long)k * NB;
+                for (int q = 0; q < nb; ++q) d[q] += src[q];
+            }
+        }
+    }
+}
+
 static void conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
+    threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
+    if (g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.h == g.oh + g.kh - 1 && g.w == g.ow + g.kw - 1)
+        return conv_bwd_data_valid_s1(threads, dy, w, dx, g);
     if (g.sh == 1 && g.sw == 1 && g.pt <= g.kh - 1 && g.pl <= g.kw - 1) return conv_bwd_data_s1(threads, dy, w, dx, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
     /* dcol[K x P] = W^T dy_n: A(i = ckk, k = o) = w[o*K + ckk] */
@@ -544,6 +606,7 @@ static void conv_bwd_data(int threads, const float* dy, const float* w, float* d
 
 static void conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
+    threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
     if (g.sh == 1 && g.sw == 1) return conv_bwd_weights_s1(threads, x, dy, dw, db, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
     const int K1 = K + 1; /* an extra row of ones in col gives db in the same dot products */
@@ -564,7 +627,7 @@ static void conv_bwd_weights(int threads, const float* x, const float* dy, float
         }
     }
     const long total = part;
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * total))
     for (long e = 0; e < total; ++e) {
         float s = parts[e];
         for (int gi = 1; gi < G; ++gi) s += parts[gi * part + e];
@@ -576,16 +639,20 @@ static void conv_bwd_weights(int threads, const float* x, const float* dy, float
 /* ---- dense ------------------------------------------------------------------------------- */
 
 static void dense_fwd(int threads, const float* x, const float* w, const float* b, float* y, int n, int in, int out) {
-    const int KC = 512;
-    const int nj = (out + DC - 1) / DC;
-#pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int jb = 0; jb < nj; ++jb) {
-        const int j0 = jb * DC, nc = imin(DC, out - j0);
-        for (int i = 0; i < n; ++i)
-            for (int j = 0; j < nc; ++j) y[(long)i * out + j0 + j] = b[j0 + j];
+    /* Tasks are blocks of RB rows x CB columns; each walks K in KC blocks, so that its x and w
+     * blocks (RB x KC and CB x KC) stay in L2 and x and w are read from L3 / memory a few times
+     * rather than once per DC columns. Every y element is bias + the K blocks' dot products in
+     * order, whatever the blocking. */
+    const int KC = 512, RB = 32, CB = DC * ((64 + DC - 1) / DC);
+    const int nrb = (n + RB - 1) / RB, ncb = (out + CB - 1) / CB;
+#pragma omp parallel for schedule(dynamic) num_threads(par_threads(threads, (double)n * in * out))
+    for (int t = 0; t < nrb * ncb; ++t) {
+        const int i0 = (t / ncb) * RB, i1 = imin(n, i0 + RB), j0 = (t % ncb) * CB, j1 = imin(out, j0 + CB);
+        for (int i = i0; i < i1; ++i)
+            for (int j = j0; j < j1; ++j) y[(long)i * out + j] = b[j];
         for (int k0 = 0; k0 < in; k0 += KC) {
             const int kl = imin(KC, in - k0);
-            dot_accumulate(n, nc, kl, x + k0, in, w + (long)j0 * in + k0, in, y + j0, out);
+            dot_accumulate(i1 - i0, j1 - j0, kl, x + (long)i0 * in + k0, in, w + (long)j0 * in + k0, in, y + (long)i0 * out + j0, out);
         }
     }
 }
@@ -672,7 +739,7 @@ static void maxpool_fwd(int threads, const float* x, float* y, int* arg, int n, 
 
 static void maxpool_bwd(int threads, const float* dy, const int* arg, float* dx, int n, int c, int h, int w, int oh, int ow) {
     const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(planes * pin >= CHUNK ? threads : 1)
     for (long nc = 0; nc < planes; ++nc) {
         float* d = dx + nc * pin;
         for (long i = 0; i < pin; ++i) d[i] = 0.0f;

@@ -46,9 +46,13 @@ class NativeBackendTest {
         NativeBackendConformanceTest.startNative("auto", 0).close(); // skips (or fails) with the reason if unavailable
         ConvGeometry g = ConvGeometry.of(5, 8, 13, 12, 16, 3, 3, 1, Padding.SAME);
         ConvGeometry g2 = ConvGeometry.of(3, 5, 11, 9, 7, 3, 3, 2, Padding.VALID);
+        // stride 1, VALID: the explicit-GEMM backward-data path; large enough to run in parallel
+        ConvGeometry g3 = ConvGeometry.of(6, 8, 20, 19, 16, 3, 3, 1, Padding.VALID);
         float[] x = rand(5 * 8 * 13 * 12), w = rand(16 * 8 * 9), b = rand(16), dy = rand(5 * 16 * 13 * 12);
         float[] x2 = rand(3 * 5 * 11 * 9), w2 = rand(7 * 5 * 9), dy2 = rand((int) Shapes.size(g2.outputShape()));
-        float[] dx = rand(37 * 300), dw = rand(19 * 300), ddy = rand(37 * 19);
+        float[] x3 = rand((int) Shapes.size(g3.inputShape())), w3 = rand(16 * 8 * 9), dy3 = rand((int) Shapes.size(g3.outputShape()));
+        // dense: 37 x 1500 x 19 multiply-adds, above the native serial threshold (2^20)
+        float[] dx = rand(37 * 1500), dw = rand(19 * 1500), ddy = rand(37 * 19);
         for (String isa : paths()) {
             float[][] results = new float[3][];
             int[] threads = {1, 2, 3};
@@ -60,19 +64,26 @@ class NativeBackendTest {
                          Tensor sx = up(be, x2, g2.inputShape()); Tensor sw = up(be, w2, g2.weightShape()); Tensor sb = be.allocate(7);
                          Tensor sy = be.allocate(g2.outputShape()); Tensor sdy = up(be, dy2, g2.outputShape());
                          Tensor sdx = be.allocate(g2.inputShape()); Tensor sdw = be.allocate(g2.weightShape());
-                         Tensor dxx = up(be, dx, 37, 300); Tensor dww = up(be, dw, 19, 300); Tensor db = be.allocate(19);
-                         Tensor dyy = up(be, ddy, 37, 19); Tensor dy0 = be.allocate(37, 19); Tensor gx = be.allocate(37, 300);
-                         Tensor gw = be.allocate(19, 300); Tensor gb = be.allocate(19)) {
+                         Tensor vx = up(be, x3, g3.inputShape()); Tensor vw = up(be, w3, g3.weightShape()); Tensor vb = up(be, b, 16);
+                         Tensor vy = be.allocate(g3.outputShape()); Tensor vdy = up(be, dy3, g3.outputShape());
+                         Tensor vdx = be.allocate(g3.inputShape()); Tensor vdw = be.allocate(g3.weightShape()); Tensor vdb = be.allocate(16);
+                         Tensor dxx = up(be, dx, 37, 1500); Tensor dww = up(be, dw, 19, 1500); Tensor db = be.allocate(19);
+                         Tensor dyy = up(be, ddy, 37, 19); Tensor dy0 = be.allocate(37, 19); Tensor gx = be.allocate(37, 1500);
+                         Tensor gw = be.allocate(19, 1500); Tensor gb = be.allocate(19)) {
                         be.conv2dForward(tx, tw, tb, ty, g);
                         be.conv2dBackwardData(tdy, tw, tdx, g);
                         be.conv2dBackwardWeights(tx, tdy, tdw, tdb, g);
                         be.conv2dForward(sx, sw, sb, sy, g2);
                         be.conv2dBackwardData(sdy, sw, sdx, g2);
                         be.conv2dBackwardWeights(sx, sdy, sdw, sb, g2);
+                        be.conv2dForward(vx, vw, vb, vy, g3);
+                        be.conv2dBackwardData(vdy, vw, vdx, g3);
+                        be.conv2dBackwardWeights(vx, vdy, vdw, vdb, g3);
                         be.denseForward(dxx, dww, db, dy0);
                         be.denseBackward(dyy, dxx, dww, gx, gw, gb);
                         results[t] = BackendConformanceTest.concat(ty.toFloatArray(), tdx.toFloatArray(), tdw.toFloatArray(),
                                 tdb.toFloatArray(), sy.toFloatArray(), sdx.toFloatArray(), sdw.toFloatArray(), sb.toFloatArray(),
+                                vy.toFloatArray(), vdx.toFloatArray(), vdw.toFloatArray(), vdb.toFloatArray(),
                                 dy0.toFloatArray(), gx.toFloatArray(), gw.toFloatArray(), gb.toFloatArray());
                     }
                 }

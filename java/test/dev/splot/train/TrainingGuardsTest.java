@@ -78,11 +78,12 @@ class TrainingGuardsTest {
     }
 
     /**
-     * Behind a ReLU (which maps NaN to 0) a NaN pixel poisons the first layer's weights while the
-     * loss stays finite; the end-of-epoch check stops training before that epoch is checkpointed.
+     * A NaN pixel: ReLU lets NaN through (as PyTorch), so the loss of that very step is NaN and
+     * training stops there, naming the step and the last good checkpoint; the poisoned epoch is
+     * never checkpointed.
      */
     @Test
-    void nanWeightsBehindAReluAreCaughtAtTheEndOfTheEpoch() {
+    void nanPixelStopsTrainingAtItsStep() {
         Dataset clean = Tiny.data(64, 3);
         try (Sequential m = Tiny.model(backend, 5); AdaDelta opt = new AdaDelta()) {
             Trainer t = new Trainer(m, opt, BATCH, 5, null);
@@ -90,8 +91,7 @@ class TrainingGuardsTest {
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
                     () -> t.fit(poisoned(clean, 37), null, 2, s -> save(m, opt, t, dir.resolve("epoch-2.safetensors"))));
             String msg = e.getMessage();
-            assertTrue(msg.startsWith("parameter conv2d.weight has "), msg);
-            assertTrue(msg.contains("NaN or infinite values (of 36) at the end of epoch 2 (step 8)"), msg);
+            assertTrue(Pattern.compile("^loss became NaN at step \\d+ \\(epoch 2, batch \\d+ of \\d+").matcher(msg).find(), msg);
             assertTrue(msg.endsWith("Last good checkpoint: " + dir.resolve("epoch-1.safetensors")), msg);
             assertFalse(Files.exists(dir.resolve("epoch-2.safetensors")), "a poisoned epoch is never checkpointed");
             assertEquals(1, t.epochsDone());

@@ -3,6 +3,12 @@ package dev.splot.nn;
 import dev.splot.backend.Backend;
 import dev.splot.backend.Shapes;
 import dev.splot.backend.Tensor;
+import dev.splot.data.Dataset;
+import dev.splot.optim.Optimizer;
+import dev.splot.train.EpochStats;
+import dev.splot.train.Evaluation;
+import dev.splot.train.Trainer;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -137,6 +143,24 @@ public final class Sequential implements AutoCloseable {
         for (int i = layers.size() - 1; i >= 0; i--) {
             g = layers.get(i).backward(g, i > 0);
         }
+    }
+
+    /**
+     * Trains for {@code epochs} epochs (a convenience over {@link Trainer}, which also resumes and
+     * checkpoints), printing progress to {@code progress} (null: silent); returns one entry per epoch.
+     */
+    public List<EpochStats> fit(Dataset train, Dataset test, int epochs, int batchSize, Optimizer optimizer, PrintStream progress) {
+        return new Trainer(this, optimizer, batchSize, seed, progress).fit(train, test, epochs, null);
+    }
+
+    /** Loss, accuracy and predicted classes on {@code data}, without dropout. */
+    public Evaluation evaluate(Dataset data, int batchSize) {
+        return Trainer.evaluate(this, data, batchSize);
+    }
+
+    /** Class probabilities of {@code n} samples laid out one after another (n x classes, row-major). */
+    public float[] predict(float[] images, int n) {
+        return Trainer.predict(this, images, n, 128);
     }
 
     /** A Keras-style table of layers, output shapes and parameter counts. */

@@ -23,6 +23,22 @@ class SequentialTest {
     }
 
     @Test
+    void fitEvaluateAndPredictOnTheModel() {
+        JavaBackend be = new JavaBackend();
+        dev.splot.data.Dataset data = dev.splot.testing.Tiny.data(96, 3);
+        try (Sequential m = dev.splot.testing.Tiny.model(be, 2); dev.splot.optim.AdaDelta opt = new dev.splot.optim.AdaDelta()) {
+            double before = m.evaluate(data, 32).loss();
+            assertEquals(3, m.fit(data, data, 3, 16, opt, null).size());
+            dev.splot.train.Evaluation after = m.evaluate(data, 32);
+            assertTrue(after.loss() < before, "training must lower the loss: " + before + " -> " + after.loss());
+            float[] p = m.predict(java.util.Arrays.copyOf(data.images(), 5 * 64), 5);
+            assertEquals(15, p.length);
+            double rowSum = p[0] + p[1] + p[2];
+            assertEquals(1.0, rowSum, 1e-5, "probabilities of a row sum to 1");
+        }
+    }
+
+    @Test
     void shapeMismatchNamesTheLayerAndShapes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sequential.builder(1, 28, 28)
                 .add(new Conv2D(8, 3)).add(new Dense(10)).build(new JavaBackend(), 1));

@@ -1,7 +1,7 @@
 /* Hand-run timing harness for the native kernels at the seed model's shapes, batch 128:
  * prints each op's time, GFLOP/s and fraction of the measured FMA peak of the same path.
  *   cmake --build target/native-build --target splot_bench
- *   target/native-build/splot_bench [isa ...] [--threads N] [--reps R]
+ *   target/native-build/splot_bench [isa ...] [--threads N] [--reps R] [--conv auto|gemm|winograd]
  * Not a JUnit test: machines are shared and noisy, compare variants within one run. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,9 +56,11 @@ static void best_ms(int reps, F f, double* wall, double* cpu) {
 int main(int argc, char** argv) {
     std::vector<std::string> isas;
     int threads = 0, reps = 10;
+    const char* conv = "auto";
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--conv") && i + 1 < argc) conv = argv[++i];
         else isas.push_back(argv[i]);
     }
     if (isas.empty()) isas.push_back("auto");
@@ -81,6 +83,10 @@ int main(int argc, char** argv) {
         if (!ctx) {
             printf("%s: %s\n", isa.c_str(), err);
             continue;
+        }
+        if (!splot_set_conv_algorithm(ctx, conv)) {
+            printf("unknown --conv %s (expected auto, gemm or winograd)\n", conv);
+            return 2;
         }
         const int T = splot_threads(ctx);
         double c0 = cpu_now(), t0 = now();

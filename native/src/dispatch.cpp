@@ -16,7 +16,9 @@ namespace {
 struct Context {
     const splot_ops* ops;
     int threads;
+    int conv_algo; /* SPLOT_CONV_* */
 };
+const char* const CONV_ALGOS[] = {"auto", "gemm", "winograd"};
 
 bool cpu_has(const char* isa) {
     if (strcmp(isa, "scalar") == 0) return true;
@@ -100,12 +102,22 @@ void* splot_create(const char* isa, int threads, char* err, int errlen) {
     Context* c = static_cast<Context*>(malloc(sizeof(Context)));
     c->ops = ops;
     c->threads = threads > 0 ? threads : omp_get_num_procs();
+    c->conv_algo = SPLOT_CONV_AUTO;
     return c;
 }
 
 void splot_destroy(void* ctx) { free(ctx); }
 const char* splot_isa(void* ctx) { return O(ctx)->name; }
 int splot_threads(void* ctx) { return T(ctx); }
+int splot_set_conv_algorithm(void* ctx, const char* name) {
+    for (int a = 0; a < 3; ++a)
+        if (name && strcmp(name, CONV_ALGOS[a]) == 0) {
+            static_cast<Context*>(ctx)->conv_algo = a;
+            return 1;
+        }
+    return 0;
+}
+const char* splot_conv_algorithm(void* ctx) { return CONV_ALGOS[static_cast<Context*>(ctx)->conv_algo]; }
 
 double splot_peak_gflops(void* ctx, int threads, double seconds) {
     if (threads <= 0) threads = T(ctx);
@@ -129,7 +141,7 @@ void splot_free(void* p) { free(p); }
 void splot_fill(void* ctx, float* t, long long n, float value) { O(ctx)->fill(T(ctx), t, n, value); }
 void splot_copy(void* ctx, const float* src, float* dst, long long n) { O(ctx)->copy(T(ctx), src, dst, n); }
 
-#define GEOM splot_conv_geom g = {n, c, h, wd, o, kh, kw, sh, sw, pt, pl, oh, ow}
+#define GEOM splot_conv_geom g = {n, c, h, wd, o, kh, kw, sh, sw, pt, pl, oh, ow, static_cast<Context*>(ctx)->conv_algo}
 
 void splot_conv2d_forward(void* ctx, const float* x, const float* w, const float* b, float* y, int n, int c, int h, int wd,
                           int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow) {

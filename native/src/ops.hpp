@@ -495,11 +495,14 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
     }
 }
 
+#include "winograd.hpp"
+
 /* ---- convolution ------------------------------------------------------------------------- */
 
 static void conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
     threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
+    if (wg_applies(g)) return wg_conv_fwd(threads, x, w, b, y, g);
     if (g.sh == 1 && g.sw == 1) return conv_fwd_s1(threads, x, w, b, y, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, M = g.o, KK = g.kh * g.kw;
     float* Ap = splot_scratch(7, (size_t)((M + MR - 1) / MR) * MR * K);
@@ -579,6 +582,7 @@ static void conv_bwd_data_valid_s1(int threads, const float* dy, const float* w,
 static void conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
     threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
+    if (wg_applies(g)) return wg_conv_bwd_data(threads, dy, w, dx, g);
     if (g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.h == g.oh + g.kh - 1 && g.w == g.ow + g.kw - 1)
         return conv_bwd_data_valid_s1(threads, dy, w, dx, g);
     if (g.sh == 1 && g.sw == 1 && g.pt <= g.kh - 1 && g.pl <= g.kw - 1) return conv_bwd_data_s1(threads, dy, w, dx, g);
@@ -607,6 +611,7 @@ static void conv_bwd_data(int threads, const float* dy, const float* w, float* d
 static void conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
     threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
+    if (wg_applies(g)) return wg_conv_bwd_weights(threads, x, dy, dw, db, g);
     if (g.sh == 1 && g.sw == 1) return conv_bwd_weights_s1(threads, x, dy, dw, db, g);
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
     const int K1 = K + 1; /* an extra row of ones in col gives db in the same dot products */

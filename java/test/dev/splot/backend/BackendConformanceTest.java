@@ -73,7 +73,11 @@ public abstract class BackendConformanceTest {
                 ConvGeometry.of(1, 3, 11, 13, 9, 2, 4, 3, Padding.SAME),
                 ConvGeometry.of(3, 1, 28, 28, 32, 3, 3, 1, Padding.VALID),
                 ConvGeometry.of(2, 32, 26, 26, 64, 3, 3, 1, Padding.VALID),
-                ConvGeometry.of(1, 17, 12, 11, 33, 3, 3, 1, Padding.VALID));
+                ConvGeometry.of(1, 17, 12, 11, 33, 3, 3, 1, Padding.VALID),
+                // Winograd (auto) edges: odd output sizes with 'same' padding; 210 2x2 tiles, so
+                // the 96-tile blocks end in the middle of a row of tiles
+                ConvGeometry.of(1, 9, 7, 5, 10, 3, 3, 1, Padding.SAME),
+                ConvGeometry.of(2, 8, 30, 27, 8, 3, 3, 1, Padding.SAME));
     }
 
     static List<PoolGeometry> poolCases() {

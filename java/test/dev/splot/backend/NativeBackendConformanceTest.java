@@ -23,8 +23,13 @@ class NativeBackendConformanceTest extends BackendConformanceTest {
     }
 
     static Backend startNative(String isa, int threads) {
+        return startNative(isa, threads, "auto");
+    }
+
+    static Backend startNative(String isa, int threads, String conv) {
         try {
-            return "auto".equals(isa) && threads == 0 ? NativeBackend.create() : NativeBackend.create(isa, threads);
+            return "auto".equals(isa) && threads == 0 && "auto".equals(conv) ? NativeBackend.create()
+                    : NativeBackend.create(isa, threads, conv);
         } catch (BackendUnavailableException e) {
             boolean cpuLacksForcedPath = !"auto".equals(isa) && !"unavailable".equals(NativeBackend.bestIsa());
             if (!cpuLacksForcedPath && RequiredBackends.required("native")) {
@@ -56,6 +61,22 @@ class NativeBackendConformanceTest extends BackendConformanceTest {
         @Override
         protected Backend createBackend() {
             return startNative("avx512", 2);
+        }
+    }
+
+    @Nested
+    class WinogradEverywhere extends BackendConformanceTest {
+        @Override
+        protected Backend createBackend() {
+            return startNative("auto", 3, "winograd");
+        }
+    }
+
+    @Nested
+    class GemmOnly extends BackendConformanceTest {
+        @Override
+        protected Backend createBackend() {
+            return startNative("auto", 2, "gemm");
         }
     }
 }

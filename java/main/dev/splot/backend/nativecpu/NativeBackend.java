@@ -25,7 +25,10 @@ import org.bytedeco.javacpp.Pointer;
  *
  * <p>System properties: {@code splot.native.isa} = auto (default) | scalar | avx2 | avx512 forces
  * a path (an error if the CPU lacks it); {@code splot.native.threads} = thread count (default: all
- * cores).
+ * cores); {@code splot.native.conv} = auto (default) | gemm | winograd chooses the algorithm for
+ * 3x3 stride-1 convolutions: auto takes Winograd F(2x2,3x3) (2.25x fewer multiplications) where
+ * both channel counts are at least 8 and the implicit GEMM elsewhere; gemm and winograd force one
+ * wherever it applies. Other kernel sizes and strides always use GEMM.
  */
 public final class NativeBackend extends AbstractBackend {
     private static final String ALTERNATIVES = "; use --backend java (the reference) or --backend opencl instead";
@@ -34,6 +37,7 @@ public final class NativeBackend extends AbstractBackend {
     private final Pointer ctx;
     private final String isa;
     private final int threads;
+    private final String convAlgorithm;
     private final DoublePointer lossOut = new DoublePointer(1);
     private final IntPointer correctOut = new IntPointer(1);
     private final Set<Pointer> owned = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -43,6 +47,7 @@ public final class NativeBackend extends AbstractBackend {
         this.ctx = ctx;
         this.isa = SplotNative.splot_isa(ctx).getString();
         this.threads = SplotNative.splot_threads(ctx);
+        this.convAlgorithm = SplotNative.splot_conv_algorithm(ctx).getString();
     }
 
     /** Starts the backend with the path and thread count from the system properties. */
@@ -56,7 +61,7 @@ public final class NativeBackend extends AbstractBackend {
             throw new BackendUnavailableException("native backend unavailable: -Dsplot.native.threads=" + t
                     + " is not a whole number" + ALTERNATIVES, e);
         }
-        return create(isa, threads);
+        return create(isa, threads, System.getProperty("splot.native.conv", "auto"));
     }
 
     /**
@@ -67,7 +72,18 @@ public final class NativeBackend extends AbstractBackend {
      *     not load (with the underlying error), or a CPU without the forced instruction set
      */
     public static NativeBackend create(String isa, int threads) {
+        return create(isa, threads, "auto");
+    }
+
+    /**
+     * As {@link #create(String, int)}, with the algorithm for 3x3 stride-1 convolutions: "auto",
+     * "gemm" or "winograd" (see the class comment).
+     *
+     * @throws BackendUnavailableException also when the algorithm name is unknown
+     */
+    public static NativeBackend create(String isa, int threads, String conv) {
         isa = isa == null ? "auto" : isa.trim().toLowerCase(java.util.Locale.ROOT);
+        conv = conv == null ? "auto" : conv.trim().toLowerCase(java.util.Locale.ROOT);
         if (LOAD_FAILURE != null) {
             throw new BackendUnavailableException("native backend unavailable: " + describe(LOAD_FAILURE) + ALTERNATIVES, LOAD_FAILURE);
         }
@@ -77,6 +93,11 @@ public final class NativeBackend extends AbstractBackend {
             if (ctx == null || ctx.isNull()) {
                 throw new BackendUnavailableException("native backend unavailable: " + cString(err)
                         + " (requested with splot.native.isa=" + isa + ")" + ALTERNATIVES, null);
+            }
+            if (SplotNative.splot_set_conv_algorithm(ctx, conv) != 1) {
+                SplotNative.splot_destroy(ctx);
+                throw new BackendUnavailableException("native backend unavailable: unknown convolution algorithm '" + conv
+                        + "' (splot.native.conv must be auto, gemm or winograd)" + ALTERNATIVES, null);
             }
             return new NativeBackend(ctx);
         } finally {
@@ -126,6 +147,11 @@ public final class NativeBackend extends AbstractBackend {
         return threads;
     }
 
+    /** The algorithm setting for 3x3 stride-1 convolutions: "auto", "gemm" or "winograd". */
+    public String convAlgorithm() {
+        return convAlgorithm;
+    }
+
     /** The best path this CPU supports. */
     public static String bestIsa() {
         if (LOAD_FAILURE != null) return "unavailable";
@@ -154,7 +180,8 @@ public final class NativeBackend extends AbstractBackend {
 
     @Override
     public String description() {
-        return "C++ " + isa + " kernels on " + threads + " OpenMP threads (best on this CPU: " + bestIsa() + ")";
+        return "C++ " + isa + " kernels on " + threads + " OpenMP threads, 3x3 convolutions: " + convAlgorithm
+                + " (best on this CPU: " + bestIsa() + ")";
     }
 
     private static FloatPointer f(Tensor t) {

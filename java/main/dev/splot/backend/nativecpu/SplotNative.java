@@ -28,6 +28,8 @@ public final class SplotNative {
     public static native void splot_destroy(Pointer ctx);
     public static native @Cast("const char*") BytePointer splot_isa(Pointer ctx);
     public static native int splot_threads(Pointer ctx);
+    public static native int splot_set_conv_algorithm(Pointer ctx, String name);
+    public static native @Cast("const char*") BytePointer splot_conv_algorithm(Pointer ctx);
     public static native @Cast("const char*") BytePointer splot_best_isa();
     public static native int splot_cpu_supports(String isa);
     public static native int splot_max_threads();

@@ -1,0 +1,541 @@
+/* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (Lavin & Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2016), included by ops.hpp after the GEMM helpers.
+ *
+ * Per 2x2 output tile (ty, tx), with d the 4x4 input patch whose top-left is input pixel
+ * (2ty - pt, 2tx - pl):   Y = A^T [ U (.) V ] A,   U = G g G^T,   V = B^T d B.
+ * The sum over input channels then becomes 16 independent GEMMs, one per element e of the 4x4
+ * transformed tile: M[e] (O x tiles) = U[e] (O x C) V[e] (C x tiles), 16*O*C multiply-adds per
+ * tile instead of 36*O*C (2.25x fewer). The backward passes are the adjoints of the same linear
+ * maps: dM = A dY A^T, dV[e] = U[e]^T dM[e], dX += B dV B^T (neighbouring patches overlap and
+ * add), dU[e] = sum over tiles of dM[e] V[e]^T, dW = G^T dU G.
+ *
+ * Rounding: the transforms only add, subtract and halve, so the result differs from the direct
+ * sum by a few float32 roundings of the transformed values (|V| <= 4 max|x|, |dM| <= 4 max|dy|);
+ * relative to the output's scale that is ~1e-7..1e-6, inside BackendConformanceTest's 1e-5.
+ *
+ * Blocking: each image's tiles are processed WG_TB at a time (transform, 16 GEMMs, inverse
+ * transform) so that a block's transformed data stays in L2. Every output element is computed by
+ * one task in an order fixed by the shapes: results do not depend on the thread count. */
+
+/* Tiles per block; a multiple of NR so that forward and backward-data panels are full. */
+static inline int wg_block() { return NR * imax(1, 96 / NR); }
+
+/* Distance between the 16 planes of a block: `floats` rounded up to a cache line, plus one line.
+ * Plane sizes are often multiples of 4 KiB (e.g. 96 tiles x 32 channels), and 16 streams at such
+ * a stride all map to the same L1 sets and evict each other. */
+static inline long wg_plane_stride(long floats) { return (floats + 15) / 16 * 16 + 16; }
+
+struct wg_shape {
+    int TH, TW, T; /* tiles down, across, in all (per image) */
+    int Hp, Wp;    /* padded input plane: every tile's 4x4 patch lies inside */
+};
+
+static inline wg_shape wg_shape_of(const splot_conv_geom& g) {
+    wg_shape s;
+    s.TH = (g.oh + 1) / 2;
+    s.TW = (g.ow + 1) / 2;
+    s.T = s.TH * s.TW;
+    s.Hp = 2 * s.TH + 2;
+    s.Wp = 2 * s.TW + 2;
+    return s;
+}
+
+/* "auto" takes Winograd where the channel GEMMs are big enough to pay for the transforms (the
+ * first layer of an image model, C = 1, is not); "winograd" wherever it applies. */
+static inline bool wg_applies(const splot_conv_geom& g) {
+    if (g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1) return false;
+    if (g.algo == SPLOT_CONV_WINOGRAD) return true;
+    return g.algo == SPLOT_CONV_AUTO && g.c >= 8 && g.o >= 8;
+}
+
+/* U[e][o][c] = (G g[o][c] G^T)[e], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]; U holds 16*O*C floats. */
+static void wg_weights(const float* w, int O, int C, float* U) {
+    const long OC = (long)O * C;
+    for (int o = 0; o < O; ++o)
+        for (int c = 0; c < C; ++c) {
+            const float* g = w + ((long)o * C + c) * 9;
+            float t[4][3];
+            for (int j = 0; j < 3; ++j) {
+                t[0][j] = g[j];
+                t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+                t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+                t[3][j] = g[6 + j];
+            }
+            float* u = U + (long)o * C + c;
+            for (int i = 0; i < 4; ++i) {
+                u[(i * 4 + 0) * OC] = t[i][0];
+                u[(i * 4 + 1) * OC] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+                u[(i * 4 + 2) * OC] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+                u[(i * 4 + 3) * OC] = t[i][2];
+            }
+        }
+}
+
+/* dW[o][c] = G^T dU[o][c] G for a 4x4 dU given by its 16 values. */
+static inline void wg_weight_grad(const float du[16], float* dw) {
+    float t[3][4];
+    for (int j = 0; j < 4; ++j) {
+        const float x0 = du[j], x1 = du[4 + j], x2 = du[8 + j], x3 = du[12 + j];
+        t[0][j] = x0 + 0.5f * (x1 + x2);
+        t[1][j] = 0.5f * (x1 - x2);
+        t[2][j] = 0.5f * (x1 + x2) + x3;
+    }
+    for (int a = 0; a < 3; ++a) {
+        dw[a * 3 + 0] = t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+        dw[a * 3 + 1] = 0.5f * (t[a][1] - t[a][2]);
+        dw[a * 3 + 2] = 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+    }
+}
+
+/* ---- forward and backward-data: transforms vectorised across the tiles of a tile row --------
+ * Transformed data is kept "canonical": plane e, channel ch, tile j of the block at
+ * P[e*sx + ch*ld + j], tiles contiguous. The GEMMs read these rows in place through a table of
+ * row offsets (ukernel_off), as the implicit-GEMM convolution does. Padded planes are stored with
+ * each row deinterleaved (even columns, then odd columns) so that the stride-2 patch starts
+ * become contiguous loads. */
+
+/* dst[c][r] = row r of x's padded plane (image at (pt, pl), Hp x Wp), deinterleaved into its
+ * `half` even and `half` odd columns (Wp = 2*half). */
+static void wg_pad_deint(const float* x, int C, int H, int W, int pt, int pl, int Hp, int half, float* dst) {
+    for (int c = 0; c < C; ++c)
+        for (int r = 0; r < Hp; ++r) {
+            float* __restrict ev = dst + ((long)c * Hp + r) * 2 * half;
+            float* __restrict od = ev + half;
+            const int ih = r - pt;
+            if (ih < 0 || ih >= H) {
+                for (int k = 0; k < 2 * half; ++k) ev[k] = 0.0f;
+                continue;
+            }
+            const float* src = x + ((long)c * H + ih) * W;
+            #pragma GCC ivdep
+            for (int k = 0; k < half; ++k) {
+                const int qe = 2 * k - pl, qo = qe + 1;
+                ev[k] = qe >= 0 && qe < W ? src[qe] : 0.0f;
+                od[k] = qo >= 0 && qo < W ? src[qo] : 0.0f;
+            }
+        }
+}
+
+/* The tile rows that block [t0, t0+nb) touches: row ty covers tiles [txa, txb), which are tiles
+ * jb+txa .. jb+txb-1 of the block. */
+#define WG_FOR_TILE_ROWS(s, t0, nb)                                                         \
+    for (int ty = (t0) / (s).TW; ty * (s).TW < (t0) + (nb); ++ty)                          \
+        for (int txa = imax(0, (t0)-ty * (s).TW), txb = imin((s).TW, (t0) + (nb)-ty * (s).TW), \
+                 jb = ty * (s).TW - (t0), once_ = 1;                                        \
+             once_; once_ = 0)
+
+/* V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], for the tiles of block [t0, t0+nb)
+ * from the deinterleaved padded image xp; tmp holds 8*(TW+1) floats. */
+static void wg_input_rows(const float* xp, int C, const wg_shape& s, int t0, int nb, float* V, long sx, int ld, float* tmp) {
+    const int half = s.TW + 1;
+    float* __restrict ue = tmp;
+    float* __restrict uo = tmp + 4 * half;
+    WG_FOR_TILE_ROWS(s, t0, nb) {
+        for (int c = 0; c < C; ++c) {
+            const float* r0 = xp + ((long)c * s.Hp + 2 * ty) * s.Wp;
+            const float *r1 = r0 + s.Wp, *r2 = r1 + s.Wp, *r3 = r2 + s.Wp;
+            #pragma GCC ivdep
+            for (int k = txa; k <= txb; ++k) { /* B^T d down the 4 rows, even columns then odd */
+                ue[k] = r0[k] - r2[k];
+                ue[half + k] = r1[k] + r2[k];
+                ue[2 * half + k] = r2[k] - r1[k];
+                ue[3 * half + k] = r1[k] - r3[k];
+                uo[k] = r0[half + k] - r2[half + k];
+                uo[half + k] = r1[half + k] + r2[half + k];
+                uo[2 * half + k] = r2[half + k] - r1[half + k];
+                uo[3 * half + k] = r1[half + k] - r3[half + k];
+            }
+            for (int i = 0; i < 4; ++i) { /* (.) B along the columns 2tx .. 2tx+3 = E[tx], O[tx], E[tx+1], O[tx+1] */
+                const float* __restrict a = ue + i * half;
+                const float* __restrict b = uo + i * half;
+                float* __restrict d0 = V + (i * 4) * sx + (long)c * ld + jb;
+                float* __restrict d1 = d0 + sx;
+                float* __restrict d2 = d1 + sx;
+                float* __restrict d3 = d2 + sx;
+                #pragma GCC ivdep
+                for (int tx = txa; tx < txb; ++tx) {
+                    d0[tx] = a[tx] - a[tx + 1];
+                    d1[tx] = b[tx] + a[tx + 1];
+                    d2[tx] = a[tx + 1] - b[tx];
+                    d3[tx] = b[tx] - b[tx + 1];
+                }
+            }
+        }
+    }
+}
+
+/* dyp[o] = dy[o] widened to 2TH x 2TW with zeros, each row deinterleaved (TW even, TW odd). */
+static void wg_pad_grad_deint(const float* dyn, int O, const wg_shape& s, const splot_conv_geom& g, float* dyp) {
+    const int H2 = 2 * s.TH, W2 = 2 * s.TW;
+    for (int o = 0; o < O; ++o)
+        for (int r = 0; r < H2; ++r) {
+            float* __restrict ev = dyp + ((long)o * H2 + r) * W2;
+            float* __restrict od = ev + s.TW;
+            if (r >= g.oh) {
+                for (int q = 0; q < W2; ++q) ev[q] = 0.0f;
+                continue;
+            }
+            const float* src = dyn + ((long)o * g.oh + r) * g.ow;
+            #pragma GCC ivdep
+            for (int k = 0; k < s.TW; ++k) {
+                ev[k] = 2 * k < g.ow ? src[2 * k] : 0.0f;
+                od[k] = 2 * k + 1 < g.ow ? src[2 * k + 1] : 0.0f;
+            }
+        }
+}
+
+/* dM = A dY A^T, A = [1 0; 1 1; 1 -1; 0 -1], for the tiles of block [t0, t0+nb) from dyp. */
+static void wg_grad_rows(const float* dyp, int O, const wg_shape& s, int t0, int nb, float* Mg, long sx, int ld) {
+    const int W2 = 2 * s.TW;
+    WG_FOR_TILE_ROWS(s, t0, nb) {
+        for (int o = 0; o < O; ++o) {
+            const float* __restrict e0 = dyp + ((long)o * 2 * s.TH + 2 * ty) * W2;
+            const float* __restrict o0 = e0 + s.TW;
+            const float* __restrict e1 = e0 + W2;
+            const float* __restrict o1 = e1 + s.TW;
+            float* __restrict d = Mg + (long)o * ld + jb;
+            #pragma GCC ivdep
+            for (int tx = txa; tx < txb; ++tx) {
+                const float a0 = e0[tx], a1 = o0[tx], b0 = e1[tx], b1 = o1[tx];
+                const float x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
+#pragma GCC unroll 4
+                for (int i = 0; i < 4; ++i) {
+                    d[(i * 4 + 0) * sx + tx] = x[i][0];
+                    d[(i * 4 + 1) * sx + tx] = x[i][0] + x[i][1];
+                    d[(i * 4 + 2) * sx + tx] = x[i][0] - x[i][1];
+                    d[(i * 4 + 3) * sx + tx] = -x[i][1];
+                }
+            }
+        }
+    }
+}
+
+/* y[o][2ty+a][2tx+b] = bias[o] + (A^T M A)[a][b], A^T = [1 1 1 0; 0 1 -1 -1], for the in-image
+ * outputs of the tiles of block [t0, t0+nb); tmp holds 4*nb floats. The transform runs over the
+ * whole block (long vector loops), then each tile row is interleaved into y. */
+static void wg_output_rows(const float* M, long sx, int ld, int O, const wg_shape& s, const splot_conv_geom& g, int t0, int nb,
+                           const float* bias, float* y, float* tmp) {
+    float* __restrict y00 = tmp;
+    float* __restrict y01 = tmp + nb;
+    float* __restrict y10 = tmp + 2 * nb;
+    float* __restrict y11 = tmp + 3 * nb;
+    const int pairs = g.ow / 2; /* tiles with both output columns inside */
+    for (int o = 0; o < O; ++o) {
+        const float* __restrict m = M + (long)o * ld;
+        const float bo = bias ? bias[o] : 0.0f;
+#pragma GCC ivdep
+        for (int j = 0; j < nb; ++j) {
+            float x0[4], x1[4];
+#pragma GCC unroll 4
+            for (int q = 0; q < 4; ++q) {
+                const float m0 = m[q * sx + j], m1 = m[(4 + q) * sx + j], m2 = m[(8 + q) * sx + j], m3 = m[(12 + q) * sx + j];
+                x0[q] = m0 + m1 + m2;
+                x1[q] = m1 - m2 - m3;
+            }
+            y00[j] = bo + (x0[0] + x0[1] + x0[2]);
+            y01[j] = bo + (x0[1] - x0[2] - x0[3]);
+            y10[j] = bo + (x1[0] + x1[1] + x1[2]);
+            y11[j] = bo + (x1[1] - x1[2] - x1[3]);
+        }
+        WG_FOR_TILE_ROWS(s, t0, nb) {
+            for (int a = 0; a < 2 && 2 * ty + a < g.oh; ++a) {
+                float* __restrict row = y + ((long)o * g.oh + 2 * ty + a) * g.ow;
+                const float* __restrict l = (a ? y10 : y00) + jb;
+                const float* __restrict r = (a ? y11 : y01) + jb;
+                const int full = imin(txb, pairs);
+#pragma GCC ivdep
+                for (int tx = txa; tx < full; ++tx) {
+                    row[2 * tx] = l[tx];
+                    row[2 * tx + 1] = r[tx];
+                }
+                if (txb > pairs && pairs >= txa) row[2 * pairs] = l[pairs]; /* odd OW: the last tile's left column */
+            }
+        }
+    }
+}
+
+/* dxp[c][2ty+r][2tx+q] += (B dV B^T)[r][q] for the tiles of block [t0, t0+nb), into the
+ * deinterleaved padded plane dxp; neighbouring patches overlap, so each image runs serially, in
+ * tile order. The transform runs over the whole block; tmp holds 16*nb floats. */
+static void wg_input_grad_rows(const float* V, long sx, int ld, int C, const wg_shape& s, int t0, int nb, float* dxp, float* tmp) {
+    const int half = s.TW + 1;
+    for (int c = 0; c < C; ++c) {
+        const float* __restrict v = V + (long)c * ld;
+        float* __restrict sq = tmp; /* sq[(r*4 + q)*nb + j] = (B dV B^T)[r][q] of tile j */
+#pragma GCC ivdep
+        for (int j = 0; j < nb; ++j) {
+            float z[4][4]; /* z = B dV, B = [1 0 0 0; 0 1 -1 1; -1 1 1 0; 0 0 0 -1] */
+#pragma GCC unroll 4
+            for (int q = 0; q < 4; ++q) {
+                const float v0 = v[q * sx + j], v1 = v[(4 + q) * sx + j], v2 = v[(8 + q) * sx + j], v3 = v[(12 + q) * sx + j];
+                z[0][q] = v0;
+                z[1][q] = v1 - v2 + v3;
+                z[2][q] = v1 + v2 - v0;
+                z[3][q] = -v3;
+            }
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; ++r) {
+                sq[(r * 4 + 0) * nb + j] = z[r][0];
+                sq[(r * 4 + 1) * nb + j] = z[r][1] - z[r][2] + z[r][3];
+                sq[(r * 4 + 2) * nb + j] = z[r][1] + z[r][2] - z[r][0];
+                sq[(r * 4 + 3) * nb + j] = -z[r][3];
+            }
+        }
+        WG_FOR_TILE_ROWS(s, t0, nb) {
+            for (int r = 0; r < 4; ++r) {
+                float* __restrict ev = dxp + ((long)c * s.Hp + 2 * ty + r) * s.Wp;
+                float* __restrict od = ev + half;
+                const float* __restrict s0 = sq + (r * 4) * nb + jb;
+                const float* __restrict s1 = s0 + nb;
+                const float* __restrict s2 = s1 + nb;
+                const float* __restrict s3 = s2 + nb;
+#pragma GCC ivdep
+                for (int tx = txa; tx < txb; ++tx) { /* columns 2tx, 2tx+1 */
+                    ev[tx] += s0[tx];
+                    od[tx] += s1[tx];
+                }
+#pragma GCC ivdep
+                for (int tx = txa; tx < txb; ++tx) { /* columns 2tx+2, 2tx+3 */
+                    ev[tx + 1] += s2[tx];
+                    od[tx + 1] += s3[tx];
+                }
+            }
+        }
+    }
+}
+
+/* C[M x nb] (ldc) = packed A (M x K) x the K rows B + koff[k] (canonical rows, nb columns used). */
+static void wg_gemm_rows(int M, int nb, int K, const float* Ap, const float* B, const int* koff, float* C, long ldc) {
+    const int KC = k_block_size(K);
+    for (int j = 0; j < nb; j += NR)
+        for (int k0 = 0; k0 < K; k0 += KC) {
+            const int kl = imin(KC, K - k0);
+            for (int i = 0; i < M; i += MR)
+                tile_off<NR>(kl, Ap + (long)(i / MR) * K * MR + (long)k0 * MR, B + j, koff + k0, C + (long)i * ldc + j, ldc,
+                             imin(MR, M - i), imin(NR, nb - j), nullptr, k0 > 0);
+        }
+}
+
+static void wg_conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
+    const wg_shape s = wg_shape_of(g);
+    const int O = g.o, C = g.c, TB = wg_block(), ld = TB;
+    const long apsz = (long)((O + MR - 1) / MR) * MR * C;
+    float* U = splot_scratch(5, (size_t)16 * O * C);
+    wg_weights(w, O, C, U);
+    float* Ap = splot_scratch(7, (size_t)16 * apsz);
+    for (int e = 0; e < 16; ++e) pack_a_all(O, C, U + (long)e * O * C, C, 1, Ap + e * apsz);
+    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)C));
+    for (int c = 0; c < C; ++c) koff[c] = c * ld;
+    const long vsx = wg_plane_stride((long)C * ld), msx = wg_plane_stride((long)O * ld);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int n = 0; n < g.n; ++n) {
+        float* xp = splot_scratch(0, (size_t)C * s.Hp * s.Wp);
+        float* V = splot_scratch(1, (size_t)16 * vsx);
+        float* M = splot_scratch(2, (size_t)16 * msx);
+        float* tmp = splot_scratch(3, (size_t)imax(8 * (s.TW + 1), 4 * TB));
+        wg_pad_deint(x + (long)n * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.TW + 1, xp);
+        for (int t0 = 0; t0 < s.T; t0 += TB) {
+            const int nb = imin(TB, s.T - t0);
+            wg_input_rows(xp, C, s, t0, nb, V, vsx, ld, tmp);
+            for (int e = 0; e < 16; ++e) wg_gemm_rows(O, nb, C, Ap + e * apsz, V + e * vsx, koff, M + e * msx, ld);
+            wg_output_rows(M, msx, ld, O, s, g, t0, nb, b, y + (long)n * O * g.oh * g.ow, tmp);
+        }
+    }
+}
+
+static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
+    const wg_shape s = wg_shape_of(g);
+    const int O = g.o, C = g.c, TB = wg_block(), ld = TB, half = s.TW + 1;
+    const long apsz = (long)((C + MR - 1) / MR) * MR * O;
+    float* U = splot_scratch(5, (size_t)16 * O * C);
+    wg_weights(w, O, C, U);
+    float* Ap = splot_scratch(7, (size_t)16 * apsz);
+    for (int e = 0; e < 16; ++e) pack_a_all(C, O, U + (long)e * O * C, 1, C, Ap + e * apsz); /* U[e]^T */
+    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)O));
+    for (int o = 0; o < O; ++o) koff[o] = o * ld;
+    const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride((long)C * ld);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int n = 0; n < g.n; ++n) {
+        float* dyp = splot_scratch(0, (size_t)O * (2 * s.TH) * (2 * s.TW));
+        float* Mg = splot_scratch(1, (size_t)16 * gsx);
+        float* V = splot_scratch(2, (size_t)16 * vsx);
+        float* tmp = splot_scratch(3, (size_t)16 * TB);
+        float* dxp = splot_scratch(4, (size_t)C * s.Hp * s.Wp);
+        wg_pad_grad_deint(dy + (long)n * O * g.oh * g.ow, O, s, g, dyp);
+        for (long i = 0; i < (long)C * s.Hp * s.Wp; ++i) dxp[i] = 0.0f;
+        for (int t0 = 0; t0 < s.T; t0 += TB) {
+            const int nb = imin(TB, s.T - t0);
+            wg_grad_rows(dyp, O, s, t0, nb, Mg, gsx, ld);
+            for (int e = 0; e < 16; ++e) wg_gemm_rows(C, nb, O, Ap + e * apsz, Mg + e * gsx, koff, V + e * vsx, ld);
+            wg_input_grad_rows(V, vsx, ld, C, s, t0, nb, dxp, tmp);
+        }
+        float* dxn = dx + (long)n * C * g.h * g.w;
+        for (int c = 0; c < C; ++c)
+            for (int r = 0; r < g.h; ++r) {
+                const float* ev = dxp + ((long)c * s.Hp + r + g.pt) * s.Wp;
+                const float* od = ev + half;
+                float* __restrict d = dxn + ((long)c * g.h + r) * g.w;
+                /* input column q is padded column q + pl: even ones in ev, odd ones in od */
+                const float* __restrict first = (g.pl & 1) ? od + (g.pl >> 1) : ev + (g.pl >> 1);
+                const float* __restrict second = (g.pl & 1) ? ev + ((g.pl + 1) >> 1) : od + (g.pl >> 1);
+#pragma GCC ivdep
+                for (int k = 0; k < g.w / 2; ++k) {
+                    d[2 * k] = first[k];
+                    d[2 * k + 1] = second[k];
+                }
+                if (g.w & 1) d[g.w - 1] = first[g.w / 2];
+            }
+    }
+}
+
+/* Sum of p[0..n) in 16 interleaved partial sums added in a fixed order: vectorisable, and the
+ * same on every thread count (a single running sum would be a chain of n dependent adds). */
+static inline float wg_sum(const float* p, int n) {
+    float lane[16] = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+#pragma GCC unroll 16
+        for (int l = 0; l < 16; ++l) lane[l] += p[i + l];
+    for (; i < n; ++i) lane[i & 15] += p[i];
+    float sum = 0.0f;
+    for (int l = 0; l < 16; ++l) sum += lane[l];
+    return sum;
+}
+
+/* ---- backward-weights: transforms vectorised across channels -----------------------------
+ * dU[e] (O x C) = sum over the batch's tiles of dM[e] (O x tiles) V[e]^T (tiles x C): the GEMM's
+ * K is the tile index, so dM is written as the packed A operand (MR channels interleaved per
+ * tile) and V as the packed B operand (NRT channels per tile), from channel-last copies of the
+ * image and of dy. Fixed batch chunks, reduced in order. */
+
+/* dst[r][q][c] (Hp x Wp x C) = the padded plane of channel c (image at (pt, pl)). */
+static void wg_pad_hwc(const float* x, int C, int H, int W, int pt, int pl, int Hp, int Wp, float* dst) {
+    for (long i = 0; i < (long)Hp * Wp * C; ++i) dst[i] = 0.0f;
+    for (int c = 0; c < C; ++c)
+        for (int ih = 0; ih < H; ++ih) {
+            const int r = ih + pt;
+            if (r < 0 || r >= Hp) continue;
+            const float* src = x + ((long)c * H + ih) * W;
+            float* d = dst + (long)r * Wp * C + c;
+            for (int iw = 0; iw < W; ++iw) {
+                const int q = iw + pl;
+                if (q >= 0 && q < Wp) d[(long)q * C] = src[iw];
+            }
+        }
+}
+
+/* V = B^T d B over the channels, for tile ty, tx, written to out[e*sx + (c/P)*pstride + c%P]. */
+static inline void wg_input_hwc(const float* xh, int C, int Wp, int ty, int tx, float* out, long sx, int P, long pstride) {
+    const float* p = xh + ((long)(2 * ty) * Wp + 2 * tx) * C;
+    const long rs = (long)Wp * C;
+    for (int c0 = 0; c0 < C; c0 += P) {
+        const int pc = imin(P, C - c0);
+        float* __restrict o = out + (long)(c0 / P) * pstride;
+        const float* __restrict q = p + c0;
+        #pragma GCC ivdep
+        for (int c = 0; c < pc; ++c) {
+            float u[4][4];
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; ++k) {
+                const float d0 = q[k * C + c], d1 = q[rs + k * C + c], d2 = q[2 * rs + k * C + c], d3 = q[3 * rs + k * C + c];
+                u[0][k] = d0 - d2;
+                u[1][k] = d1 + d2;
+                u[2][k] = d2 - d1;
+                u[3][k] = d1 - d3;
+            }
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                o[(i * 4 + 0) * sx + c] = u[i][0] - u[i][2];
+                o[(i * 4 + 1) * sx + c] = u[i][1] + u[i][2];
+                o[(i * 4 + 2) * sx + c] = u[i][2] - u[i][1];
+                o[(i * 4 + 3) * sx + c] = u[i][1] - u[i][3];
+            }
+        }
+    }
+}
+
+/* dM = A dY A^T over the channels, for tile ty, tx of dyh (2TH x 2TW x O, zero beyond OH / OW). */
+static inline void wg_grad_hwc(const float* dyh, int O, int W2, int ty, int tx, float* out, long sx, int P, long pstride) {
+    const float* p = dyh + ((long)(2 * ty) * W2 + 2 * tx) * O;
+    const long rs = (long)W2 * O;
+    for (int o0 = 0; o0 < O; o0 += P) {
+        const int po = imin(P, O - o0);
+        float* __restrict d = out + (long)(o0 / P) * pstride;
+        const float* __restrict q = p + o0;
+        #pragma GCC ivdep
+        for (int o = 0; o < po; ++o) {
+            const float a0 = q[o], a1 = q[O + o], b0 = q[rs + o], b1 = q[rs + O + o];
+            const float x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                d[(i * 4 + 0) * sx + o] = x[i][0];
+                d[(i * 4 + 1) * sx + o] = x[i][0] + x[i][1];
+                d[(i * 4 + 2) * sx + o] = x[i][0] - x[i][1];
+                d[(i * 4 + 3) * sx + o] = -x[i][1];
+            }
+        }
+    }
+}
+
+template <int NRT>
+static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
+    const wg_shape s = wg_shape_of(g);
+    const int O = g.o, C = g.c, TB = wg_block(), H2 = 2 * s.TH, W2 = 2 * s.TW;
+    const int opn = (O + MR - 1) / MR, cpn = (C + NRT - 1) / NRT;
+    const long asx = wg_plane_stride((long)opn * MR * TB), bsx = wg_plane_stride((long)cpn * NRT * TB);
+    const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
+    const long OC = (long)O * C, part = 16 * OC + O;
+    float* parts = splot_scratch(7, (size_t)G * part);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int gi = 0; gi < G; ++gi) {
+        float* acc = parts + gi * part;
+        for (long i = 0; i < part; ++i) acc[i] = 0.0f;
+        float* xh = splot_scratch(0, (size_t)s.Hp * s.Wp * C);
+        float* dyh = splot_scratch(1, (size_t)H2 * W2 * O);
+        float* Am = splot_scratch(2, (size_t)16 * asx);
+        float* Bv = splot_scratch(3, (size_t)16 * bsx);
+        const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
+        for (int n = n0; n < n1; ++n) {
+            const float* dyn = dy + (long)n * O * g.oh * g.ow;
+            wg_pad_hwc(x + (long)n * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.Wp, xh);
+            wg_pad_hwc(dyn, O, g.oh, g.ow, 0, 0, H2, W2, dyh);
+            for (int o = 0; o < O; ++o) acc[16 * OC + o] += wg_sum(dyn + (long)o * g.oh * g.ow, g.oh * g.ow);
+            for (int t0 = 0; t0 < s.T; t0 += TB) {
+                const int nb = imin(TB, s.T - t0);
+                for (int j = 0; j < nb; ++j) {
+                    const int t = t0 + j, ty = t / s.TW, tx = t % s.TW;
+                    wg_grad_hwc(dyh, O, W2, ty, tx, Am + (long)j * MR, asx, MR, (long)nb * MR);
+                    wg_input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
+                }
+                for (int e = 0; e < 16; ++e)
+                    for (int i = 0; i < O; i += MR)
+                        for (int j = 0; j < C; j += NRT)
+                            tile<NRT>(nb, Am + e * asx + (long)(i / MR) * nb * MR, Bv + e * bsx + (long)(j / NRT) * nb * NRT,
+                                      acc + e * OC + (long)i * C + j, C, imin(MR, O - i), imin(NRT, C - j), nullptr, true);
+            }
+        }
+    }
+#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * part))
+    for (long oc = 0; oc < OC; ++oc) {
+        float du[16];
+        for (int e = 0; e < 16; ++e) {
+            float sum = parts[e * OC + oc];
+            for (int gi = 1; gi < G; ++gi) sum += parts[gi * part + e * OC + oc];
+            du[e] = sum;
+        }
+        wg_weight_grad(du, dw + oc * 9);
+    }
+    for (int o = 0; o < O; ++o) {
+        float sum = parts[16 * OC + o];
+        for (int gi = 1; gi < G; ++gi) sum += parts[gi * part + 16 * OC + o];
+        db[o] = sum;
+    }
+}
+
+static void wg_conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
+    const int waste = (g.c + NR - 1) / NR * NR - g.c, wasteAlt = (g.c + NR_ALT - 1) / NR_ALT * NR_ALT - g.c;
+    if (NR_ALT != NR && wasteAlt * NR < waste * NR_ALT)
+        wg_conv_bwd_weights_nr<NR_ALT>(threads, x, dy, dw, db, g);
+    else
+        wg_conv_bwd_weights_nr<NR>(threads, x, dy, dw, db, g);
+}

@@ -173,6 +173,7 @@ static inline void philox_rounds16(uint32_t* x0p, uint32_t* x1p, uint32_t* x2p, 
     }
 }
 
+#include "transpose8.hpp"
 #include "ops.hpp"
 
 }  // namespace

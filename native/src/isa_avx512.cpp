@@ -209,6 +209,7 @@ static inline int pool2x2_row(const float* x0, const float* x1, int r0, int w, i
     return ow;
 }
 
+#include "transpose8.hpp"
 #include "ops.hpp"
 
 }  // namespace

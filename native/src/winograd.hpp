@@ -94,25 +94,37 @@ static inline void wg_weight_grad(const float du[16], float* dw) {
  * each row deinterleaved (even columns, then odd columns) so that the stride-2 patch starts
  * become contiguous loads. */
 
+/* ev[k] = src[2k - pl], od[k] = src[2k + 1 - pl] for k < half, zero where the index is outside
+ * [0, W): the edges one by one, the interior as a plain (vectorisable) deinterleave. */
+static inline void wg_deinterleave(const float* src, int W, int pl, int half, float* __restrict ev, float* __restrict od) {
+    const int lo = imin(half, (pl + 1) / 2), hi = imax(lo, imin(half, (W + pl) / 2));
+    auto edge = [&](int k) {
+        const int qe = 2 * k - pl, qo = qe + 1;
+        ev[k] = qe >= 0 && qe < W ? src[qe] : 0.0f;
+        od[k] = qo >= 0 && qo < W ? src[qo] : 0.0f;
+    };
+    for (int k = 0; k < lo; ++k) edge(k);
+    const float* s = src - pl;
+#pragma GCC ivdep
+    for (int k = lo; k < hi; ++k) {
+        ev[k] = s[2 * k];
+        od[k] = s[2 * k + 1];
+    }
+    for (int k = hi; k < half; ++k) edge(k);
+}
+
 /* dst[c][r] = row r of x's padded plane (image at (pt, pl), Hp x Wp), deinterleaved into its
  * `half` even and `half` odd columns (Wp = 2*half). */
 static void wg_pad_deint(const float* x, int C, int H, int W, int pt, int pl, int Hp, int half, float* dst) {
     for (int c = 0; c < C; ++c)
         for (int r = 0; r < Hp; ++r) {
-            float* __restrict ev = dst + ((long)c * Hp + r) * 2 * half;
-            float* __restrict od = ev + half;
+            float* ev = dst + ((long)c * Hp + r) * 2 * half;
             const int ih = r - pt;
             if (ih < 0 || ih >= H) {
                 for (int k = 0; k < 2 * half; ++k) ev[k] = 0.0f;
                 continue;
             }
-            const float* src = x + ((long)c * H + ih) * W;
-            #pragma GCC ivdep
-            for (int k = 0; k < half; ++k) {
-                const int qe = 2 * k - pl, qo = qe + 1;
-                ev[k] = qe >= 0 && qe < W ? src[qe] : 0.0f;
-                od[k] = qo >= 0 && qo < W ? src[qo] : 0.0f;
-            }
+            wg_deinterleave(x + ((long)c * H + ih) * W, W, pl, half, ev, ev + half);
         }
 }
 
@@ -175,12 +187,7 @@ static void wg_pad_grad_deint(const float* dyn, int O, const wg_shape& s, const 
                 for (int q = 0; q < W2; ++q) ev[q] = 0.0f;
                 continue;
             }
-            const float* src = dyn + ((long)o * g.oh + r) * g.ow;
-            #pragma GCC ivdep
-            for (int k = 0; k < s.TW; ++k) {
-                ev[k] = 2 * k < g.ow ? src[2 * k] : 0.0f;
-                od[k] = 2 * k + 1 < g.ow ? src[2 * k + 1] : 0.0f;
-            }
+            wg_deinterleave(dyn + ((long)o * g.oh + r) * g.ow, g.ow, 0, s.TW, ev, od);
         }
 }
 
@@ -411,17 +418,22 @@ static inline float wg_sum(const float* p, int n) {
 /* dst[r][q][c] (Hp x Wp x C) = the padded plane of channel c (image at (pt, pl)). */
 static void wg_pad_hwc(const float* x, int C, int H, int W, int pt, int pl, int Hp, int Wp, float* dst) {
     for (long i = 0; i < (long)Hp * Wp * C; ++i) dst[i] = 0.0f;
-    for (int c = 0; c < C; ++c)
-        for (int ih = 0; ih < H; ++ih) {
-            const int r = ih + pt;
-            if (r < 0 || r >= Hp) continue;
-            const float* src = x + ((long)c * H + ih) * W;
-            float* d = dst + (long)r * Wp * C + c;
-            for (int iw = 0; iw < W; ++iw) {
-                const int q = iw + pl;
-                if (q >= 0 && q < Wp) d[(long)q * C] = src[iw];
-            }
+    const int w0 = imax(0, -pl), w1 = imin(W, Wp - pl); /* columns that land inside */
+    for (int ih = imax(0, -pt); ih < imin(H, Hp - pt); ++ih) {
+        const float* src = x + (long)ih * W;                     /* row ih of channel 0; channels H*W apart */
+        float* d = dst + ((long)(ih + pt) * Wp + pl) * C;        /* (r, q = iw + pl, c) at d[iw*C + c] */
+        int c0 = 0;
+#ifdef SPLOT_HAVE_TRANSPOSE8
+        for (; c0 + 8 <= C; c0 += 8) {
+            int iw = w0;
+            for (; iw + 8 <= w1; iw += 8) transpose8(src + (long)c0 * H * W + iw, (long)H * W, d + (long)iw * C + c0, C);
+            for (; iw < w1; ++iw)
+                for (int c = c0; c < c0 + 8; ++c) d[(long)iw * C + c] = src[(long)c * H * W + iw];
         }
+#endif
+        for (int c = c0; c < C; ++c)
+            for (int iw = w0; iw < w1; ++iw) d[(long)iw * C + c] = src[(long)c * H * W + iw];
+    }
 }
 
 /* V = B^T d B over the channels, for tile ty, tx, written to out[e*sx + (c/P)*pstride + c%P]. */

@@ -1,7 +1,7 @@
 /* Memory-safety smoke run of every op on odd shapes, all paths, with exact-size heap buffers.
  * Build and run by hand with AddressSanitizer + UBSan (not part of the Maven build):
  *   S="-fsanitize=address,undefined -g -O1 -std=c++17 -ffp-contract=off -fopenmp -Inative/include -Inative/src"
- *   g++ $S -c native/src/dispatch.cpp -o d.o; g++ $S -c native/src/isa_scalar.cpp -o s.o
+ *   g++ $S -DSPLOT_SCRATCH_EXACT -c native/src/dispatch.cpp -o d.o; g++ $S -c native/src/isa_scalar.cpp -o s.o
  *   g++ $S -mavx2 -mfma -c native/src/isa_avx2.cpp -o a2.o
  *   g++ $S -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma -mavx2 -c native/src/isa_avx512.cpp -o a5.o
  *   g++ $S native/bench/sanitize_smoke.cpp d.o s.o a2.o a5.o -o smoke && ./smoke */
@@ -15,14 +15,18 @@ int main(){
  const char* isas[]={"scalar","avx2","avx512"};
  struct C{int n,c,h,w,o,kh,kw,s,pt,pl,oh,ow;};
  std::vector<C> cs={{1,1,5,5,1,3,3,1,0,0,3,3},{2,3,7,6,5,3,3,1,1,1,7,6},{3,2,9,8,4,3,3,2,0,0,4,3},{2,3,8,9,3,3,3,2,0,1,4,5},
-   {1,5,6,7,7,1,1,1,0,0,6,7},{2,4,10,10,6,5,5,1,2,2,10,10},{1,3,11,13,9,2,4,3,0,1,4,5},{3,1,28,28,32,3,3,1,0,0,26,26},{1,17,12,11,33,3,3,1,0,0,10,9},{2,1,1,1,1,1,1,1,0,0,1,1}};
+   {1,5,6,7,7,1,1,1,0,0,6,7},{2,4,10,10,6,5,5,1,2,2,10,10},{1,3,11,13,9,2,4,3,0,1,4,5},{3,1,28,28,32,3,3,1,0,0,26,26},{1,17,12,11,33,3,3,1,0,0,10,9},{2,1,1,1,1,1,1,1,0,0,1,1},
+   {1,9,7,5,10,3,3,1,1,1,7,5},{2,8,30,27,8,3,3,1,1,1,30,27},{2,32,26,26,64,3,3,1,0,0,24,24},
+   {1,1,5,5,2,3,3,1,0,0,3,3},{2,3,7,6,4,3,3,1,1,1,7,6},{1,1,2,2,1,3,3,1,1,1,2,2},{1,2,1,1,3,3,3,1,1,1,1,1},{1,4,3,1,2,3,3,1,1,1,3,1}};
+ const char* convs[]={"auto","gemm","winograd"};
  for(const char* isa: isas){ char e[200]; void* ctx=splot_create(isa,2,e,200); if(!ctx){printf("%s\n",e);continue;}
+  for(const char* conv: convs){ splot_set_conv_algorithm(ctx,conv);
   for(auto g: cs){ long xi=(long)g.n*g.c*g.h*g.w, wi=(long)g.o*g.c*g.kh*g.kw, yi=(long)g.n*g.o*g.oh*g.ow;
    float *x=F(xi),*w=F(wi),*b=F(g.o),*y=F(yi),*dx=F(xi),*dw=F(wi),*db=F(g.o);
    splot_conv2d_forward(ctx,x,w,b,y,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
    splot_conv2d_backward_data(ctx,y,w,dx,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
    splot_conv2d_backward_weights(ctx,x,y,dw,db,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
-   free(x);free(w);free(b);free(y);free(dx);free(dw);free(db);}
+   free(x);free(w);free(b);free(y);free(dx);free(dw);free(db);}}
   int dc[][3]={{1,9,7},{3,33,10},{5,130,129},{2,1,1},{7,300,17},{4,9216,128},{128,9216,128},{3,700,5}};
   for(auto& d: dc){int n=d[0],in=d[1],out=d[2]; float *x=F((long)n*in),*w=F((long)out*in),*b=F(out),*y=F((long)n*out),*dx=F((long)n*in),*dw=F((long)out*in),*db=F(out);
    splot_dense_forward(ctx,x,w,b,y,n,in,out); splot_dense_backward(ctx,y,x,w,dx,dw,db,n,in,out); splot_dense_backward(ctx,y,x,w,nullptr,dw,db,n,in,out);

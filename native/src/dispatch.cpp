@@ -57,10 +57,20 @@ extern "C" {
 float* splot_scratch(int slot, size_t floats) {
     Scratch& s = tls_scratch;
     if (floats == 0) floats = 1;
+#ifdef SPLOT_SCRATCH_EXACT /* sanitizer builds: every request gets a buffer of exactly its size */
+    if (s.cap[slot] != floats) {
+#else
     if (s.cap[slot] < floats) {
+#endif
         free(s.p[slot]);
+#ifdef SPLOT_SCRATCH_EXACT
+        size_t bytes = floats * sizeof(float);
+        void* p = nullptr;
+        s.p[slot] = posix_memalign(&p, 64, bytes) == 0 ? static_cast<float*>(p) : nullptr;
+#else
         size_t bytes = ((floats * sizeof(float) + 63) / 64) * 64;
         s.p[slot] = static_cast<float*>(aligned_alloc(64, bytes));
+#endif
         if (!s.p[slot]) {
             fprintf(stderr, "splot: out of memory for a %zu-byte scratch buffer\n", bytes);
             abort();

@@ -35,6 +35,11 @@ public final class SplotNative {
     public static native int splot_max_threads();
     public static native double splot_peak_gflops(Pointer ctx, int threads, double seconds);
 
+    // ---- the JVM's signal handlers ----------------------------------------------------------------
+    public static native int splot_signals_save(@Cast("char*") BytePointer owner, int len);
+    public static native int splot_signals_restore(@Cast("char*") BytePointer report, int len);
+    public static native @Cast("const char*") BytePointer splot_signal_owner(int which);
+
     // ---- memory -------------------------------------------------------------------------------
     public static native Pointer splot_alloc(long bytes);
     public static native void splot_free(Pointer p);

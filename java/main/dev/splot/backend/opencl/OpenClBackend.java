@@ -116,6 +116,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     /** Loads the OpenCL library once; throws a {@link BackendUnavailableException} that says what to install. */
     private static void probeLibrary() {
+        JvmSignalHandlers.save(); // before anything loads an OpenCL driver
         if (probeFailure != null) {
             throw new BackendUnavailableException(probeFailure, null);
         }
@@ -144,6 +145,7 @@ public final class OpenClBackend extends AbstractBackend {
         }
         cl_platform_id[] platforms = new cl_platform_id[count[0]];
         clGetPlatformIDs(platforms.length, platforms, null);
+        JvmSignalHandlers.restore();
         List<DeviceInfo> out = new ArrayList<>();
         for (int p = 0; p < platforms.length; p++) {
             int[] n = new int[1];
@@ -350,6 +352,7 @@ public final class OpenClBackend extends AbstractBackend {
                 int[] status = new int[1];
                 program = clCreateProgramWithBinary(context, 1, devs, new long[] {binary.length}, new byte[][] {binary}, status, null);
                 clBuildProgram(program, 1, devs, options, null, null);
+                JvmSignalHandlers.restore();
                 return new Built(spec, program, true, (System.nanoTime() - t0) / 1_000_000);
             } catch (CLException e) {
                 if (program != null) clReleaseProgram(program);
@@ -360,11 +363,13 @@ public final class OpenClBackend extends AbstractBackend {
         try {
             clBuildProgram(program, 1, devs, options, null, null);
         } catch (CLException e) {
+            JvmSignalHandlers.restore();
             String log = buildLog(program);
             clReleaseProgram(program);
             throw new BackendUnavailableException("OpenCL: kernel file " + file + " failed to build (" + errorName(e.getStatus())
                     + ") on " + info.deviceName() + " with options '" + options + "'. Build log:\n" + log, e);
         }
+        JvmSignalHandlers.restore();
         cache.store(key, programBinary(program));
         return new Built(spec, program, false, (System.nanoTime() - t0) / 1_000_000);
     }
@@ -525,11 +530,13 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void downloadImpl(Tensor src, float[] dst) {
         clEnqueueReadBuffer(queue, mem(src), CL_TRUE, 0, 4L * dst.length, Pointer.to(dst), 0, null, null);
+        JvmSignalHandlers.restore();
     }
 
     @Override
     protected void downloadImpl(Tensor src, int[] dst) {
         clEnqueueReadBuffer(queue, mem(src), CL_TRUE, 0, 4L * dst.length, Pointer.to(dst), 0, null, null);
+        JvmSignalHandlers.restore();
     }
 
     @Override
@@ -546,6 +553,7 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     public void synchronize() {
         clFinish(queue);
+        JvmSignalHandlers.restore();
     }
 
     /** A device buffer reused between operations (in-order queue), grown on demand. */
@@ -576,6 +584,7 @@ public final class OpenClBackend extends AbstractBackend {
         if (closed) return;
         try {
             clFinish(queue);
+            JvmSignalHandlers.restore();
         } finally {
             releaseAll();
             closed = true;
@@ -629,6 +638,7 @@ public final class OpenClBackend extends AbstractBackend {
                 else throw new IllegalArgumentException("unsupported kernel argument " + a);
             }
             clEnqueueNDRangeKernel(queue, k.kernel(), global.length, null, global, local, 0, null, null);
+            JvmSignalHandlers.restore(); // PoCL compiles a kernel for each new work-group size at its first launch
         } catch (CLException e) {
             StringBuilder sizes = new StringBuilder();
             for (Object a : args) if (!(a instanceof cl_mem)) sizes.append(sizes.length() == 0 ? "" : ", ").append(a);
@@ -876,6 +886,7 @@ public final class OpenClBackend extends AbstractBackend {
         launch("xent_reduce", new long[] {1}, new long[] {1}, rowLoss, rowFlag, mem(labels), result, n);
         int[] r = new int[4];
         clEnqueueReadBuffer(queue, result, CL_TRUE, 0, 16, Pointer.to(r), 0, null, null);
+        JvmSignalHandlers.restore();
         if (r[2] >= 0) {
             throw new IllegalArgumentException("softmaxCrossEntropy: label " + r[3] + " of row " + r[2] + " is outside [0, " + k + ")");
         }

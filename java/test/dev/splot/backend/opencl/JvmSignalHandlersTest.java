@@ -1,0 +1,38 @@
+package dev.splot.backend.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.splot.backend.ConvGeometry;
+import dev.splot.backend.Padding;
+import dev.splot.backend.Tensor;
+import dev.splot.testing.RequiredBackends;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The JVM's SIGSEGV / SIGBUS / SIGFPE / SIGILL handlers are still its own after the OpenCL backend
+ * compiled its programs from source (an empty cache, so PoCL runs LLVM, which installs crash
+ * handlers of its own) and launched kernels (PoCL compiles again for each new work-group size).
+ * Without the guard the JVM dies at its next implicit null check or safepoint poll; this test
+ * failed that way (SIGSEGV and SIGBUS held by libLLVM) before JvmSignalHandlers existed.
+ */
+class JvmSignalHandlersTest {
+    private static final String[] SIGNALS = {"SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL"};
+
+    @Test
+    void theJvmKeepsItsSignalHandlersThroughBuildsAndLaunches(@TempDir Path emptyCache) {
+        try (OpenClBackend be = RequiredBackends.startOrSkip("opencl", () -> OpenClBackend.create(null, new ProgramCache(emptyCache)))) {
+            ConvGeometry g = ConvGeometry.of(2, 3, 9, 8, 5, 3, 3, 1, Padding.SAME);
+            try (Tensor x = be.allocate(g.inputShape()); Tensor w = be.allocate(g.weightShape()); Tensor b = be.allocate(g.o());
+                 Tensor y = be.allocate(g.outputShape())) {
+                be.conv2dForward(x, w, b, y, g);
+                y.toFloatArray();
+            }
+            for (int s = 0; s < SIGNALS.length; s++) {
+                String owner = JvmSignalHandlers.owner(s);
+                assertTrue(owner.contains("libjvm") || owner.contains("libjsig"), SIGNALS[s] + " handler is in " + owner);
+            }
+        }
+    }
+}

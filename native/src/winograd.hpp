@@ -25,6 +25,46 @@ static inline int wg_block() { return NR * imax(1, 96 / NR); }
  * a stride all map to the same L1 sets and evict each other. */
 static inline long wg_plane_stride(long floats) { return (floats + 15) / 16 * 16 + 16; }
 
+/* The transforms work on WG_VW tiles at a time with GCC vector extensions, so the same code serves
+ * every path at its width (the portable path gets SSE2's 4 lanes). A vector may run past the last
+ * tile of a row: its extra lanes are computed from the data beyond (buffers carry WG_VW floats of
+ * slack) and either land where a later tile row or block writes again, or are masked. */
+#if defined(__AVX512F__)
+#define WG_VW 16
+#elif defined(__AVX2__)
+#define WG_VW 8
+#else
+#define WG_VW 4
+#endif
+typedef float wg_vf __attribute__((vector_size(WG_VW * 4)));
+typedef int wg_vi __attribute__((vector_size(WG_VW * 4)));
+static inline wg_vf wg_load(const float* p) {
+    wg_vf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void wg_store(float* p, wg_vf v) { memcpy(p, &v, sizeof v); }
+static inline wg_vf wg_splat(float x) { return wg_vf{} + x; }
+/* lanes l < n set */
+static inline wg_vi wg_first(int n) {
+    wg_vi lane;
+    for (int l = 0; l < WG_VW; ++l) lane[l] = l;
+    return lane < n;
+}
+/* (a0 b0 a1 b1 ...) as two vectors */
+static inline void wg_interleave(wg_vf a, wg_vf b, wg_vf* lo, wg_vf* hi) {
+#if WG_VW == 16
+    *lo = __builtin_shuffle(a, b, wg_vi{0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23});
+    *hi = __builtin_shuffle(a, b, wg_vi{8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31});
+#elif WG_VW == 8
+    *lo = __builtin_shuffle(a, b, wg_vi{0, 8, 1, 9, 2, 10, 3, 11});
+    *hi = __builtin_shuffle(a, b, wg_vi{4, 12, 5, 13, 6, 14, 7, 15});
+#else
+    *lo = __builtin_shuffle(a, b, wg_vi{0, 4, 1, 5});
+    *hi = __builtin_shuffle(a, b, wg_vi{2, 6, 3, 7});
+#endif
+}
+
 struct wg_shape {
     int TH, TW, T; /* tiles down, across, in all (per image) */
     int Hp, Wp;    /* padded input plane: every tile's 4x4 patch lies inside */
@@ -137,39 +177,32 @@ static void wg_pad_deint(const float* x, int C, int H, int W, int pt, int pl, in
              once_; once_ = 0)
 
 /* V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], for the tiles of block [t0, t0+nb)
- * from the deinterleaved padded image xp; tmp holds 8*(TW+1) floats. */
-static void wg_input_rows(const float* xp, int C, const wg_shape& s, int t0, int nb, float* V, long sx, int ld, float* tmp) {
+ * from the deinterleaved padded image xp (WG_VW floats of slack). Patch columns 2tx .. 2tx+3 are
+ * E[tx], O[tx], E[tx+1], O[tx+1] of each row. V rows need WG_VW floats of slack past the block. */
+static void wg_input_rows(const float* xp, int C, const wg_shape& s, int t0, int nb, float* V, long sx, int ld) {
     const int half = s.TW + 1;
-    float* __restrict ue = tmp;
-    float* __restrict uo = tmp + 4 * half;
     WG_FOR_TILE_ROWS(s, t0, nb) {
         for (int c = 0; c < C; ++c) {
             const float* r0 = xp + ((long)c * s.Hp + 2 * ty) * s.Wp;
-            const float *r1 = r0 + s.Wp, *r2 = r1 + s.Wp, *r3 = r2 + s.Wp;
-            #pragma GCC ivdep
-            for (int k = txa; k <= txb; ++k) { /* B^T d down the 4 rows, even columns then odd */
-                ue[k] = r0[k] - r2[k];
-                ue[half + k] = r1[k] + r2[k];
-                ue[2 * half + k] = r2[k] - r1[k];
-                ue[3 * half + k] = r1[k] - r3[k];
-                uo[k] = r0[half + k] - r2[half + k];
-                uo[half + k] = r1[half + k] + r2[half + k];
-                uo[2 * half + k] = r2[half + k] - r1[half + k];
-                uo[3 * half + k] = r1[half + k] - r3[half + k];
-            }
-            for (int i = 0; i < 4; ++i) { /* (.) B along the columns 2tx .. 2tx+3 = E[tx], O[tx], E[tx+1], O[tx+1] */
-                const float* __restrict a = ue + i * half;
-                const float* __restrict b = uo + i * half;
-                float* __restrict d0 = V + (i * 4) * sx + (long)c * ld + jb;
-                float* __restrict d1 = d0 + sx;
-                float* __restrict d2 = d1 + sx;
-                float* __restrict d3 = d2 + sx;
-                #pragma GCC ivdep
-                for (int tx = txa; tx < txb; ++tx) {
-                    d0[tx] = a[tx] - a[tx + 1];
-                    d1[tx] = b[tx] + a[tx + 1];
-                    d2[tx] = a[tx + 1] - b[tx];
-                    d3[tx] = b[tx] - b[tx + 1];
+            float* dc = V + (long)c * ld + jb;
+            for (int tx = txa; tx < txb; tx += WG_VW) {
+                wg_vf u[4][4]; /* B^T d down the rows, at each patch column q */
+#pragma GCC unroll 4
+                for (int q = 0; q < 4; ++q) {
+                    const float* p = r0 + (q & 1) * half + (q >> 1) + tx;
+                    const wg_vf d0 = wg_load(p), d1 = wg_load(p + s.Wp), d2 = wg_load(p + 2 * s.Wp), d3 = wg_load(p + 3 * s.Wp);
+                    u[0][q] = d0 - d2;
+                    u[1][q] = d1 + d2;
+                    u[2][q] = d2 - d1;
+                    u[3][q] = d1 - d3;
+                }
+#pragma GCC unroll 4
+                for (int i = 0; i < 4; ++i) { /* (.) B along the columns */
+                    float* d = dc + (i * 4) * sx + tx;
+                    wg_store(d, u[i][0] - u[i][2]);
+                    wg_store(d + sx, u[i][1] + u[i][2]);
+                    wg_store(d + 2 * sx, u[i][2] - u[i][1]);
+                    wg_store(d + 3 * sx, u[i][1] - u[i][3]);
                 }
             }
         }
@@ -191,26 +224,25 @@ static void wg_pad_grad_deint(const float* dyn, int O, const wg_shape& s, const 
         }
 }
 
-/* dM = A dY A^T, A = [1 0; 1 1; 1 -1; 0 -1], for the tiles of block [t0, t0+nb) from dyp. */
+/* dM = A dY A^T, A = [1 0; 1 1; 1 -1; 0 -1], for the tiles of block [t0, t0+nb) from dyp (WG_VW
+ * floats of slack); Mg rows need WG_VW floats of slack past the block. */
 static void wg_grad_rows(const float* dyp, int O, const wg_shape& s, int t0, int nb, float* Mg, long sx, int ld) {
     const int W2 = 2 * s.TW;
     WG_FOR_TILE_ROWS(s, t0, nb) {
         for (int o = 0; o < O; ++o) {
-            const float* __restrict e0 = dyp + ((long)o * 2 * s.TH + 2 * ty) * W2;
-            const float* __restrict o0 = e0 + s.TW;
-            const float* __restrict e1 = e0 + W2;
-            const float* __restrict o1 = e1 + s.TW;
-            float* __restrict d = Mg + (long)o * ld + jb;
-            #pragma GCC ivdep
-            for (int tx = txa; tx < txb; ++tx) {
-                const float a0 = e0[tx], a1 = o0[tx], b0 = e1[tx], b1 = o1[tx];
-                const float x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
+            const float* e0 = dyp + ((long)o * 2 * s.TH + 2 * ty) * W2; /* row 2ty: TW even columns, then TW odd */
+            float* d = Mg + (long)o * ld + jb;
+            for (int tx = txa; tx < txb; tx += WG_VW) {
+                const wg_vf a0 = wg_load(e0 + tx), a1 = wg_load(e0 + s.TW + tx), b0 = wg_load(e0 + W2 + tx),
+                            b1 = wg_load(e0 + W2 + s.TW + tx);
+                const wg_vf x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
 #pragma GCC unroll 4
                 for (int i = 0; i < 4; ++i) {
-                    d[(i * 4 + 0) * sx + tx] = x[i][0];
-                    d[(i * 4 + 1) * sx + tx] = x[i][0] + x[i][1];
-                    d[(i * 4 + 2) * sx + tx] = x[i][0] - x[i][1];
-                    d[(i * 4 + 3) * sx + tx] = -x[i][1];
+                    float* p = d + (i * 4) * sx + tx;
+                    wg_store(p, x[i][0]);
+                    wg_store(p + sx, x[i][0] + x[i][1]);
+                    wg_store(p + 2 * sx, x[i][0] - x[i][1]);
+                    wg_store(p + 3 * sx, -x[i][1]);
                 }
             }
         }
@@ -218,44 +250,37 @@ static void wg_grad_rows(const float* dyp, int O, const wg_shape& s, int t0, int
 }
 
 /* y[o][2ty+a][2tx+b] = bias[o] + (A^T M A)[a][b], A^T = [1 1 1 0; 0 1 -1 -1], for the in-image
- * outputs of the tiles of block [t0, t0+nb); tmp holds 4*nb floats. The transform runs over the
- * whole block (long vector loops), then each tile row is interleaved into y. */
+ * outputs of the tiles of block [t0, t0+nb). Rows are interleaved in registers and written through
+ * a small buffer, exactly the in-image columns (y has no slack). */
 static void wg_output_rows(const float* M, long sx, int ld, int O, const wg_shape& s, const splot_conv_geom& g, int t0, int nb,
-                           const float* bias, float* y, float* tmp) {
-    float* __restrict y00 = tmp;
-    float* __restrict y01 = tmp + nb;
-    float* __restrict y10 = tmp + 2 * nb;
-    float* __restrict y11 = tmp + 3 * nb;
-    const int pairs = g.ow / 2; /* tiles with both output columns inside */
+                           const float* bias, float* y) {
     for (int o = 0; o < O; ++o) {
-        const float* __restrict m = M + (long)o * ld;
-        const float bo = bias ? bias[o] : 0.0f;
-#pragma GCC ivdep
-        for (int j = 0; j < nb; ++j) {
-            float x0[4], x1[4];
-#pragma GCC unroll 4
-            for (int q = 0; q < 4; ++q) {
-                const float m0 = m[q * sx + j], m1 = m[(4 + q) * sx + j], m2 = m[(8 + q) * sx + j], m3 = m[(12 + q) * sx + j];
-                x0[q] = m0 + m1 + m2;
-                x1[q] = m1 - m2 - m3;
-            }
-            y00[j] = bo + (x0[0] + x0[1] + x0[2]);
-            y01[j] = bo + (x0[1] - x0[2] - x0[3]);
-            y10[j] = bo + (x1[0] + x1[1] + x1[2]);
-            y11[j] = bo + (x1[1] - x1[2] - x1[3]);
-        }
+        const float* m = M + (long)o * ld;
+        float* yo = y + (long)o * g.oh * g.ow;
+        const wg_vf bo = wg_splat(bias ? bias[o] : 0.0f);
         WG_FOR_TILE_ROWS(s, t0, nb) {
-            for (int a = 0; a < 2 && 2 * ty + a < g.oh; ++a) {
-                float* __restrict row = y + ((long)o * g.oh + 2 * ty + a) * g.ow;
-                const float* __restrict l = (a ? y10 : y00) + jb;
-                const float* __restrict r = (a ? y11 : y01) + jb;
-                const int full = imin(txb, pairs);
-#pragma GCC ivdep
-                for (int tx = txa; tx < full; ++tx) {
-                    row[2 * tx] = l[tx];
-                    row[2 * tx + 1] = r[tx];
+            for (int tx = txa; tx < txb; tx += WG_VW) {
+                const float* mj = m + jb + tx;
+                wg_vf x0[4], x1[4];
+#pragma GCC unroll 4
+                for (int q = 0; q < 4; ++q) {
+                    const wg_vf m0 = wg_load(mj + q * sx), m1 = wg_load(mj + (4 + q) * sx), m2 = wg_load(mj + (8 + q) * sx),
+                                m3 = wg_load(mj + (12 + q) * sx);
+                    x0[q] = m0 + m1 + m2;
+                    x1[q] = m1 - m2 - m3;
                 }
-                if (txb > pairs && pairs >= txa) row[2 * pairs] = l[pairs]; /* odd OW: the last tile's left column */
+                const int q0 = 2 * tx, count = imin(g.ow, 2 * imin(txb, tx + WG_VW)) - q0;
+                for (int a = 0; a < 2 && 2 * ty + a < g.oh; ++a) {
+                    const wg_vf l = bo + (a ? x1[0] + x1[1] + x1[2] : x0[0] + x0[1] + x0[2]);
+                    const wg_vf r = bo + (a ? x1[1] - x1[2] - x1[3] : x0[1] - x0[2] - x0[3]);
+                    alignas(64) float buf[2 * WG_VW];
+                    wg_vf lo, hi;
+                    wg_interleave(l, r, &lo, &hi);
+                    wg_store(buf, lo);
+                    wg_store(buf + WG_VW, hi);
+                    float* row = yo + (long)(2 * ty + a) * g.ow + q0;
+                    for (int k = 0; k < count; ++k) row[k] = buf[k];
+                }
             }
         }
     }
@@ -290,21 +315,22 @@ static void wg_input_grad_rows(const float* V, long sx, int ld, int C, const wg_
         }
         WG_FOR_TILE_ROWS(s, t0, nb) {
             for (int r = 0; r < 4; ++r) {
-                float* __restrict ev = dxp + ((long)c * s.Hp + 2 * ty + r) * s.Wp;
-                float* __restrict od = ev + half;
-                const float* __restrict s0 = sq + (r * 4) * nb + jb;
-                const float* __restrict s1 = s0 + nb;
-                const float* __restrict s2 = s1 + nb;
-                const float* __restrict s3 = s2 + nb;
-#pragma GCC ivdep
-                for (int tx = txa; tx < txb; ++tx) { /* columns 2tx, 2tx+1 */
-                    ev[tx] += s0[tx];
-                    od[tx] += s1[tx];
+                float* ev = dxp + ((long)c * s.Hp + 2 * ty + r) * s.Wp;
+                float* od = ev + half;
+                const float* s0 = sq + (r * 4) * nb + jb;
+                const float *s1 = s0 + nb, *s2 = s1 + nb, *s3 = s2 + nb;
+                /* lanes past the tile row keep their value: the neighbours there are real pixels */
+                for (int tx = txa; tx < txb; tx += WG_VW) { /* columns 2tx, 2tx+1 */
+                    const wg_vi in = wg_first(txb - tx);
+                    const wg_vf e = wg_load(ev + tx), f = wg_load(od + tx);
+                    wg_store(ev + tx, in ? e + wg_load(s0 + tx) : e);
+                    wg_store(od + tx, in ? f + wg_load(s1 + tx) : f);
                 }
-#pragma GCC ivdep
-                for (int tx = txa; tx < txb; ++tx) { /* columns 2tx+2, 2tx+3 */
-                    ev[tx + 1] += s2[tx];
-                    od[tx + 1] += s3[tx];
+                for (int tx = txa; tx < txb; tx += WG_VW) { /* columns 2tx+2, 2tx+3 */
+                    const wg_vi in = wg_first(txb - tx);
+                    const wg_vf e = wg_load(ev + tx + 1), f = wg_load(od + tx + 1);
+                    wg_store(ev + tx + 1, in ? e + wg_load(s2 + tx) : e);
+                    wg_store(od + tx + 1, in ? f + wg_load(s3 + tx) : f);
                 }
             }
         }
@@ -325,7 +351,7 @@ static void wg_gemm_rows(int M, int nb, int K, const float* Ap, const float* B, 
 
 static void wg_conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
     const wg_shape s = wg_shape_of(g);
-    const int O = g.o, C = g.c, TB = wg_block(), ld = TB;
+    const int O = g.o, C = g.c, TB = wg_block(), ld = TB + WG_VW;
     const long apsz = (long)((O + MR - 1) / MR) * MR * C;
     float* U = splot_scratch(5, (size_t)16 * O * C);
     wg_weights(w, O, C, U);
@@ -336,23 +362,22 @@ static void wg_conv_fwd(int threads, const float* x, const float* w, const float
     const long vsx = wg_plane_stride((long)C * ld), msx = wg_plane_stride((long)O * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int n = 0; n < g.n; ++n) {
-        float* xp = splot_scratch(0, (size_t)C * s.Hp * s.Wp);
+        float* xp = splot_scratch(0, (size_t)C * s.Hp * s.Wp + WG_VW);
         float* V = splot_scratch(1, (size_t)16 * vsx);
         float* M = splot_scratch(2, (size_t)16 * msx);
-        float* tmp = splot_scratch(3, (size_t)imax(8 * (s.TW + 1), 4 * TB));
         wg_pad_deint(x + (long)n * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.TW + 1, xp);
         for (int t0 = 0; t0 < s.T; t0 += TB) {
             const int nb = imin(TB, s.T - t0);
-            wg_input_rows(xp, C, s, t0, nb, V, vsx, ld, tmp);
+            wg_input_rows(xp, C, s, t0, nb, V, vsx, ld);
             for (int e = 0; e < 16; ++e) wg_gemm_rows(O, nb, C, Ap + e * apsz, V + e * vsx, koff, M + e * msx, ld);
-            wg_output_rows(M, msx, ld, O, s, g, t0, nb, b, y + (long)n * O * g.oh * g.ow, tmp);
+            wg_output_rows(M, msx, ld, O, s, g, t0, nb, b, y + (long)n * O * g.oh * g.ow);
         }
     }
 }
 
 static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
     const wg_shape s = wg_shape_of(g);
-    const int O = g.o, C = g.c, TB = wg_block(), ld = TB, half = s.TW + 1;
+    const int O = g.o, C = g.c, TB = wg_block(), ld = TB + WG_VW, half = s.TW + 1;
     const long apsz = (long)((C + MR - 1) / MR) * MR * O;
     float* U = splot_scratch(5, (size_t)16 * O * C);
     wg_weights(w, O, C, U);
@@ -363,11 +388,11 @@ static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float
     const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride((long)C * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int n = 0; n < g.n; ++n) {
-        float* dyp = splot_scratch(0, (size_t)O * (2 * s.TH) * (2 * s.TW));
+        float* dyp = splot_scratch(0, (size_t)O * (2 * s.TH) * (2 * s.TW) + WG_VW);
         float* Mg = splot_scratch(1, (size_t)16 * gsx);
         float* V = splot_scratch(2, (size_t)16 * vsx);
-        float* tmp = splot_scratch(3, (size_t)16 * TB);
-        float* dxp = splot_scratch(4, (size_t)C * s.Hp * s.Wp);
+        float* tmp = splot_scratch(3, (size_t)16 * TB + WG_VW);
+        float* dxp = splot_scratch(4, (size_t)C * s.Hp * s.Wp + WG_VW + 1);
         wg_pad_grad_deint(dy + (long)n * O * g.oh * g.ow, O, s, g, dyp);
         for (long i = 0; i < (long)C * s.Hp * s.Wp; ++i) dxp[i] = 0.0f;
         for (int t0 = 0; t0 < s.T; t0 += TB) {

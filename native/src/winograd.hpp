@@ -250,8 +250,8 @@ static void wg_grad_rows(const float* dyp, int O, const wg_shape& s, int t0, int
 }
 
 /* y[o][2ty+a][2tx+b] = bias[o] + (A^T M A)[a][b], A^T = [1 1 1 0; 0 1 -1 -1], for the in-image
- * outputs of the tiles of block [t0, t0+nb). Rows are interleaved in registers and written through
- * a small buffer, exactly the in-image columns (y has no slack). */
+ * outputs of the tiles of block [t0, t0+nb). Rows are interleaved in registers; exactly the
+ * in-image columns are written (y has no slack). */
 static void wg_output_rows(const float* M, long sx, int ld, int O, const wg_shape& s, const splot_conv_geom& g, int t0, int nb,
                            const float* bias, float* y) {
     for (int o = 0; o < O; ++o) {
@@ -273,13 +273,15 @@ static void wg_output_rows(const float* M, long sx, int ld, int O, const wg_shap
                 for (int a = 0; a < 2 && 2 * ty + a < g.oh; ++a) {
                     const wg_vf l = bo + (a ? x1[0] + x1[1] + x1[2] : x0[0] + x0[1] + x0[2]);
                     const wg_vf r = bo + (a ? x1[1] - x1[2] - x1[3] : x0[1] - x0[2] - x0[3]);
-                    alignas(64) float buf[2 * WG_VW];
                     wg_vf lo, hi;
                     wg_interleave(l, r, &lo, &hi);
-                    wg_store(buf, lo);
-                    wg_store(buf + WG_VW, hi);
                     float* row = yo + (long)(2 * ty + a) * g.ow + q0;
-                    for (int k = 0; k < count; ++k) row[k] = buf[k];
+                    if (count >= WG_VW) {
+                        wg_store(row, lo);
+                        for (int k = WG_VW; k < count; ++k) row[k] = hi[k - WG_VW];
+                    } else {
+                        for (int k = 0; k < count; ++k) row[k] = lo[k];
+                    }
                 }
             }
         }

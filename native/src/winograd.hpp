@@ -445,22 +445,27 @@ static inline float wg_sum(const float* p, int n) {
 /* dst[r][q][c] (Hp x Wp x C) = the padded plane of channel c (image at (pt, pl)). */
 static void wg_pad_hwc(const float* x, int C, int H, int W, int pt, int pl, int Hp, int Wp, float* dst) {
     for (long i = 0; i < (long)Hp * Wp * C; ++i) dst[i] = 0.0f;
-    const int w0 = imax(0, -pl), w1 = imin(W, Wp - pl); /* columns that land inside */
-    for (int ih = imax(0, -pt); ih < imin(H, Hp - pt); ++ih) {
-        const float* src = x + (long)ih * W;                     /* row ih of channel 0; channels H*W apart */
-        float* d = dst + ((long)(ih + pt) * Wp + pl) * C;        /* (r, q = iw + pl, c) at d[iw*C + c] */
-        int c0 = 0;
+    const int w0 = imax(0, -pl), w1 = imin(W, Wp - pl), h0 = imax(0, -pt), h1 = imin(H, Hp - pt); /* what lands inside */
+    const long plane = (long)H * W;
+    int c0 = 0;
 #ifdef SPLOT_HAVE_TRANSPOSE8
-        for (; c0 + 8 <= C; c0 += 8) {
+    /* 8 channels at a time, each read front to back (8 sequential streams for the prefetcher) */
+    for (; c0 + 8 <= C; c0 += 8)
+        for (int ih = h0; ih < h1; ++ih) {
+            const float* src = x + c0 * plane + (long)ih * W;
+            float* d = dst + ((long)(ih + pt) * Wp + pl) * C + c0; /* (r, q = iw + pl, c) at d[iw*C + c - c0] */
             int iw = w0;
-            for (; iw + 8 <= w1; iw += 8) transpose8(src + (long)c0 * H * W + iw, (long)H * W, d + (long)iw * C + c0, C);
+            for (; iw + 8 <= w1; iw += 8) transpose8(src + iw, plane, d + (long)iw * C, C);
             for (; iw < w1; ++iw)
-                for (int c = c0; c < c0 + 8; ++c) d[(long)iw * C + c] = src[(long)c * H * W + iw];
+                for (int c = 0; c < 8; ++c) d[(long)iw * C + c] = src[c * plane + iw];
         }
 #endif
-        for (int c = c0; c < C; ++c)
-            for (int iw = w0; iw < w1; ++iw) d[(long)iw * C + c] = src[(long)c * H * W + iw];
-    }
+    for (int c = c0; c < C; ++c)
+        for (int ih = h0; ih < h1; ++ih) {
+            const float* src = x + c * plane + (long)ih * W;
+            float* d = dst + ((long)(ih + pt) * Wp + pl) * C + c;
+            for (int iw = w0; iw < w1; ++iw) d[(long)iw * C] = src[iw];
+        }
 }
 
 /* V = B^T d B over the channels, for tile ty, tx, written to out[e*sx + (c/P)*pstride + c%P]. */

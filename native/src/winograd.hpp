@@ -51,6 +51,41 @@ static inline wg_vi wg_first(int n) {
     for (int l = 0; l < WG_VW; ++l) lane[l] = l;
     return lane < n;
 }
+/* The first n lanes of p (the others zero) / stored to p; lanes past n are not touched in memory,
+ * so these never fault past the end of a tensor. */
+static inline wg_vf wg_load_n(const float* p, int n) {
+#if WG_VW == 16
+    return (wg_vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), p);
+#elif WG_VW == 8
+    return (wg_vf)_mm256_maskload_ps(p, (__m256i)wg_first(n));
+#else
+    wg_vf v = {};
+    for (int l = 0; l < n; ++l) v[l] = p[l];
+    return v;
+#endif
+}
+static inline void wg_store_n(float* p, wg_vf v, int n) {
+#if WG_VW == 16
+    _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), (__m512)v);
+#elif WG_VW == 8
+    _mm256_maskstore_ps(p, (__m256i)wg_first(n), (__m256)v);
+#else
+    for (int l = 0; l < n; ++l) p[l] = v[l];
+#endif
+}
+/* even lanes of (a b) and odd lanes of (a b) */
+static inline void wg_deinterleave2(wg_vf a, wg_vf b, wg_vf* even, wg_vf* odd) {
+#if WG_VW == 16
+    *even = __builtin_shuffle(a, b, wg_vi{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30});
+    *odd = __builtin_shuffle(a, b, wg_vi{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31});
+#elif WG_VW == 8
+    *even = __builtin_shuffle(a, b, wg_vi{0, 2, 4, 6, 8, 10, 12, 14});
+    *odd = __builtin_shuffle(a, b, wg_vi{1, 3, 5, 7, 9, 11, 13, 15});
+#else
+    *even = __builtin_shuffle(a, b, wg_vi{0, 2, 4, 6});
+    *odd = __builtin_shuffle(a, b, wg_vi{1, 3, 5, 7});
+#endif
+}
 /* (a0 b0 a1 b1 ...) as two vectors */
 static inline void wg_interleave(wg_vf a, wg_vf b, wg_vf* lo, wg_vf* hi) {
 #if WG_VW == 16
@@ -145,10 +180,12 @@ static inline void wg_deinterleave(const float* src, int W, int pl, int half, fl
     };
     for (int k = 0; k < lo; ++k) edge(k);
     const float* s = src - pl;
-#pragma GCC ivdep
-    for (int k = lo; k < hi; ++k) {
-        ev[k] = s[2 * k];
-        od[k] = s[2 * k + 1];
+    for (int k = lo; k < hi; k += WG_VW) {
+        const int n = imin(WG_VW, hi - k);
+        wg_vf e, o;
+        wg_deinterleave2(wg_load_n(s + 2 * k, imin(2 * n, WG_VW)), wg_load_n(s + 2 * k + WG_VW, imax(0, 2 * n - WG_VW)), &e, &o);
+        wg_store_n(ev + k, e, n);
+        wg_store_n(od + k, o, n);
     }
     for (int k = hi; k < half; ++k) edge(k);
 }
@@ -278,9 +315,9 @@ static void wg_output_rows(const float* M, long sx, int ld, int O, const wg_shap
                     float* row = yo + (long)(2 * ty + a) * g.ow + q0;
                     if (count >= WG_VW) {
                         wg_store(row, lo);
-                        for (int k = WG_VW; k < count; ++k) row[k] = hi[k - WG_VW];
+                        wg_store_n(row + WG_VW, hi, count - WG_VW);
                     } else {
-                        for (int k = 0; k < count; ++k) row[k] = lo[k];
+                        wg_store_n(row, lo, count);
                     }
                 }
             }

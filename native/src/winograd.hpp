@@ -47,8 +47,13 @@ static inline void wg_store(float* p, wg_vf v) { memcpy(p, &v, sizeof v); }
 static inline wg_vf wg_splat(float x) { return wg_vf{} + x; }
 /* lanes l < n set */
 static inline wg_vi wg_first(int n) {
-    wg_vi lane;
-    for (int l = 0; l < WG_VW; ++l) lane[l] = l;
+#if WG_VW == 16
+    const wg_vi lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+#elif WG_VW == 8
+    const wg_vi lane = {0, 1, 2, 3, 4, 5, 6, 7};
+#else
+    const wg_vi lane = {0, 1, 2, 3};
+#endif
     return lane < n;
 }
 /* The first n lanes of p (the others zero) / stored to p; lanes past n are not touched in memory,
@@ -358,18 +363,14 @@ static void wg_input_grad_rows(const float* V, long sx, int ld, int C, const wg_
                 float* od = ev + half;
                 const float* s0 = sq + (r * 4) * nb + jb;
                 const float *s1 = s0 + nb, *s2 = s1 + nb, *s3 = s2 + nb;
-                /* lanes past the tile row keep their value: the neighbours there are real pixels */
-                for (int tx = txa; tx < txb; tx += WG_VW) { /* columns 2tx, 2tx+1 */
-                    const wg_vi in = wg_first(txb - tx);
-                    const wg_vf e = wg_load(ev + tx), f = wg_load(od + tx);
-                    wg_store(ev + tx, in ? e + wg_load(s0 + tx) : e);
-                    wg_store(od + tx, in ? f + wg_load(s1 + tx) : f);
-                }
-                for (int tx = txa; tx < txb; tx += WG_VW) { /* columns 2tx+2, 2tx+3 */
-                    const wg_vi in = wg_first(txb - tx);
-                    const wg_vf e = wg_load(ev + tx + 1), f = wg_load(od + tx + 1);
-                    wg_store(ev + tx + 1, in ? e + wg_load(s2 + tx) : e);
-                    wg_store(od + tx + 1, in ? f + wg_load(s3 + tx) : f);
+                /* one pass over columns k = txa .. txb of the even and odd halves: tile k's left pair and tile
+                 * k-1's right pair, added in that order; lanes outside keep their value (real pixels) */
+                for (int k = txa; k <= txb; k += WG_VW) {
+                    const wg_vi own = wg_first(txb - k), left = wg_first(txb + 1 - k) & ~wg_first(txa + 1 - k);
+                    const wg_vf e = wg_load(ev + k), f = wg_load(od + k);
+                    const wg_vf e1 = own ? e + wg_load(s0 + k) : e, f1 = own ? f + wg_load(s1 + k) : f;
+                    wg_store(ev + k, left ? e1 + wg_load(s2 + k - 1) : e1);
+                    wg_store(od + k, left ? f1 + wg_load(s3 + k - 1) : f1);
                 }
             }
         }
@@ -449,12 +450,13 @@ static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float
                 /* input column q is padded column q + pl: even ones in ev, odd ones in od */
                 const float* __restrict first = (g.pl & 1) ? od + (g.pl >> 1) : ev + (g.pl >> 1);
                 const float* __restrict second = (g.pl & 1) ? ev + ((g.pl + 1) >> 1) : od + (g.pl >> 1);
-#pragma GCC ivdep
-                for (int k = 0; k < g.w / 2; ++k) {
-                    d[2 * k] = first[k];
-                    d[2 * k + 1] = second[k];
+                for (int k = 0; k < (g.w + 1) / 2; k += WG_VW) { /* columns 2k.. from first[k..], 2k+1.. from second[k..] */
+                    const int n = imin(2 * WG_VW, g.w - 2 * k);
+                    wg_vf lo, hi;
+                    wg_interleave(wg_load(first + k), wg_load(second + k), &lo, &hi);
+                    wg_store_n(d + 2 * k, lo, imin(n, WG_VW));
+                    if (n > WG_VW) wg_store_n(d + 2 * k + WG_VW, hi, n - WG_VW);
                 }
-                if (g.w & 1) d[g.w - 1] = first[g.w / 2];
             }
     }
 }

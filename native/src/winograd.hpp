@@ -251,41 +251,39 @@ static void wg_input_rows(const float* xp, int C, const wg_shape& s, int t0, int
     }
 }
 
-/* dyp[o] = dy[o] widened to 2TH x 2TW with zeros, each row deinterleaved (TW even, TW odd). */
-static void wg_pad_grad_deint(const float* dyn, int O, const wg_shape& s, const splot_conv_geom& g, float* dyp) {
-    const int H2 = 2 * s.TH, W2 = 2 * s.TW;
+/* dyp[o][a][b] (TH x TW each) = dy[o][2ty + a][2tx + b], zero beyond OH / OW: the four quarters of
+ * each 2x2 output tile, so that tile t = ty*TW + tx is element t of each quarter plane. */
+static void wg_pad_grad_quarters(const float* dyn, int O, const wg_shape& s, const splot_conv_geom& g, float* dyp) {
+    const long q = (long)s.TH * s.TW;
     for (int o = 0; o < O; ++o)
-        for (int r = 0; r < H2; ++r) {
-            float* __restrict ev = dyp + ((long)o * H2 + r) * W2;
-            float* __restrict od = ev + s.TW;
+        for (int r = 0; r < 2 * s.TH; ++r) {
+            float* ev = dyp + (o * 4 + (r & 1) * 2) * q + (long)(r >> 1) * s.TW;
+            float* od = ev + q;
             if (r >= g.oh) {
-                for (int q = 0; q < W2; ++q) ev[q] = 0.0f;
+                for (int k = 0; k < s.TW; ++k) ev[k] = od[k] = 0.0f;
                 continue;
             }
             wg_deinterleave(dyn + ((long)o * g.oh + r) * g.ow, g.ow, 0, s.TW, ev, od);
         }
 }
 
-/* dM = A dY A^T, A = [1 0; 1 1; 1 -1; 0 -1], for the tiles of block [t0, t0+nb) from dyp (WG_VW
- * floats of slack); Mg rows need WG_VW floats of slack past the block. */
-static void wg_grad_rows(const float* dyp, int O, const wg_shape& s, int t0, int nb, float* Mg, long sx, int ld) {
-    const int W2 = 2 * s.TW;
-    WG_FOR_TILE_ROWS(s, t0, nb) {
-        for (int o = 0; o < O; ++o) {
-            const float* e0 = dyp + ((long)o * 2 * s.TH + 2 * ty) * W2; /* row 2ty: TW even columns, then TW odd */
-            float* d = Mg + (long)o * ld + jb;
-            for (int tx = txa; tx < txb; tx += WG_VW) {
-                const wg_vf a0 = wg_load(e0 + tx), a1 = wg_load(e0 + s.TW + tx), b0 = wg_load(e0 + W2 + tx),
-                            b1 = wg_load(e0 + W2 + s.TW + tx);
-                const wg_vf x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
+/* dM = A dY A^T, A = [1 0; 1 1; 1 -1; 0 -1], for the tiles of block [t0, t0+nb), straight down the
+ * quarter planes (aligned, whole block at once); dyp and Mg rows need WG_VW floats of slack. */
+static void wg_grad_flat(const float* dyp, int O, const wg_shape& s, int t0, int nb, float* Mg, long sx, int ld) {
+    const long q = (long)s.TH * s.TW;
+    for (int o = 0; o < O; ++o) {
+        const float* d00 = dyp + o * 4 * q + t0;
+        float* d = Mg + (long)o * ld;
+        for (int j = 0; j < nb; j += WG_VW) {
+            const wg_vf a0 = wg_load(d00 + j), a1 = wg_load(d00 + q + j), b0 = wg_load(d00 + 2 * q + j), b1 = wg_load(d00 + 3 * q + j);
+            const wg_vf x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
 #pragma GCC unroll 4
-                for (int i = 0; i < 4; ++i) {
-                    float* p = d + (i * 4) * sx + tx;
-                    wg_store(p, x[i][0]);
-                    wg_store(p + sx, x[i][0] + x[i][1]);
-                    wg_store(p + 2 * sx, x[i][0] - x[i][1]);
-                    wg_store(p + 3 * sx, -x[i][1]);
-                }
+            for (int i = 0; i < 4; ++i) {
+                float* p = d + (i * 4) * sx + j;
+                wg_store(p, x[i][0]);
+                wg_store(p + sx, x[i][0] + x[i][1]);
+                wg_store(p + 2 * sx, x[i][0] - x[i][1]);
+                wg_store(p + 3 * sx, -x[i][1]);
             }
         }
     }
@@ -295,34 +293,41 @@ static void wg_grad_rows(const float* dyp, int O, const wg_shape& s, int t0, int
  * outputs of the tiles of block [t0, t0+nb). Rows are interleaved in registers; exactly the
  * in-image columns are written (y has no slack). */
 static void wg_output_rows(const float* M, long sx, int ld, int O, const wg_shape& s, const splot_conv_geom& g, int t0, int nb,
-                           const float* bias, float* y) {
+                           const float* bias, float* y, float* tmp) {
+    const int tl = (nb + 2 * WG_VW - 1) / WG_VW * WG_VW; /* temp rows: every chunk of the block, plus one */
+    float* yab[4] = {tmp, tmp + tl, tmp + 2 * tl, tmp + 3 * tl};
     for (int o = 0; o < O; ++o) {
         const float* m = M + (long)o * ld;
         float* yo = y + (long)o * g.oh * g.ow;
         const wg_vf bo = wg_splat(bias ? bias[o] : 0.0f);
-        WG_FOR_TILE_ROWS(s, t0, nb) {
-            for (int tx = txa; tx < txb; tx += WG_VW) {
-                const float* mj = m + jb + tx;
-                wg_vf x0[4], x1[4];
+        for (int j = 0; j < nb; j += WG_VW) { /* the whole block at once: aligned chunks of the 16 planes */
+            wg_vf x0[4], x1[4];
 #pragma GCC unroll 4
-                for (int q = 0; q < 4; ++q) {
-                    const wg_vf m0 = wg_load(mj + q * sx), m1 = wg_load(mj + (4 + q) * sx), m2 = wg_load(mj + (8 + q) * sx),
-                                m3 = wg_load(mj + (12 + q) * sx);
-                    x0[q] = m0 + m1 + m2;
-                    x1[q] = m1 - m2 - m3;
-                }
-                const int q0 = 2 * tx, count = imin(g.ow, 2 * imin(txb, tx + WG_VW)) - q0;
-                for (int a = 0; a < 2 && 2 * ty + a < g.oh; ++a) {
-                    const wg_vf l = bo + (a ? x1[0] + x1[1] + x1[2] : x0[0] + x0[1] + x0[2]);
-                    const wg_vf r = bo + (a ? x1[1] - x1[2] - x1[3] : x0[1] - x0[2] - x0[3]);
+            for (int q = 0; q < 4; ++q) {
+                const wg_vf m0 = wg_load(m + q * sx + j), m1 = wg_load(m + (4 + q) * sx + j), m2 = wg_load(m + (8 + q) * sx + j),
+                            m3 = wg_load(m + (12 + q) * sx + j);
+                x0[q] = m0 + m1 + m2;
+                x1[q] = m1 - m2 - m3;
+            }
+            wg_store(yab[0] + j, bo + (x0[0] + x0[1] + x0[2]));
+            wg_store(yab[1] + j, bo + (x0[1] - x0[2] - x0[3]));
+            wg_store(yab[2] + j, bo + (x1[0] + x1[1] + x1[2]));
+            wg_store(yab[3] + j, bo + (x1[1] - x1[2] - x1[3]));
+        }
+        WG_FOR_TILE_ROWS(s, t0, nb) {
+            for (int a = 0; a < 2 && 2 * ty + a < g.oh; ++a) {
+                const float* l = yab[2 * a] + jb;
+                const float* r = yab[2 * a + 1] + jb;
+                float* row = yo + (long)(2 * ty + a) * g.ow;
+                for (int tx = txa; tx < txb; tx += WG_VW) {
+                    const int q0 = 2 * tx, count = imin(g.ow, 2 * imin(txb, tx + WG_VW)) - q0;
                     wg_vf lo, hi;
-                    wg_interleave(l, r, &lo, &hi);
-                    float* row = yo + (long)(2 * ty + a) * g.ow + q0;
+                    wg_interleave(wg_load(l + tx), wg_load(r + tx), &lo, &hi);
                     if (count >= WG_VW) {
-                        wg_store(row, lo);
-                        wg_store_n(row + WG_VW, hi, count - WG_VW);
+                        wg_store(row + q0, lo);
+                        wg_store_n(row + q0 + WG_VW, hi, count - WG_VW);
                     } else {
-                        wg_store_n(row, lo, count);
+                        wg_store_n(row + q0, lo, count);
                     }
                 }
             }
@@ -405,12 +410,13 @@ static void wg_conv_fwd(int threads, const float* x, const float* w, const float
         float* xp = splot_scratch(0, (size_t)C * s.Hp * s.Wp + WG_VW);
         float* V = splot_scratch(1, (size_t)16 * vsx);
         float* M = splot_scratch(2, (size_t)16 * msx);
+        float* tmp = splot_scratch(3, (size_t)4 * (TB + 2 * WG_VW));
         wg_pad_deint(x + (long)n * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.TW + 1, xp);
         for (int t0 = 0; t0 < s.T; t0 += TB) {
             const int nb = imin(TB, s.T - t0);
             wg_input_rows(xp, C, s, t0, nb, V, vsx, ld);
             for (int e = 0; e < 16; ++e) wg_gemm_rows(O, nb, C, Ap + e * apsz, V + e * vsx, koff, M + e * msx, ld);
-            wg_output_rows(M, msx, ld, O, s, g, t0, nb, b, y + (long)n * O * g.oh * g.ow);
+            wg_output_rows(M, msx, ld, O, s, g, t0, nb, b, y + (long)n * O * g.oh * g.ow, tmp);
         }
     }
 }
@@ -433,11 +439,11 @@ static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float
         float* V = splot_scratch(2, (size_t)16 * vsx);
         float* tmp = splot_scratch(3, (size_t)16 * TB + WG_VW);
         float* dxp = splot_scratch(4, (size_t)C * s.Hp * s.Wp + WG_VW + 1);
-        wg_pad_grad_deint(dy + (long)n * O * g.oh * g.ow, O, s, g, dyp);
+        wg_pad_grad_quarters(dy + (long)n * O * g.oh * g.ow, O, s, g, dyp);
         for (long i = 0; i < (long)C * s.Hp * s.Wp; ++i) dxp[i] = 0.0f;
         for (int t0 = 0; t0 < s.T; t0 += TB) {
             const int nb = imin(TB, s.T - t0);
-            wg_grad_rows(dyp, O, s, t0, nb, Mg, gsx, ld);
+            wg_grad_flat(dyp, O, s, t0, nb, Mg, gsx, ld);
             for (int e = 0; e < 16; ++e) wg_gemm_rows(C, nb, O, Ap + e * apsz, Mg + e * gsx, koff, V + e * vsx, ld);
             wg_input_grad_rows(V, vsx, ld, C, s, t0, nb, dxp, tmp);
         }

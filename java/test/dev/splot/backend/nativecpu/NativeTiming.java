@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 
 /**
  * Hand-run timing of the seed model's training step through the Backend interface (Java ->
- * JavaCPP -> C++), batch 128: each op's best time over the measured steps, GFLOP/s and fraction of
+ * JavaCPP -> C++), batch 128: each op's best and mean time over the measured steps, GFLOP/s and fraction of
  * the native FMA peak, and the whole step. Not a test; machines are shared and noisy.
  *
  * <pre>mvn -q test-compile exec:java -Dexec.classpathScope=test \
@@ -27,8 +27,10 @@ public final class NativeTiming {
         long t = System.nanoTime();
         r.run();
         double ms = (System.nanoTime() - t) * 1e-6;
-        double[] e = ops.computeIfAbsent(name, k -> new double[] {Double.MAX_VALUE, flop});
+        double[] e = ops.computeIfAbsent(name, k -> new double[] {Double.MAX_VALUE, flop, 0, 0});
         e[0] = Math.min(e[0], ms);
+        e[2] += ms;
+        e[3]++;
     }
 
     public static void main(String[] args) {
@@ -78,7 +80,7 @@ public final class NativeTiming {
         float[] xs = new float[n * 784];
         int[] ls = new int[n];
         double cf1 = c1.flops(), cf2 = c2.flops(), df = 2.0 * n * 9216 * 128;
-        double bestStep = Double.MAX_VALUE;
+        double bestStep = Double.MAX_VALUE, sumSteps = 0;
         for (int step = 0; step < steps + 2; step++) {
             for (int i = 0; i < xs.length; i++) xs[i] = (float) r.nextDouble();
             for (int i = 0; i < n; i++) ls[i] = r.nextInt(10);
@@ -112,19 +114,27 @@ public final class NativeTiming {
                 for (int i = 0; i < 8; i++) be.adadeltaUpdate(params[i], grads[i], accG[i], accD[i], 1.0f, 0.95f, 1e-7f);
             });
             double ms = (System.nanoTime() - t0) * 1e-6;
-            if (step >= 2) bestStep = Math.min(bestStep, ms);
+            if (step >= 2) {
+                bestStep = Math.min(bestStep, ms);
+                sumSteps += ms;
+            }
             else ops.clear(); // warm-up steps
         }
-        System.out.printf("%-26s %9s %9s %8s%n", "op (batch 128, best)", "ms", "GFLOP/s", "of peak");
+        System.out.printf("%-26s %9s %9s %9s %8s%n", "op (batch 128)", "best ms", "mean ms", "GFLOP/s", "of peak");
         double sum = 0;
         for (Map.Entry<String, double[]> e : ops.entrySet()) {
             double ms = e.getValue()[0], flop = e.getValue()[1];
             sum += ms;
-            if (flop > 0) System.out.printf("%-26s %9.3f %9.1f %7.1f%%%n", e.getKey(), ms, flop / ms * 1e-6, 100 * flop / ms * 1e-6 / peak);
-            else System.out.printf("%-26s %9.3f%n", e.getKey(), ms);
+            double mean = e.getValue()[2] / e.getValue()[3];
+            if (flop > 0) {
+                System.out.printf("%-26s %9.3f %9.3f %9.1f %7.1f%%%n", e.getKey(), ms, mean, flop / ms * 1e-6,
+                        100 * flop / ms * 1e-6 / peak);
+            } else {
+                System.out.printf("%-26s %9.3f %9.3f%n", e.getKey(), ms, mean);
+            }
         }
-        System.out.printf("sum of best op times: %.1f ms; best whole step: %.1f ms -> %.1f s per epoch of 469 steps%n", sum, bestStep,
-                bestStep * 469e-3);
+        System.out.printf("sum of best op times: %.1f ms; best whole step: %.1f ms -> %.1f s per epoch of 469 steps; "
+                + "mean step %.1f ms -> %.1f s%n", sum, bestStep, bestStep * 469e-3, sumSteps / steps, sumSteps / steps * 469e-3);
         for (Tensor t : all) t.close();
     }
 }

@@ -142,7 +142,7 @@ public final class Report {
         if (in.endToEnd().isEmpty() && in.endToEndFailures().isEmpty()) {
             md.append("Not run.\n");
         } else {
-            md.append(String.format(Locale.ROOT, "Epoch time extrapolated to %,d images. Floor at the FMA peak: %.2f TFLOP per epoch / %s = %.1f s.%n%n",
+            md.append(String.format(Locale.ROOT, "Epoch time extrapolated to %,d images. Floor at the FMA peak for the direct-convolution work: %.2f TFLOP per epoch / %s = %.1f s (Winograd does less work, so the native backend can beat it).%n%n",
                     EndToEnd.EPOCH_IMAGES, epochFlops() / 1e12, in.fma().describe().replaceAll(" \\(.*", ""),
                     epochFlops() / (in.fma().value() * 1e9)));
             md.append("Start-up (Backends.open and building the model) and the first step (JIT, kernel compilation) are not in ")

@@ -11,9 +11,9 @@
  *
  * Rounding: the transforms only add, subtract and halve, so the result differs from the direct
  * sum by a few float32 roundings of the transformed values (|V| <= 4 max|x|, |dM| <= 4 max|dy|);
- * relative to the output's scale that is ~1e-7..1e-6, inside BackendConformanceTest's 1e-5.
+ * BackendConformanceTest holds it to 1e-5 of the output's scale on every path.
  *
- * Blocking: each image's tiles are processed WG_TB at a time (transform, 16 GEMMs, inverse
+ * Blocking: each image's tiles are processed wg_block() (96) at a time (transform, 16 GEMMs, inverse
  * transform) so that a block's transformed data stays in L2. Every output element is computed by
  * one task in an order fixed by the shapes: results do not depend on the thread count. */
 

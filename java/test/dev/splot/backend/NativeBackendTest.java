@@ -46,18 +46,18 @@ class NativeBackendTest {
         NativeBackendConformanceTest.startNative("auto", 0).close(); // skips (or fails) with the reason if unavailable
         ConvGeometry g = ConvGeometry.of(5, 8, 13, 12, 16, 3, 3, 1, Padding.SAME);
         ConvGeometry g2 = ConvGeometry.of(3, 5, 11, 9, 7, 3, 3, 2, Padding.VALID);
-        // stride 1, VALID: the explicit-GEMM backward-data path; large enough to run in parallel
+        // stride 1, VALID: Winograd under "auto", the explicit-GEMM backward-data path under "gemm"; large enough to run in parallel
         ConvGeometry g3 = ConvGeometry.of(6, 8, 20, 19, 16, 3, 3, 1, Padding.VALID);
         float[] x = rand(5 * 8 * 13 * 12), w = rand(16 * 8 * 9), b = rand(16), dy = rand(5 * 16 * 13 * 12);
         float[] x2 = rand(3 * 5 * 11 * 9), w2 = rand(7 * 5 * 9), dy2 = rand((int) Shapes.size(g2.outputShape()));
         float[] x3 = rand((int) Shapes.size(g3.inputShape())), w3 = rand(16 * 8 * 9), dy3 = rand((int) Shapes.size(g3.outputShape()));
         // dense: 37 x 1500 x 19 multiply-adds, above the native serial threshold (2^20)
         float[] dx = rand(37 * 1500), dw = rand(19 * 1500), ddy = rand(37 * 19);
-        for (String isa : paths()) {
+        for (String isa : paths()) for (String conv : new String[] {"auto", "gemm"}) {
             float[][] results = new float[3][];
             int[] threads = {1, 2, 3};
             for (int t = 0; t < threads.length; t++) {
-                try (NativeBackend be = NativeBackend.create(isa, threads[t])) {
+                try (NativeBackend be = NativeBackend.create(isa, threads[t], conv)) {
                     try (Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape()); Tensor tb = up(be, b, 16);
                          Tensor ty = be.allocate(g.outputShape()); Tensor tdy = up(be, dy, g.outputShape());
                          Tensor tdx = be.allocate(g.inputShape()); Tensor tdw = be.allocate(g.weightShape()); Tensor tdb = be.allocate(16);
@@ -88,8 +88,8 @@ class NativeBackendTest {
                     }
                 }
             }
-            assertArrayEquals(results[0], results[1], isa + ": 1 vs 2 threads");
-            assertArrayEquals(results[0], results[2], isa + ": 1 vs 3 threads");
+            assertArrayEquals(results[0], results[1], isa + ", conv " + conv + ": 1 vs 2 threads");
+            assertArrayEquals(results[0], results[2], isa + ", conv " + conv + ": 1 vs 3 threads");
         }
     }
 

@@ -188,11 +188,16 @@ static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, 
     }
 }
 
+/* True when the narrower panel width NR_ALT wastes a smaller fraction of n's padded columns than NR. */
+static inline bool prefer_nr_alt(int n) {
+    const int waste = (n + NR - 1) / NR * NR - n, wasteAlt = (n + NR_ALT - 1) / NR_ALT * NR_ALT - n;
+    return NR_ALT != NR && wasteAlt * NR < waste * NR_ALT;
+}
+
 /* Picks the panel width that wastes fewer padded columns of N. */
 static void gemm(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
                  float* C, long ldc) {
-    const int waste = (N + NR - 1) / NR * NR - N, wasteAlt = (N + NR_ALT - 1) / NR_ALT * NR_ALT - N;
-    if (NR_ALT != NR && wasteAlt * NR < waste * NR_ALT)
+    if (prefer_nr_alt(N))
         gemm_nr<NR_ALT>(threads, M, N, K, A, rsa, csa, B, rsb, csb, C, ldc);
     else
         gemm_nr<NR>(threads, M, N, K, A, rsa, csa, B, rsb, csb, C, ldc);
@@ -369,8 +374,7 @@ static void s1_image_nr(int M, int K, const float* Ap, const float* xp, const in
 
 static void s1_image(int M, int K, const float* Ap, const float* xp, const int* koff, int OH, int OW, int Wp, const float* bias,
                      float* out) {
-    const int NE = OH * Wp, waste = (NE + NR - 1) / NR * NR - NE, wasteAlt = (NE + NR_ALT - 1) / NR_ALT * NR_ALT - NE;
-    if (NR_ALT != NR && wasteAlt * NR < waste * NR_ALT)
+    if (prefer_nr_alt(OH * Wp))
         s1_image_nr<NR_ALT>(M, K, Ap, xp, koff, OH, OW, Wp, bias, out);
     else
         s1_image_nr<NR>(M, K, Ap, xp, koff, OH, OW, Wp, bias, out);

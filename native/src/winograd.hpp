@@ -622,8 +622,7 @@ static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy,
 }
 
 static void wg_conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
-    const int waste = (g.c + NR - 1) / NR * NR - g.c, wasteAlt = (g.c + NR_ALT - 1) / NR_ALT * NR_ALT - g.c;
-    if (NR_ALT != NR && wasteAlt * NR < waste * NR_ALT)
+    if (prefer_nr_alt(g.c))
         wg_conv_bwd_weights_nr<NR_ALT>(threads, x, dy, dw, db, g);
     else
         wg_conv_bwd_weights_nr<NR>(threads, x, dy, dw, db, g);

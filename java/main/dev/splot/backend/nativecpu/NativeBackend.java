@@ -91,7 +91,7 @@ public final class NativeBackend extends AbstractBackend {
         try {
             Pointer ctx = SplotNative.splot_create(isa, threads, err, 512);
             if (ctx == null || ctx.isNull()) {
-                throw new BackendUnavailableException("native backend unavailable: " + cString(err)
+                throw new BackendUnavailableException("native backend unavailable: " + SplotNative.cString(err)
                         + " (requested with splot.native.isa=" + isa + ")" + ALTERNATIVES, null);
             }
             if (SplotNative.splot_set_conv_algorithm(ctx, conv) != 1) {
@@ -105,14 +105,6 @@ public final class NativeBackend extends AbstractBackend {
         }
     }
 
-    /** The NUL-terminated string in a char buffer. */
-    private static String cString(BytePointer p) {
-        byte[] b = new byte[(int) p.capacity()];
-        p.position(0).get(b);
-        int len = 0;
-        while (len < b.length && b[len] != 0) len++;
-        return new String(b, 0, len, java.nio.charset.StandardCharsets.UTF_8);
-    }
 
     private static Throwable tryLoad() {
         try {

@@ -23,6 +23,15 @@ public final class SplotNative {
 
     private SplotNative() {}
 
+    /** The NUL-terminated string at the start of a char buffer that the C side wrote into. */
+    public static String cString(BytePointer p) {
+        byte[] b = new byte[(int) p.capacity()];
+        p.position(0).get(b);
+        int len = 0;
+        while (len < b.length && b[len] != 0) len++;
+        return new String(b, 0, len, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     // ---- context ------------------------------------------------------------------------------
     public static native Pointer splot_create(String isa, int threads, @Cast("char*") BytePointer err, int errlen);
     public static native void splot_destroy(Pointer ctx);

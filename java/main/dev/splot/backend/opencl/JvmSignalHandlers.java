@@ -48,7 +48,7 @@ final class JvmSignalHandlers {
             }
             try (BytePointer owner = new BytePointer(256)) {
                 SplotNative.splot_signals_save(owner, 256);
-                String lib = cString(owner);
+                String lib = SplotNative.cString(owner);
                 if (!lib.contains("libjvm") && !lib.contains("libjsig")) {
                     System.err.println("[opencl] WARNING: the SIGSEGV handler is not the JVM's when OpenCL starts (it is in " + lib
                             + "): another native library replaced it earlier, and the JVM may crash.");
@@ -65,7 +65,7 @@ final class JvmSignalHandlers {
             try (BytePointer report = new BytePointer(512)) {
                 if (SplotNative.splot_signals_restore(report, 512) != 0 && !reported) {
                     reported = true;
-                    System.err.println("[opencl] the OpenCL driver replaced the JVM's signal handlers (" + cString(report)
+                    System.err.println("[opencl] the OpenCL driver replaced the JVM's signal handlers (" + SplotNative.cString(report)
                             + "); the JVM's are back in place (see docs/opencl.md)");
                 }
             }
@@ -78,12 +78,4 @@ final class JvmSignalHandlers {
         return SplotNative.splot_signal_owner(which).getString();
     }
 
-    /** The NUL-terminated string at the start of a char buffer. */
-    private static String cString(BytePointer p) {
-        byte[] b = new byte[(int) p.capacity()];
-        p.position(0).get(b);
-        int len = 0;
-        while (len < b.length && b[len] != 0) len++;
-        return new String(b, 0, len, java.nio.charset.StandardCharsets.UTF_8);
-    }
 }

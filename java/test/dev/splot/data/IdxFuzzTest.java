@@ -1,11 +1,9 @@
 package dev.splot.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.splot.testing.FuzzedFiles;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -109,9 +107,7 @@ class IdxFuzzTest {
     }
 
     private static void check(byte[] bytes, int rank) throws IOException {
-        Path f = Files.createTempFile("idx-fuzz", ".bin");
-        try {
-            Files.write(f, bytes);
+        FuzzedFiles.readOrFailClearly(bytes, ".bin", IdxFormatException.class, f -> {
             IdxArray a = Idx.read(f, rank);
             long product = 1;
             for (int d : a.dims()) {
@@ -119,15 +115,6 @@ class IdxFuzzTest {
             }
             assertEquals(rank, a.rank());
             assertEquals(product, a.data().length, "data length must match the header");
-        } catch (IdxFormatException expected) {
-            // the one allowed failure; its message must name the file
-            if (!expected.getMessage().startsWith(f + ": ")) {
-                fail("message does not name the file: " + expected.getMessage());
-            }
-        } catch (Throwable t) {
-            fail("unexpected " + t + " for " + bytes.length + " bytes", t);
-        } finally {
-            Files.deleteIfExists(f);
-        }
+        });
     }
 }

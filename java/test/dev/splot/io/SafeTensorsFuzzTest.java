@@ -1,8 +1,8 @@
 package dev.splot.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.splot.testing.FuzzedFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -173,9 +173,7 @@ class SafeTensorsFuzzTest {
     }
 
     private static void check(byte[] bytes) throws IOException {
-        Path f = Files.createTempFile("st-fuzz", ".safetensors");
-        try {
-            Files.write(f, bytes);
+        FuzzedFiles.readOrFailClearly(bytes, ".safetensors", CheckpointFormatException.class, f -> {
             SafeTensorsFile r = SafeTensors.read(f);
             long data = 0;
             for (NamedTensor t : r.tensors()) {
@@ -183,14 +181,6 @@ class SafeTensorsFuzzTest {
             }
             long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
             assertEquals(bytes.length - 8 - n, data, "tensors must cover the data buffer exactly");
-        } catch (CheckpointFormatException expected) {
-            if (!expected.getMessage().startsWith(f + ": ")) {
-                fail("message does not name the file: " + expected.getMessage());
-            }
-        } catch (Throwable t) {
-            fail("unexpected " + t + " for " + bytes.length + " bytes", t);
-        } finally {
-            Files.deleteIfExists(f);
-        }
+        });
     }
 }

@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The real model (Mnist.buildModel) on one batch of 128: a whole training step as Trainer runs
+ * The real model (MnistCnn, as Mnist builds it) on one batch of 128: a whole training step as Trainer runs
  * it, inference, and the AdaDelta update over all 1,199,882 parameters. Optimizer state is
  * allocated at set-up, not in the first measured call.
  */

@@ -2,32 +2,33 @@ package dev.splot.bench;
 
 import dev.splot.backend.Backend;
 import dev.splot.backend.ConvGeometry;
-import dev.splot.backend.Padding;
 import dev.splot.backend.PoolGeometry;
+import dev.splot.backend.Shapes;
+import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
+import dev.splot.testing.SeedModelStep;
 
 /**
- * The seed model's real shapes at batch 128 (DESIGN.md), and the model itself, built by
- * {@code Mnist.buildModel} so the benchmarks time exactly what {@code Mnist} trains.
+ * The seed model's real shapes at batch 128 (DESIGN.md; the sizes from {@link SeedModelStep.Shape#SEED_MODEL}),
+ * and the model itself, built by {@link MnistCnn} as {@code Mnist} builds it, so the benchmarks time exactly what
+ * {@code Mnist} trains.
  */
 public final class SeedModel {
     public static final int BATCH = 128;
-    public static final int CLASSES = 10;
+    public static final int CLASSES = SeedModelStep.Shape.SEED_MODEL.classes();
 
     /** conv2d: 1 -> 32 channels, 28x28 -> 26x26, 3x3 'valid'. */
-    public static final ConvGeometry CONV1 = ConvGeometry.of(BATCH, 1, 28, 28, 32, 3, 3, 1, Padding.VALID);
+    public static final ConvGeometry CONV1 = SeedModelStep.Shape.SEED_MODEL.conv1(BATCH);
     /** conv2d_1: 32 -> 64 channels, 26x26 -> 24x24, 3x3 'valid'. */
-    public static final ConvGeometry CONV2 = ConvGeometry.of(BATCH, 32, 26, 26, 64, 3, 3, 1, Padding.VALID);
+    public static final ConvGeometry CONV2 = SeedModelStep.Shape.SEED_MODEL.conv2(BATCH);
     /** max_pooling2d: 64x24x24 -> 64x12x12. */
-    public static final PoolGeometry POOL = PoolGeometry.of(BATCH, 64, 24, 24, 2, 2);
-    public static final int FLAT = 64 * 12 * 12; // 9216
-    public static final int HIDDEN = 128;
-    public static final float DROPOUT1_RATE = 0.25f;
+    public static final PoolGeometry POOL = SeedModelStep.Shape.SEED_MODEL.pool(BATCH);
+    public static final int FLAT = SeedModelStep.Shape.SEED_MODEL.flat(); // 64 x 12 x 12 = 9216
+    public static final int HIDDEN = SeedModelStep.Shape.SEED_MODEL.hidden();
+    public static final float DROPOUT1_RATE = SeedModelStep.DROPOUT1_RATE;
 
     /** Elements of conv2's output (the ReLU benchmark's size): 128 x 64 x 24 x 24. */
-    public static final int CONV2_OUT = BATCH * 64 * 24 * 24;
+    public static final int CONV2_OUT = (int) Shapes.size(CONV2.outputShape());
     /** Elements of the first dropout's input: 128 x 64 x 12 x 12. */
     public static final int DROPOUT1_SIZE = BATCH * FLAT;
 
@@ -44,23 +45,14 @@ public final class SeedModel {
         return (long) in * out + out;
     }
 
-    /** {@code Mnist.buildModel(backend, seed)}; Mnist lives in the unnamed package, so it is reached by reflection. */
+    /** The model {@code Mnist} trains; fails where its size no longer matches the shapes above. */
     public static Sequential build(Backend backend, long seed) {
-        try {
-            Method m = Class.forName("Mnist").getDeclaredMethod("buildModel", Backend.class, long.class);
-            m.setAccessible(true);
-            Sequential model = (Sequential) m.invoke(null, backend, seed);
-            if (model.parameterCount() != PARAMETERS) {
-                model.close();
-                throw new IllegalStateException("Mnist.buildModel has " + model.parameterCount() + " parameters, the benchmarks' shapes assume "
-                        + PARAMETERS + ": update SeedModel");
-            }
-            return model;
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new IllegalStateException("Mnist.buildModel failed", e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot reach Mnist.buildModel(Backend, long): " + e, e);
+        Sequential model = MnistCnn.build(backend, seed);
+        if (model.parameterCount() != PARAMETERS) {
+            model.close();
+            throw new IllegalStateException("MnistCnn has " + model.parameterCount() + " parameters, the benchmarks' shapes assume "
+                    + PARAMETERS + ": update SeedModel");
         }
+        return model;
     }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.splot.backend.java.JavaBackend;
 import dev.splot.backend.nativecpu.NativeBackend;
+import dev.splot.testing.Outputs;
+import dev.splot.testing.RequiredBackends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -14,9 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Native-specific checks beyond the conformance suite: results independent of the thread count
- * (bit for bit), NaN in max-pooling, clear errors for a bad forced path, and whole training steps
- * (the seed model's layer sequence on small shapes, same seed and dropout masks) against the
- * Java reference, on every path the CPU supports.
+ * (bit for bit), NaN in max-pooling, clear errors for a bad forced path. Whole training steps
+ * against the Java reference are in {@code NativeBackendTrainingTest}.
  */
 class NativeBackendTest {
     private final SplittableRandom random = new SplittableRandom(7);
@@ -43,7 +44,7 @@ class NativeBackendTest {
 
     @Test
     void resultsDoNotDependOnTheThreadCount() {
-        NativeBackendConformanceTest.startNative("auto", 0).close(); // skips (or fails) with the reason if unavailable
+        RequiredBackends.nativeBackend().close(); // skips (or fails) with the reason if unavailable
         ConvGeometry g = ConvGeometry.of(5, 8, 13, 12, 16, 3, 3, 1, Padding.SAME);
         ConvGeometry g2 = ConvGeometry.of(3, 5, 11, 9, 7, 3, 3, 2, Padding.VALID);
         // stride 1, VALID: Winograd under "auto", the explicit-GEMM backward-data path under "gemm"; large enough to run in parallel
@@ -54,7 +55,7 @@ class NativeBackendTest {
         // dense: 37 x 1500 x 19 multiply-adds, above the native serial threshold (2^20)
         float[] dx = rand(37 * 1500), dw = rand(19 * 1500), ddy = rand(37 * 19);
         for (String isa : paths()) for (String conv : new String[] {"auto", "gemm"}) {
-            float[][] results = new float[3][];
+            Outputs[] results = new Outputs[3];
             int[] threads = {1, 2, 3};
             for (int t = 0; t < threads.length; t++) {
                 try (NativeBackend be = NativeBackend.create(isa, threads[t], conv)) {
@@ -81,21 +82,21 @@ class NativeBackendTest {
                         be.conv2dBackwardWeights(vx, vdy, vdw, vdb, g3);
                         be.denseForward(dxx, dww, db, dy0);
                         be.denseBackward(dyy, dxx, dww, gx, gw, gb);
-                        results[t] = BackendConformanceTest.concat(ty.toFloatArray(), tdx.toFloatArray(), tdw.toFloatArray(),
-                                tdb.toFloatArray(), sy.toFloatArray(), sdx.toFloatArray(), sdw.toFloatArray(), sb.toFloatArray(),
-                                vy.toFloatArray(), vdx.toFloatArray(), vdw.toFloatArray(), vdb.toFloatArray(),
-                                dy0.toFloatArray(), gx.toFloatArray(), gw.toFloatArray(), gb.toFloatArray());
+                        results[t] = new Outputs().add("same y", ty).add("same dx", tdx).add("same dW", tdw).add("same db", tdb)
+                                .add("stride-2 y", sy).add("stride-2 dx", sdx).add("stride-2 dW", sdw).add("stride-2 db", sb)
+                                .add("valid y", vy).add("valid dx", vdx).add("valid dW", vdw).add("valid db", vdb)
+                                .add("dense y", dy0).add("dense dx", gx).add("dense dW", gw).add("dense db", gb);
                     }
                 }
             }
-            assertArrayEquals(results[0], results[1], isa + ", conv " + conv + ": 1 vs 2 threads");
-            assertArrayEquals(results[0], results[2], isa + ", conv " + conv + ": 1 vs 3 threads");
+            results[0].assertSameBitsAs(results[1], isa + ", conv " + conv + ": 1 vs 2 threads");
+            results[0].assertSameBitsAs(results[2], isa + ", conv " + conv + ": 1 vs 3 threads");
         }
     }
 
     @Test
     void maxPoolPropagatesNaNAndKeepsTheFirstMaximum() {
-        NativeBackendConformanceTest.startNative("auto", 0).close();
+        RequiredBackends.nativeBackend().close();
         PoolGeometry g = PoolGeometry.of(1, 2, 4, 36, 2, 2);
         float[] x = rand(2 * 4 * 36);
         x[1] = Float.NaN;           // window 0 of plane 0: NaN at its second position wins
@@ -125,7 +126,7 @@ class NativeBackendTest {
 
     @Test
     void aForcedPathThatDoesNotExistSaysSo() {
-        NativeBackendConformanceTest.startNative("auto", 0).close();
+        RequiredBackends.nativeBackend().close();
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> NativeBackend.create("sse9", 1));
         assertTrue(e.getMessage().contains("sse9") && e.getMessage().contains("--backend java"), e.getMessage());
         try (NativeBackend be = NativeBackend.create("scalar", 1)) {
@@ -136,7 +137,7 @@ class NativeBackendTest {
 
     @Test
     void labelsOutsideTheClassesAreRejected() {
-        try (Backend be = NativeBackendConformanceTest.startNative("auto", 0); Tensor l = be.allocate(2, 3);
+        try (Backend be = RequiredBackends.nativeBackend(); Tensor l = be.allocate(2, 3);
              Tensor lab = be.allocate(DType.INT32, 2)) {
             be.upload(lab, new int[] {1, 3});
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> be.softmaxCrossEntropy(l, lab, null));
@@ -144,117 +145,12 @@ class NativeBackendTest {
         }
     }
 
-    // ---- whole training steps -----------------------------------------------------------------
-
-    @Test
-    void threeTrainingStepsMatchTheReference() {
-        NativeBackendConformanceTest.startNative("auto", 0).close();
-        float[] expected;
-        try (Backend ref = new JavaBackend()) {
-            expected = train(ref, 3);
-        }
-        for (String isa : paths()) {
-            try (NativeBackend be = NativeBackend.create(isa, 2)) {
-                float[] actual = train(be, 3);
-                assertEquals(0, be.liveTensors(), "tensors leaked");
-                BackendConformanceTest.assertClose("3 training steps on " + isa, expected, actual, 1e-4);
-            }
-        }
-    }
-
-    /**
-     * The seed model's sequence (conv-relu-conv-relu-pool-dropout-dense-relu-dropout-dense-softmax
-     * cross-entropy, AdaDelta) on 6 images of 1x12x12, 10 classes: the losses of each step and all
-     * parameters after the last.
-     */
-    private static float[] train(Backend be, int steps) {
-        SplittableRandom r = new SplittableRandom(99);
-        int n = 6;
-        ConvGeometry c1 = ConvGeometry.of(n, 1, 12, 12, 4, 3, 3, 1, Padding.VALID);   // -> 4x10x10
-        ConvGeometry c2 = ConvGeometry.of(n, 4, 10, 10, 8, 3, 3, 1, Padding.VALID);   // -> 8x8x8
-        PoolGeometry p = PoolGeometry.of(n, 8, 8, 8, 2, 2);                           // -> 8x4x4 = 128
-        int flat = 128, hidden = 16, classes = 10;
-        List<Tensor> all = new ArrayList<>();
-        java.util.function.BiFunction<float[], int[], Tensor> mk = (data, shape) -> {
-            Tensor t = data == null ? be.allocate(shape) : up(be, data, shape);
-            all.add(t);
-            return t;
-        };
-        java.util.function.IntFunction<float[]> init = size -> {
-            float[] a = new float[size];
-            for (int i = 0; i < size; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * 0.3);
-            return a;
-        };
-        Tensor w1 = mk.apply(init.apply(4 * 9), c1.weightShape()), b1 = mk.apply(null, new int[] {4});
-        Tensor w2 = mk.apply(init.apply(8 * 4 * 9), c2.weightShape()), b2 = mk.apply(null, new int[] {8});
-        Tensor w3 = mk.apply(init.apply(hidden * flat), new int[] {hidden, flat}), b3 = mk.apply(null, new int[] {hidden});
-        Tensor w4 = mk.apply(init.apply(classes * hidden), new int[] {classes, hidden}), b4 = mk.apply(null, new int[] {classes});
-        Tensor[] params = {w1, b1, w2, b2, w3, b3, w4, b4};
-        Tensor[] grads = new Tensor[8], accG = new Tensor[8], accD = new Tensor[8];
-        for (int i = 0; i < 8; i++) {
-            grads[i] = mk.apply(null, params[i].shape());
-            accG[i] = mk.apply(null, params[i].shape());
-            accD[i] = mk.apply(null, params[i].shape());
-        }
-        Tensor x = mk.apply(null, c1.inputShape()), labels = be.allocate(DType.INT32, n);
-        all.add(labels);
-        Tensor a1 = mk.apply(null, c1.outputShape()), a2 = mk.apply(null, c2.outputShape()), pooled = mk.apply(null, p.outputShape());
-        Tensor arg = be.allocate(DType.INT32, p.outputShape());
-        all.add(arg);
-        Tensor d1 = mk.apply(null, p.outputShape()), m1 = mk.apply(null, p.outputShape());
-        Tensor h = mk.apply(null, new int[] {n, hidden}), d2 = mk.apply(null, new int[] {n, hidden}), m2 = mk.apply(null, new int[] {n, hidden});
-        Tensor logits = mk.apply(null, new int[] {n, classes}), dlogits = mk.apply(null, new int[] {n, classes});
-        Tensor gd2 = mk.apply(null, new int[] {n, hidden}), gh = mk.apply(null, new int[] {n, hidden});
-        Tensor gd1 = mk.apply(null, new int[] {n, flat}), gpool = mk.apply(null, p.outputShape());
-        Tensor ga2 = mk.apply(null, c2.outputShape()), ga1 = mk.apply(null, c1.outputShape());
-        float[] losses = new float[steps];
-        for (int step = 0; step < steps; step++) {
-            float[] xs = new float[n * 144];
-            for (int i = 0; i < xs.length; i++) xs[i] = (float) r.nextDouble();
-            int[] ls = new int[n];
-            for (int i = 0; i < n; i++) ls[i] = r.nextInt(classes);
-            be.upload(x, xs);
-            be.upload(labels, ls);
-            // forward
-            be.conv2dForward(x, w1, b1, a1, c1);
-            be.reluForward(a1, a1);
-            be.conv2dForward(a1, w2, b2, a2, c2);
-            be.reluForward(a2, a2);
-            be.maxPoolForward(a2, pooled, arg, p);
-            be.dropoutForward(pooled, d1, m1, 0.25f, 1234L, step, 3);
-            Tensor flatIn = d1.reshape(n, flat);
-            be.denseForward(flatIn, w3, b3, h);
-            be.reluForward(h, h);
-            be.dropoutForward(h, d2, m2, 0.5f, 1234L, step, 6);
-            be.denseForward(d2, w4, b4, logits);
-            losses[step] = (float) be.softmaxCrossEntropy(logits, labels, dlogits).meanLoss();
-            // backward
-            be.denseBackward(dlogits, d2, w4, gd2, grads[6], grads[7]);
-            be.dropoutBackward(gd2, m2, gh);
-            be.reluBackward(gh, h, gh);
-            be.denseBackward(gh, flatIn, w3, gd1, grads[4], grads[5]);
-            be.dropoutBackward(gd1.reshape(p.outputShape()), m1, gpool);
-            be.maxPoolBackward(gpool, arg, ga2, p);
-            be.reluBackward(ga2, a2, ga2);
-            be.conv2dBackwardWeights(a1, ga2, grads[2], grads[3], c2);
-            be.conv2dBackwardData(ga2, w2, ga1, c2);
-            be.reluBackward(ga1, a1, ga1);
-            be.conv2dBackwardWeights(x, ga1, grads[0], grads[1], c1);
-            for (int i = 0; i < 8; i++) be.adadeltaUpdate(params[i], grads[i], accG[i], accD[i], 1.0f, 0.95f, 1e-7f);
-        }
-        float[][] parts = new float[9][];
-        parts[0] = losses;
-        for (int i = 0; i < 8; i++) parts[i + 1] = params[i].toFloatArray();
-        for (Tensor t : all) t.close();
-        return BackendConformanceTest.concat(parts);
-    }
-
     // ---- gradient checks (central differences) through the native backend ----------------------
 
     /** L = sum(y * r) for the op's output y; the backward ops must give dL/dinputs. */
     @Test
     void convolutionGradientsMatchFiniteDifferences() {
-        try (Backend be = NativeBackendConformanceTest.startNative("auto", 0)) {
+        try (Backend be = RequiredBackends.nativeBackend()) {
             for (ConvGeometry g : new ConvGeometry[] {ConvGeometry.of(2, 2, 5, 6, 3, 3, 3, 1, Padding.SAME),
                     ConvGeometry.of(1, 3, 7, 7, 2, 3, 3, 2, Padding.VALID)}) {
                 float[] x = rand((int) Shapes.size(g.inputShape())), w = rand((int) Shapes.size(g.weightShape()));
@@ -287,7 +183,7 @@ class NativeBackendTest {
 
     @Test
     void denseGradientsMatchFiniteDifferences() {
-        try (Backend be = NativeBackendConformanceTest.startNative("auto", 0)) {
+        try (Backend be = RequiredBackends.nativeBackend()) {
             int n = 3, in = 37, out = 5;
             float[] x = rand(n * in), w = rand(out * in), b = rand(out), r = rand(n * out);
             float[] dx, dw, db;

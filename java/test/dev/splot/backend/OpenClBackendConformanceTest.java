@@ -1,57 +1,22 @@
 package dev.splot.backend;
 
-import dev.splot.testing.RequiredBackends;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.splot.backend.opencl.OpenClBackend;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
+import dev.splot.testing.Outputs;
+import dev.splot.testing.RequiredBackends;
 import org.junit.jupiter.api.Test;
 
 /**
  * The conformance suite on the OpenCL backend (PoCL in CI), plus bit-for-bit repeatability. Where
- * OpenCL cannot start the tests are aborted with the reason (visible as skipped), unless
- * SPLOT_REQUIRE_BACKENDS names "opencl": then they fail.
+ * OpenCL cannot start the tests are skipped with the reason, unless SPLOT_REQUIRE_BACKENDS names
+ * "opencl": then they fail ({@link RequiredBackends}).
  */
 class OpenClBackendConformanceTest extends BackendConformanceTest {
 
     @Override
     protected Backend createBackend() {
-        return startOrNull();
-    }
-
-    @BeforeEach
-    void skipWhenUnavailable() {
-        abortIfUnavailable();
-    }
-
-    /** Why OpenCL could not start here (null when it did). */
-    private static volatile String unavailable;
-
-    /**
-     * The OpenCL backend, or null (with the reason printed and kept for {@link #abortIfUnavailable}) where it cannot
-     * start; fails instead when SPLOT_REQUIRE_BACKENDS names "opencl".
-     */
-    static OpenClBackend startOrNull() {
-        try {
-            OpenClBackend be = OpenClBackend.create(null);
-            System.out.println("[opencl] " + be.description() + "; programs " + be.buildMillis() + " ms"
-                    + (be.programsFromCache() ? " (from cache)" : ""));
-            return be;
-        } catch (BackendUnavailableException e) {
-            if (RequiredBackends.required("opencl")) {
-                fail("OpenCL backend required by SPLOT_REQUIRE_BACKENDS but unavailable: " + e.getMessage(), e);
-            }
-            unavailable = e.getMessage();
-            System.out.println("[opencl] SKIPPING the OpenCL tests: " + unavailable);
-            return null;
-        }
-    }
-
-    /** Aborts the current test (reported as skipped, with the reason) where OpenCL cannot start. */
-    static void abortIfUnavailable() {
-        if (unavailable != null) Assumptions.abort("OpenCL backend unavailable: " + unavailable);
+        return RequiredBackends.openCl();
     }
 
     /** Runs the same operations twice on the same device and demands identical bits. */
@@ -72,12 +37,11 @@ class OpenClBackendConformanceTest extends BackendConformanceTest {
                 be.conv2dBackwardWeights(tx, tdy, tdw, tdb, g);
                 be.denseForward(dxIn, dW, dB, dOut);
                 be.denseBackward(dDy, dxIn, dW, dDx, dDw, dDb);
-                return concat(ty.toFloatArray(), tdx.toFloatArray(), tdw.toFloatArray(), tdb.toFloatArray(),
-                        dOut.toFloatArray(), dDx.toFloatArray(), dDw.toFloatArray(), dDb.toFloatArray());
+                return new Outputs().add("conv y", ty).add("conv dx", tdx).add("conv dW", tdw).add("conv db", tdb)
+                        .add("dense y", dOut).add("dense dx", dDx).add("dense dW", dDw).add("dense db", dDb);
             }
         };
-        float[] first = run(backend, op), second = run(backend, op);
-        assertArrayEquals(toBits(first), toBits(second), "the same operations on the same device must give identical bits");
+        run(backend, op).assertSameBitsAs(run(backend, op), "the same operations twice on the same device");
     }
 
     /** Batches above 16 images split the weight gradient into groups of several images (the kernel's s-loop). */
@@ -93,10 +57,10 @@ class OpenClBackendConformanceTest extends BackendConformanceTest {
                     be.conv2dForward(tx, tw, tb, ty, g);
                     be.conv2dBackwardData(tdy, tw, tdx, g);
                     be.conv2dBackwardWeights(tx, tdy, tdw, tdb, g);
-                    return concat(ty.toFloatArray(), tdx.toFloatArray(), tdw.toFloatArray(), tdb.toFloatArray());
+                    return new Outputs().add("y", ty).add("dx", tdx).add("dW", tdw).add("db", tdb);
                 }
             };
-            assertClose("conv with a large batch " + g, run(reference, op), run(backend, op), TOLERANCE);
+            run(reference, op).assertMatchedBy(run(backend, op), TOLERANCE, "conv with a large batch " + g);
         }
     }
 
@@ -105,16 +69,10 @@ class OpenClBackendConformanceTest extends BackendConformanceTest {
         for (Backend be : new Backend[] {reference, backend}) {
             try (Tensor logits = be.allocate(3, 4); Tensor labels = be.allocate(DType.INT32, 3)) {
                 be.upload(labels, new int[] {1, 4, -1});
-                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                         () -> be.softmaxCrossEntropy(logits, labels, null));
-                org.junit.jupiter.api.Assertions.assertEquals("softmaxCrossEntropy: label 4 of row 1 is outside [0, 4)", e.getMessage());
+                assertEquals("softmaxCrossEntropy: label 4 of row 1 is outside [0, 4)", e.getMessage());
             }
         }
-    }
-
-    static int[] toBits(float[] a) {
-        int[] bits = new int[a.length];
-        for (int i = 0; i < a.length; i++) bits[i] = Float.floatToRawIntBits(a[i]);
-        return bits;
     }
 }

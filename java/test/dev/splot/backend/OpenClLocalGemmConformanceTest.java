@@ -1,6 +1,7 @@
 package dev.splot.backend;
 
 import dev.splot.backend.opencl.OpenClBackend;
+import dev.splot.testing.RequiredBackends;
 
 /**
  * The conformance suite once more with every GEMM on the local-memory kernel (the GPU default) and an odd tile
@@ -16,7 +17,7 @@ class OpenClLocalGemmConformanceTest extends OpenClBackendConformanceTest {
         System.setProperty(OpenClBackend.GEMM_PANEL_PROPERTY, "always");
         System.setProperty(OpenClBackend.SCRATCH_PROPERTY, String.valueOf(16 << 10));
         try {
-            return startOrNull();
+            return RequiredBackends.openCl();
         } finally {
             restore(OpenClBackend.GEMM_PROPERTY, tile);
             restore(OpenClBackend.GEMM_PANEL_PROPERTY, panel);

@@ -2,23 +2,17 @@ package dev.splot.nn;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.splot.backend.Backend;
 import dev.splot.backend.ConvGeometry;
 import dev.splot.backend.DType;
 import dev.splot.backend.LossResult;
 import dev.splot.backend.Padding;
 import dev.splot.backend.Philox;
 import dev.splot.backend.Tensor;
+import dev.splot.testing.BackendSuite;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.opentest4j.TestAbortedException;
 
 /**
  * Every layer's backward pass against central finite differences of an independent
@@ -32,36 +26,11 @@ import org.opentest4j.TestAbortedException;
  * scale; the check allows {@value #TOLERANCE} of the largest gradient, while a wrong index,
  * sign or missing term gives errors of order 1.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class GradientCheckTest {
+public abstract class GradientCheckTest extends BackendSuite {
     static final double TOLERANCE = 1e-4;
     static final double H = 1e-3;
 
-    protected Backend backend;
     private final SplittableRandom random = new SplittableRandom(7);
-
-    protected abstract Backend createBackend();
-
-    private String unavailable;
-
-    @BeforeAll
-    void start() {
-        try {
-            backend = createBackend();
-        } catch (TestAbortedException e) {
-            unavailable = e.getMessage(); // aborting here would hide the skip: each test aborts instead
-        }
-    }
-
-    @BeforeEach
-    void skipWhereTheBackendCannotStart() {
-        Assumptions.assumeTrue(unavailable == null, unavailable);
-    }
-
-    @AfterAll
-    void stop() {
-        if (backend != null) backend.close();
-    }
 
     // ---- per-layer checks ---------------------------------------------------------------------
 

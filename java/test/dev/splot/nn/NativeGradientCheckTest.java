@@ -1,13 +1,12 @@
 package dev.splot.nn;
 
 import dev.splot.backend.Backend;
-import dev.splot.backend.nativecpu.NativeBackend;
 import dev.splot.testing.RequiredBackends;
 
 /** The finite-difference gradient checks through the native backend. */
 class NativeGradientCheckTest extends GradientCheckTest {
     @Override
     protected Backend createBackend() {
-        return RequiredBackends.startOrSkip("native", NativeBackend::create);
+        return RequiredBackends.nativeBackend();
     }
 }

@@ -1,7 +1,6 @@
 package dev.splot.nn;
 
 import dev.splot.backend.Backend;
-import dev.splot.backend.nativecpu.NativeBackend;
 import dev.splot.testing.RequiredBackends;
 
 /**
@@ -13,6 +12,6 @@ import dev.splot.testing.RequiredBackends;
 class NativeWinogradGradientCheckTest extends GradientCheckTest {
     @Override
     protected Backend createBackend() {
-        return RequiredBackends.startOrSkip("native", () -> NativeBackend.create("auto", 0, "winograd"));
+        return RequiredBackends.nativeBackend("auto", 0, "winograd");
     }
 }

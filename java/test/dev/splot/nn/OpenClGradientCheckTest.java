@@ -1,13 +1,12 @@
 package dev.splot.nn;
 
 import dev.splot.backend.Backend;
-import dev.splot.backend.opencl.OpenClBackend;
 import dev.splot.testing.RequiredBackends;
 
 /** The finite-difference gradient checks through the OpenCL backend. */
 class OpenClGradientCheckTest extends GradientCheckTest {
     @Override
     protected Backend createBackend() {
-        return RequiredBackends.startOrSkip("opencl", () -> OpenClBackend.create(null));
+        return RequiredBackends.openCl();
     }
 }

@@ -38,7 +38,7 @@ class MnistTrainingTest {
     static double trainSmall(String backendName) {
         MnistData.Split split = data();
         Dataset train = split.train().limit(3000), test = split.test().limit(2000);
-        try (Backend backend = RequiredBackends.startOrSkip(backendName, () -> Backends.open(backendName, null, System.out));
+        try (Backend backend = RequiredBackends.open(backendName, () -> Backends.open(backendName, null, System.out));
              Sequential model = MnistCnn.build(backend, 1);
              AdaDelta opt = new AdaDelta()) {
             new Trainer(model, opt, 128, 1, null).fit(train, null, 2, null);

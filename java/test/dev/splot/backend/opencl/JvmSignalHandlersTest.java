@@ -22,7 +22,7 @@ class JvmSignalHandlersTest {
 
     @Test
     void theJvmKeepsItsSignalHandlersThroughBuildsAndLaunches(@TempDir Path emptyCache) {
-        try (OpenClBackend be = RequiredBackends.startOrSkip("opencl", () -> OpenClBackend.create(null, new ProgramCache(emptyCache)))) {
+        try (OpenClBackend be = RequiredBackends.open("opencl", () -> OpenClBackend.create(null, new ProgramCache(emptyCache)))) {
             ConvGeometry g = ConvGeometry.of(2, 3, 9, 8, 5, 3, 3, 1, Padding.SAME);
             try (Tensor x = be.allocate(g.inputShape()); Tensor w = be.allocate(g.weightShape()); Tensor b = be.allocate(g.o());
                  Tensor y = be.allocate(g.outputShape())) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class OpenClDiagnosticsTest {
 
     private static List<String> devicesOrSkip() {
-        return RequiredBackends.startOrSkip("opencl", OpenClBackend::listDevices);
+        return RequiredBackends.open("opencl", OpenClBackend::listDevices);
     }
 
     @Test

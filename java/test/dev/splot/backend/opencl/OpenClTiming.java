@@ -5,6 +5,7 @@ import dev.splot.backend.DType;
 import dev.splot.backend.Padding;
 import dev.splot.backend.PoolGeometry;
 import dev.splot.backend.Tensor;
+import dev.splot.testing.SeedModelStep;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -197,62 +198,18 @@ public final class OpenClTiming {
         System.out.printf(Locale.ROOT, "first calls of all timed ops together: %.0f ms%n", firstCalls);
     }
 
-    /** One whole training step of the seed model (forward, backward, AdaDelta on all 1,199,882 parameters). */
+    /** One whole training step of the seed model ({@link SeedModelStep}: forward, backward, AdaDelta on all parameters). */
     private void trainingStep(int n) {
-        ConvGeometry g1 = ConvGeometry.of(n, 1, 28, 28, 32, 3, 3, 1, Padding.VALID);
-        ConvGeometry g2 = ConvGeometry.of(n, 32, 26, 26, 64, 3, 3, 1, Padding.VALID);
-        PoolGeometry pg = PoolGeometry.of(n, 64, 24, 24, 2, 2);
-        int[][] shapes = {g1.weightShape(), {32}, g2.weightShape(), {64}, {128, 9216}, {128}, {10, 128}, {10}};
-        Tensor[] p = new Tensor[8], gr = new Tensor[8], ag = new Tensor[8], ad = new Tensor[8];
-        for (int i = 0; i < 8; i++) {
-            p[i] = rand(shapes[i]);
-            gr[i] = zeros(DType.FLOAT32, shapes[i]);
-            ag[i] = zeros(DType.FLOAT32, shapes[i]);
-            ad[i] = zeros(DType.FLOAT32, shapes[i]);
-        }
-        Tensor x = rand(g1.inputShape()), labels = zeros(DType.INT32, n);
-        Tensor a1 = zeros(DType.FLOAT32, g1.outputShape()), a2 = zeros(DType.FLOAT32, g2.outputShape());
-        Tensor pool = zeros(DType.FLOAT32, pg.outputShape()), arg = zeros(DType.INT32, pg.outputShape());
-        Tensor d1 = zeros(DType.FLOAT32, n, 9216), m1 = zeros(DType.FLOAT32, n, 9216), h = zeros(DType.FLOAT32, n, 128);
-        Tensor d2 = zeros(DType.FLOAT32, n, 128), m2 = zeros(DType.FLOAT32, n, 128), logits = zeros(DType.FLOAT32, n, 10);
-        Tensor dl = zeros(DType.FLOAT32, n, 10), dh = zeros(DType.FLOAT32, n, 128), dflat = zeros(DType.FLOAT32, n, 9216);
-        Tensor da2 = zeros(DType.FLOAT32, g2.outputShape()), da1 = zeros(DType.FLOAT32, g1.outputShape());
-        float[] batch = new float[x.size()];
-        int[] lab = new int[n];
-        long[] stepCounter = {0};
-        double flops = 3.0 * (g1.flops() + g2.flops()) - g1.flops() + 3 * 2.0 * n * (9216 * 128 + 128 * 10);
-        double ms = time("training step (upload batch, fwd, bwd, AdaDelta, read loss)", flops, 0, () -> {
-            long step = stepCounter[0]++;
-            be.upload(x, batch);
-            be.upload(labels, lab);
-            be.conv2dForward(x, p[0], p[1], a1, g1);
-            be.reluForward(a1, a1);
-            be.conv2dForward(a1, p[2], p[3], a2, g2);
-            be.reluForward(a2, a2);
-            be.maxPoolForward(a2, pool, arg, pg);
-            be.dropoutForward(pool.reshape(n, 9216), d1, m1, 0.25f, 1, step, 3);
-            be.denseForward(d1, p[4], p[5], h);
-            be.reluForward(h, h);
-            be.dropoutForward(h, d2, m2, 0.5f, 1, step, 6);
-            be.denseForward(d2, p[6], p[7], logits);
-            be.softmaxCrossEntropy(logits, labels, dl);
-            be.denseBackward(dl, d2, p[6], dh, gr[6], gr[7]);
-            be.dropoutBackward(dh, m2, dh);
-            be.reluBackward(dh, h, dh);
-            be.denseBackward(dh, d1, p[4], dflat, gr[4], gr[5]);
-            be.dropoutBackward(dflat, m1, dflat);
-            be.maxPoolBackward(dflat.reshape(pg.outputShape()), arg, da2, pg);
-            be.reluBackward(da2, a2, da2);
-            be.conv2dBackwardWeights(a1, da2, gr[2], gr[3], g2);
-            be.conv2dBackwardData(da2, p[2], da1, g2);
-            be.reluBackward(da1, a1, da1);
-            be.conv2dBackwardWeights(x, da1, gr[0], gr[1], g1);
-            for (int i = 0; i < 8; i++) be.adadeltaUpdate(p[i], gr[i], ag[i], ad[i], 1f, 0.95f, 1e-7f);
-        });
-        if (ms > 0) {
-            int steps = (60000 + n - 1) / n;
-            System.out.printf(Locale.ROOT, "=> %d steps per 60,000-sample epoch: about %.1f s of training steps (no data loading, no evaluation)%n",
-                    steps, ms * steps / 1000);
+        try (SeedModelStep model = new SeedModelStep(be, SeedModelStep.Shape.SEED_MODEL, 1)) {
+            SeedModelStep.Batch batch = SeedModelStep.randomBatch(model.shape(), n, 1);
+            long[] stepCounter = {0};
+            double ms = time("training step (upload batch, fwd, bwd, AdaDelta, read loss)", model.shape().trainingStepFlops(n), 0,
+                    () -> model.step(batch, 1, stepCounter[0]++));
+            if (ms > 0) {
+                int steps = (60000 + n - 1) / n;
+                System.out.printf(Locale.ROOT, "=> %d steps per 60,000-sample epoch: about %.1f s of training steps (no data loading, no evaluation)%n",
+                        steps, ms * steps / 1000);
+            }
         }
     }
 

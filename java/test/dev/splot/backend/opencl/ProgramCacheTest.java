@@ -85,6 +85,6 @@ class ProgramCacheTest {
     }
 
     private static OpenClBackend start(ProgramCache cache) {
-        return RequiredBackends.startOrSkip("opencl", () -> OpenClBackend.create(null, cache));
+        return RequiredBackends.open("opencl", () -> OpenClBackend.create(null, cache));
     }
 }

@@ -225,7 +225,7 @@ class CheckpointTest {
         assertContains("training position incomplete", loadFails(tampered((m, t) -> m.remove(Checkpoint.KEY_STEP))));
         assertContains("\"splot.training.step\" must be an integer, found \"x\"",
                 loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_STEP, "x"))));
-        assertContains("optimizer \"sgd\" is not supported", loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_OPTIMIZER, "sgd"))));
+        assertContains("optimizer \"sgd\" is not known", loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_OPTIMIZER, "sgd"))));
         assertContains("AdaDelta needs lr > 0", loadFails(tampered((m, t) -> m.put(Checkpoint.OPTIMIZER_SETTING_PREFIX + "lr", "-1"))));
     }
 

@@ -51,7 +51,9 @@ record GemmCall(int m, int n, int k, Operand a, Operand b, Operand c, int batche
             throw new IllegalArgumentException("GEMM " + m + "x" + n + "x" + k + ": gemm.cl needs contiguous rows of B and C");
         }
         if (c.sliceStride() != 0) throw new IllegalArgumentException("GEMM: slices sum into one C per batch");
-        if ((bias == null) != (biasMode == Bias.NONE)) throw new IllegalArgumentException("GEMM: bias " + biasMode + " without a buffer");
+        if ((bias == null) != (biasMode == Bias.NONE)) {
+            throw new IllegalArgumentException("GEMM: bias mode " + biasMode + (bias == null ? " without" : " with") + " a bias buffer");
+        }
         if (batches < 1 || slices < 1 || sliceLimit < 1) {
             throw new IllegalArgumentException("GEMM: batches " + batches + ", slices " + slices + ", slice limit " + sliceLimit);
         }

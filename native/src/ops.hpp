@@ -22,7 +22,9 @@
  *   pooling.hpp        max-pool forward / backward
  *   elementwise.hpp    ReLU, dropout (Philox), fill, copy
  *   loss.hpp           softmax, softmax cross-entropy
- *   optimizer.hpp      AdaDelta */
+ *   optimizer.hpp      AdaDelta
+ * The SIMD paths get their micro-kernels from microkernels.hpp, written once over the
+ * width-generic vectors of vec.hpp (which the Winograd transforms use on every path). */
 #include "common.hpp"
 #include "gemm.hpp"
 #include "conv.hpp"

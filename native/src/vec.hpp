@@ -2,7 +2,7 @@
  * with AVX-512, 8 with AVX2, 4 (SSE2) on the portable path. The same source then serves every
  * path: the SGEMM and dot-product micro-kernels (microkernels.hpp, AVX2 and AVX-512) and the
  * Winograd transforms (all paths). Only what the extensions cannot say portably (masked loads and
- * stores, fused multiply-add) is written per width here. Included inside an ISA file's anonymous
+ * stores, fused multiply-add, the horizontal sum) is written per width here. Included inside an ISA file's anonymous
  * namespace, after <immintrin.h> on the SIMD paths. */
 #pragma once
 
@@ -84,7 +84,7 @@ static inline void vinterleave(vf a, vf b, vf* lo, vf* hi) {
 /* x in every lane (x - 0 folds to x: a plain broadcast, no arithmetic). */
 static inline vf vbroadcast(float x) { return x - vf{}; }
 
-#if VW >= 8
+#if VW >= 8 /* the SIMD paths' micro-kernels only */
 /* a * b + c, fused (the library is built with -ffp-contract=off, so a * b + c would round twice). */
 static inline vf vfma(vf a, vf b, vf c) {
 #if VW == 16
@@ -93,27 +93,18 @@ static inline vf vfma(vf a, vf b, vf c) {
     return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
 #endif
 }
-#endif
 
 /* Sum of the lanes, halving: lane l + lane l + VW/2, ... down to one (a fixed order). */
 static inline float vsum(vf v) {
 #if VW == 16
-    typedef float half_t __attribute__((vector_size(32)));
-    half_t lo, hi;
-    memcpy(&lo, &v, 32);
-    memcpy(&hi, (const char*)&v + 32, 32);
-    const half_t h = lo + hi;
-#elif VW == 8
-    const vf h = v;
-#endif
-#if VW >= 8
-    typedef float quarter_t __attribute__((vector_size(16)));
-    quarter_t q0, q1;
-    memcpy(&q0, &h, 16);
-    memcpy(&q1, (const char*)&h + 16, 16);
-    const quarter_t q = q0 + q1;
+    const __m512 x = (__m512)v;
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
 #else
-    const vf q = v;
+    const __m256 h = (__m256)v;
 #endif
-    return (q[0] + q[2]) + (q[1] + q[3]);
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_movehdup_ps(q));
+    return _mm_cvtss_f32(q);
 }
+#endif

@@ -2,6 +2,7 @@
  * for strides other than 1; correct, slower). Part of the ops written once per ISA (see ops.hpp). */
 #pragma once
 #include "gemm.hpp"
+#include "scratch.hpp"
 
 /* ---- im2col / col2im, one row (c, kh, kw) over output positions [p0, p1) ------------------ */
 
@@ -76,7 +77,7 @@ static void col2im_row_add(float* dxn, const splot_conv_geom& g, int c, int kh, 
 /* y = W im2col(x) + b, per image and block of output positions (packed B built from im2col rows). */
 static void conv_fwd_im2col(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, M = g.o, KK = g.kh * g.kw;
-    float* Ap = splot_scratch(7, (size_t)((M + MR - 1) / MR) * MR * K);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)((M + MR - 1) / MR) * MR * K);
     pack_a_all(M, K, w, K, 1, Ap);
     const int NB = gemm_block_cols();
     const int nblk = (P + NB - 1) / NB;
@@ -85,8 +86,8 @@ static void conv_fwd_im2col(int threads, const float* x, const float* w, const f
     for (long t = 0; t < tasks; ++t) {
         const int n = (int)(t / nblk), p0 = (int)(t % nblk) * NB, p1 = imin(P, p0 + NB), nb = p1 - p0;
         const int np = (nb + NR - 1) / NR;
-        float* Bp = splot_scratch(0, (size_t)np * NR * K);
-        float* row = splot_scratch(1, (size_t)np * NR);
+        Scratch<float> Bp(SCRATCH_TASK_INPUT, (size_t)np * NR * K);
+        Scratch<float> row(SCRATCH_TASK_TEMP1, (size_t)np * NR);
         const float* xn = x + (long)n * g.c * g.h * g.w;
         for (int k = 0; k < K; ++k) {
             im2col_row(xn, g, k / KK, (k % KK) / g.kw, k % g.kw, p0, p1, row);
@@ -105,7 +106,7 @@ static void conv_fwd_im2col(int threads, const float* x, const float* w, const f
 static void conv_bwd_data_col2im(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
     const int P = g.oh * g.ow, K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw;
     /* dcol[K x P] = W^T dy_n: A(i = ckk, k = o) = w[o*K + ckk] */
-    float* Ap = splot_scratch(7, (size_t)((K + MR - 1) / MR) * MR * O);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)((K + MR - 1) / MR) * MR * O);
     pack_a_all(K, O, w, 1, K, Ap);
     const int NB = gemm_block_cols();
     const long plane = (long)g.c * g.h * g.w;
@@ -116,9 +117,9 @@ static void conv_bwd_data_col2im(int threads, const float* dy, const float* w, f
         const float* dyn = dy + (long)n * O * P;
         for (int p0 = 0; p0 < P; p0 += NB) {
             const int p1 = imin(P, p0 + NB), nb = p1 - p0, np = (nb + NR - 1) / NR, ld = np * NR;
-            float* Bp = splot_scratch(0, (size_t)np * NR * O);
+            Scratch<float> Bp(SCRATCH_TASK_INPUT, (size_t)np * NR * O);
             for (int p = 0; p < np; ++p) pack_b(imin(NR, nb - p * NR), O, dyn + p0 + p * NR, P, 1, Bp + (long)p * O * NR);
-            float* dcol = splot_scratch(1, (size_t)K * ld);
+            Scratch<float> dcol(SCRATCH_TASK_TEMP1, (size_t)K * ld);
             gemm_packed(K, nb, O, Ap, Bp, dcol, ld, nullptr);
             for (int k = 0; k < K; ++k) col2im_row_add(dxn, g, k / KK, (k % KK) / g.kw, k % g.kw, p0, p1, dcol + (long)k * ld);
         }
@@ -131,13 +132,13 @@ static void conv_bwd_weights_im2col(int threads, const float* x, const float* dy
     const int K1 = K + 1; /* an extra row of ones in col gives db in the same dot products */
     const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
     const long part = (long)O * K1;
-    float* parts = splot_scratch(7, (size_t)G * part);
+    Scratch<float> parts(SCRATCH_OP_PACKED, (size_t)G * part);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int gi = 0; gi < G; ++gi) {
         float* acc = parts + gi * part;
         for (long e = 0; e < part; ++e) acc[e] = 0.0f;
         const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
-        float* col = splot_scratch(0, (size_t)K1 * P);
+        Scratch<float> col(SCRATCH_TASK_INPUT, (size_t)K1 * P);
         for (int q = 0; q < P; ++q) col[(long)K * P + q] = 1.0f;
         for (int n = n0; n < n1; ++n) {
             const float* xn = x + (long)n * g.c * g.h * g.w;

@@ -4,6 +4,7 @@
  * written once per ISA (see ops.hpp). */
 #pragma once
 #include "gemm.hpp"
+#include "scratch.hpp"
 
 /* ---- stride-1 convolution as an implicit GEMM over "extended" positions --------------------
  * With stride 1 and the input padded to Hp x Wp (Hp = OH+KH-1, Wp = OW+KW-1), row k = (c,kh,kw) of
@@ -45,7 +46,7 @@ template <int NRT>
 static void s1_image_nr(int M, int K, const float* Ap, const float* xp, const int* koff, int OH, int OW, int Wp, const float* bias,
                      float* out) {
     const int NE = OH * Wp, ld = ((NE + NRT - 1) / NRT) * NRT;
-    float* ext = splot_scratch(1, (size_t)M * ld);
+    Scratch<float> ext(SCRATCH_TASK_TEMP1, (size_t)M * ld);
     const int KC = k_block_size(K), NB = (NRT * imax(1, 256 / NRT));
     for (int j0 = 0; j0 < NE; j0 += NB) {
         const int j1 = imin(NE, j0 + NB);
@@ -75,13 +76,13 @@ static void s1_image(int M, int K, const float* Ap, const float* xp, const int* 
 
 static void conv_fwd_s1(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
     const int K = g.c * g.kh * g.kw, M = g.o, Hp = g.oh + g.kh - 1, Wp = g.ow + g.kw - 1;
-    float* Ap = splot_scratch(7, (size_t)((M + MR - 1) / MR) * MR * K);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)((M + MR - 1) / MR) * MR * K);
     pack_a_all(M, K, w, K, 1, Ap);
-    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)K));
+    Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)K);
     s1_offsets(g.c, g.kh, g.kw, Hp, Wp, koff);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int n = 0; n < g.n; ++n) {
-        float* xp = splot_scratch(0, (size_t)g.c * Hp * Wp + s1_slack());
+        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)g.c * Hp * Wp + s1_slack());
         pad_image(x + (long)n * g.c * g.h * g.w, g.c, g.h, g.w, g.pt, g.pl, Hp, Wp, xp);
         s1_image(M, K, Ap, xp, koff, g.oh, g.ow, Wp, b, y + (long)n * M * g.oh * g.ow);
     }
@@ -92,20 +93,20 @@ static void conv_fwd_s1(int threads, const float* x, const float* w, const float
 static void conv_bwd_data_s1(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
     const int KK = g.kh * g.kw, K = g.o * KK, M = g.c, Hp = g.h + g.kh - 1, Wp = g.w + g.kw - 1;
     const int pt = g.kh - 1 - g.pt, pl = g.kw - 1 - g.pl;
-    float* wf = splot_scratch(5, (size_t)M * K);
+    Scratch<float> wf(SCRATCH_OP_WEIGHTS, (size_t)M * K);
     for (int c = 0; c < g.c; ++c)
         for (int o = 0; o < g.o; ++o)
             for (int kh = 0; kh < g.kh; ++kh)
                 for (int kw = 0; kw < g.kw; ++kw)
                     wf[(long)c * K + (o * g.kh + kh) * g.kw + kw] =
                         w[(((long)o * g.c + c) * g.kh + (g.kh - 1 - kh)) * g.kw + (g.kw - 1 - kw)];
-    float* Ap = splot_scratch(7, (size_t)((M + MR - 1) / MR) * MR * K);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)((M + MR - 1) / MR) * MR * K);
     pack_a_all(M, K, wf, K, 1, Ap);
-    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)K));
+    Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)K);
     s1_offsets(g.o, g.kh, g.kw, Hp, Wp, koff);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int n = 0; n < g.n; ++n) {
-        float* xp = splot_scratch(0, (size_t)g.o * Hp * Wp + s1_slack());
+        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)g.o * Hp * Wp + s1_slack());
         pad_image(dy + (long)n * g.o * g.oh * g.ow, g.o, g.oh, g.ow, pt, pl, Hp, Wp, xp);
         s1_image(M, K, Ap, xp, koff, g.h, g.w, Wp, nullptr, dx + (long)n * g.c * g.h * g.w);
     }
@@ -117,8 +118,8 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
     const int K = g.c * g.kh * g.kw, O = g.o, K1 = K + 1, Hp = g.oh + g.kh - 1, Wp = g.ow + g.kw - 1, NE = g.oh * Wp;
     const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
     const long part = (long)O * K1;
-    float* parts = splot_scratch(7, (size_t)G * part);
-    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)K));
+    Scratch<float> parts(SCRATCH_OP_PACKED, (size_t)G * part);
+    Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)K);
     s1_offsets(g.c, g.kh, g.kw, Hp, Wp, koff);
     const int ib = (O + DR - 1) / DR, jb = (K1 + DC - 1) / DC;
     const long tileLanes = (long)DR * DC * DV;
@@ -126,12 +127,12 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
     for (int gi = 0; gi < G; ++gi) {
         float* acc = parts + gi * part;
         const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
-        float* xp = splot_scratch(0, (size_t)g.c * Hp * Wp + s1_slack());
-        float* dyext = splot_scratch(1, (size_t)O * NE);
-        float* ones = splot_scratch(2, (size_t)NE);
-        const float** bptr = reinterpret_cast<const float**>(splot_scratch(3, (size_t)2 * K1));
+        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)g.c * Hp * Wp + s1_slack());
+        Scratch<float> dyext(SCRATCH_TASK_TEMP1, (size_t)O * NE);
+        Scratch<float> ones(SCRATCH_TASK_TEMP2, (size_t)NE);
+        Scratch<const float*> bptr(SCRATCH_TASK_TEMP3, (size_t)K1);
         /* lane-wise partial sums of every output over the whole chunk, reduced once at its end */
-        float* vacc = splot_scratch(4, (size_t)ib * jb * tileLanes);
+        Scratch<float> vacc(SCRATCH_TASK_TEMP4, (size_t)ib * jb * tileLanes);
         for (long e = 0; e < (long)ib * jb * tileLanes; ++e) vacc[e] = 0.0f;
         for (int q = 0; q < NE; ++q) ones[q] = 1.0f;
         for (int k = 0; k < K; ++k) bptr[k] = xp + koff[k];
@@ -185,9 +186,9 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
 static void conv_bwd_data_valid_s1(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
     const int K = g.c * g.kh * g.kw, O = g.o, KK = g.kh * g.kw, NE = g.oh * g.w, ld = (NE + NR - 1) / NR * NR;
     const int valid = (g.oh - 1) * g.w + g.ow; /* p' beyond this would run past the plane */
-    float* Ap = splot_scratch(7, (size_t)((K + MR - 1) / MR) * MR * O);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)((K + MR - 1) / MR) * MR * O);
     pack_a_all(K, O, w, 1, K, Ap);
-    int* roff = reinterpret_cast<int*>(splot_scratch(6, (size_t)O));
+    Scratch<int> roff(SCRATCH_OP_TABLE, (size_t)O);
     for (int o = 0; o < O; ++o) roff[o] = o * ld;
     const int NB = NR * imax(1, 192 / NR);
     const long plane = (long)g.c * g.h * g.w;
@@ -196,7 +197,7 @@ static void conv_bwd_data_valid_s1(int threads, const float* dy, const float* w,
         float* dxn = dx + n * plane;
         for (long i = 0; i < plane; ++i) dxn[i] = 0.0f;
         const float* dyn = dy + (long)n * O * g.oh * g.ow;
-        float* dyw = splot_scratch(0, (size_t)O * ld);
+        Scratch<float> dyw(SCRATCH_TASK_INPUT, (size_t)O * ld);
         for (int o = 0; o < O; ++o) {
             float* d = dyw + (long)o * ld;
             for (int oh = 0; oh < g.oh; ++oh) {
@@ -206,7 +207,7 @@ static void conv_bwd_data_valid_s1(int threads, const float* dy, const float* w,
             }
             for (int q = NE; q < ld; ++q) d[q] = 0.0f;
         }
-        float* dcol = splot_scratch(1, (size_t)K * NB);
+        Scratch<float> dcol(SCRATCH_TASK_TEMP1, (size_t)K * NB);
         for (int p0 = 0; p0 < valid; p0 += NB) {
             const int p1 = imin(valid, p0 + NB), nb = p1 - p0;
             for (int j = 0; j < nb; j += NR)

@@ -3,6 +3,7 @@
  * written once per ISA (see ops.hpp). */
 #pragma once
 #include "common.hpp"
+#include "scratch.hpp"
 
 /* ---- standard GEMM: packed A (MR rows interleaved per k), packed B (NR columns per k) ------- */
 
@@ -118,7 +119,7 @@ static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, 
                  float* C, long ldc) {
     threads = par_threads(threads, (double)M * N * K);
     const int mp = (M + MR - 1) / MR;
-    float* Ap = splot_scratch(7, (size_t)mp * MR * K);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)mp * MR * K);
     const int NB = (NRT * imax(1, 256 / NRT));
     const int ncb = (N + NB - 1) / NB;
     if (ncb >= 2 * threads) {
@@ -127,7 +128,7 @@ static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, 
         for (int t = 0; t < ncb; ++t) {
             const int j0 = t * NB, nb = imin(NB, N - j0);
             const int np = (nb + NRT - 1) / NRT;
-            float* Bp = splot_scratch(0, (size_t)np * NRT * K);
+            Scratch<float> Bp(SCRATCH_TASK_INPUT, (size_t)np * NRT * K);
             if (csb == 1) {
                 /* row by row across all panels of the block: long contiguous reads of B */
                 for (int k = 0; k < K; ++k) {
@@ -148,7 +149,7 @@ static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, 
         return;
     }
     const int np = (N + NRT - 1) / NRT;
-    float* Bp = splot_scratch(6, (size_t)np * NRT * K);
+    Scratch<float> Bp(SCRATCH_OP_TABLE, (size_t)np * NRT * K);
     const int MB = MR * imax(1, 32 / MR);
     const int nrb = (M + MB - 1) / MB;
 #pragma omp parallel num_threads(threads)

@@ -15,6 +15,7 @@
  *
  * One header per op family, each included here in dependency order:
  *   common.hpp         integer helpers, serial thresholds (PAR_MIN_WORK, CHUNK)
+ *   scratch.hpp        Scratch<T>: named per-thread scratch slots, held for a scope
  *   gemm.hpp           packing, register tiles, threaded SGEMM, dot-product tiles
  *   conv.hpp           the convolution entry points, over conv_im2col.hpp (any stride),
  *                      conv_implicit.hpp (stride 1), winograd.hpp + winograd_bwd_weights.hpp (3x3)

@@ -19,6 +19,7 @@
  * Backward-weights is in winograd_bwd_weights.hpp. */
 #pragma once
 #include "gemm.hpp"
+#include "scratch.hpp"
 #include "vec.hpp"
 
 /* Tiles per block; a multiple of NR so that forward and backward-data panels are full. */
@@ -327,19 +328,19 @@ static void wg_conv_fwd(int threads, const float* x, const float* w, const float
     const wg_shape s = wg_shape_of(g);
     const int O = g.o, C = g.c, TB = wg_block(), ld = TB + VW;
     const long apsz = (long)((O + MR - 1) / MR) * MR * C;
-    float* U = splot_scratch(5, (size_t)16 * O * C);
+    Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)16 * O * C);
     wg_weights(w, O, C, U);
-    float* Ap = splot_scratch(7, (size_t)16 * apsz);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)16 * apsz);
     for (int e = 0; e < 16; ++e) pack_a_all(O, C, U + (long)e * O * C, C, 1, Ap + e * apsz);
-    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)C));
+    Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)C);
     for (int c = 0; c < C; ++c) koff[c] = c * ld;
     const long vsx = wg_plane_stride((long)C * ld), msx = wg_plane_stride((long)O * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int n = 0; n < g.n; ++n) {
-        float* xp = splot_scratch(0, (size_t)C * s.Hp * s.Wp + VW);
-        float* V = splot_scratch(1, (size_t)16 * vsx);
-        float* M = splot_scratch(2, (size_t)16 * msx);
-        float* tmp = splot_scratch(3, (size_t)4 * (TB + 2 * VW));
+        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)C * s.Hp * s.Wp + VW);
+        Scratch<float> V(SCRATCH_TASK_TEMP1, (size_t)16 * vsx);
+        Scratch<float> M(SCRATCH_TASK_TEMP2, (size_t)16 * msx);
+        Scratch<float> tmp(SCRATCH_TASK_TEMP3, (size_t)4 * (TB + 2 * VW));
         wg_pad_deint(x + (long)n * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.TW + 1, xp);
         for (int t0 = 0; t0 < s.T; t0 += TB) {
             const int nb = imin(TB, s.T - t0);
@@ -354,20 +355,20 @@ static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float
     const wg_shape s = wg_shape_of(g);
     const int O = g.o, C = g.c, TB = wg_block(), ld = TB + VW, half = s.TW + 1;
     const long apsz = (long)((C + MR - 1) / MR) * MR * O;
-    float* U = splot_scratch(5, (size_t)16 * O * C);
+    Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)16 * O * C);
     wg_weights(w, O, C, U);
-    float* Ap = splot_scratch(7, (size_t)16 * apsz);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)16 * apsz);
     for (int e = 0; e < 16; ++e) pack_a_all(C, O, U + (long)e * O * C, 1, C, Ap + e * apsz); /* U[e]^T */
-    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)O));
+    Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)O);
     for (int o = 0; o < O; ++o) koff[o] = o * ld;
     const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride((long)C * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int n = 0; n < g.n; ++n) {
-        float* dyp = splot_scratch(0, (size_t)O * (2 * s.TH) * (2 * s.TW) + VW);
-        float* Mg = splot_scratch(1, (size_t)16 * gsx);
-        float* V = splot_scratch(2, (size_t)16 * vsx);
-        float* tmp = splot_scratch(3, (size_t)16 * TB + VW);
-        float* dxp = splot_scratch(4, (size_t)C * s.Hp * s.Wp + VW + 1);
+        Scratch<float> dyp(SCRATCH_TASK_INPUT, (size_t)O * (2 * s.TH) * (2 * s.TW) + VW);
+        Scratch<float> Mg(SCRATCH_TASK_TEMP1, (size_t)16 * gsx);
+        Scratch<float> V(SCRATCH_TASK_TEMP2, (size_t)16 * vsx);
+        Scratch<float> tmp(SCRATCH_TASK_TEMP3, (size_t)16 * TB + VW);
+        Scratch<float> dxp(SCRATCH_TASK_TEMP4, (size_t)C * s.Hp * s.Wp + VW + 1);
         wg_pad_grad_quarters(dy + (long)n * O * g.oh * g.ow, O, s, g, dyp);
         for (long i = 0; i < (long)C * s.Hp * s.Wp; ++i) dxp[i] = 0.0f;
         for (int t0 = 0; t0 < s.T; t0 += TB) {

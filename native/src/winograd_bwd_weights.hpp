@@ -111,15 +111,15 @@ static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy,
     const long asx = wg_plane_stride((long)opn * MR * TB), bsx = wg_plane_stride((long)cpn * NRT * TB);
     const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
     const long OC = (long)O * C, part = 16 * OC + O;
-    float* parts = splot_scratch(7, (size_t)G * part);
+    Scratch<float> parts(SCRATCH_OP_PACKED, (size_t)G * part);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int gi = 0; gi < G; ++gi) {
         float* acc = parts + gi * part;
         for (long i = 0; i < part; ++i) acc[i] = 0.0f;
-        float* xh = splot_scratch(0, (size_t)s.Hp * s.Wp * C);
-        float* dyh = splot_scratch(1, (size_t)H2 * W2 * O);
-        float* Am = splot_scratch(2, (size_t)16 * asx);
-        float* Bv = splot_scratch(3, (size_t)16 * bsx);
+        Scratch<float> xh(SCRATCH_TASK_INPUT, (size_t)s.Hp * s.Wp * C);
+        Scratch<float> dyh(SCRATCH_TASK_TEMP1, (size_t)H2 * W2 * O);
+        Scratch<float> Am(SCRATCH_TASK_TEMP2, (size_t)16 * asx);
+        Scratch<float> Bv(SCRATCH_TASK_TEMP3, (size_t)16 * bsx);
         const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
         for (int n = n0; n < n1; ++n) {
             const float* dyn = dy + (long)n * O * g.oh * g.ow;

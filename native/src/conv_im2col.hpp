@@ -146,12 +146,5 @@ static void conv_bwd_weights_im2col(int threads, const float* x, const float* dy
             dot_accumulate(O, K1, P, dy + (long)n * O * P, P, col, P, acc, K1);
         }
     }
-    const long total = part;
-#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * total))
-    for (long e = 0; e < total; ++e) {
-        float s = parts[e];
-        for (int gi = 1; gi < G; ++gi) s += parts[gi * part + e];
-        const long o = e / K1, k = e % K1;
-        if (k < K) dw[o * K + k] = s; else db[o] = s;
-    }
+    sum_chunk_grads(threads, parts, G, part, K, dw, db);
 }

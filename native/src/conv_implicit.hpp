@@ -74,42 +74,39 @@ static void s1_image(int M, int K, const float* Ap, const float* xp, const int* 
         s1_image_nr<NR>(M, K, Ap, xp, koff, OH, OW, Wp, bias, out);
 }
 
-static void conv_fwd_s1(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
-    const int K = g.c * g.kh * g.kw, M = g.o, Hp = g.oh + g.kh - 1, Wp = g.ow + g.kw - 1;
+/* out[n] (M x OH x OW) = the stride-1 correlation of in[n] (C x H x W, placed at (pt, pl) in a zero
+ * plane of (OH+KH-1) x (OW+KW-1)) with the weights wm (M x C*KH*KW rows) (+ bias), per image. */
+static void s1_correlate(int threads, int N, const float* wm, int M, int C, int KH, int KW, const float* in, int H, int W,
+                         int pt, int pl, int OH, int OW, const float* bias, float* out) {
+    const int K = C * KH * KW, Hp = OH + KH - 1, Wp = OW + KW - 1;
     Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)((M + MR - 1) / MR) * MR * K);
-    pack_a_all(M, K, w, K, 1, Ap);
+    pack_a_all(M, K, wm, K, 1, Ap);
     Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)K);
-    s1_offsets(g.c, g.kh, g.kw, Hp, Wp, koff);
+    s1_offsets(C, KH, KW, Hp, Wp, koff);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int n = 0; n < g.n; ++n) {
-        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)g.c * Hp * Wp + s1_slack());
-        pad_image(x + (long)n * g.c * g.h * g.w, g.c, g.h, g.w, g.pt, g.pl, Hp, Wp, xp);
-        s1_image(M, K, Ap, xp, koff, g.oh, g.ow, Wp, b, y + (long)n * M * g.oh * g.ow);
+    for (int n = 0; n < N; ++n) {
+        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)C * Hp * Wp + s1_slack());
+        pad_image(in + (long)n * C * H * W, C, H, W, pt, pl, Hp, Wp, xp);
+        s1_image(M, K, Ap, xp, koff, OH, OW, Wp, bias, out + (long)n * M * OH * OW);
     }
+}
+
+static void conv_fwd_s1(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
+    s1_correlate(threads, g.n, w, g.o, g.c, g.kh, g.kw, x, g.h, g.w, g.pt, g.pl, g.oh, g.ow, b, y);
 }
 
 /* dx = the stride-1 correlation of dy, padded by (KH-1-pt, KW-1-pl), with the weights flipped and
  * transposed: w'[c][o][kh][kw] = w[o][c][KH-1-kh][KW-1-kw]. Needs pt <= KH-1 and pl <= KW-1. */
 static void conv_bwd_data_s1(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
-    const int KK = g.kh * g.kw, K = g.o * KK, M = g.c, Hp = g.h + g.kh - 1, Wp = g.w + g.kw - 1;
-    const int pt = g.kh - 1 - g.pt, pl = g.kw - 1 - g.pl;
-    Scratch<float> wf(SCRATCH_OP_WEIGHTS, (size_t)M * K);
+    const int KK = g.kh * g.kw, K = g.o * KK;
+    Scratch<float> wf(SCRATCH_OP_WEIGHTS, (size_t)g.c * K);
     for (int c = 0; c < g.c; ++c)
         for (int o = 0; o < g.o; ++o)
             for (int kh = 0; kh < g.kh; ++kh)
                 for (int kw = 0; kw < g.kw; ++kw)
                     wf[(long)c * K + (o * g.kh + kh) * g.kw + kw] =
                         w[(((long)o * g.c + c) * g.kh + (g.kh - 1 - kh)) * g.kw + (g.kw - 1 - kw)];
-    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)((M + MR - 1) / MR) * MR * K);
-    pack_a_all(M, K, wf, K, 1, Ap);
-    Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)K);
-    s1_offsets(g.o, g.kh, g.kw, Hp, Wp, koff);
-#pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int n = 0; n < g.n; ++n) {
-        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)g.o * Hp * Wp + s1_slack());
-        pad_image(dy + (long)n * g.o * g.oh * g.ow, g.o, g.oh, g.ow, pt, pl, Hp, Wp, xp);
-        s1_image(M, K, Ap, xp, koff, g.h, g.w, Wp, nullptr, dx + (long)n * g.c * g.h * g.w);
-    }
+    s1_correlate(threads, g.n, wf, g.c, g.o, g.kh, g.kw, dy, g.oh, g.ow, g.kh - 1 - g.pt, g.kw - 1 - g.pl, g.h, g.w, nullptr, dx);
 }
 
 /* dw[o][k] = sum_n sum_p' dyext[o][p'] xp[koff[k] + p'] (dyext: dy with zeros in the extended
@@ -166,13 +163,7 @@ static void conv_bwd_weights_s1(int threads, const float* x, const float* dy, fl
                     for (int j = 0; j < imin(DC, K1 - j0); ++j) acc[(long)(i0 + i) * K1 + j0 + j] = dot_reduce(v + (i * DC + j) * DV);
             }
     }
-#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * part))
-    for (long e = 0; e < part; ++e) {
-        float s = parts[e];
-        for (int gi = 1; gi < G; ++gi) s += parts[gi * part + e];
-        const long o = e / K1, k = e % K1;
-        if (k < K) dw[o * K + k] = s; else db[o] = s;
-    }
+    sum_chunk_grads(threads, parts, G, part, K, dw, db);
 }
 
 /* Backward-data of a stride-1 VALID convolution (H = OH+KH-1, W = OW+KW-1, no padding) as an

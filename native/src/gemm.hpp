@@ -7,6 +7,17 @@
 
 /* ---- standard GEMM: packed A (MR rows interleaved per k), packed B (NR columns per k) ------- */
 
+/* The ISA's register tile ukernel_t<OFF, NRT> with B packed / read through row offsets. */
+template <int NRT = NR>
+static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
+    ukernel_t<false, NRT>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
+}
+template <int NRT = NR>
+static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
+                               bool accumulate) {
+    ukernel_t<true, NRT>(K, A, B, koff, C, ldc, rowbias, accumulate);
+}
+
 /* A(i,k) = A[i*rsa + k*csa], rows [0, mr) of a panel, zero-padded to MR. */
 static void pack_a(int mr, int K, const float* A, long rsa, long csa, float* dst) {
     if (rsa == 1) {
@@ -225,5 +236,19 @@ static void dot_accumulate(int M, int N, int K, const float* A, long lda, const 
             for (int i = 0; i < mr; ++i)
                 for (int j = 0; j < nc; ++j) C[(long)(i0 + i) * ldc + j0 + j] += out[i * DC + j];
         }
+    }
+}
+
+/* dw[o][k] (k < K) and db[o] (k = K) = the sum over the G batch chunks, in chunk order, of the
+ * chunks' O x (K+1) partial gradients (chunk gi at parts + gi*part): the fixed reduction of both
+ * dot-product backward-weights paths. */
+static void sum_chunk_grads(int threads, const float* parts, int G, long part, int K, float* dw, float* db) {
+    const int K1 = K + 1;
+#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * part))
+    for (long e = 0; e < part; ++e) {
+        float s = parts[e];
+        for (int gi = 1; gi < G; ++gi) s += parts[gi * part + e];
+        const long o = e / K1, k = e % K1;
+        if (k < K) dw[o * K + k] = s; else db[o] = s;
     }
 }

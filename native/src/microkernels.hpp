@@ -47,16 +47,6 @@ static inline void ukernel_t(int K, const float* __restrict A, const float* __re
     }
 }
 
-template <int NRT = NR>
-static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
-    ukernel_t<false, NRT>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
-}
-template <int NRT = NR>
-static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
-                               bool accumulate) {
-    ukernel_t<true, NRT>(K, A, B, koff, C, ldc, rowbias, accumulate);
-}
-
 /* DV lanes of partial sums per output (lane l sums k = l mod DV); dotkernel_acc keeps them in
  * vacc[(i*DC + j)*DV + lane] across calls (summing a long K in pieces, e.g. image after image)
  * and dot_reduce sums them; dotkernel reduces at once: out[i*DC + j] = sum_k a[i][k] b[j][k]. */

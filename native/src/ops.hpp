@@ -1,7 +1,7 @@
 /* The operations of the native backend, written once and compiled three times: each isa_*.cpp
  * defines its micro-kernels inside an anonymous namespace and then includes this file, so every
  * function here has internal linkage and is built with that file's instruction-set flags only.
- * An ISA file provides: MR, NR, NR_ALT, KCMAX and ukernel<NRT> / ukernel_off<NRT> (the packed,
+ * An ISA file provides: MR, NR, NR_ALT, KCMAX and ukernel_t<OFF, NRT> (the packed,
  * register-blocked SGEMM tile, B packed or read through row offsets); DR, DC, DV, dotkernel,
  * dotkernel_acc and dot_reduce (a tile of dot products along a contiguous K); fma_loop; and
  * optionally philox_rounds16 and pool2x2_row (SPLOT_HAVE_* macros). It includes <math.h>,

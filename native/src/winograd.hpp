@@ -1,5 +1,5 @@
 /* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (Lavin & Gray, "Fast Algorithms for
- * Convolutional Neural Networks", 2016), included by ops.hpp after the GEMM helpers.
+ * Convolutional Neural Networks", 2016), included by conv.hpp.
  *
  * Per 2x2 output tile (ty, tx), with d the 4x4 input patch whose top-left is input pixel
  * (2ty - pt, 2tx - pl):   Y = A^T [ U (.) V ] A,   U = G g G^T,   V = B^T d B.

@@ -144,6 +144,11 @@ public final class NativeBackend extends AbstractBackend {
         return convAlgorithm;
     }
 
+    /** Why the native library cannot be used here (null when it loaded), for probes and listings. */
+    public static String loadProblem() {
+        return LOAD_FAILURE == null ? null : "native backend unavailable: " + describe(LOAD_FAILURE);
+    }
+
     /** The best path this CPU supports. */
     public static String bestIsa() {
         if (LOAD_FAILURE != null) return "unavailable";

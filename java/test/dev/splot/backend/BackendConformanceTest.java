@@ -63,6 +63,7 @@ public abstract class BackendConformanceTest extends BackendSuite {
 
     @Test
     void conv2dForward() {
+        requireOps(dev.splot.backend.Op.CONV2D_FORWARD);
         for (ConvGeometry g : convCases()) {
             float[] x = rand(g.inputShape()), w = rand(g.weightShape()), b = rand(g.o());
             Op op = be -> {
@@ -79,6 +80,7 @@ public abstract class BackendConformanceTest extends BackendSuite {
 
     @Test
     void conv2dBackwardData() {
+        requireOps(dev.splot.backend.Op.CONV2D_BACKWARD_DATA);
         for (ConvGeometry g : convCases()) {
             float[] dy = rand(g.outputShape()), w = rand(g.weightShape());
             Op op = be -> {
@@ -95,6 +97,7 @@ public abstract class BackendConformanceTest extends BackendSuite {
 
     @Test
     void conv2dBackwardWeights() {
+        requireOps(dev.splot.backend.Op.CONV2D_BACKWARD_WEIGHTS);
         for (ConvGeometry g : convCases()) {
             float[] x = rand(g.inputShape()), dy = rand(g.outputShape());
             Op dwOp = be -> {
@@ -114,6 +117,7 @@ public abstract class BackendConformanceTest extends BackendSuite {
 
     @Test
     void maxPoolForwardAndBackward() {
+        requireOps(dev.splot.backend.Op.MAX_POOL_FORWARD, dev.splot.backend.Op.MAX_POOL_BACKWARD);
         for (PoolGeometry g : poolCases()) {
             float[] x = rand(g.inputShape());
             x[0] = x[1]; // a tie: the first maximum must win on every backend
@@ -140,6 +144,7 @@ public abstract class BackendConformanceTest extends BackendSuite {
 
     @Test
     void reluForwardAndBackward() {
+        requireOps(dev.splot.backend.Op.RELU_FORWARD, dev.splot.backend.Op.RELU_BACKWARD);
         for (int size : new int[] {1, 7, 1000, 4097}) {
             float[] x = rand(size), dy = rand(size);
             x[0] = 0f;
@@ -158,6 +163,7 @@ public abstract class BackendConformanceTest extends BackendSuite {
 
     @Test
     void dropoutMasksAreIdenticalToTheReference() {
+        requireOps(dev.splot.backend.Op.DROPOUT_FORWARD, dev.splot.backend.Op.DROPOUT_BACKWARD);
         for (int size : new int[] {1, 5, 1000, 9216 * 3 + 1}) {
             for (float rate : new float[] {0f, 0.25f, 0.5f}) {
                 float[] x = rand(size), dy = rand(size);
@@ -178,6 +184,7 @@ public abstract class BackendConformanceTest extends BackendSuite {
 
     @Test
     void denseForwardAndBackward() {
+        requireOps(dev.splot.backend.Op.DENSE_FORWARD, dev.splot.backend.Op.DENSE_BACKWARD);
         for (int[] c : DENSE_CASES) {
             int n = c[0], in = c[1], out = c[2];
             float[] x = rand(n * in), w = rand(out * in), b = rand(out), dy = rand(n * out);
@@ -204,6 +211,7 @@ public abstract class BackendConformanceTest extends BackendSuite {
 
     @Test
     void softmaxCrossEntropyAndSoftmax() {
+        requireOps(dev.splot.backend.Op.SOFTMAX_CROSS_ENTROPY, dev.splot.backend.Op.SOFTMAX);
         for (int[] c : new int[][] {{1, 10}, {7, 3}, {128, 10}, {3, 1000}}) {
             int n = c[0], k = c[1];
             float[] logits = rand(n * k);
@@ -237,6 +245,7 @@ public abstract class BackendConformanceTest extends BackendSuite {
 
     @Test
     void adadeltaUpdate() {
+        requireOps(dev.splot.backend.Op.ADADELTA_UPDATE);
         for (int size : new int[] {1, 9, 4099}) {
             float[] p = rand(size), g = rand(size), ag = abs(rand(size)), ad = abs(rand(size));
             Op op = be -> {

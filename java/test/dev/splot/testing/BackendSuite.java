@@ -1,11 +1,14 @@
 package dev.splot.testing;
 
 import dev.splot.backend.Backend;
+import dev.splot.backend.Op;
 import dev.splot.backend.java.JavaBackend;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
@@ -78,6 +81,20 @@ public abstract class BackendSuite {
             }
         }
         return values;
+    }
+
+    /**
+     * The rule for a partial backend: a test of an op the backend under test does not provide is
+     * skipped with the reason, unless SPLOT_REQUIRE_BACKENDS names the backend (CI then fails: a
+     * required backend must provide every op).
+     */
+    protected void requireOps(Op... ops) {
+        for (Op op : ops) {
+            if (backend.supports(op)) continue;
+            String why = "the " + backend.name() + " backend does not provide " + op.methodName();
+            if (RequiredBackends.required(backend.name())) Assertions.fail("SPLOT_REQUIRE_BACKENDS names " + backend.name() + ", but " + why);
+            Assumptions.abort(why);
+        }
     }
 
     /** Closes the backend under test and forgets how its start went, so that the next test starts it afresh. */

@@ -1,6 +1,8 @@
 package dev.splot.testing;
 
+import dev.splot.backend.Backend;
 import dev.splot.backend.BackendUnavailableException;
+import dev.splot.backend.Backends;
 import dev.splot.backend.nativecpu.NativeBackend;
 import dev.splot.backend.opencl.OpenClBackend;
 import java.util.Arrays;
@@ -38,6 +40,11 @@ public final class RequiredBackends {
             Assumptions.abort(backendName + " backend unavailable: " + e.getMessage());
             return null;
         }
+    }
+
+    /** A backend by its provider's name, as {@code --backend} takes it, started with no device. */
+    public static Backend open(String backendName) {
+        return open(backendName, () -> Backends.open(backendName, null, null));
     }
 
     /** The native backend on the path it picks by itself, with the thread count from the system properties. */

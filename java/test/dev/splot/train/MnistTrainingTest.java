@@ -3,7 +3,6 @@ package dev.splot.train;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.splot.backend.Backend;
-import dev.splot.backend.Backends;
 import dev.splot.data.Dataset;
 import dev.splot.data.MnistData;
 import dev.splot.nn.MnistCnn;
@@ -38,7 +37,7 @@ class MnistTrainingTest {
     static double trainSmall(String backendName) {
         MnistData.Split split = data();
         Dataset train = split.train().limit(3000), test = split.test().limit(2000);
-        try (Backend backend = RequiredBackends.open(backendName, () -> Backends.open(backendName, null, System.out));
+        try (Backend backend = RequiredBackends.open(backendName);
              Sequential model = MnistCnn.build(backend, 1);
              AdaDelta opt = new AdaDelta()) {
             new Trainer(model, opt, 128, 1, null).fit(train, null, 2, null);

@@ -10,6 +10,7 @@ import dev.splot.backend.LossResult;
 import dev.splot.backend.Philox;
 import dev.splot.backend.PoolGeometry;
 import dev.splot.backend.Tensor;
+import dev.splot.platform.JvmSignalHandlers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,6 @@
-package dev.splot.backend.opencl;
+package dev.splot.platform;
 
-import dev.splot.backend.nativecpu.SplotNative;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Loader;
 
 /**
  * Keeps the JVM's handlers for SIGSEGV, SIGBUS, SIGFPE and SIGILL installed while an OpenCL driver
@@ -14,41 +12,33 @@ import org.bytedeco.javacpp.Loader;
  * replaced after every program build and around kernel launches and reads (a sigaction query
  * each, microseconds).
  *
- * <p>The sigaction calls are in the native library (libjniSplotNative). Where it cannot load,
- * a warning says so once, with the JVM's own remedy: start java with
- * {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so} (signal chaining).
+ * <p>The sigaction calls are in a small native library of their own (libjniSplotSignals, see
+ * {@link SplotSignals}), not in the native backend's. Where it cannot load (e.g. splot was built
+ * with the native build switched off), a warning says so once, with the JVM's own remedy: start
+ * java with {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so} (signal chaining).
  */
-final class JvmSignalHandlers {
+public final class JvmSignalHandlers {
     private static final Object LOCK = new Object();
     private static boolean saved;
     private static boolean reported;
-    private static final String UNAVAILABLE = tryLoad();
+    private static final JniLibrary LIBRARY = JniLibrary.load(SplotSignals.class);
 
     private JvmSignalHandlers() {}
 
-    private static String tryLoad() {
-        try {
-            Loader.load(SplotNative.class);
-            return null;
-        } catch (Throwable e) {
-            return e.toString();
-        }
-    }
-
     /** Records the current handlers (once per process); call before the first OpenCL call. */
-    static void save() {
+    public static void save() {
         synchronized (LOCK) {
             if (saved) return;
             saved = true;
-            if (UNAVAILABLE != null) {
-                System.err.println("[opencl] WARNING: cannot guard the JVM's signal handlers (the native library does not load: "
-                        + UNAVAILABLE + "). An OpenCL driver that replaces them (PoCL's LLVM does) can crash this JVM; "
+            if (!LIBRARY.loaded()) {
+                System.err.println("[opencl] WARNING: cannot guard the JVM's signal handlers (" + LIBRARY.failure()
+                        + "). An OpenCL driver that replaces them (PoCL's LLVM does) can crash this JVM; "
                         + "start java with LD_PRELOAD=$JAVA_HOME/lib/libjsig.so to prevent that.");
                 return;
             }
             try (BytePointer owner = new BytePointer(256)) {
-                SplotNative.splot_signals_save(owner, 256);
-                String lib = SplotNative.cString(owner);
+                SplotSignals.splot_signals_save(owner, 256);
+                String lib = CString.read(owner);
                 if (!lib.contains("libjvm") && !lib.contains("libjsig")) {
                     System.err.println("[opencl] WARNING: the SIGSEGV handler is not the JVM's when OpenCL starts (it is in " + lib
                             + "): another native library replaced it earlier, and the JVM may crash.");
@@ -58,24 +48,29 @@ final class JvmSignalHandlers {
     }
 
     /** Puts back the recorded handlers that were replaced; reports the first replacement once. */
-    static void restore() {
-        if (UNAVAILABLE != null) return;
+    public static void restore() {
+        if (!LIBRARY.loaded()) return;
         synchronized (LOCK) {
             if (!saved) return;
             try (BytePointer report = new BytePointer(512)) {
-                if (SplotNative.splot_signals_restore(report, 512) != 0 && !reported) {
+                if (SplotSignals.splot_signals_restore(report, 512) != 0 && !reported) {
                     reported = true;
-                    System.err.println("[opencl] the OpenCL driver replaced the JVM's signal handlers (" + SplotNative.cString(report)
+                    System.err.println("[opencl] the OpenCL driver replaced the JVM's signal handlers (" + CString.read(report)
                             + "); the JVM's are back in place (see docs/opencl.md)");
                 }
             }
         }
     }
 
+    /** Why the guard cannot work (its native library does not load); null when it can. */
+    public static String unavailableReason() {
+        return LIBRARY.failure();
+    }
+
     /** The library holding the current handler of SIGSEGV (0), SIGBUS (1), SIGFPE (2) or SIGILL (3); for tests. */
-    static String owner(int which) {
-        if (UNAVAILABLE != null) throw new IllegalStateException("native library unavailable: " + UNAVAILABLE);
-        return SplotNative.splot_signal_owner(which).getString();
+    public static String owner(int which) {
+        if (!LIBRARY.loaded()) throw new IllegalStateException("cannot read the signal handlers: " + LIBRARY.failure());
+        return SplotSignals.splot_signal_owner(which).getString();
     }
 
 }

@@ -31,9 +31,15 @@ public final class JvmSignalHandlers {
             if (saved) return;
             saved = true;
             if (!LIBRARY.loaded()) {
-                System.err.println("[opencl] WARNING: cannot guard the JVM's signal handlers (" + LIBRARY.failure()
-                        + "). An OpenCL driver that replaces them (PoCL's LLVM does) can crash this JVM; "
-                        + "start java with LD_PRELOAD=$JAVA_HOME/lib/libjsig.so to prevent that.");
+                String preload = System.getenv("LD_PRELOAD");
+                if (preload != null && preload.contains("libjsig")) {
+                    System.err.println("[opencl] the JVM's signal handlers are not guarded (" + LIBRARY.failure()
+                            + "); libjsig is preloaded, so the JVM keeps them itself (signal chaining)");
+                } else {
+                    System.err.println("[opencl] WARNING: cannot guard the JVM's signal handlers (" + LIBRARY.failure()
+                            + "). An OpenCL driver that replaces them (PoCL's LLVM does) can crash this JVM; "
+                            + "start java with LD_PRELOAD=$JAVA_HOME/lib/libjsig.so to prevent that.");
+                }
                 return;
             }
             try (BytePointer owner = new BytePointer(256)) {

@@ -1,4 +1,5 @@
-// Batched SGEMM C[z] = bias + sum_s A[z,s] . B[z,s]: local-memory B panels, TM x (16*NV) register tiles, float16 vector loads.
+// Batched SGEMM C[z] = bias + sum_s A[z,s] . B[z,s]: TM x (16*NV) register tiles, float16 vector loads, and (WGM > 0)
+// local-memory B panels. The host builds this file twice: -DWGM=0 (the direct kernel) and -DWGM=n -DKB=m.
 //
 // Element (i, k) of A[z, s] is A[offA + z*bsA + s*ssA + i*sAi + k*sAk] (any strides, so A may be transposed);
 // element (k, j) of B[z, s] is B[offB + z*bsB + s*ssB + k*ldb + j] (rows contiguous along N);
@@ -6,13 +7,15 @@
 // batch z sums over s = 0 .. min(S, sLimit - z*S) - 1 (used to split a long K over images).
 // Each element is summed over s, then k, in ascending order: results do not depend on the launch shape.
 // biasMode: 0 none, 1 bias[i] (per row), 2 bias[j] (per column).
-// Tunables (-D): TM rows per work-item (default 8), NV float16 vectors per row (1 or 2, default 2),
-// WGM work-items per work-group sharing a local-memory B panel (0: none), KB rows of B per local tile.
+// Tunables (-D): TM rows per work-item, NV float16 vectors per row (1 or 2), WGM work-items per work-group sharing a
+// local-memory B panel (0: none), KB rows of B per local tile. The host always passes TM, NV and WGM (and KB when
+// WGM > 0), from its table per device class (GemmTiles.java) or the splot.opencl.gemm override; the values below
+// are the CPU entry (8, 1, 8, 128) and only matter when this file is compiled on its own.
 #ifndef TM
 #define TM 8
 #endif
 #ifndef NV
-#define NV 2
+#define NV 1
 #endif
 // WGM > 0: work-groups of (1, WGM, 1) work-items that share one column panel of B, copied to local memory
 // KB rows at a time (contiguous, so no cache-set conflicts for large ldb); WGM = 0: no local memory.

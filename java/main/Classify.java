@@ -27,7 +27,7 @@ public final class Classify {
             "paper) is inverted to MNIST's light-on-dark, and the output says so.",
             "",
             "  --model FILE       a checkpoint saved by Mnist --save or --checkpoint-dir (required)",
-            "  --backend B        auto|java|native|opencl (default java: one batch of pictures needs no accelerator)",
+            "  --backend B        " + Backends.namesForUsage() + " (default java: one batch of pictures needs no accelerator)",
             "  --device SEL       OpenCL device: index or name substring",
             "  --top K            also list the K most likely classes (default 3)",
             "  --help             this text");
@@ -92,7 +92,7 @@ public final class Classify {
         float[] x = new float[read.size() * size];
         for (int i = 0; i < read.size(); i++) System.arraycopy(pictures.get(i).pixels(), 0, x, i * size, size);
         int k = model.classes();
-        float[] probs = Trainer.predict(model, x, read.size(), 64);
+        float[] probs = model.predict(x, read.size(), 64);
         for (int i = 0; i < read.size(); i++) {
             Integer[] order = new Integer[k];
             for (int j = 0; j < k; j++) order[j] = j;
@@ -126,8 +126,8 @@ public final class Classify {
                 case "--model" -> model = Path.of(value(args, ++i, a));
                 case "--backend" -> {
                     backend = value(args, ++i, a);
-                    if (!Backends.NAMES.contains(backend)) {
-                        throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES + ", got '" + backend + "'");
+                    if (!Backends.names().contains(backend)) {
+                        throw new IllegalArgumentException("--backend must be one of " + Backends.names() + ", got '" + backend + "'");
                     }
                 }
                 case "--device" -> device = value(args, ++i, a);

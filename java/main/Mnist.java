@@ -7,6 +7,7 @@ import dev.splot.io.Checkpoint;
 import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
+import dev.splot.optim.Optimizer;
 import dev.splot.train.EpochStats;
 import dev.splot.train.Evaluation;
 import dev.splot.train.Trainer;
@@ -32,7 +33,7 @@ public final class Mnist {
             "Usage: Mnist [options]   (mvn -q compile exec:java -Dexec.mainClass=Mnist -Dexec.args=\"...\")",
             "Trains the Keras MNIST CNN (conv32-conv64-pool-dropout-dense128-dropout-dense10) with AdaDelta.",
             "",
-            "  --backend B        auto|java|native|opencl (default auto: the fastest that starts here)",
+            "  --backend B        " + Backends.namesForUsage() + " (default auto: the fastest that starts here)",
             "  --device SEL       OpenCL device: index or name substring (see --list-devices)",
             "  --list-devices     list the backends and OpenCL devices of this machine, then exit",
             "  --epochs N         epochs to train (default 12)",
@@ -101,7 +102,7 @@ public final class Mnist {
         try (Backend backend = Backends.open(o.backend(), o.device(), System.out);
              Checkpoint state = o.resume() != null ? resume(o, backend, train) : fresh(o, backend)) {
             Sequential model = state.model();
-            AdaDelta optimizer = state.optimizer();
+            Optimizer optimizer = state.optimizer();
             TrainingPosition start = state.position();
             System.out.println("Backend: " + backend.name() + " — " + backend.description());
             System.out.print(model.summary());
@@ -155,12 +156,16 @@ public final class Mnist {
                         + " and " + c.model().classes() + " classes; the data has " + Arrays.toString(train.sampleShape())
                         + " and " + train.classes());
             }
+            if (!(c.optimizer() instanceof AdaDelta saved)) {
+                throw new IllegalArgumentException(o.resume() + " was trained with the optimizer " + c.optimizer().type()
+                        + "; Mnist trains with adadelta");
+            }
             TrainingPosition p = c.position();
             conflict(o, "--seed", o.seed(), p.seed());
             conflict(o, "--batch-size", o.batchSize(), p.batchSize());
-            conflict(o, "--lr", o.lr(), c.optimizer().learningRate());
-            conflict(o, "--rho", o.rho(), c.optimizer().rho());
-            conflict(o, "--eps", o.eps(), c.optimizer().epsilon());
+            conflict(o, "--lr", o.lr(), saved.learningRate());
+            conflict(o, "--rho", o.rho(), saved.rho());
+            conflict(o, "--eps", o.eps(), saved.epsilon());
             System.out.printf("Resuming from %s: %d epochs done, step %d, seed %d, batch size %d, %s%n", o.resume(),
                     p.epochsDone(), p.step(), p.seed(), p.batchSize(), c.optimizer());
             if (p.epochsDone() >= o.epochs()) {
@@ -180,7 +185,7 @@ public final class Mnist {
         }
     }
 
-    private static void save(Path file, Sequential model, AdaDelta optimizer, Trainer trainer) {
+    private static void save(Path file, Sequential model, Optimizer optimizer, Trainer trainer) {
         try {
             if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
             Checkpoint.save(file, model, optimizer, trainer.position());
@@ -236,7 +241,7 @@ public final class Mnist {
             switch (a) {
                 case "--help", "-h" -> { return null; }
                 case "--list-devices" -> list = true;
-                case "--backend" -> backend = choice(a, value(args, ++i, a), Backends.NAMES);
+                case "--backend" -> backend = choice(a, value(args, ++i, a), Backends.names());
                 case "--device" -> device = value(args, ++i, a);
                 case "--epochs" -> epochs = positive(a, value(args, ++i, a));
                 case "--batch-size" -> batch = positive(a, value(args, ++i, a));

@@ -57,7 +57,7 @@ class ClassifyTest {
             float[] x = new float[2 * 64];
             System.arraycopy(Images.readGreyscale(dark, 8, 8).pixels(), 0, x, 0, 64);
             System.arraycopy(Images.readGreyscale(light, 8, 8).pixels(), 0, x, 64, 64);
-            expected = Trainer.predict(m, x, 2, 2);
+            expected = m.predict(x, 2, 2);
         }
         assertEquals(0, run("--model", model.toString(), "--top", "2", dark.toString(), light.toString()), err.toString());
         String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");

@@ -87,7 +87,7 @@ public final class BenchmarkReport {
     }
 
     static List<String> knownBackends() {
-        List<String> names = new ArrayList<>(Backends.NAMES);
+        List<String> names = new ArrayList<>(Backends.names());
         names.remove("auto");
         return names;
     }

@@ -1,28 +1,24 @@
 package dev.splot.bench;
 
-import dev.splot.backend.Backend;
-import dev.splot.backend.Backends;
+import dev.splot.backend.BackendUnavailableException;
+import dev.splot.backend.nativecpu.NativeBackend;
 import java.io.PrintStream;
-import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 
 /**
  * The machine's limits that the report divides by: the single-precision FMA peak (GFLOP/s) and
- * the memory bandwidth (GB/s). A measured figure is used where this run has one; otherwise the
- * figure from ../shared/TOOLCHAIN.md for this machine type (2-core Zen 5), labelled as such.
+ * the memory bandwidth (GB/s), both measured in the run itself. The CPU behind one machine type
+ * changes (Zen 4 and Zen 5 have both been seen, with peaks that differ by 2x), so no figure is
+ * hard-coded: where a limit could not be measured, the report gives no fraction of it and says why.
  */
 public final class Peaks {
-    /** TOOLCHAIN.md: AVX-512 FMA peak on 2 cores, 352–440 GFLOP/s; the upper end, so no fraction is flattered. */
-    public static final double TOOLCHAIN_FMA_GFLOPS = 440;
-    /** TOOLCHAIN.md: copy/triad bandwidth on 2 cores, 68–71 GB/s; the upper end. */
-    public static final double TOOLCHAIN_BANDWIDTH_GBS = 71;
 
-    /** A limit and where it came from. */
+    /** A limit and where it came from; {@code value} is NaN when it was not measured. */
     public record Peak(double value, String unit, boolean measured, String source) {
         public String describe() {
-            return String.format(Locale.ROOT, "%.0f %s (%s)", value, unit, source);
+            return measured ? String.format(Locale.ROOT, "%.0f %s (%s)", value, unit, source) : "not measured (" + source + ")";
         }
     }
 
@@ -43,7 +39,7 @@ public final class Peaks {
      * The providers tried in order; the first measurement wins. Add one here for a backend with its
      * own peak loop (e.g. an OpenCL FMA kernel for a GPU).
      */
-    public static final List<FmaPeakProvider> FMA_PROVIDERS = List.of(backendPeak("native"));
+    public static final List<FmaPeakProvider> FMA_PROVIDERS = List.of(Peaks::nativeFmaLoop);
 
     private Peaks() {}
 
@@ -58,63 +54,30 @@ public final class Peaks {
         return Measured.notAvailable(why.toString());
     }
 
-    /**
-     * The peak loop of a backend that offers {@code double peakGflops(int threads, double seconds)}
-     * and {@code int threads()} — the native backend's wrapper of {@code splot_peak_gflops} (C API,
-     * native/include/splot.h). Reached by reflection so this suite compiles without that backend.
-     * TODO(native merge): once Backends.open("native") returns NativeBackend, this measures; if its
-     * signature changes, adapt here (the report then falls back to TOOLCHAIN.md, labelled).
-     */
-    public static FmaPeakProvider backendPeak(String name) {
-        return (seconds, log) -> {
-            try (Backend be = Backends.open(name, null, log)) {
-                Method peak = be.getClass().getMethod("peakGflops", int.class, double.class);
-                int threads = Runtime.getRuntime().availableProcessors();
-                try {
-                    threads = (Integer) be.getClass().getMethod("threads").invoke(be);
-                } catch (NoSuchMethodException e) {
-                    // all cores
-                }
-                double g = (Double) peak.invoke(be, threads, seconds);
-                if (!(g > 0) || Double.isInfinite(g)) return Measured.notAvailable(name + " peak loop returned " + g);
-                return new Measured(OptionalDouble.of(g), String.format(Locale.ROOT, "measured: %s backend's FMA loop "
-                        + "(splot_peak_gflops), %d threads, %.1f s", name, threads, seconds));
-            } catch (NoSuchMethodException e) {
-                return Measured.notAvailable("the " + name + " backend has no peakGflops(int, double)");
-            } catch (RuntimeException | LinkageError e) {
-                return Measured.notAvailable(name + " backend not available: " + e.getMessage());
-            } catch (ReflectiveOperationException e) {
-                return Measured.notAvailable(name + " peak loop failed: " + e.getCause());
-            }
-        };
-    }
-
-    /** The FMA peak the fractions use: measured if possible, else TOOLCHAIN.md's. */
-    public static Peak fma(Measured m) {
-        if (m.gflops().isPresent()) {
-            double g = m.gflops().getAsDouble();
-            String low = g < 0.5 * TOOLCHAIN_FMA_GFLOPS
-                    ? "; **below half of TOOLCHAIN.md's 352–440 GFLOP/s (AVX-512, 2 cores) for this machine type: a busy machine, "
-                      + "another instruction set or machine type — fractions of peak are relative to this lower figure**"
-                    : "";
-            return new Peak(g, "GFLOP/s", true, m.note() + low);
+    /** The native library's FMA loop ({@code splot_peak_gflops}) on all of the backend's threads. */
+    static Measured nativeFmaLoop(double seconds, PrintStream log) {
+        try (NativeBackend be = NativeBackend.create()) {
+            double g = be.peakGflops(be.threads(), seconds);
+            if (!(g > 0) || Double.isInfinite(g)) return Measured.notAvailable("the native FMA loop returned " + g);
+            return new Measured(OptionalDouble.of(g), String.format(Locale.ROOT,
+                    "measured: native backend's FMA loop (splot_peak_gflops, %s), %d threads, %.1f s", be.isa(), be.threads(), seconds));
+        } catch (BackendUnavailableException | LinkageError e) {
+            return Measured.notAvailable("native backend not available to measure the FMA peak: " + e.getMessage());
         }
-        return new Peak(TOOLCHAIN_FMA_GFLOPS, "GFLOP/s", false, "not measured in this run (" + m.note()
-                + "); TOOLCHAIN.md figure for this machine type: AVX-512 FMA on 2 cores, 352–440 GFLOP/s, upper end used");
     }
 
-    /** The bandwidth the fractions use: this run's memory copy if it ran, else TOOLCHAIN.md's. */
+    /** The FMA peak the fractions use: measured in this run, or none (NaN) with the reason. */
+    public static Peak fma(Measured m) {
+        if (m.gflops().isPresent()) return new Peak(m.gflops().getAsDouble(), "GFLOP/s", true, m.note());
+        return new Peak(Double.NaN, "GFLOP/s", false, m.note() + "; no fraction of the FMA peak is given");
+    }
+
+    /** The bandwidth the fractions use: this run's memory copy if it ran, or none (NaN). */
     public static Peak bandwidth(OptionalDouble memcopyGBs) {
         if (memcopyGBs.isPresent()) {
-            double g = memcopyGBs.getAsDouble();
-            String low = g < 0.5 * TOOLCHAIN_BANDWIDTH_GBS
-                    ? "; **below half of TOOLCHAIN.md's 68–71 GB/s for this machine type: a busy machine (or another machine type) — "
-                      + "fractions of bandwidth are relative to this lower figure and so overstated**"
-                    : "";
-            return new Peak(g, "GB/s", true,
-                    "measured: memcopy in this run, best iteration, 64 MiB System.arraycopy on all cores, read + write counted" + low);
+            return new Peak(memcopyGBs.getAsDouble(), "GB/s", true,
+                    "measured: memcopy in this run, best iteration, 64 MiB System.arraycopy on all cores, read + write counted");
         }
-        return new Peak(TOOLCHAIN_BANDWIDTH_GBS, "GB/s", false,
-                "not measured in this run; TOOLCHAIN.md figure for this machine type: copy on 2 cores, 68–71 GB/s, upper end used");
+        return new Peak(Double.NaN, "GB/s", false, "the memory-copy benchmark did not run; no fraction of bandwidth is given");
     }
 }

@@ -142,9 +142,12 @@ public final class Report {
         if (in.endToEnd().isEmpty() && in.endToEndFailures().isEmpty()) {
             md.append("Not run.\n");
         } else {
-            md.append(String.format(Locale.ROOT, "Epoch time extrapolated to %,d images. Floor at the FMA peak for the direct-convolution work: %.2f TFLOP per epoch / %s = %.1f s (Winograd does less work, so the native backend can beat it).%n%n",
-                    EndToEnd.EPOCH_IMAGES, epochFlops() / 1e12, in.fma().describe().replaceAll(" \\(.*", ""),
-                    epochFlops() / (in.fma().value() * 1e9)));
+            String floor = in.fma().measured()
+                    ? String.format(Locale.ROOT, "%.2f TFLOP per epoch / %.0f GFLOP/s = %.1f s", epochFlops() / 1e12, in.fma().value(),
+                            epochFlops() / (in.fma().value() * 1e9))
+                    : String.format(Locale.ROOT, "%.2f TFLOP per epoch; not computed, the FMA peak was not measured", epochFlops() / 1e12);
+            md.append(String.format(Locale.ROOT, "Epoch time extrapolated to %,d images. Floor at the FMA peak for the direct-convolution work: %s (Winograd does less work, so the native backend can beat it).%n%n",
+                    EndToEnd.EPOCH_IMAGES, floor));
             md.append("Start-up (Backends.open and building the model) and the first step (JIT, kernel compilation) are not in ")
                     .append("the training time.\n\n");
             md.append("| backend | data | images (steps) | training time | samples/s | s per epoch | start-up | first step |\n");

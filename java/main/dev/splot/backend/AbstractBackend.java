@@ -1,16 +1,51 @@
 package dev.splot.backend;
 
+import java.lang.reflect.Method;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Checks every argument of every operation once, for all backends, then calls the backend's
  * implementation. A shape mismatch therefore gives the same message whatever the backend, and
  * implementations may assume consistent shapes.
+ *
+ * <p>An implementation must provide memory (the abstract methods) and may provide any subset of the
+ * operations by overriding their {@code *Impl} methods: the ops it overrides are its
+ * {@link #supportedOps()}, so what a backend claims and what it implements cannot disagree. An op
+ * it does not override fails with a message naming the op and the backend; models refuse such a
+ * backend when they are built.
  */
 public abstract class AbstractBackend implements Backend {
     private final AtomicLong live = new AtomicLong();
+    private final Set<Op> supported = Collections.unmodifiableSet(overriddenOps(getClass()));
 
-    // ---- what an implementation provides -------------------------------------------------------
+    @Override
+    public final Set<Op> supportedOps() {
+        return supported;
+    }
+
+    /** The ops whose {@code *Impl} method {@code type} (or a superclass below this one) overrides. */
+    private static EnumSet<Op> overriddenOps(Class<?> type) {
+        EnumSet<Op> ops = EnumSet.noneOf(Op.class);
+        for (Class<?> c = type; c != AbstractBackend.class; c = c.getSuperclass()) {
+            for (Method m : c.getDeclaredMethods()) {
+                for (Op op : Op.values()) {
+                    if (m.getName().equals(op.methodName() + "Impl") && !m.isSynthetic()) ops.add(op);
+                }
+            }
+        }
+        return ops;
+    }
+
+    /** What an op that this backend does not override throws. */
+    protected final UnsupportedOperationException unsupported(Op op) {
+        return new UnsupportedOperationException("the " + name() + " backend does not provide the operation " + op.methodName()
+                + " (it provides " + supported + ")");
+    }
+
+    // ---- what an implementation provides: memory (all required), then the operations (any subset) ----
 
     protected abstract Object allocateMemory(DType dtype, long elements);
 
@@ -28,33 +63,61 @@ public abstract class AbstractBackend implements Backend {
 
     protected abstract void copyImpl(Tensor src, Tensor dst);
 
-    protected abstract void conv2dForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g);
+    protected void conv2dForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        throw unsupported(Op.CONV2D_FORWARD);
+    }
 
-    protected abstract void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g);
+    protected void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+        throw unsupported(Op.CONV2D_BACKWARD_DATA);
+    }
 
-    protected abstract void conv2dBackwardWeightsImpl(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g);
+    protected void conv2dBackwardWeightsImpl(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
+        throw unsupported(Op.CONV2D_BACKWARD_WEIGHTS);
+    }
 
-    protected abstract void maxPoolForwardImpl(Tensor x, Tensor y, Tensor argmax, PoolGeometry g);
+    protected void maxPoolForwardImpl(Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
+        throw unsupported(Op.MAX_POOL_FORWARD);
+    }
 
-    protected abstract void maxPoolBackwardImpl(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g);
+    protected void maxPoolBackwardImpl(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
+        throw unsupported(Op.MAX_POOL_BACKWARD);
+    }
 
-    protected abstract void reluForwardImpl(Tensor x, Tensor y);
+    protected void reluForwardImpl(Tensor x, Tensor y) {
+        throw unsupported(Op.RELU_FORWARD);
+    }
 
-    protected abstract void reluBackwardImpl(Tensor dy, Tensor y, Tensor dx);
+    protected void reluBackwardImpl(Tensor dy, Tensor y, Tensor dx) {
+        throw unsupported(Op.RELU_BACKWARD);
+    }
 
-    protected abstract void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer);
+    protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+        throw unsupported(Op.DROPOUT_FORWARD);
+    }
 
-    protected abstract void dropoutBackwardImpl(Tensor dy, Tensor mask, Tensor dx);
+    protected void dropoutBackwardImpl(Tensor dy, Tensor mask, Tensor dx) {
+        throw unsupported(Op.DROPOUT_BACKWARD);
+    }
 
-    protected abstract void denseForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, int n, int in, int out);
+    protected void denseForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, int n, int in, int out) {
+        throw unsupported(Op.DENSE_FORWARD);
+    }
 
-    protected abstract void denseBackwardImpl(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db, int n, int in, int out);
+    protected void denseBackwardImpl(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db, int n, int in, int out) {
+        throw unsupported(Op.DENSE_BACKWARD);
+    }
 
-    protected abstract LossResult softmaxCrossEntropyImpl(Tensor logits, Tensor labels, Tensor dlogits, int n, int k);
+    protected LossResult softmaxCrossEntropyImpl(Tensor logits, Tensor labels, Tensor dlogits, int n, int k) {
+        throw unsupported(Op.SOFTMAX_CROSS_ENTROPY);
+    }
 
-    protected abstract void softmaxImpl(Tensor logits, Tensor probs, int n, int k);
+    protected void softmaxImpl(Tensor logits, Tensor probs, int n, int k) {
+        throw unsupported(Op.SOFTMAX);
+    }
 
-    protected abstract void adadeltaUpdateImpl(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps);
+    protected void adadeltaUpdateImpl(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps) {
+        throw unsupported(Op.ADADELTA_UPDATE);
+    }
 
     // ---- memory -------------------------------------------------------------------------------
 

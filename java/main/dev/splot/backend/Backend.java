@@ -1,5 +1,7 @@
 package dev.splot.backend;
 
+import java.util.Set;
+
 /**
  * The compute backend interface: memory plus the small, fixed set of primitive operations that
  * the layers, the loss and the optimizer need. Layers never touch memory themselves; a new
@@ -19,6 +21,17 @@ public interface Backend extends AutoCloseable {
 
     /** What runs the work, e.g. the CPU model and instruction set, or the OpenCL device. */
     String description();
+
+    /**
+     * The operations this backend provides. A backend may provide a subset; calling an op it lacks
+     * throws {@link UnsupportedOperationException} naming the op and the backend, and a model whose
+     * layers need such an op is refused when it is built.
+     */
+    Set<Op> supportedOps();
+
+    default boolean supports(Op op) {
+        return supportedOps().contains(op);
+    }
 
     // ---- memory -------------------------------------------------------------------------------
 

@@ -1,69 +1,113 @@
 package dev.splot.backend;
 
-import dev.splot.backend.java.JavaBackend;
-import dev.splot.backend.nativecpu.NativeBackend;
-import dev.splot.backend.opencl.OpenClBackend;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
 
 /**
- * Starts a backend by name. "auto" picks the fastest backend that starts on this machine and
- * says why it chose it; an explicitly named backend that cannot start is an error with the
- * reason, never a silent fallback.
+ * Finds the backend providers on the class path (or module path) and starts a backend by name.
+ * "auto" opens the available provider of highest {@link BackendProbe#rank} and says why it chose
+ * it; an explicitly named backend that cannot start is an error with the reason, never a silent
+ * fallback.
  */
 public final class Backends {
-    public static final List<String> NAMES = List.of("auto", "java", "native", "opencl");
+    public static final String AUTO = "auto";
 
     private Backends() {}
 
+    /** Every provider found, sorted by name; a provider jar that is broken is an error naming it. */
+    public static List<BackendProvider> providers() {
+        Map<String, BackendProvider> byName = new TreeMap<>();
+        try {
+            // The context class loader, as ServiceLoader.load(Class) uses: it sees what an application
+            // (or a container, or a test) added beyond splot's own jar.
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            if (loader == null) loader = Backends.class.getClassLoader();
+            for (BackendProvider p : ServiceLoader.load(BackendProvider.class, loader)) {
+                BackendProvider previous = byName.put(p.name(), p);
+                if (previous != null) {
+                    throw new IllegalStateException("two backend providers are named '" + p.name() + "': "
+                            + previous.getClass().getName() + " and " + p.getClass().getName());
+                }
+            }
+        } catch (ServiceConfigurationError e) {
+            throw new IllegalStateException("a backend provider could not be loaded: " + e.getMessage(), e);
+        }
+        return List.copyOf(byName.values());
+    }
+
+    /** The names {@link #open} takes: "auto" and every provider's name. */
+    public static List<String> names() {
+        List<String> names = new ArrayList<>();
+        names.add(AUTO);
+        for (BackendProvider p : providers()) names.add(p.name());
+        return names;
+    }
+
+    /** "auto|java|native|opencl" for usage texts. */
+    public static String namesForUsage() {
+        return String.join("|", names());
+    }
+
+    /** The provider of that name. */
+    public static BackendProvider provider(String name) {
+        String wanted = name.trim().toLowerCase(Locale.ROOT);
+        return providers().stream().filter(p -> p.name().equals(wanted)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown backend '" + name + "': expected one of " + names()));
+    }
+
     /**
-     * @param name   auto, java, native or opencl
-     * @param device OpenCL device selector (index or name substring), or null for the default
-     * @param log    where "auto" explains its choice
+     * Starts a backend.
+     *
+     * @param name   "auto" or a provider's name
+     * @param device device selector for providers with devices (e.g. an OpenCL index or name substring), or null
+     * @param log    where "auto" explains its choice; null: nowhere
+     * @throws IllegalArgumentException for an unknown name
+     * @throws BackendUnavailableException when the named backend (or, for auto, every backend) cannot start
      */
     public static Backend open(String name, String device, PrintStream log) {
-        switch (name.toLowerCase(Locale.ROOT)) {
-            case "java":
-                return new JavaBackend();
-            case "native":
-                return NativeBackend.create();
-            case "opencl":
-                return OpenClBackend.create(device);
-            case "auto":
-                return auto(device, log);
-            default:
-                throw new IllegalArgumentException("unknown backend '" + name + "': expected one of " + NAMES);
-        }
+        if (name.trim().equalsIgnoreCase(AUTO)) return auto(device, log);
+        return provider(name).open(device);
     }
 
-    /** An OpenCL GPU if there is one, else the native CPU backend, else the Java reference; says why. */
+    /** Opens the best-ranked available provider; if it fails to start, the next, saying why. */
     private static Backend auto(String device, PrintStream log) {
-        StringBuilder why = new StringBuilder();
-        try {
-            List<String> gpus = OpenClBackend.gpuNames();
-            if (!gpus.isEmpty() || device != null) {
-                Backend b = OpenClBackend.create(device);
-                log.println("backend auto: opencl (" + b.description() + ")"
-                        + (device != null ? ", the device asked for with --device" : ", a GPU"));
+        List<Ranked> ranked = new ArrayList<>();
+        for (BackendProvider p : providers()) ranked.add(new Ranked(p, p.probe(device)));
+        ranked.sort(Comparator.comparingInt((Ranked r) -> r.probe.rank()).reversed().thenComparing(r -> r.provider.name()));
+        List<String> why = new ArrayList<>();
+        for (Ranked r : ranked) {
+            if (!r.probe.available()) why.add(r.provider.name() + " unavailable: " + firstLine(r.probe.detail()));
+        }
+        for (int i = 0; i < ranked.size(); i++) {
+            Ranked r = ranked.get(i);
+            if (!r.probe.available()) continue;
+            try {
+                Backend b = r.provider.open(device);
+                for (Ranked lower : ranked.subList(i + 1, ranked.size())) {
+                    if (lower.probe.available()) why.add(lower.provider.name() + " ranks lower (" + firstLine(lower.probe.detail()) + ")");
+                }
+                if (log != null) {
+                    log.println("backend auto: " + r.provider.name() + " (" + b.description() + "; " + firstLine(r.probe.detail()) + ")"
+                            + (why.isEmpty() ? "" : "; " + String.join("; ", why)));
+                }
                 return b;
+            } catch (BackendUnavailableException | LinkageError e) {
+                why.add(r.provider.name() + " failed to start: " + firstLine(e.getMessage()));
             }
-            why.append("; no OpenCL GPU (OpenCL CPU devices are slower than the native backend)");
-        } catch (BackendUnavailableException | LinkageError e) {
-            why.append("; OpenCL unavailable: ").append(firstLine(e.getMessage()));
         }
-        try {
-            Backend b = NativeBackend.create();
-            log.println("backend auto: native (" + b.description() + ")" + why);
-            return b;
-        } catch (BackendUnavailableException | LinkageError e) {
-            why.append("; native unavailable: ").append(firstLine(e.getMessage()));
-        }
-        log.println("backend auto: java, the slow reference" + why);
-        return new JavaBackend();
+        throw new BackendUnavailableException("no backend can start here: " + String.join("; ", why), null);
     }
 
-    private static String firstLine(String s) {
+    private record Ranked(BackendProvider provider, BackendProbe probe) {}
+
+    static String firstLine(String s) {
         if (s == null) return "(no message)";
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);

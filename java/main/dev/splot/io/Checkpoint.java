@@ -5,7 +5,8 @@ import dev.splot.backend.Shapes;
 import dev.splot.backend.Tensor;
 import dev.splot.nn.Parameter;
 import dev.splot.nn.Sequential;
-import dev.splot.optim.AdaDelta;
+import dev.splot.optim.Optimizer;
+import dev.splot.optim.Optimizers;
 import dev.splot.train.TrainingPosition;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,31 +17,30 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A model with, optionally, its AdaDelta state and training position, kept in one safetensors
+ * A model with, optionally, its optimizer's state and training position, kept in one safetensors
  * file so that training can stop and continue exactly, and other tools can read the weights.
  *
  * <p>Tensors: the model's parameters under their PyTorch-style names and shapes
  * ({@code conv2d.weight} [32,1,3,3], {@code dense_1.bias} [10], ...), then, when an optimizer was
- * saved, its accumulators ({@code conv2d.weight.adadelta_accumulated_grad}, ...{@code _delta}).
- * Metadata (all strings): {@value #KEY_FORMAT} = {@value #FORMAT_VERSION}, {@value #KEY_ARCHITECTURE}
- * (see {@link Architecture}), {@value #KEY_MODEL_SEED}; with an optimizer {@value #KEY_OPTIMIZER}
- * = "adadelta" and {@value #KEY_LR}, {@value #KEY_RHO}, {@value #KEY_EPS} (Java float decimals,
- * exact); with a position {@value #KEY_EPOCHS_DONE}, {@value #KEY_STEP}, {@value #KEY_SEED},
+ * saved, its {@link Optimizer#state} tensors (AdaDelta: {@code conv2d.weight.adadelta_accumulated_grad},
+ * ...{@code _delta}). Metadata (all strings): {@value #KEY_FORMAT} = {@value #FORMAT_VERSION},
+ * {@value #KEY_ARCHITECTURE} (see {@link Architecture}), {@value #KEY_MODEL_SEED}; with an optimizer
+ * {@value #KEY_OPTIMIZER} = its {@link Optimizer#type} and one {@code splot.optimizer.NAME} entry per
+ * {@link Optimizer#config} setting (AdaDelta: lr, rho, eps as exact Java float decimals); with a position {@value #KEY_EPOCHS_DONE}, {@value #KEY_STEP}, {@value #KEY_SEED},
  * {@value #KEY_BATCH_SIZE}.
  *
  * <p>Writing is atomic ({@link SafeTensors#write}). Reading checks the file ({@link SafeTensors#read}),
  * the format version, the architecture, and that the tensors are exactly the expected ones with
  * the expected shapes; every problem is a {@link CheckpointFormatException} naming the file.
  */
-public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition position) implements AutoCloseable {
+public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition position) implements AutoCloseable {
     public static final String FORMAT_VERSION = "1";
     public static final String KEY_FORMAT = "splot.format_version";
     public static final String KEY_ARCHITECTURE = "splot.architecture";
     public static final String KEY_MODEL_SEED = "splot.model.seed";
     public static final String KEY_OPTIMIZER = "splot.optimizer";
-    public static final String KEY_LR = "splot.optimizer.lr";
-    public static final String KEY_RHO = "splot.optimizer.rho";
-    public static final String KEY_EPS = "splot.optimizer.eps";
+    /** Prefix of the optimizer's settings: {@code splot.optimizer.lr}, ... */
+    public static final String OPTIMIZER_SETTING_PREFIX = KEY_OPTIMIZER + ".";
     public static final String KEY_EPOCHS_DONE = "splot.training.epochs_done";
     public static final String KEY_STEP = "splot.training.step";
     public static final String KEY_SEED = "splot.training.seed";
@@ -50,7 +50,7 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
      * Saves {@code model}; {@code optimizer} and {@code position} may be null (then the file holds
      * only what is needed for inference and cannot resume training).
      */
-    public static void save(Path file, Sequential model, AdaDelta optimizer, TrainingPosition position) throws IOException {
+    public static void save(Path file, Sequential model, Optimizer optimizer, TrainingPosition position) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(KEY_FORMAT, FORMAT_VERSION);
         meta.put(KEY_ARCHITECTURE, Architecture.describe(model));
@@ -58,10 +58,8 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
         List<NamedTensor> tensors = new ArrayList<>();
         for (Parameter p : model.parameters()) tensors.add(download(p.name(), p.value()));
         if (optimizer != null) {
-            meta.put(KEY_OPTIMIZER, "adadelta");
-            meta.put(KEY_LR, Float.toString(optimizer.learningRate()));
-            meta.put(KEY_RHO, Float.toString(optimizer.rho()));
-            meta.put(KEY_EPS, Float.toString(optimizer.epsilon()));
+            meta.put(KEY_OPTIMIZER, optimizer.type());
+            optimizer.config().forEach((k, v) -> meta.put(OPTIMIZER_SETTING_PREFIX + k, v));
             for (Map.Entry<String, Tensor> e : optimizer.state(model.parameters()).entrySet()) {
                 tensors.add(download(e.getKey(), e.getValue()));
             }
@@ -108,7 +106,7 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw fail(file, "architecture: " + e.getMessage());
         }
-        AdaDelta optimizer = null;
+        Optimizer optimizer = null;
         try {
             Map<String, Tensor> expected = parameterTensors(model);
             optimizer = optimizer(file, meta);
@@ -151,7 +149,7 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
             }
         }
         for (String name : found.keySet()) {
-            if (expected.containsKey(name) || (weightsOnly && name.contains(".adadelta_"))) continue;
+            if (expected.containsKey(name) || (weightsOnly && isStateOfAParameter(name, expected))) continue;
             throw fail(file, "unexpected tensor \"" + name + "\": the model" + (f.metadata().containsKey(KEY_OPTIMIZER)
                     ? " and its optimizer have" : " has") + " no such tensor");
         }
@@ -162,12 +160,21 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
         }
     }
 
-    private static AdaDelta optimizer(Path file, Map<String, String> meta) throws CheckpointFormatException {
+    /** Optimizer state is saved as "PARAMETER_NAME.SUFFIX"; loading weights only skips it. */
+    private static boolean isStateOfAParameter(String tensor, Map<String, Tensor> parameters) {
+        for (String p : parameters.keySet()) if (tensor.startsWith(p + ".")) return true;
+        return false;
+    }
+
+    private static Optimizer optimizer(Path file, Map<String, String> meta) throws CheckpointFormatException {
         String type = meta.get(KEY_OPTIMIZER);
         if (type == null) return null;
-        if (!type.equals("adadelta")) throw fail(file, "optimizer \"" + type + "\" is not supported (only adadelta)");
+        Map<String, String> config = new LinkedHashMap<>();
+        meta.forEach((k, v) -> {
+            if (k.startsWith(OPTIMIZER_SETTING_PREFIX)) config.put(k.substring(OPTIMIZER_SETTING_PREFIX.length()), v);
+        });
         try {
-            return new AdaDelta(floatValue(file, meta, KEY_LR), floatValue(file, meta, KEY_RHO), floatValue(file, meta, KEY_EPS));
+            return Optimizers.create(type, config);
         } catch (IllegalArgumentException e) {
             throw fail(file, e.getMessage());
         }
@@ -195,16 +202,6 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
             throw fail(file, "metadata \"" + key + "\" must be an integer, found \"" + v + "\"");
-        }
-    }
-
-    private static float floatValue(Path file, Map<String, String> meta, String key) throws CheckpointFormatException {
-        String v = meta.get(key);
-        if (v == null) throw fail(file, "metadata \"" + key + "\" is missing");
-        try {
-            return Float.parseFloat(v);
-        } catch (NumberFormatException e) {
-            throw fail(file, "metadata \"" + key + "\" must be a decimal number, found \"" + v + "\"");
         }
     }
 

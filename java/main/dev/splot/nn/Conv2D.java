@@ -1,9 +1,11 @@
 package dev.splot.nn;
 
 import dev.splot.backend.ConvGeometry;
+import dev.splot.backend.Op;
 import dev.splot.backend.Padding;
 import dev.splot.backend.Tensor;
 import java.util.List;
+import java.util.Set;
 
 /** 2-D convolution (cross-correlation) with bias: input (C, H, W) -> (filters, outH, outW). Weights OIHW, Glorot-uniform; bias zero. */
 public final class Conv2D extends Layer {
@@ -33,6 +35,11 @@ public final class Conv2D extends Layer {
         this.kernelW = kernelW;
         this.stride = stride;
         this.padding = padding;
+    }
+
+    @Override
+    public Set<Op> ops() {
+        return Set.of(Op.CONV2D_FORWARD, Op.CONV2D_BACKWARD_DATA, Op.CONV2D_BACKWARD_WEIGHTS);
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.splot.nn;
 
+import dev.splot.backend.Op;
 import dev.splot.backend.Tensor;
 import java.util.List;
+import java.util.Set;
 
 /** Fully connected layer y = x . W^T + b with W of shape [units, inputs] (PyTorch layout), Glorot-uniform; bias zero. */
 public final class Dense extends Layer {
@@ -15,6 +17,11 @@ public final class Dense extends Layer {
     public Dense(int units) {
         if (units <= 0) throw new IllegalArgumentException("Dense: units must be positive");
         this.units = units;
+    }
+
+    @Override
+    public Set<Op> ops() {
+        return Set.of(Op.DENSE_FORWARD, Op.DENSE_BACKWARD);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.splot.nn;
 
+import dev.splot.backend.Op;
 import dev.splot.backend.Tensor;
+import java.util.Set;
 
 /**
  * Inverted dropout: in training, each element is kept with probability 1 - rate and scaled by
@@ -19,6 +21,11 @@ public final class Dropout extends Layer {
             throw new IllegalArgumentException("Dropout: rate must be in [0, 1), got " + rate);
         }
         this.rate = (float) rate;
+    }
+
+    @Override
+    public Set<Op> ops() {
+        return Set.of(Op.DROPOUT_FORWARD, Op.DROPOUT_BACKWARD);
     }
 
     @Override

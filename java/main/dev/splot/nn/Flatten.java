@@ -1,10 +1,17 @@
 package dev.splot.nn;
 
+import dev.splot.backend.Op;
 import dev.splot.backend.Tensor;
+import java.util.Set;
 
 /** Flattens each sample to one dimension (a view: no copy). */
 public final class Flatten extends Layer {
     private int[] lastInputShape;
+
+    @Override
+    public Set<Op> ops() {
+        return Set.of(); // a view: no backend work
+    }
 
     @Override
     protected String typeName() {

@@ -1,9 +1,11 @@
 package dev.splot.nn;
 
 import dev.splot.backend.Backend;
+import dev.splot.backend.Op;
 import dev.splot.backend.Shapes;
 import dev.splot.backend.Tensor;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One layer of a {@link Sequential} model. Shapes given to and returned by {@link #outputShape}
@@ -16,6 +18,12 @@ public abstract class Layer implements AutoCloseable {
     protected Backend backend;
     protected int index;
     protected int[] inputShape;
+
+    /**
+     * The backend operations this layer's forward and backward passes call; a model is refused at
+     * build time on a backend that lacks one of them.
+     */
+    public abstract Set<Op> ops();
 
     /** Keras-style type name used for automatic names ("conv2d", "dense", ...). */
     protected abstract String typeName();

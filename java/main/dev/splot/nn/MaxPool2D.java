@@ -1,8 +1,10 @@
 package dev.splot.nn;
 
 import dev.splot.backend.DType;
+import dev.splot.backend.Op;
 import dev.splot.backend.PoolGeometry;
 import dev.splot.backend.Tensor;
+import java.util.Set;
 
 /** Max pooling over square windows ('valid'): (C, H, W) -> (C, (H-pool)/stride+1, (W-pool)/stride+1). */
 public final class MaxPool2D extends Layer {
@@ -23,6 +25,11 @@ public final class MaxPool2D extends Layer {
         }
         this.pool = pool;
         this.stride = stride;
+    }
+
+    @Override
+    public Set<Op> ops() {
+        return Set.of(Op.MAX_POOL_FORWARD, Op.MAX_POOL_BACKWARD);
     }
 
     @Override

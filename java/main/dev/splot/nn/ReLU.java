@@ -1,11 +1,18 @@
 package dev.splot.nn;
 
+import dev.splot.backend.Op;
 import dev.splot.backend.Tensor;
+import java.util.Set;
 
 /** Rectified linear unit, max(x, 0). */
 public final class ReLU extends Layer {
     private Tensor output;
     private Tensor inputGrad;
+
+    @Override
+    public Set<Op> ops() {
+        return Set.of(Op.RELU_FORWARD, Op.RELU_BACKWARD);
+    }
 
     @Override
     protected String typeName() {

@@ -1,16 +1,13 @@
 package dev.splot.nn;
 
 import dev.splot.backend.Backend;
+import dev.splot.backend.Op;
 import dev.splot.backend.Shapes;
 import dev.splot.backend.Tensor;
-import dev.splot.data.Dataset;
-import dev.splot.optim.Optimizer;
-import dev.splot.train.EpochStats;
-import dev.splot.train.Evaluation;
-import dev.splot.train.Trainer;
-import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +73,7 @@ public final class Sequential implements AutoCloseable {
                                 + Shapes.toString(shape) + " from " + (i == 0 ? "the model input" : "layer " + (i - 1) + " '"
                                 + layers.get(i - 1).name() + "'") + ": " + e.getMessage(), e);
                     }
+                    requireOps(backend, layer, i, name);
                     layer.build(backend, i, shape, name, seed);
                     built.add(layer);
                     shapes.add(out);
@@ -90,6 +88,17 @@ public final class Sequential implements AutoCloseable {
                 throw e;
             }
             return new Sequential(backend, List.copyOf(layers), inputShape.clone(), shapes, seed);
+        }
+    }
+
+    /** A layer needs every op of its forward and backward passes; all that are missing are named, in {@link Op} order. */
+    private static void requireOps(Backend backend, Layer layer, int index, String name) {
+        EnumSet<Op> missing = EnumSet.noneOf(Op.class);
+        for (Op op : layer.ops()) if (!backend.supports(op)) missing.add(op);
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("layer " + index + " '" + name + "' (" + layer + ") needs the operation"
+                    + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing.stream().map(Op::methodName).toList())
+                    + ", which the " + backend.name() + " backend does not provide (it provides " + backend.supportedOps() + ")");
         }
     }
 
@@ -146,21 +155,36 @@ public final class Sequential implements AutoCloseable {
     }
 
     /**
-     * Trains for {@code epochs} epochs (a convenience over {@link Trainer}, which also resumes and
-     * checkpoints), printing progress to {@code progress} (null: silent); returns one entry per epoch.
+     * Class probabilities of {@code n} samples laid out one after another (n x classes, row-major),
+     * computed in batches of up to 128 in inference mode (no dropout).
      */
-    public List<EpochStats> fit(Dataset train, Dataset test, int epochs, int batchSize, Optimizer optimizer, PrintStream progress) {
-        return new Trainer(this, optimizer, batchSize, seed, progress).fit(train, test, epochs, null);
-    }
-
-    /** Loss, accuracy and predicted classes on {@code data}, without dropout. */
-    public Evaluation evaluate(Dataset data, int batchSize) {
-        return Trainer.evaluate(this, data, batchSize);
-    }
-
-    /** Class probabilities of {@code n} samples laid out one after another (n x classes, row-major). */
     public float[] predict(float[] images, int n) {
-        return Trainer.predict(this, images, n, 128);
+        return predict(images, n, 128);
+    }
+
+    /** As {@link #predict(float[], int)}, in batches of up to {@code batchSize} samples. */
+    public float[] predict(float[] images, int n, int batchSize) {
+        if (batchSize <= 0) throw new IllegalArgumentException("predict: batch size must be positive, got " + batchSize);
+        int k = classes();
+        int size = Math.toIntExact(Shapes.size(inputShape));
+        if (n < 0 || (long) n * size > images.length) {
+            throw new IllegalArgumentException("predict: " + n + " samples of " + size + " values need "
+                    + (long) n * size + " values, got " + images.length);
+        }
+        float[] out = new float[Math.multiplyExact(n, k)];
+        for (int from = 0; from < n; from += batchSize) {
+            int b = Math.min(batchSize, n - from);
+            int[] shape = new int[inputShape.length + 1];
+            shape[0] = b;
+            System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
+            try (Tensor x = backend.allocate(shape); Tensor probs = backend.allocate(b, k)) {
+                backend.upload(x, Arrays.copyOfRange(images, from * size, (from + b) * size));
+                backend.softmax(forward(x, ForwardContext.inference()), probs);
+                float[] p = probs.toFloatArray();
+                System.arraycopy(p, 0, out, from * k, p.length);
+            }
+        }
+        return out;
     }
 
     /** A Keras-style table of layers, output shapes and parameter counts. */

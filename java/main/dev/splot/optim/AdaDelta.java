@@ -1,11 +1,13 @@
 package dev.splot.optim;
 
+import dev.splot.backend.Op;
 import dev.splot.backend.Tensor;
 import dev.splot.nn.Parameter;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * AdaDelta (Zeiler 2012) with the classic Keras 2 defaults: lr 1.0, rho 0.95, eps 1e-7. Later
@@ -13,6 +15,9 @@ import java.util.Map;
  * the published Keras MNIST run. The update itself is one fused backend operation per tensor.
  */
 public final class AdaDelta implements Optimizer {
+    /** The type name in checkpoints. */
+    public static final String TYPE = "adadelta";
+
     private final float lr;
     private final float rho;
     private final float eps;
@@ -29,6 +34,32 @@ public final class AdaDelta implements Optimizer {
         this.lr = lr;
         this.rho = rho;
         this.eps = eps;
+    }
+
+    /** From settings as {@link #config} writes them: "lr", "rho", "eps". */
+    static AdaDelta fromConfig(Map<String, String> config) {
+        return new AdaDelta(Optimizers.floatSetting(TYPE, config, "lr"), Optimizers.floatSetting(TYPE, config, "rho"),
+                Optimizers.floatSetting(TYPE, config, "eps"));
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    /** lr, rho, eps as Java float decimals (exact: they parse back to the same floats). */
+    @Override
+    public Map<String, String> config() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("lr", Float.toString(lr));
+        c.put("rho", Float.toString(rho));
+        c.put("eps", Float.toString(eps));
+        return c;
+    }
+
+    @Override
+    public Set<Op> ops() {
+        return Set.of(Op.ADADELTA_UPDATE);
     }
 
     public float learningRate() { return lr; }

@@ -1,15 +1,37 @@
 package dev.splot.optim;
 
+import dev.splot.backend.Op;
 import dev.splot.backend.Tensor;
 import dev.splot.nn.Parameter;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** Updates parameters from their gradients; its state lives on the parameters' backend. */
+/**
+ * Updates parameters from their gradients; its state lives on the parameters' backend. What a
+ * checkpoint needs to save and restore an optimizer exactly is its {@link #type}, its
+ * {@link #config} and its {@link #state} tensors; {@link Optimizers#create} rebuilds it from the
+ * first two, so a checkpoint never names a concrete optimizer class.
+ */
 public interface Optimizer extends AutoCloseable {
+    /** The name under which {@link Optimizers} creates this optimizer, e.g. "adadelta". */
+    String type();
+
+    /**
+     * The settings that, given to {@link Optimizers#create} with {@link #type}, make an identical
+     * optimizer: names to exact decimal strings (e.g. {@code Float.toString}), in a fixed order.
+     */
+    Map<String, String> config();
+
+    /** The backend operations {@link #step} calls; a trainer refuses a backend that lacks one. */
+    Set<Op> ops();
+
     void step(List<Parameter> parameters);
 
-    /** The optimizer's state tensors by name (for checkpoints), allocated on first use. */
+    /**
+     * The state tensors by name, each "PARAMETER_NAME.SUFFIX" (for checkpoints), allocated on first
+     * use; the caller may overwrite them (restoring a checkpoint) before the next step.
+     */
     Map<String, Tensor> state(List<Parameter> parameters);
 
     @Override

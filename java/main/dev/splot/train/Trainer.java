@@ -3,6 +3,7 @@ package dev.splot.train;
 import dev.splot.backend.Backend;
 import dev.splot.backend.DType;
 import dev.splot.backend.LossResult;
+import dev.splot.backend.Op;
 import dev.splot.backend.Philox;
 import dev.splot.backend.Tensor;
 import dev.splot.data.Dataset;
@@ -32,11 +33,21 @@ public final class Trainer {
 
     public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed, PrintStream progress) {
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        requireOp(model.backend(), Op.SOFTMAX_CROSS_ENTROPY, "the loss");
+        for (Op op : optimizer.ops()) requireOp(model.backend(), op, "the optimizer " + optimizer.type());
         this.model = model;
         this.optimizer = optimizer;
         this.batchSize = batchSize;
         this.seed = seed;
         this.progress = progress;
+    }
+
+    /** The model's layers were checked when it was built; the loss and the optimizer are checked here. */
+    private static void requireOp(Backend backend, Op op, String who) {
+        if (!backend.supports(op)) {
+            throw new IllegalArgumentException(who + " needs the operation " + op.methodName() + ", which the " + backend.name()
+                    + " backend does not provide (it provides " + backend.supportedOps() + ")");
+        }
     }
 
     public long step() { return step; }
@@ -198,29 +209,6 @@ public final class Trainer {
             closeAll(x, y);
         }
         return new Evaluation(lossSum / n, correct / (double) n, predicted);
-    }
-
-    /** Class probabilities for the first {@code n} samples of {@code images} (n x classes, row-major). */
-    public static float[] predict(Sequential model, float[] images, int n, int batchSize) {
-        Backend backend = model.backend();
-        int k = model.classes();
-        int size = Math.toIntExact(dev.splot.backend.Shapes.size(model.inputShape()));
-        if (n < 0 || (long) n * size > images.length) {
-            throw new IllegalArgumentException("predict: " + n + " samples of " + size + " values need "
-                    + (long) n * size + " values, got " + images.length);
-        }
-        float[] out = new float[n * k];
-        for (int from = 0; from < n; from += batchSize) {
-            int b = Math.min(batchSize, n - from);
-            float[] xHost = java.util.Arrays.copyOfRange(images, from * size, (from + b) * size);
-            try (Tensor x = backend.allocate(batchShape(b, model.inputShape())); Tensor probs = backend.allocate(b, k)) {
-                backend.upload(x, xHost);
-                backend.softmax(model.forward(x, ForwardContext.inference()), probs);
-                float[] p = probs.toFloatArray();
-                System.arraycopy(p, 0, out, from * k, p.length);
-            }
-        }
-        return out;
     }
 
     /** A permutation of 0..n-1 by Fisher-Yates with Philox draws keyed by (seed, epoch). */

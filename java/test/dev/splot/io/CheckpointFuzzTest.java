@@ -40,7 +40,7 @@ class CheckpointFuzzTest {
         "2147483647", "99999999", "9223372036854775807", "[]", "{}", "[3,3]", "[1,1]", "[65535,65535]",
         "\"units\"", "\"filters\"", "\"kernel_size\"", "\"stride\"", "\"pool_size\"", "\"rate\"", "\"type\"", "\"input_shape\""};
     private static final String[] KEYS = {Checkpoint.KEY_FORMAT, Checkpoint.KEY_MODEL_SEED, Checkpoint.KEY_OPTIMIZER,
-        Checkpoint.KEY_LR, Checkpoint.KEY_RHO, Checkpoint.KEY_EPS, Checkpoint.KEY_EPOCHS_DONE, Checkpoint.KEY_STEP,
+        Checkpoint.OPTIMIZER_SETTING_PREFIX + "lr", Checkpoint.OPTIMIZER_SETTING_PREFIX + "rho", Checkpoint.OPTIMIZER_SETTING_PREFIX + "eps", Checkpoint.KEY_EPOCHS_DONE, Checkpoint.KEY_STEP,
         Checkpoint.KEY_SEED, Checkpoint.KEY_BATCH_SIZE};
     private static final String[] VALUES = {"", "1", "0", "-1", "x", "NaN", "Infinity", "1e-7", "0.95", "adadelta", "sgd",
         "9223372036854775808", "2147483648", " 3", null};

@@ -3,6 +3,7 @@ package dev.splot.io;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -123,19 +124,20 @@ class CheckpointTest {
         String arch, summary;
         try (Sequential m = tinyModel(backend, SEED); AdaDelta opt = new AdaDelta(0.5f, 0.9f, 1e-6f)) {
             new Trainer(m, opt, 5, SEED, null).fit(data, null, 1, null);
-            before = Trainer.predict(m, data.images(), 10, 4);
+            before = m.predict(data.images(), 10, 4);
             arch = Architecture.describe(m);
             summary = m.summary();
             Checkpoint.save(file, m, opt, null);
         }
         try (Checkpoint c = Checkpoint.load(file, backend)) {
-            assertArrayEquals(before, Trainer.predict(c.model(), data.images(), 10, 4));
+            assertArrayEquals(before, c.model().predict(data.images(), 10, 4));
             assertEquals(arch, Architecture.describe(c.model()));
             assertEquals(summary, c.model().summary());
             assertEquals(SEED, c.model().seed());
-            assertEquals(0.5f, c.optimizer().learningRate());
-            assertEquals(0.9f, c.optimizer().rho());
-            assertEquals(1e-6f, c.optimizer().epsilon());
+            AdaDelta restored = assertInstanceOf(AdaDelta.class, c.optimizer(), "the type saved is the type restored");
+            assertEquals(0.5f, restored.learningRate());
+            assertEquals(0.9f, restored.rho());
+            assertEquals(1e-6f, restored.epsilon());
             assertNull(c.position(), "saved without a position");
         }
         assertTrue(arch.contains("{\"type\":\"conv2d\",\"filters\":3,\"kernel_size\":[3,2],\"stride\":1,\"padding\":\"same\"}"), arch);
@@ -223,8 +225,8 @@ class CheckpointTest {
         assertContains("training position incomplete", loadFails(tampered((m, t) -> m.remove(Checkpoint.KEY_STEP))));
         assertContains("\"splot.training.step\" must be an integer, found \"x\"",
                 loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_STEP, "x"))));
-        assertContains("optimizer \"sgd\" is not supported", loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_OPTIMIZER, "sgd"))));
-        assertContains("AdaDelta needs lr > 0", loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_LR, "-1"))));
+        assertContains("optimizer \"sgd\" is not known", loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_OPTIMIZER, "sgd"))));
+        assertContains("AdaDelta needs lr > 0", loadFails(tampered((m, t) -> m.put(Checkpoint.OPTIMIZER_SETTING_PREFIX + "lr", "-1"))));
     }
 
     @Test

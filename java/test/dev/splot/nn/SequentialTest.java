@@ -23,13 +23,13 @@ class SequentialTest {
     }
 
     @Test
-    void fitEvaluateAndPredictOnTheModel() {
+    void trainEvaluateAndPredict() {
         JavaBackend be = new JavaBackend();
         dev.splot.data.Dataset data = dev.splot.testing.Tiny.data(96, 3);
         try (Sequential m = dev.splot.testing.Tiny.model(be, 2); dev.splot.optim.AdaDelta opt = new dev.splot.optim.AdaDelta()) {
-            double before = m.evaluate(data, 32).loss();
-            assertEquals(3, m.fit(data, data, 3, 16, opt, null).size());
-            dev.splot.train.Evaluation after = m.evaluate(data, 32);
+            double before = dev.splot.train.Trainer.evaluate(m, data, 32).loss();
+            assertEquals(3, new dev.splot.train.Trainer(m, opt, 16, m.seed(), null).fit(data, data, 3, null).size());
+            dev.splot.train.Evaluation after = dev.splot.train.Trainer.evaluate(m, data, 32);
             assertTrue(after.loss() < before, "training must lower the loss: " + before + " -> " + after.loss());
             float[] p = m.predict(java.util.Arrays.copyOf(data.images(), 5 * 64), 5);
             assertEquals(15, p.length);

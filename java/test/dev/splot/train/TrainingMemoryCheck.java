@@ -57,7 +57,7 @@ public final class TrainingMemoryCheck {
             Trainer trainer = new Trainer(model, opt, 7, 3, null);
             List<Long> perEpoch = new ArrayList<>();
             trainer.fit(data, Tiny.data(9, 12), 4, s -> {
-                Trainer.predict(model, data.images(), 5, 2);
+                model.predict(data.images(), 5, 2);
                 perEpoch.add(backend.liveTensors());
             });
             for (int e = 1; e < perEpoch.size(); e++) {

@@ -121,6 +121,11 @@ public final class NativeBackend extends AbstractBackend {
         return convAlgorithm;
     }
 
+    /** Why the native library cannot be used here (null when it loaded), for probes and listings. */
+    public static String loadProblem() {
+        return LIBRARY.loaded() ? null : "native backend unavailable: " + LIBRARY.failure();
+    }
+
     /** The best path this CPU supports. */
     public static String bestIsa() {
         if (!LIBRARY.loaded()) return "unavailable";

@@ -5,11 +5,14 @@ import dev.splot.backend.DType;
 import dev.splot.backend.Padding;
 import dev.splot.backend.PoolGeometry;
 import dev.splot.backend.Tensor;
+import dev.splot.backend.opencl.GemmCall.Operand;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+
+import static dev.splot.backend.opencl.OpenClBackend.mem;
 
 /**
  * Times each OpenCL operation at the seed model's shapes (batch 128 by default) and prints
@@ -147,19 +150,20 @@ public final class OpenClTiming {
         // the parts of conv2's three passes
         int ckk = 288, p2 = 576;
         Tensor col = zeros(DType.FLOAT32, n, ckk, p2), dyT = zeros(DType.FLOAT32, n, p2, 64), part = zeros(DType.FLOAT32, 16, ckk, 64);
-        int gs = OpenClBackend.imagesPerGroup(n);
+        int gs = Convolutions.imagesPerGroup(n);
         time("  conv2 im2col", 0, 4.0 * 2 * n * ckk * p2, () -> be.launch1d("im2col", (long) n * ckk * 24, OpenClBackend.mem(x2),
                 OpenClBackend.mem(col), 32, 26, 26, 3, 3, 1, 1, 0, 0, 24, 24, n * ckk * 24, 0L));
-        time("  conv2 forward gemm (batched)", g2.flops(), 0, () -> be.gemm(64, p2, ckk, OpenClBackend.mem(w2), 0, ckk, 1, 0, 0,
-                OpenClBackend.mem(col), 0, p2, (long) ckk * p2, 0, OpenClBackend.mem(y2), 0, p2, 64L * p2, n, 1, n, null, 0));
-        time("  conv2 backward-data gemm (W^T . dy)", g2.flops(), 0, () -> be.gemm(ckk, p2, 64, OpenClBackend.mem(w2), 0, 1, ckk, 0, 0,
-                OpenClBackend.mem(dy2), 0, p2, 64L * p2, 0, OpenClBackend.mem(col), 0, p2, (long) ckk * p2, n, 1, n, null, 0));
+        time("  conv2 forward gemm (batched)", g2.flops(), 0, () -> be.gemm().run(GemmCall.of(64, p2, ckk, Operand.rowMajor(mem(w2), 0, ckk),
+                Operand.rowMajor(mem(col), 0, p2).perBatch((long) ckk * p2), Operand.rowMajor(mem(y2), 0, p2).perBatch(64L * p2)).batched(n)));
+        time("  conv2 backward-data gemm (W^T . dy)", g2.flops(), 0, () -> be.gemm().run(GemmCall.of(ckk, p2, 64, Operand.transposed(mem(w2), 0, ckk),
+                Operand.rowMajor(mem(dy2), 0, p2).perBatch(64L * p2), Operand.rowMajor(mem(col), 0, p2).perBatch((long) ckk * p2)).batched(n)));
         time("  conv2 col2im", 0, 4.0 * n * ckk * p2 + 4.0 * n * 32 * 676, () -> be.launch1d("col2im", (long) n * 32 * 26,
                 OpenClBackend.mem(col), OpenClBackend.mem(dx2), 32, 26, 26, 3, 3, 1, 1, 0, 0, 24, 24, n * 32 * 26, 0L));
-        time("  conv2 transpose dy", 0, 8.0 * n * 64 * p2, () -> be.transpose(OpenClBackend.mem(dy2), 0, OpenClBackend.mem(dyT), 64, p2, n));
-        time("  conv2 backward-weights gemm (split-K)", g2.flops(), 0, () -> be.gemm(ckk, 64, p2, OpenClBackend.mem(col), 0, p2, 1,
-                (long) gs * ckk * p2, (long) ckk * p2, OpenClBackend.mem(dyT), 0, 64, (long) gs * p2 * 64, (long) p2 * 64,
-                OpenClBackend.mem(part), 0, 64, (long) ckk * 64, (n + gs - 1) / gs, gs, n, null, 0));
+        time("  conv2 transpose dy", 0, 8.0 * n * 64 * p2, () -> be.gemm().transpose(OpenClBackend.mem(dy2), 0, OpenClBackend.mem(dyT), 64, p2, n));
+        time("  conv2 backward-weights gemm (split-K)", g2.flops(), 0, () -> be.gemm().run(GemmCall.of(ckk, 64, p2,
+                Operand.rowMajor(mem(col), 0, p2).perBatch((long) gs * ckk * p2).perSlice((long) ckk * p2),
+                Operand.rowMajor(mem(dyT), 0, 64).perBatch((long) gs * p2 * 64).perSlice((long) p2 * 64),
+                Operand.rowMajor(mem(part), 0, 64).perBatch((long) ckk * 64)).summingSlices((n + gs - 1) / gs, gs, n)));
         release(col, dyT, part);
 
         long act = (long) n * 64 * 24 * 24;

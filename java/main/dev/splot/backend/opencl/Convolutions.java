@@ -1,0 +1,120 @@
+package dev.splot.backend.opencl;
+
+import dev.splot.backend.ConvGeometry;
+import dev.splot.backend.opencl.GemmCall.Bias;
+import dev.splot.backend.opencl.GemmCall.Operand;
+import org.jocl.cl_mem;
+
+/**
+ * Convolutions as im2col + batched GEMM (NCHW): col[n][c*kh*kw][oh*ow], C[n] = W . col[n] lands directly in the
+ * output; 1x1 convolutions with stride 1 and no padding skip im2col. Batches whose im2col buffer would exceed the
+ * scratch limit run in chunks of images.
+ */
+final class Convolutions {
+    private final Kernels kernels;
+    private final Gemm gemm;
+    private final ScratchBuffers scratch;
+    private final long scratchLimit;
+
+    Convolutions(Kernels kernels, Gemm gemm, ScratchBuffers scratch, long scratchLimit) {
+        this.kernels = kernels;
+        this.gemm = gemm;
+        this.scratch = scratch;
+        this.scratchLimit = scratchLimit;
+    }
+
+    /** Images per chunk so that a scratch buffer of floatsPerImage floats per image stays under the limit. */
+    private int chunk(int n, long floatsPerImage, int multipleOf) {
+        long fit = Math.max(1, scratchLimit / (4 * floatsPerImage));
+        long c = Math.max(multipleOf, fit / multipleOf * multipleOf);
+        return (int) Math.min(n, c);
+    }
+
+    private static boolean isPointwise(ConvGeometry g) {
+        return g.kh() == 1 && g.kw() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padTop() == 0 && g.padLeft() == 0
+                && g.outH() == g.h() && g.outW() == g.w();
+    }
+
+    /**
+     * The (c*kh*kw) x (oh*ow) column matrix of images n0 .. n0+nb-1 (batch stride left to the caller): x itself for
+     * pointwise convolutions, else im2col into the "col" scratch buffer, sized for chunks of step images.
+     */
+    private Operand columns(cl_mem x, ConvGeometry g, int n0, int nb, int step) {
+        int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW();
+        if (isPointwise(g)) return Operand.rowMajor(x, (long) n0 * ckk * p, p);
+        cl_mem col = scratch.get("col", (long) step * ckk * p);
+        im2col(x, n0, col, g, nb);
+        return Operand.rowMajor(col, 0, p);
+    }
+
+    private void im2col(cl_mem x, long xOffImages, cl_mem col, ConvGeometry g, int images) {
+        int total = images * g.c() * g.kh() * g.kw() * g.outH();
+        // the chunk starts at image xOffImages of x; col holds only the chunk's images
+        kernels.launch1d("im2col", total, x, col, g.c(), g.h(), g.w(), g.kh(), g.kw(), g.strideH(), g.strideW(),
+                g.padTop(), g.padLeft(), g.outH(), g.outW(), total, xOffImages * g.c() * g.h() * g.w());
+    }
+
+    /** y = conv(x, w) + b. */
+    void forward(cl_mem x, cl_mem w, cl_mem b, cl_mem y, ConvGeometry g) {
+        int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o();
+        int step = isPointwise(g) ? g.n() : chunk(g.n(), (long) ckk * p, 1);
+        for (int n0 = 0; n0 < g.n(); n0 += step) {
+            int nb = Math.min(step, g.n() - n0);
+            Operand col = columns(x, g, n0, nb, step);
+            gemm.run(GemmCall.of(o, p, ckk, Operand.rowMajor(w, 0, ckk), col.perBatch((long) ckk * p),
+                    Operand.rowMajor(y, (long) n0 * o * p, p).perBatch((long) o * p)).batched(nb).withBias(b, Bias.PER_ROW));
+        }
+    }
+
+    /** dx = the gradient of the input: W^T . dy per image, then col2im. */
+    void backwardData(cl_mem dy, cl_mem w, cl_mem dx, ConvGeometry g) {
+        int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o();
+        if (isPointwise(g)) {
+            gemm.run(GemmCall.of(ckk, p, o, Operand.transposed(w, 0, ckk), Operand.rowMajor(dy, 0, p).perBatch((long) o * p),
+                    Operand.rowMajor(dx, 0, p).perBatch((long) ckk * p)).batched(g.n()));
+            return;
+        }
+        int step = chunk(g.n(), (long) ckk * p, 1);
+        cl_mem col = scratch.get("col", (long) step * ckk * p);
+        for (int n0 = 0; n0 < g.n(); n0 += step) {
+            int nb = Math.min(step, g.n() - n0);
+            gemm.run(GemmCall.of(ckk, p, o, Operand.transposed(w, 0, ckk),
+                    Operand.rowMajor(dy, (long) n0 * o * p, p).perBatch((long) o * p),
+                    Operand.rowMajor(col, 0, p).perBatch((long) ckk * p)).batched(nb));
+            int total = nb * g.c() * g.h();
+            kernels.launch1d("col2im", total, col, dx, g.c(), g.h(), g.w(), g.kh(), g.kw(), g.strideH(), g.strideW(),
+                    g.padTop(), g.padLeft(), g.outH(), g.outW(), total, (long) n0 * g.c() * g.h() * g.w());
+        }
+    }
+
+    /** Images per group in the split-K weight gradient: a fixed function of the batch, so results are repeatable. */
+    static int imagesPerGroup(int n) {
+        int groups = Math.min(n, 16);
+        return (n + groups - 1) / groups;
+    }
+
+    /** dw and db: a split-K GEMM over fixed groups of images, then the groups summed in order. */
+    void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, cl_mem db, ConvGeometry g) {
+        int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o(), n = g.n();
+        // db[o] = sum over n of (sum over p of dy[n][o][p])
+        cl_mem biasPart = scratch.get("biasPart", (long) n * o);
+        kernels.launch1d("bias_partial", (long) n * o, dy, biasPart, p, n * o);
+        kernels.launch1d("reduce_partials", o, biasPart, db, n, 1, o, 0);
+        // dw^T[ckk][o] = sum over groups of sum over images of col[img] (ckk x p) . dyT[img] (p x o)
+        int gsize = imagesPerGroup(n);
+        int groups = (n + gsize - 1) / gsize;
+        int step = chunk(n, (long) ckk * p + (long) p * o, gsize);
+        cl_mem part = scratch.get("part", (long) groups * ckk * o);
+        for (int n0 = 0; n0 < n; n0 += step) {
+            int nb = Math.min(step, n - n0);
+            Operand col = columns(x, g, n0, nb, step);
+            cl_mem dyT = scratch.get("dyT", (long) step * p * o);
+            gemm.transpose(dy, (long) n0 * o * p, dyT, o, p, nb);
+            int zCount = (nb + gsize - 1) / gsize;
+            gemm.run(GemmCall.of(ckk, o, p, col.perBatch((long) gsize * ckk * p).perSlice((long) ckk * p),
+                    Operand.rowMajor(dyT, 0, o).perBatch((long) gsize * p * o).perSlice((long) p * o),
+                    Operand.rowMajor(part, (long) (n0 / gsize) * ckk * o, o).perBatch((long) ckk * o)).summingSlices(zCount, gsize, nb));
+        }
+        kernels.launch1d("reduce_partials", (long) ckk * o, part, dw, groups, ckk, o, 1);
+    }
+}

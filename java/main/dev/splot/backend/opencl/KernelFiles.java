@@ -1,0 +1,26 @@
+package dev.splot.backend.opencl;
+
+import dev.splot.backend.opencl.ProgramBuilder.ProgramSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The kernel files the backend builds, with which options, and the kernels it takes from each. */
+final class KernelFiles {
+    private KernelFiles() {}
+
+    static List<ProgramSpec> forBackend(DeviceInfo info, GemmTile tile) {
+        // where the device can, sqrt and division round correctly, as in the Java reference (AdaDelta)
+        String base = info.correctlyRoundedSqrt() ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
+        List<ProgramSpec> specs = new ArrayList<>(List.of(
+                new ProgramSpec("gemm.cl", (base + " " + tile.defines(false)).trim(), "gemm", "reduce_partials", "transpose"),
+                new ProgramSpec("conv.cl", base, "im2col", "col2im", "bias_partial"),
+                new ProgramSpec("pool.cl", base, "maxpool_forward", "maxpool_backward", "maxpool2_forward", "maxpool2_backward"),
+                new ProgramSpec("elementwise.cl", base, "relu_forward", "relu_backward", "multiply", "dropout_forward", "adadelta"),
+                new ProgramSpec("softmax.cl", base, "xent_rows", "xent_reduce", "softmax_rows")));
+        if (tile.hasPanel()) {
+            // gemm.cl once more with local-memory panels, its kernel registered as "gemm_local"
+            specs.add(new ProgramSpec("gemm.cl", (base + " " + tile.defines(true)).trim(), "gemm>gemm_local"));
+        }
+        return specs;
+    }
+}

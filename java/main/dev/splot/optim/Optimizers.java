@@ -1,0 +1,53 @@
+package dev.splot.optim;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Creates optimizers by type name and settings, as checkpoints store them. The built-in types are
+ * registered here; an application registers its own with {@link #register} before loading a
+ * checkpoint that uses them.
+ */
+public final class Optimizers {
+    private static final Map<String, Function<Map<String, String>, Optimizer>> FACTORIES = new ConcurrentHashMap<>(
+            Map.of(AdaDelta.TYPE, AdaDelta::fromConfig));
+
+    private Optimizers() {}
+
+    /**
+     * Makes {@code type} creatable; the factory receives the settings an optimizer's
+     * {@link Optimizer#config} returned and throws IllegalArgumentException naming a bad one.
+     */
+    public static void register(String type, Function<Map<String, String>, Optimizer> factory) {
+        if (FACTORIES.putIfAbsent(type, factory) != null) {
+            throw new IllegalStateException("an optimizer type '" + type + "' is already registered");
+        }
+    }
+
+    /**
+     * A new optimizer of {@code type} with {@code config}.
+     *
+     * @throws IllegalArgumentException for an unknown type (naming the known ones) or a bad setting
+     */
+    public static Optimizer create(String type, Map<String, String> config) {
+        Function<Map<String, String>, Optimizer> factory = FACTORIES.get(type);
+        if (factory == null) {
+            throw new IllegalArgumentException("optimizer \"" + type + "\" is not known (known: " + new TreeMap<>(FACTORIES).keySet()
+                    + "; register other types with Optimizers.register)");
+        }
+        return factory.apply(config);
+    }
+
+    /** A setting of {@code config} parsed as a float, or an IllegalArgumentException naming it. */
+    static float floatSetting(String type, Map<String, String> config, String key) {
+        String v = config.get(key);
+        if (v == null) throw new IllegalArgumentException(type + " setting \"" + key + "\" is missing");
+        try {
+            return Float.parseFloat(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(type + " setting \"" + key + "\" must be a decimal number, found \"" + v + "\"");
+        }
+    }
+}

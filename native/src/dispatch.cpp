@@ -46,18 +46,27 @@ const splot_ops* ops_for(const char* isa) {
 inline const splot_ops* O(void* ctx) { return static_cast<Context*>(ctx)->ops; }
 inline int T(void* ctx) { return static_cast<Context*>(ctx)->threads; }
 
-struct Scratch {
-    float* p[8];
-    size_t cap[8];
+struct ScratchSlots {
+    float* p[SCRATCH_SLOTS];
+    size_t cap[SCRATCH_SLOTS];
+    unsigned held; /* bit s: slot s is held (splot_scratch_hold .. splot_scratch_release) */
 };
-thread_local Scratch tls_scratch;
+const char* const SCRATCH_NAMES[SCRATCH_SLOTS] = {"TASK_INPUT", "TASK_TEMP1", "TASK_TEMP2", "TASK_TEMP3",
+                                                  "TASK_TEMP4", "OP_WEIGHTS", "OP_TABLE",   "OP_PACKED"};
+thread_local ScratchSlots tls_scratch;
 
 }  // namespace
 
 extern "C" {
 
-float* splot_scratch(int slot, size_t floats) {
-    Scratch& s = tls_scratch;
+float* splot_scratch_hold(splot_scratch_slot slot, size_t floats) {
+    ScratchSlots& s = tls_scratch;
+    if (s.held & (1u << slot)) {
+        fprintf(stderr, "splot: scratch slot %s taken twice on one thread (two live buffers would share it)\n",
+                SCRATCH_NAMES[slot]);
+        abort();
+    }
+    s.held |= 1u << slot;
     if (floats == 0) floats = 1;
 #ifdef SPLOT_SCRATCH_EXACT /* sanitizer builds: every request gets a buffer of exactly its size */
     if (s.cap[slot] != floats) {
@@ -81,6 +90,8 @@ float* splot_scratch(int slot, size_t floats) {
     }
     return s.p[slot];
 }
+
+void splot_scratch_release(splot_scratch_slot slot) { tls_scratch.held &= ~(1u << slot); }
 
 double splot_now(void) {
     struct timespec ts;

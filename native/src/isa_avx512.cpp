@@ -9,150 +9,15 @@
 namespace {
 
 #define ISA_NAME "avx512"
-constexpr int MR = 8, NV = 3, NR = 16 * NV;
+constexpr int MR = 8, NR = 48;
 /* K block: a KCMAX x NR panel of packed B stays in L1 while the tile walks down M */
 constexpr int KCMAX = 576;
-
-/* C[MR x NR] (ldc) = sum_k A[k*MR + i] B[k*NR + j] (+ rowbias[i]); A, B packed, B 64-byte aligned. */
-/* OFF = false: B is packed (row k at B + k*NR, aligned). OFF = true: row k is at B + koff[k]
- * (implicit GEMM straight from a padded image; unaligned). */
-template <bool OFF, int NRT = NR>
-static inline void ukernel_t(int K, const float* __restrict A, const float* __restrict B, const int* __restrict koff, float* C,
-                             long ldc, const float* rowbias, bool accumulate) {
-    constexpr int NVT = NRT / 16;
-    __m512 c[MR][NVT];
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
-        for (int v = 0; v < NVT; ++v) c[i][v] = _mm512_setzero_ps();
-    for (int k = 0; k < K; ++k) {
-        __m512 b[NVT];
-#pragma GCC unroll 4
-        for (int v = 0; v < NVT; ++v) b[v] = OFF ? _mm512_loadu_ps(B + koff[k] + 16 * v) : _mm512_load_ps(B + 16 * v);
-#pragma GCC unroll 32
-        for (int i = 0; i < MR; ++i) {
-            const __m512 a = _mm512_set1_ps(A[i]);
-#pragma GCC unroll 4
-            for (int v = 0; v < NVT; ++v) c[i][v] = _mm512_fmadd_ps(a, b[v], c[i][v]);
-        }
-        A += MR;
-        if (!OFF) B += NRT;
-    }
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-        if (accumulate) {
-#pragma GCC unroll 4
-            for (int v = 0; v < NVT; ++v)
-                _mm512_storeu_ps(C + i * ldc + 16 * v, _mm512_add_ps(_mm512_loadu_ps(C + i * ldc + 16 * v), c[i][v]));
-        } else {
-            const auto bias = rowbias ? _mm512_set1_ps(rowbias[i]) : _mm512_setzero_ps();
-#pragma GCC unroll 4
-            for (int v = 0; v < NVT; ++v) _mm512_storeu_ps(C + i * ldc + 16 * v, _mm512_add_ps(bias, c[i][v]));
-        }
-    }
-}
-
 /* A second, narrower panel width for GEMMs whose N it divides better (e.g. N = 128). */
 constexpr int NR_ALT = 32;
-template <int NRT = NR>
-static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
-    ukernel_t<false, NRT>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
-}
-template <int NRT = NR>
-static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
-                               bool accumulate) {
-    ukernel_t<true, NRT>(K, A, B, koff, C, ldc, rowbias, accumulate);
-}
-
 constexpr int DR = 4, DC = 6;
+#include "microkernels.hpp"
 
-/* out[i*DC + j] = sum_k a[i][k] b[j][k]: 16 lanes of partial sums, then a fixed reduction. */
-/* DV lanes of partial sums per output; dotkernel_acc keeps them in vacc[(i*DC + j)*DV + lane]
- * across calls (summing a long K in pieces, e.g. image after image) and dot_reduce sums them. */
-constexpr int DV = 16;
-
-template <bool ACC>
-static inline void dotkernel_t(int K, const float* const* a, const float* const* b, float* out) {
-    __m512 c[DR][DC];
-#pragma GCC unroll 32
-    for (int i = 0; i < DR; ++i)
-#pragma GCC unroll 8
-        for (int j = 0; j < DC; ++j) c[i][j] = ACC ? _mm512_loadu_ps(out + (i * DC + j) * DV) : _mm512_setzero_ps();
-    const float* ar[DR];
-#pragma GCC unroll 8
-    for (int i = 0; i < DR; ++i) ar[i] = a[i];
-    int k = 0;
-    for (; k + 16 <= K; k += 16) {
-        __m512 av[DR];
-#pragma GCC unroll 8
-        for (int i = 0; i < DR; ++i) av[i] = _mm512_loadu_ps(ar[i] + k);
-#pragma GCC unroll 8
-        for (int j = 0; j < DC; ++j) {
-            const __m512 bv = _mm512_loadu_ps(b[j] + k);
-#pragma GCC unroll 8
-            for (int i = 0; i < DR; ++i) c[i][j] = _mm512_fmadd_ps(av[i], bv, c[i][j]);
-        }
-    }
-    if (k < K) {
-        const __mmask16 m = (__mmask16)((1u << (K - k)) - 1u);
-        __m512 av[DR];
-#pragma GCC unroll 8
-        for (int i = 0; i < DR; ++i) av[i] = _mm512_maskz_loadu_ps(m, ar[i] + k);
-#pragma GCC unroll 8
-        for (int j = 0; j < DC; ++j) {
-            const __m512 bv = _mm512_maskz_loadu_ps(m, b[j] + k);
-#pragma GCC unroll 8
-            for (int i = 0; i < DR; ++i) c[i][j] = _mm512_fmadd_ps(av[i], bv, c[i][j]);
-        }
-    }
-#pragma GCC unroll 32
-    for (int i = 0; i < DR; ++i)
-#pragma GCC unroll 8
-        for (int j = 0; j < DC; ++j) {
-            if (ACC) {
-                _mm512_storeu_ps(out + (i * DC + j) * DV, c[i][j]);
-                continue;
-            }
-            const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(c[i][j]),
-                                           _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(c[i][j]), 1)));
-            __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-            q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-            q = _mm_add_ss(q, _mm_movehdup_ps(q));
-            out[i * DC + j] = _mm_cvtss_f32(q);
-        }
-}
-static inline void dotkernel(int K, const float* const* a, const float* const* b, float* out) { dotkernel_t<false>(K, a, b, out); }
-static inline void dotkernel_acc(int K, const float* const* a, const float* const* b, float* vacc) { dotkernel_t<true>(K, a, b, vacc); }
-static inline float dot_reduce(const float* v) {
-    const __m512 x = _mm512_loadu_ps(v);
-    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_add_ss(q, _mm_movehdup_ps(q));
-    return _mm_cvtss_f32(q);
-}
-
-static double fma_loop(double seconds) {
-    __m512 acc[12];
-    for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(1.0f + 0.001f * i);
-    const __m512 m = _mm512_set1_ps(0.9999999f), add = _mm512_set1_ps(1e-7f);
-    const double t0 = splot_now();
-    long long iters = 0;
-    do {
-        for (int r = 0; r < (1 << 16); ++r) {
-#pragma GCC unroll 12
-            for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], m, add);
-        }
-        iters += 1 << 16;
-    } while (splot_now() - t0 < seconds);
-    __m512 s = acc[0];
-    for (int i = 1; i < 12; ++i) s = _mm512_add_ps(s, acc[i]);
-    volatile float sink = _mm512_reduce_add_ps(s);
-    (void)sink;
-    return (double)iters * 12 * 16 * 2;
-}
-
-/* Ten Philox4x32-10 rounds on 16 counters at once (see philox16 in ops.hpp for the scalar form). */
+/* Ten Philox4x32-10 rounds on 16 counters at once (see philox16 in elementwise.hpp for the scalar form). */
 #define SPLOT_HAVE_PHILOX_ROUNDS16 1
 static inline __m512i mulhi32(__m512i a, __m512i m) {
     const __m512i even = _mm512_srli_epi64(_mm512_mul_epu32(a, m), 32);

@@ -34,16 +34,6 @@ static inline void ukernel_t(int K, const float* __restrict A, const float* __re
 
 /* A second, narrower panel width for GEMMs whose N it divides better (e.g. N = 128). */
 constexpr int NR_ALT = 8;
-template <int NRT = NR>
-static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
-    ukernel_t<false, NRT>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
-}
-template <int NRT = NR>
-static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
-                               bool accumulate) {
-    ukernel_t<true, NRT>(K, A, B, koff, C, ldc, rowbias, accumulate);
-}
-
 constexpr int DR = 2, DC = 2;
 
 constexpr int DV = 4;

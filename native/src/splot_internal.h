@@ -41,13 +41,31 @@ struct splot_ops {
     double (*fma_loop)(double seconds);
 };
 
+/* Scratch slots by lifetime. Op-wide: taken on the calling thread before an op's parallel region,
+ * shared by all its tasks until the op returns. Task: taken inside one task, private to it. */
+enum splot_scratch_slot {
+    SCRATCH_TASK_INPUT = 0, /* the task's copy of its input: padded plane, packed B panel, im2col columns */
+    SCRATCH_TASK_TEMP1,     /* the task's intermediates (transformed data, partial results) */
+    SCRATCH_TASK_TEMP2,
+    SCRATCH_TASK_TEMP3,
+    SCRATCH_TASK_TEMP4,
+    SCRATCH_OP_WEIGHTS,     /* transformed weights: flipped (stride-1 backward-data), Winograd U */
+    SCRATCH_OP_TABLE,       /* row-offset table (implicit GEMM, Winograd) or the packed B all tasks share */
+    SCRATCH_OP_PACKED,      /* packed A (weights), or the batch chunks' partial weight gradients */
+    SCRATCH_SLOTS
+};
+
 extern "C" {
 const splot_ops* splot_ops_scalar(void);
 const splot_ops* splot_ops_avx2(void);
 const splot_ops* splot_ops_avx512(void);
-/* A 64-byte aligned buffer of at least `floats` floats, private to the calling thread; slot 0..7.
- * Kept between calls (grown when needed), so hot loops do not allocate. */
-float* splot_scratch(int slot, size_t floats);
+/* A 64-byte aligned buffer of at least `floats` floats, private to the calling thread, in one of
+ * SCRATCH_SLOTS slots; kept between calls (grown when needed), so hot loops do not allocate. The
+ * slot is held until splot_scratch_release: holding a slot this thread already holds is an abort
+ * naming the slot, never two live buffers in one. The ops take them through Scratch<T>
+ * (scratch.hpp), which also lists what each op keeps in which slot. */
+float* splot_scratch_hold(splot_scratch_slot slot, size_t floats);
+void splot_scratch_release(splot_scratch_slot slot);
 double splot_now(void);
 }
 #endif

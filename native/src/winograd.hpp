@@ -1,5 +1,5 @@
 /* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (Lavin & Gray, "Fast Algorithms for
- * Convolutional Neural Networks", 2016), included by ops.hpp after the GEMM helpers.
+ * Convolutional Neural Networks", 2016), included by conv.hpp.
  *
  * Per 2x2 output tile (ty, tx), with d the 4x4 input patch whose top-left is input pixel
  * (2ty - pt, 2tx - pl):   Y = A^T [ U (.) V ] A,   U = G g G^T,   V = B^T d B.
@@ -15,7 +15,12 @@
  *
  * Blocking: each image's tiles are processed wg_block() (96) at a time (transform, 16 GEMMs, inverse
  * transform) so that a block's transformed data stays in L2. Every output element is computed by
- * one task in an order fixed by the shapes: results do not depend on the thread count. */
+ * one task in an order fixed by the shapes: results do not depend on the thread count.
+ * Backward-weights is in winograd_bwd_weights.hpp. */
+#pragma once
+#include "gemm.hpp"
+#include "scratch.hpp"
+#include "vec.hpp"
 
 /* Tiles per block; a multiple of NR so that forward and backward-data panels are full. */
 static inline int wg_block() { return NR * imax(1, 96 / NR); }
@@ -25,85 +30,10 @@ static inline int wg_block() { return NR * imax(1, 96 / NR); }
  * a stride all map to the same L1 sets and evict each other. */
 static inline long wg_plane_stride(long floats) { return (floats + 15) / 16 * 16 + 16; }
 
-/* The transforms work on WG_VW tiles at a time with GCC vector extensions, so the same code serves
- * every path at its width (the portable path gets SSE2's 4 lanes). A vector may run past the last
- * tile of a row: its extra lanes are computed from the data beyond (buffers carry WG_VW floats of
- * slack) and either land where a later tile row or block writes again, or are masked. */
-#if defined(__AVX512F__)
-#define WG_VW 16
-#elif defined(__AVX2__)
-#define WG_VW 8
-#else
-#define WG_VW 4
-#endif
-typedef float wg_vf __attribute__((vector_size(WG_VW * 4)));
-typedef int wg_vi __attribute__((vector_size(WG_VW * 4)));
-static inline wg_vf wg_load(const float* p) {
-    wg_vf v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-static inline void wg_store(float* p, wg_vf v) { memcpy(p, &v, sizeof v); }
-static inline wg_vf wg_splat(float x) { return wg_vf{} + x; }
-/* lanes l < n set */
-static inline wg_vi wg_first(int n) {
-#if WG_VW == 16
-    const wg_vi lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-#elif WG_VW == 8
-    const wg_vi lane = {0, 1, 2, 3, 4, 5, 6, 7};
-#else
-    const wg_vi lane = {0, 1, 2, 3};
-#endif
-    return lane < n;
-}
-/* The first n lanes of p (the others zero) / stored to p; lanes past n are not touched in memory,
- * so these never fault past the end of a tensor. */
-static inline wg_vf wg_load_n(const float* p, int n) {
-#if WG_VW == 16
-    return (wg_vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), p);
-#elif WG_VW == 8
-    return (wg_vf)_mm256_maskload_ps(p, (__m256i)wg_first(n));
-#else
-    wg_vf v = {};
-    for (int l = 0; l < n; ++l) v[l] = p[l];
-    return v;
-#endif
-}
-static inline void wg_store_n(float* p, wg_vf v, int n) {
-#if WG_VW == 16
-    _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), (__m512)v);
-#elif WG_VW == 8
-    _mm256_maskstore_ps(p, (__m256i)wg_first(n), (__m256)v);
-#else
-    for (int l = 0; l < n; ++l) p[l] = v[l];
-#endif
-}
-/* even lanes of (a b) and odd lanes of (a b) */
-static inline void wg_deinterleave2(wg_vf a, wg_vf b, wg_vf* even, wg_vf* odd) {
-#if WG_VW == 16
-    *even = __builtin_shuffle(a, b, wg_vi{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30});
-    *odd = __builtin_shuffle(a, b, wg_vi{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31});
-#elif WG_VW == 8
-    *even = __builtin_shuffle(a, b, wg_vi{0, 2, 4, 6, 8, 10, 12, 14});
-    *odd = __builtin_shuffle(a, b, wg_vi{1, 3, 5, 7, 9, 11, 13, 15});
-#else
-    *even = __builtin_shuffle(a, b, wg_vi{0, 2, 4, 6});
-    *odd = __builtin_shuffle(a, b, wg_vi{1, 3, 5, 7});
-#endif
-}
-/* (a0 b0 a1 b1 ...) as two vectors */
-static inline void wg_interleave(wg_vf a, wg_vf b, wg_vf* lo, wg_vf* hi) {
-#if WG_VW == 16
-    *lo = __builtin_shuffle(a, b, wg_vi{0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23});
-    *hi = __builtin_shuffle(a, b, wg_vi{8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31});
-#elif WG_VW == 8
-    *lo = __builtin_shuffle(a, b, wg_vi{0, 8, 1, 9, 2, 10, 3, 11});
-    *hi = __builtin_shuffle(a, b, wg_vi{4, 12, 5, 13, 6, 14, 7, 15});
-#else
-    *lo = __builtin_shuffle(a, b, wg_vi{0, 4, 1, 5});
-    *hi = __builtin_shuffle(a, b, wg_vi{2, 6, 3, 7});
-#endif
-}
+/* The transforms work on VW tiles at a time (vec.hpp), so the same code serves every path at its
+ * width. A vector may run past the last tile of a row: its extra lanes are computed from the data
+ * beyond (buffers carry VW floats of slack) and either land where a later tile row or block writes
+ * again, or are masked. */
 
 struct wg_shape {
     int TH, TW, T; /* tiles down, across, in all (per image) */
@@ -185,12 +115,12 @@ static inline void wg_deinterleave(const float* src, int W, int pl, int half, fl
     };
     for (int k = 0; k < lo; ++k) edge(k);
     const float* s = src - pl;
-    for (int k = lo; k < hi; k += WG_VW) {
-        const int n = imin(WG_VW, hi - k);
-        wg_vf e, o;
-        wg_deinterleave2(wg_load_n(s + 2 * k, imin(2 * n, WG_VW)), wg_load_n(s + 2 * k + WG_VW, imax(0, 2 * n - WG_VW)), &e, &o);
-        wg_store_n(ev + k, e, n);
-        wg_store_n(od + k, o, n);
+    for (int k = lo; k < hi; k += VW) {
+        const int n = imin(VW, hi - k);
+        vf e, o;
+        vdeinterleave2(vload_n(s + 2 * k, imin(2 * n, VW)), vload_n(s + 2 * k + VW, imax(0, 2 * n - VW)), &e, &o);
+        vstore_n(ev + k, e, n);
+        vstore_n(od + k, o, n);
     }
     for (int k = hi; k < half; ++k) edge(k);
 }
@@ -219,20 +149,20 @@ static void wg_pad_deint(const float* x, int C, int H, int W, int pt, int pl, in
              once_; once_ = 0)
 
 /* V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], for the tiles of block [t0, t0+nb)
- * from the deinterleaved padded image xp (WG_VW floats of slack). Patch columns 2tx .. 2tx+3 are
- * E[tx], O[tx], E[tx+1], O[tx+1] of each row. V rows need WG_VW floats of slack past the block. */
+ * from the deinterleaved padded image xp (VW floats of slack). Patch columns 2tx .. 2tx+3 are
+ * E[tx], O[tx], E[tx+1], O[tx+1] of each row. V rows need VW floats of slack past the block. */
 static void wg_input_rows(const float* xp, int C, const wg_shape& s, int t0, int nb, float* V, long sx, int ld) {
     const int half = s.TW + 1;
     WG_FOR_TILE_ROWS(s, t0, nb) {
         for (int c = 0; c < C; ++c) {
             const float* r0 = xp + ((long)c * s.Hp + 2 * ty) * s.Wp;
             float* dc = V + (long)c * ld + jb;
-            for (int tx = txa; tx < txb; tx += WG_VW) {
-                wg_vf u[4][4]; /* B^T d down the rows, at each patch column q */
+            for (int tx = txa; tx < txb; tx += VW) {
+                vf u[4][4]; /* B^T d down the rows, at each patch column q */
 #pragma GCC unroll 4
                 for (int q = 0; q < 4; ++q) {
                     const float* p = r0 + (q & 1) * half + (q >> 1) + tx;
-                    const wg_vf d0 = wg_load(p), d1 = wg_load(p + s.Wp), d2 = wg_load(p + 2 * s.Wp), d3 = wg_load(p + 3 * s.Wp);
+                    const vf d0 = vload(p), d1 = vload(p + s.Wp), d2 = vload(p + 2 * s.Wp), d3 = vload(p + 3 * s.Wp);
                     u[0][q] = d0 - d2;
                     u[1][q] = d1 + d2;
                     u[2][q] = d2 - d1;
@@ -241,10 +171,10 @@ static void wg_input_rows(const float* xp, int C, const wg_shape& s, int t0, int
 #pragma GCC unroll 4
                 for (int i = 0; i < 4; ++i) { /* (.) B along the columns */
                     float* d = dc + (i * 4) * sx + tx;
-                    wg_store(d, u[i][0] - u[i][2]);
-                    wg_store(d + sx, u[i][1] + u[i][2]);
-                    wg_store(d + 2 * sx, u[i][2] - u[i][1]);
-                    wg_store(d + 3 * sx, u[i][1] - u[i][3]);
+                    vstore(d, u[i][0] - u[i][2]);
+                    vstore(d + sx, u[i][1] + u[i][2]);
+                    vstore(d + 2 * sx, u[i][2] - u[i][1]);
+                    vstore(d + 3 * sx, u[i][1] - u[i][3]);
                 }
             }
         }
@@ -268,22 +198,22 @@ static void wg_pad_grad_quarters(const float* dyn, int O, const wg_shape& s, con
 }
 
 /* dM = A dY A^T, A = [1 0; 1 1; 1 -1; 0 -1], for the tiles of block [t0, t0+nb), straight down the
- * quarter planes (aligned, whole block at once); dyp and Mg rows need WG_VW floats of slack. */
+ * quarter planes (aligned, whole block at once); dyp and Mg rows need VW floats of slack. */
 static void wg_grad_flat(const float* dyp, int O, const wg_shape& s, int t0, int nb, float* Mg, long sx, int ld) {
     const long q = (long)s.TH * s.TW;
     for (int o = 0; o < O; ++o) {
         const float* d00 = dyp + o * 4 * q + t0;
         float* d = Mg + (long)o * ld;
-        for (int j = 0; j < nb; j += WG_VW) {
-            const wg_vf a0 = wg_load(d00 + j), a1 = wg_load(d00 + q + j), b0 = wg_load(d00 + 2 * q + j), b1 = wg_load(d00 + 3 * q + j);
-            const wg_vf x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
+        for (int j = 0; j < nb; j += VW) {
+            const vf a0 = vload(d00 + j), a1 = vload(d00 + q + j), b0 = vload(d00 + 2 * q + j), b1 = vload(d00 + 3 * q + j);
+            const vf x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
 #pragma GCC unroll 4
             for (int i = 0; i < 4; ++i) {
                 float* p = d + (i * 4) * sx + j;
-                wg_store(p, x[i][0]);
-                wg_store(p + sx, x[i][0] + x[i][1]);
-                wg_store(p + 2 * sx, x[i][0] - x[i][1]);
-                wg_store(p + 3 * sx, -x[i][1]);
+                vstore(p, x[i][0]);
+                vstore(p + sx, x[i][0] + x[i][1]);
+                vstore(p + 2 * sx, x[i][0] - x[i][1]);
+                vstore(p + 3 * sx, -x[i][1]);
             }
         }
     }
@@ -294,40 +224,40 @@ static void wg_grad_flat(const float* dyp, int O, const wg_shape& s, int t0, int
  * in-image columns are written (y has no slack). */
 static void wg_output_rows(const float* M, long sx, int ld, int O, const wg_shape& s, const splot_conv_geom& g, int t0, int nb,
                            const float* bias, float* y, float* tmp) {
-    const int tl = (nb + 2 * WG_VW - 1) / WG_VW * WG_VW; /* temp rows: every chunk of the block, plus one */
+    const int tl = (nb + 2 * VW - 1) / VW * VW; /* temp rows: every chunk of the block, plus one */
     float* yab[4] = {tmp, tmp + tl, tmp + 2 * tl, tmp + 3 * tl};
     for (int o = 0; o < O; ++o) {
         const float* m = M + (long)o * ld;
         float* yo = y + (long)o * g.oh * g.ow;
-        const wg_vf bo = wg_splat(bias ? bias[o] : 0.0f);
-        for (int j = 0; j < nb; j += WG_VW) { /* the whole block at once: aligned chunks of the 16 planes */
-            wg_vf x0[4], x1[4];
+        const vf bo = vf{} + (bias ? bias[o] : 0.0f);
+        for (int j = 0; j < nb; j += VW) { /* the whole block at once: aligned chunks of the 16 planes */
+            vf x0[4], x1[4];
 #pragma GCC unroll 4
             for (int q = 0; q < 4; ++q) {
-                const wg_vf m0 = wg_load(m + q * sx + j), m1 = wg_load(m + (4 + q) * sx + j), m2 = wg_load(m + (8 + q) * sx + j),
-                            m3 = wg_load(m + (12 + q) * sx + j);
+                const vf m0 = vload(m + q * sx + j), m1 = vload(m + (4 + q) * sx + j), m2 = vload(m + (8 + q) * sx + j),
+                            m3 = vload(m + (12 + q) * sx + j);
                 x0[q] = m0 + m1 + m2;
                 x1[q] = m1 - m2 - m3;
             }
-            wg_store(yab[0] + j, bo + (x0[0] + x0[1] + x0[2]));
-            wg_store(yab[1] + j, bo + (x0[1] - x0[2] - x0[3]));
-            wg_store(yab[2] + j, bo + (x1[0] + x1[1] + x1[2]));
-            wg_store(yab[3] + j, bo + (x1[1] - x1[2] - x1[3]));
+            vstore(yab[0] + j, bo + (x0[0] + x0[1] + x0[2]));
+            vstore(yab[1] + j, bo + (x0[1] - x0[2] - x0[3]));
+            vstore(yab[2] + j, bo + (x1[0] + x1[1] + x1[2]));
+            vstore(yab[3] + j, bo + (x1[1] - x1[2] - x1[3]));
         }
         WG_FOR_TILE_ROWS(s, t0, nb) {
             for (int a = 0; a < 2 && 2 * ty + a < g.oh; ++a) {
                 const float* l = yab[2 * a] + jb;
                 const float* r = yab[2 * a + 1] + jb;
                 float* row = yo + (long)(2 * ty + a) * g.ow;
-                for (int tx = txa; tx < txb; tx += WG_VW) {
-                    const int q0 = 2 * tx, count = imin(g.ow, 2 * imin(txb, tx + WG_VW)) - q0;
-                    wg_vf lo, hi;
-                    wg_interleave(wg_load(l + tx), wg_load(r + tx), &lo, &hi);
-                    if (count >= WG_VW) {
-                        wg_store(row + q0, lo);
-                        wg_store_n(row + q0 + WG_VW, hi, count - WG_VW);
+                for (int tx = txa; tx < txb; tx += VW) {
+                    const int q0 = 2 * tx, count = imin(g.ow, 2 * imin(txb, tx + VW)) - q0;
+                    vf lo, hi;
+                    vinterleave(vload(l + tx), vload(r + tx), &lo, &hi);
+                    if (count >= VW) {
+                        vstore(row + q0, lo);
+                        vstore_n(row + q0 + VW, hi, count - VW);
                     } else {
-                        wg_store_n(row + q0, lo, count);
+                        vstore_n(row + q0, lo, count);
                     }
                 }
             }
@@ -370,12 +300,12 @@ static void wg_input_grad_rows(const float* V, long sx, int ld, int C, const wg_
                 const float *s1 = s0 + nb, *s2 = s1 + nb, *s3 = s2 + nb;
                 /* one pass over columns k = txa .. txb of the even and odd halves: tile k's left pair and tile
                  * k-1's right pair, added in that order; lanes outside keep their value (real pixels) */
-                for (int k = txa; k <= txb; k += WG_VW) {
-                    const wg_vi own = wg_first(txb - k), left = wg_first(txb + 1 - k) & ~wg_first(txa + 1 - k);
-                    const wg_vf e = wg_load(ev + k), f = wg_load(od + k);
-                    const wg_vf e1 = own ? e + wg_load(s0 + k) : e, f1 = own ? f + wg_load(s1 + k) : f;
-                    wg_store(ev + k, left ? e1 + wg_load(s2 + k - 1) : e1);
-                    wg_store(od + k, left ? f1 + wg_load(s3 + k - 1) : f1);
+                for (int k = txa; k <= txb; k += VW) {
+                    const vi own = vfirst(txb - k), left = vfirst(txb + 1 - k) & ~vfirst(txa + 1 - k);
+                    const vf e = vload(ev + k), f = vload(od + k);
+                    const vf e1 = own ? e + vload(s0 + k) : e, f1 = own ? f + vload(s1 + k) : f;
+                    vstore(ev + k, left ? e1 + vload(s2 + k - 1) : e1);
+                    vstore(od + k, left ? f1 + vload(s3 + k - 1) : f1);
                 }
             }
         }
@@ -396,21 +326,21 @@ static void wg_gemm_rows(int M, int nb, int K, const float* Ap, const float* B, 
 
 static void wg_conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
     const wg_shape s = wg_shape_of(g);
-    const int O = g.o, C = g.c, TB = wg_block(), ld = TB + WG_VW;
+    const int O = g.o, C = g.c, TB = wg_block(), ld = TB + VW;
     const long apsz = (long)((O + MR - 1) / MR) * MR * C;
-    float* U = splot_scratch(5, (size_t)16 * O * C);
+    Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)16 * O * C);
     wg_weights(w, O, C, U);
-    float* Ap = splot_scratch(7, (size_t)16 * apsz);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)16 * apsz);
     for (int e = 0; e < 16; ++e) pack_a_all(O, C, U + (long)e * O * C, C, 1, Ap + e * apsz);
-    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)C));
+    Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)C);
     for (int c = 0; c < C; ++c) koff[c] = c * ld;
     const long vsx = wg_plane_stride((long)C * ld), msx = wg_plane_stride((long)O * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int n = 0; n < g.n; ++n) {
-        float* xp = splot_scratch(0, (size_t)C * s.Hp * s.Wp + WG_VW);
-        float* V = splot_scratch(1, (size_t)16 * vsx);
-        float* M = splot_scratch(2, (size_t)16 * msx);
-        float* tmp = splot_scratch(3, (size_t)4 * (TB + 2 * WG_VW));
+        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)C * s.Hp * s.Wp + VW);
+        Scratch<float> V(SCRATCH_TASK_TEMP1, (size_t)16 * vsx);
+        Scratch<float> M(SCRATCH_TASK_TEMP2, (size_t)16 * msx);
+        Scratch<float> tmp(SCRATCH_TASK_TEMP3, (size_t)4 * (TB + 2 * VW));
         wg_pad_deint(x + (long)n * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.TW + 1, xp);
         for (int t0 = 0; t0 < s.T; t0 += TB) {
             const int nb = imin(TB, s.T - t0);
@@ -423,22 +353,22 @@ static void wg_conv_fwd(int threads, const float* x, const float* w, const float
 
 static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
     const wg_shape s = wg_shape_of(g);
-    const int O = g.o, C = g.c, TB = wg_block(), ld = TB + WG_VW, half = s.TW + 1;
+    const int O = g.o, C = g.c, TB = wg_block(), ld = TB + VW, half = s.TW + 1;
     const long apsz = (long)((C + MR - 1) / MR) * MR * O;
-    float* U = splot_scratch(5, (size_t)16 * O * C);
+    Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)16 * O * C);
     wg_weights(w, O, C, U);
-    float* Ap = splot_scratch(7, (size_t)16 * apsz);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)16 * apsz);
     for (int e = 0; e < 16; ++e) pack_a_all(C, O, U + (long)e * O * C, 1, C, Ap + e * apsz); /* U[e]^T */
-    int* koff = reinterpret_cast<int*>(splot_scratch(6, (size_t)O));
+    Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)O);
     for (int o = 0; o < O; ++o) koff[o] = o * ld;
     const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride((long)C * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int n = 0; n < g.n; ++n) {
-        float* dyp = splot_scratch(0, (size_t)O * (2 * s.TH) * (2 * s.TW) + WG_VW);
-        float* Mg = splot_scratch(1, (size_t)16 * gsx);
-        float* V = splot_scratch(2, (size_t)16 * vsx);
-        float* tmp = splot_scratch(3, (size_t)16 * TB + WG_VW);
-        float* dxp = splot_scratch(4, (size_t)C * s.Hp * s.Wp + WG_VW + 1);
+        Scratch<float> dyp(SCRATCH_TASK_INPUT, (size_t)O * (2 * s.TH) * (2 * s.TW) + VW);
+        Scratch<float> Mg(SCRATCH_TASK_TEMP1, (size_t)16 * gsx);
+        Scratch<float> V(SCRATCH_TASK_TEMP2, (size_t)16 * vsx);
+        Scratch<float> tmp(SCRATCH_TASK_TEMP3, (size_t)16 * TB + VW);
+        Scratch<float> dxp(SCRATCH_TASK_TEMP4, (size_t)C * s.Hp * s.Wp + VW + 1);
         wg_pad_grad_quarters(dy + (long)n * O * g.oh * g.ow, O, s, g, dyp);
         for (long i = 0; i < (long)C * s.Hp * s.Wp; ++i) dxp[i] = 0.0f;
         for (int t0 = 0; t0 < s.T; t0 += TB) {
@@ -456,174 +386,13 @@ static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float
                 /* input column q is padded column q + pl: even ones in ev, odd ones in od */
                 const float* __restrict first = (g.pl & 1) ? od + (g.pl >> 1) : ev + (g.pl >> 1);
                 const float* __restrict second = (g.pl & 1) ? ev + ((g.pl + 1) >> 1) : od + (g.pl >> 1);
-                for (int k = 0; k < (g.w + 1) / 2; k += WG_VW) { /* columns 2k.. from first[k..], 2k+1.. from second[k..] */
-                    const int n = imin(2 * WG_VW, g.w - 2 * k);
-                    wg_vf lo, hi;
-                    wg_interleave(wg_load(first + k), wg_load(second + k), &lo, &hi);
-                    wg_store_n(d + 2 * k, lo, imin(n, WG_VW));
-                    if (n > WG_VW) wg_store_n(d + 2 * k + WG_VW, hi, n - WG_VW);
+                for (int k = 0; k < (g.w + 1) / 2; k += VW) { /* columns 2k.. from first[k..], 2k+1.. from second[k..] */
+                    const int n = imin(2 * VW, g.w - 2 * k);
+                    vf lo, hi;
+                    vinterleave(vload(first + k), vload(second + k), &lo, &hi);
+                    vstore_n(d + 2 * k, lo, imin(n, VW));
+                    if (n > VW) vstore_n(d + 2 * k + VW, hi, n - VW);
                 }
             }
     }
-}
-
-/* Sum of p[0..n) in 16 interleaved partial sums added in a fixed order: vectorisable, and the
- * same on every thread count (a single running sum would be a chain of n dependent adds). */
-static inline float wg_sum(const float* p, int n) {
-    float lane[16] = {0};
-    int i = 0;
-    for (; i + 16 <= n; i += 16)
-#pragma GCC unroll 16
-        for (int l = 0; l < 16; ++l) lane[l] += p[i + l];
-    for (; i < n; ++i) lane[i & 15] += p[i];
-    float sum = 0.0f;
-    for (int l = 0; l < 16; ++l) sum += lane[l];
-    return sum;
-}
-
-/* ---- backward-weights: transforms vectorised across channels -----------------------------
- * dU[e] (O x C) = sum over the batch's tiles of dM[e] (O x tiles) V[e]^T (tiles x C): the GEMM's
- * K is the tile index, so dM is written as the packed A operand (MR channels interleaved per
- * tile) and V as the packed B operand (NRT channels per tile), from channel-last copies of the
- * image and of dy. Fixed batch chunks, reduced in order. */
-
-/* dst[r][q][c] (Hp x Wp x C) = the padded plane of channel c (image at (pt, pl)). */
-static void wg_pad_hwc(const float* x, int C, int H, int W, int pt, int pl, int Hp, int Wp, float* dst) {
-    for (long i = 0; i < (long)Hp * Wp * C; ++i) dst[i] = 0.0f;
-    const int w0 = imax(0, -pl), w1 = imin(W, Wp - pl), h0 = imax(0, -pt), h1 = imin(H, Hp - pt); /* what lands inside */
-    const long plane = (long)H * W;
-    int c0 = 0;
-#ifdef SPLOT_HAVE_TRANSPOSE8
-    /* 8 channels at a time, each read front to back (8 sequential streams for the prefetcher) */
-    for (; c0 + 8 <= C; c0 += 8)
-        for (int ih = h0; ih < h1; ++ih) {
-            const float* src = x + c0 * plane + (long)ih * W;
-            float* d = dst + ((long)(ih + pt) * Wp + pl) * C + c0; /* (r, q = iw + pl, c) at d[iw*C + c - c0] */
-            int iw = w0;
-            for (; iw + 8 <= w1; iw += 8) transpose8(src + iw, plane, d + (long)iw * C, C);
-            for (; iw < w1; ++iw)
-                for (int c = 0; c < 8; ++c) d[(long)iw * C + c] = src[c * plane + iw];
-        }
-#endif
-    for (int c = c0; c < C; ++c)
-        for (int ih = h0; ih < h1; ++ih) {
-            const float* src = x + c * plane + (long)ih * W;
-            float* d = dst + ((long)(ih + pt) * Wp + pl) * C + c;
-            for (int iw = w0; iw < w1; ++iw) d[(long)iw * C] = src[iw];
-        }
-}
-
-/* V = B^T d B over the channels, for tile ty, tx, written to out[e*sx + (c/P)*pstride + c%P]. */
-static inline void wg_input_hwc(const float* xh, int C, int Wp, int ty, int tx, float* out, long sx, int P, long pstride) {
-    const float* p = xh + ((long)(2 * ty) * Wp + 2 * tx) * C;
-    const long rs = (long)Wp * C;
-    for (int c0 = 0; c0 < C; c0 += P) {
-        const int pc = imin(P, C - c0);
-        float* __restrict o = out + (long)(c0 / P) * pstride;
-        const float* __restrict q = p + c0;
-        #pragma GCC ivdep
-        for (int c = 0; c < pc; ++c) {
-            float u[4][4];
-#pragma GCC unroll 4
-            for (int k = 0; k < 4; ++k) {
-                const float d0 = q[k * C + c], d1 = q[rs + k * C + c], d2 = q[2 * rs + k * C + c], d3 = q[3 * rs + k * C + c];
-                u[0][k] = d0 - d2;
-                u[1][k] = d1 + d2;
-                u[2][k] = d2 - d1;
-                u[3][k] = d1 - d3;
-            }
-#pragma GCC unroll 4
-            for (int i = 0; i < 4; ++i) {
-                o[(i * 4 + 0) * sx + c] = u[i][0] - u[i][2];
-                o[(i * 4 + 1) * sx + c] = u[i][1] + u[i][2];
-                o[(i * 4 + 2) * sx + c] = u[i][2] - u[i][1];
-                o[(i * 4 + 3) * sx + c] = u[i][1] - u[i][3];
-            }
-        }
-    }
-}
-
-/* dM = A dY A^T over the channels, for tile ty, tx of dyh (2TH x 2TW x O, zero beyond OH / OW). */
-static inline void wg_grad_hwc(const float* dyh, int O, int W2, int ty, int tx, float* out, long sx, int P, long pstride) {
-    const float* p = dyh + ((long)(2 * ty) * W2 + 2 * tx) * O;
-    const long rs = (long)W2 * O;
-    for (int o0 = 0; o0 < O; o0 += P) {
-        const int po = imin(P, O - o0);
-        float* __restrict d = out + (long)(o0 / P) * pstride;
-        const float* __restrict q = p + o0;
-        #pragma GCC ivdep
-        for (int o = 0; o < po; ++o) {
-            const float a0 = q[o], a1 = q[O + o], b0 = q[rs + o], b1 = q[rs + O + o];
-            const float x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
-#pragma GCC unroll 4
-            for (int i = 0; i < 4; ++i) {
-                d[(i * 4 + 0) * sx + o] = x[i][0];
-                d[(i * 4 + 1) * sx + o] = x[i][0] + x[i][1];
-                d[(i * 4 + 2) * sx + o] = x[i][0] - x[i][1];
-                d[(i * 4 + 3) * sx + o] = -x[i][1];
-            }
-        }
-    }
-}
-
-template <int NRT>
-static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
-    const wg_shape s = wg_shape_of(g);
-    const int O = g.o, C = g.c, TB = wg_block(), H2 = 2 * s.TH, W2 = 2 * s.TW;
-    const int opn = (O + MR - 1) / MR, cpn = (C + NRT - 1) / NRT;
-    const long asx = wg_plane_stride((long)opn * MR * TB), bsx = wg_plane_stride((long)cpn * NRT * TB);
-    const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
-    const long OC = (long)O * C, part = 16 * OC + O;
-    float* parts = splot_scratch(7, (size_t)G * part);
-#pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int gi = 0; gi < G; ++gi) {
-        float* acc = parts + gi * part;
-        for (long i = 0; i < part; ++i) acc[i] = 0.0f;
-        float* xh = splot_scratch(0, (size_t)s.Hp * s.Wp * C);
-        float* dyh = splot_scratch(1, (size_t)H2 * W2 * O);
-        float* Am = splot_scratch(2, (size_t)16 * asx);
-        float* Bv = splot_scratch(3, (size_t)16 * bsx);
-        const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
-        for (int n = n0; n < n1; ++n) {
-            const float* dyn = dy + (long)n * O * g.oh * g.ow;
-            wg_pad_hwc(x + (long)n * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.Wp, xh);
-            wg_pad_hwc(dyn, O, g.oh, g.ow, 0, 0, H2, W2, dyh);
-            for (int o = 0; o < O; ++o) acc[16 * OC + o] += wg_sum(dyn + (long)o * g.oh * g.ow, g.oh * g.ow);
-            for (int t0 = 0; t0 < s.T; t0 += TB) {
-                const int nb = imin(TB, s.T - t0);
-                for (int j = 0; j < nb; ++j) {
-                    const int t = t0 + j, ty = t / s.TW, tx = t % s.TW;
-                    wg_grad_hwc(dyh, O, W2, ty, tx, Am + (long)j * MR, asx, MR, (long)nb * MR);
-                    wg_input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
-                }
-                for (int e = 0; e < 16; ++e)
-                    for (int i = 0; i < O; i += MR)
-                        for (int j = 0; j < C; j += NRT)
-                            tile<NRT>(nb, Am + e * asx + (long)(i / MR) * nb * MR, Bv + e * bsx + (long)(j / NRT) * nb * NRT,
-                                      acc + e * OC + (long)i * C + j, C, imin(MR, O - i), imin(NRT, C - j), nullptr, true);
-            }
-        }
-    }
-#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * part))
-    for (long oc = 0; oc < OC; ++oc) {
-        float du[16];
-        for (int e = 0; e < 16; ++e) {
-            float sum = parts[e * OC + oc];
-            for (int gi = 1; gi < G; ++gi) sum += parts[gi * part + e * OC + oc];
-            du[e] = sum;
-        }
-        wg_weight_grad(du, dw + oc * 9);
-    }
-    for (int o = 0; o < O; ++o) {
-        float sum = parts[16 * OC + o];
-        for (int gi = 1; gi < G; ++gi) sum += parts[gi * part + 16 * OC + o];
-        db[o] = sum;
-    }
-}
-
-static void wg_conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
-    if (prefer_nr_alt(g.c))
-        wg_conv_bwd_weights_nr<NR_ALT>(threads, x, dy, dw, db, g);
-    else
-        wg_conv_bwd_weights_nr<NR>(threads, x, dy, dw, db, g);
 }

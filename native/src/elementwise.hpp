@@ -1,0 +1,110 @@
+/* Element-wise ops in fixed chunks of CHUNK elements: ReLU, dropout (Philox masks, bit-identical
+ * to the Java reference), fill, copy. Part of the ops written once per ISA (see ops.hpp); an ISA
+ * may provide philox_rounds16. */
+#pragma once
+#include "common.hpp"
+
+static void relu_fwd(int threads, const float* x, float* y, long long n) {
+    const int T = tasks_for(n);
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        for (long long i = t * CHUNK; i < e; ++i) y[i] = x[i] <= 0.0f ? 0.0f : x[i]; /* NaN passes through */
+    }
+}
+
+static void relu_bwd(int threads, const float* dy, const float* y, float* dx, long long n) {
+    const int T = tasks_for(n);
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        for (long long i = t * CHUNK; i < e; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    }
+}
+
+/* Philox4x32-10, a copy of dev.splot.backend.Philox: 16 blocks at a time so that the compiler can
+ * vectorise the 32x32->64-bit products. Block b (elements 4b..4b+3) uses counter
+ * (b, layer, low32(step), purpose ^ high32(step)) and key (low32(seed), high32(seed)). */
+static inline void philox16(uint32_t b0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1, uint32_t out[64]) {
+    alignas(64) uint32_t x0[16], x1[16], x2[16], x3[16];
+    for (int l = 0; l < 16; ++l) {
+        x0[l] = b0 + (uint32_t)l;
+        x1[l] = c1;
+        x2[l] = c2;
+        x3[l] = c3;
+    }
+#ifdef SPLOT_HAVE_PHILOX_ROUNDS16
+    philox_rounds16(x0, x1, x2, x3, k0, k1);
+#else
+    for (int r = 0; r < 10; ++r) {
+        for (int l = 0; l < 16; ++l) {
+            const uint64_t p0 = (uint64_t)0xD2511F53u * x0[l];
+            const uint64_t p1 = (uint64_t)0xCD9E8D57u * x2[l];
+            const uint32_t n0 = (uint32_t)(p1 >> 32) ^ x1[l] ^ k0;
+            const uint32_t n2 = (uint32_t)(p0 >> 32) ^ x3[l] ^ k1;
+            x1[l] = (uint32_t)p1;
+            x3[l] = (uint32_t)p0;
+            x0[l] = n0;
+            x2[l] = n2;
+        }
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+#endif
+    for (int l = 0; l < 16; ++l) {
+        out[4 * l] = x0[l];
+        out[4 * l + 1] = x1[l];
+        out[4 * l + 2] = x2[l];
+        out[4 * l + 3] = x3[l];
+    }
+}
+
+static void dropout_fwd(int threads, const float* x, float* y, float* mask, long long n, float rate, uint64_t seed,
+                        uint64_t step, int layer) {
+    const float keep = 1.0f / (1.0f - rate);
+    const uint32_t c1 = (uint32_t)layer, c2 = (uint32_t)step, c3 = 0u /* PURPOSE_DROPOUT */ ^ (uint32_t)(step >> 32);
+    const uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    const int T = tasks_for(n); /* CHUNK is a multiple of 64 */
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        uint32_t bits[64];
+        for (long long i0 = t * CHUNK; i0 < e; i0 += 64) {
+            philox16((uint32_t)(i0 >> 2), c1, c2, c3, k0, k1, bits);
+            const int m = (int)lmin(64, e - i0);
+            for (int j = 0; j < m; ++j) {
+                const float u = (float)(bits[j] >> 8) * 0x1.0p-24f;
+                const float s = u >= rate ? keep : 0.0f;
+                mask[i0 + j] = s;
+                y[i0 + j] = x[i0 + j] * s;
+            }
+        }
+    }
+}
+
+static void dropout_bwd(int threads, const float* dy, const float* mask, float* dx, long long n) {
+    const int T = tasks_for(n);
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        for (long long i = t * CHUNK; i < e; ++i) dx[i] = dy[i] * mask[i];
+    }
+}
+
+static void fill_op(int threads, float* d, long long n, float v) {
+    const int T = tasks_for(n);
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long e = lmin(n, (t + 1) * CHUNK);
+        for (long long i = t * CHUNK; i < e; ++i) d[i] = v;
+    }
+}
+
+static void copy_op(int threads, const float* s, float* d, long long n) {
+    const int T = tasks_for(n);
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long b = t * CHUNK, e = lmin(n, (t + 1) * CHUNK);
+        memcpy(d + b, s + b, (size_t)(e - b) * sizeof(float));
+    }
+}

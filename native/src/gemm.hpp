@@ -1,0 +1,254 @@
+/* The GEMM drivers around an ISA's micro-kernels: packing, K blocking, the register tiles at the
+ * edges, the threaded SGEMM, and tiles of dot products along a contiguous K. Part of the ops
+ * written once per ISA (see ops.hpp). */
+#pragma once
+#include "common.hpp"
+#include "scratch.hpp"
+
+/* ---- standard GEMM: packed A (MR rows interleaved per k), packed B (NR columns per k) ------- */
+
+/* The ISA's register tile ukernel_t<OFF, NRT> with B packed / read through row offsets. */
+template <int NRT = NR>
+static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
+    ukernel_t<false, NRT>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
+}
+template <int NRT = NR>
+static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
+                               bool accumulate) {
+    ukernel_t<true, NRT>(K, A, B, koff, C, ldc, rowbias, accumulate);
+}
+
+/* A(i,k) = A[i*rsa + k*csa], rows [0, mr) of a panel, zero-padded to MR. */
+static void pack_a(int mr, int K, const float* A, long rsa, long csa, float* dst) {
+    if (rsa == 1) {
+        for (int k = 0; k < K; ++k) {
+            const float* s = A + (long)k * csa;
+            for (int i = 0; i < mr; ++i) dst[i] = s[i];
+            for (int i = mr; i < MR; ++i) dst[i] = 0.0f;
+            dst += MR;
+        }
+    } else {
+        /* rows gathered in K blocks so that the interleaved destination block stays in L1 */
+        for (int k0 = 0; k0 < K; k0 += 256) {
+            const int k1 = imin(K, k0 + 256);
+            for (int i = 0; i < MR; ++i) {
+                if (i < mr) {
+                    const float* s = A + (long)i * rsa;
+                    for (int k = k0; k < k1; ++k) dst[(long)k * MR + i] = s[(long)k * csa];
+                } else {
+                    for (int k = k0; k < k1; ++k) dst[(long)k * MR + i] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
+/* B(k,j) = B[k*rsb + j*csb], columns [0, nr) of a panel, zero-padded to NRT. */
+template <int NRT = NR>
+static void pack_b(int nr, int K, const float* B, long rsb, long csb, float* dst) {
+    if (csb == 1) {
+        for (int k = 0; k < K; ++k) {
+            const float* s = B + (long)k * rsb;
+            for (int j = 0; j < nr; ++j) dst[j] = s[j];
+            for (int j = nr; j < NRT; ++j) dst[j] = 0.0f;
+            dst += NRT;
+        }
+    } else {
+        for (int k0 = 0; k0 < K; k0 += 64) {
+            const int k1 = imin(K, k0 + 64);
+            for (int j = 0; j < NRT; ++j) {
+                if (j < nr) {
+                    const float* s = B + (long)j * csb;
+                    for (int k = k0; k < k1; ++k) dst[(long)k * NRT + j] = s[(long)k * rsb];
+                } else {
+                    for (int k = k0; k < k1; ++k) dst[(long)k * NRT + j] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
+/* Packs all row panels of A(M x K) into dst (ceil(M/MR)*MR*K floats). */
+static void pack_a_all(int M, int K, const float* A, long rsa, long csa, float* dst) {
+    for (int i = 0; i < M; i += MR) pack_a(imin(MR, M - i), K, A + (long)i * rsa, rsa, csa, dst + (long)(i / MR) * MR * K);
+}
+
+/* One MR x NRT tile over a K block: C = (accumulate ? C : rowbias) + A B. */
+template <int NRT = NR>
+static void tile(int K, const float* Ap, const float* Bp, float* C, long ldc, int mr, int nr, const float* rowbias, bool accumulate) {
+    if (mr == MR && nr == NRT) {
+        ukernel<NRT>(K, Ap, Bp, C, ldc, rowbias, accumulate);
+        return;
+    }
+    alignas(64) float tmp[MR * NRT];
+    ukernel<NRT>(K, Ap, Bp, tmp, NRT, nullptr, false);
+    for (int i = 0; i < mr; ++i) {
+        const float bias = rowbias ? rowbias[i] : 0.0f;
+        for (int j = 0; j < nr; ++j) {
+            float* c = C + (long)i * ldc + j;
+            *c = (accumulate ? *c : bias) + tmp[i * NRT + j];
+        }
+    }
+}
+
+/* The K blocks: a fixed split of K (it depends on K only, so the summation order is fixed). */
+static inline int k_blocks(int K) { return (K + KCMAX - 1) / KCMAX; }
+static inline int k_block_size(int K) { return (K + k_blocks(K) - 1) / k_blocks(K); }
+
+/* C[rows i0..i1, nb columns] (+ rowbias) = packed A (full-K panels, starting at row panel i0/MR)
+ * x packed B (full-K panels of this column block). K is walked in blocks so that a B micro-panel
+ * stays in L1 while the tile walks down M; the blocks are added to C in order. */
+template <int NRT = NR>
+static void gemm_packed_rows(int i0, int i1, int nb, int K, const float* Ap, const float* Bp, float* C, long ldc,
+                             const float* rowbias) {
+    const int KC = k_block_size(K);
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kl = imin(KC, K - k0);
+        for (int j = 0; j < nb; j += NRT) {
+            const float* bp = Bp + (long)(j / NRT) * K * NRT + (long)k0 * NRT;
+            for (int i = i0; i < i1; i += MR) {
+                tile<NRT>(kl, Ap + (long)(i / MR) * K * MR + (long)k0 * MR, bp, C + (long)i * ldc + j, ldc, imin(MR, i1 - i),
+                     imin(NRT, nb - j), (rowbias && k0 == 0) ? rowbias + i : nullptr, k0 > 0);
+            }
+        }
+    }
+}
+
+static void gemm_packed(int M, int nb, int K, const float* Ap, const float* Bp, float* C, long ldc, const float* rowbias) {
+    gemm_packed_rows(0, M, nb, K, Ap, Bp, C, ldc, rowbias);
+}
+
+
+static inline int gemm_block_cols() { return NR * imax(1, 256 / NR); }
+
+/* C[M x N] (ldc) = A(M x K) B(K x N), general strides. Wide N: tasks are column blocks that each
+ * pack their own part of B. Narrow N: B is packed once, shared, and tasks split the rows too.
+ * Either way each element of C is summed in the same order (K blocks, then k), whatever the
+ * threads. */
+template <int NRT>
+static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
+                 float* C, long ldc) {
+    threads = par_threads(threads, (double)M * N * K);
+    const int mp = (M + MR - 1) / MR;
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)mp * MR * K);
+    const int NB = (NRT * imax(1, 256 / NRT));
+    const int ncb = (N + NB - 1) / NB;
+    if (ncb >= 2 * threads) {
+        pack_a_all(M, K, A, rsa, csa, Ap);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+        for (int t = 0; t < ncb; ++t) {
+            const int j0 = t * NB, nb = imin(NB, N - j0);
+            const int np = (nb + NRT - 1) / NRT;
+            Scratch<float> Bp(SCRATCH_TASK_INPUT, (size_t)np * NRT * K);
+            if (csb == 1) {
+                /* row by row across all panels of the block: long contiguous reads of B */
+                for (int k = 0; k < K; ++k) {
+                    const float* s = B + (long)k * rsb + j0;
+                    for (int p = 0; p < np; ++p) {
+                        float* d = Bp + (long)p * K * NRT + (long)k * NRT;
+                        const int nr = imin(NRT, nb - p * NRT);
+                        for (int j = 0; j < nr; ++j) d[j] = s[p * NRT + j];
+                        for (int j = nr; j < NRT; ++j) d[j] = 0.0f;
+                    }
+                }
+            } else {
+                for (int p = 0; p < np; ++p)
+                    pack_b<NRT>(imin(NRT, nb - p * NRT), K, B + (long)(j0 + p * NRT) * csb, rsb, csb, Bp + (long)p * K * NRT);
+            }
+            gemm_packed_rows<NRT>(0, M, nb, K, Ap, Bp, C + j0, ldc, nullptr);
+        }
+        return;
+    }
+    const int np = (N + NRT - 1) / NRT;
+    Scratch<float> Bp(SCRATCH_OP_TABLE, (size_t)np * NRT * K);
+    const int MB = MR * imax(1, 32 / MR);
+    const int nrb = (M + MB - 1) / MB;
+#pragma omp parallel num_threads(threads)
+    {
+#pragma omp for schedule(dynamic) nowait
+        for (int i = 0; i < mp; ++i) pack_a(imin(MR, M - i * MR), K, A + (long)i * MR * rsa, rsa, csa, Ap + (long)i * MR * K);
+#pragma omp for schedule(dynamic)
+        for (int p = 0; p < np; ++p) pack_b<NRT>(imin(NRT, N - p * NRT), K, B + (long)p * NRT * csb, rsb, csb, Bp + (long)p * K * NRT);
+#pragma omp for schedule(dynamic) collapse(2)
+        for (int rb = 0; rb < nrb; ++rb) {
+            for (int cb = 0; cb < ncb; ++cb) {
+                const int j0 = cb * NB, nb = imin(NB, N - j0);
+                gemm_packed_rows<NRT>(rb * MB, imin(M, (rb + 1) * MB), nb, K, Ap, Bp + (long)(j0 / NRT) * K * NRT, C + j0, ldc, nullptr);
+            }
+        }
+    }
+}
+
+/* True when the narrower panel width NR_ALT wastes a smaller fraction of n's padded columns than NR. */
+static inline bool prefer_nr_alt(int n) {
+    const int waste = (n + NR - 1) / NR * NR - n, wasteAlt = (n + NR_ALT - 1) / NR_ALT * NR_ALT - n;
+    return NR_ALT != NR && wasteAlt * NR < waste * NR_ALT;
+}
+
+/* Picks the panel width that wastes fewer padded columns of N. */
+static void gemm(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
+                 float* C, long ldc) {
+    if (prefer_nr_alt(N))
+        gemm_nr<NR_ALT>(threads, M, N, K, A, rsa, csa, B, rsb, csb, C, ldc);
+    else
+        gemm_nr<NR>(threads, M, N, K, A, rsa, csa, B, rsb, csb, C, ldc);
+}
+
+/* tile() with B rows read in place at B + koff[k] (implicit GEMM and Winograd: rows of a padded
+ * image or of transformed data) instead of from a packed panel. */
+template <int NRT>
+static void tile_off(int K, const float* Ap, const float* xb, const int* koff, float* C, long ldc, int mr, int nr,
+                     const float* rowbias, bool accumulate) {
+    if (mr == MR && nr == NRT) {
+        ukernel_off<NRT>(K, Ap, xb, koff, C, ldc, rowbias, accumulate);
+        return;
+    }
+    alignas(64) float tmp[MR * NRT];
+    ukernel_off<NRT>(K, Ap, xb, koff, tmp, NRT, nullptr, false);
+    for (int i = 0; i < mr; ++i) {
+        const float bias = rowbias ? rowbias[i] : 0.0f;
+        for (int j = 0; j < nr; ++j) {
+            float* c = C + (long)i * ldc + j;
+            *c = (accumulate ? *c : bias) + tmp[i * NRT + j];
+        }
+    }
+}
+
+
+static void sgemm_api(int threads, int m, int n, int k, const float* a, const float* b, float* c) {
+    gemm(threads, m, n, k, a, k, 1, b, n, 1, c, n);
+}
+
+/* ---- dot-product tiles: C[i][j] (+)= sum_k A[i][k] B[j][k], both K-contiguous ------------- */
+
+/* C[i*ldc + j] += sum_k A[i*lda + k] * B[j*ldb + k] for i < M, j < N (serial). */
+static void dot_accumulate(int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc) {
+    const float* ap[DR];
+    const float* bp[DC];
+    float out[DR * DC];
+    for (int i0 = 0; i0 < M; i0 += DR) {
+        const int mr = imin(DR, M - i0);
+        for (int i = 0; i < DR; ++i) ap[i] = A + (long)(i0 + imin(i, mr - 1)) * lda; /* edge rows repeat, results dropped */
+        for (int j0 = 0; j0 < N; j0 += DC) {
+            const int nc = imin(DC, N - j0);
+            for (int j = 0; j < DC; ++j) bp[j] = B + (long)(j0 + imin(j, nc - 1)) * ldb;
+            dotkernel(K, ap, bp, out);
+            for (int i = 0; i < mr; ++i)
+                for (int j = 0; j < nc; ++j) C[(long)(i0 + i) * ldc + j0 + j] += out[i * DC + j];
+        }
+    }
+}
+
+/* dw[o][k] (k < K) and db[o] (k = K) = the sum over the G batch chunks, in chunk order, of the
+ * chunks' O x (K+1) partial gradients (chunk gi at parts + gi*part): the fixed reduction of both
+ * dot-product backward-weights paths. */
+static void sum_chunk_grads(int threads, const float* parts, int G, long part, int K, float* dw, float* db) {
+    const int K1 = K + 1;
+#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * part))
+    for (long e = 0; e < part; ++e) {
+        float s = parts[e];
+        for (int gi = 1; gi < G; ++gi) s += parts[gi * part + e];
+        const long o = e / K1, k = e % K1;
+        if (k < K) dw[o * K + k] = s; else db[o] = s;
+    }
+}

@@ -1,0 +1,75 @@
+/* Max-pooling forward (values and argmax) and backward (scatter of dy through the argmax).
+ * Part of the ops written once per ISA (see ops.hpp); an ISA may provide pool2x2_row. */
+#pragma once
+#include "common.hpp"
+
+/* '>' keeps the first maximum; a NaN wins once and then stays. Branch-free with integer selects:
+ * with float selects the compiler emits branches, which random data mispredicts half the time. */
+static inline uint32_t fbits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static inline float bitsf(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+#define SPLOT_POOL_TAKE(v, at)                                                      \
+    do {                                                                            \
+        const float v_ = (v);                                                       \
+        const uint32_t t_ = 0u - (uint32_t)((v_ > m) | ((v_ != v_) & (m == m)));    \
+        m = bitsf((fbits(v_) & t_) | (fbits(m) & ~t_));                             \
+        id = (int)(((uint32_t)(at) & t_) | ((uint32_t)id & ~t_));                   \
+    } while (0)
+
+static void maxpool_fwd(int threads, const float* x, float* y, int* arg, int n, int c, int h, int w, int ph, int pw, int sh,
+                        int sw, int oh, int ow) {
+    const long planes = (long)n * c;
+    const int T = planes * h * w >= CHUNK ? threads : 1;
+#pragma omp parallel for schedule(static) num_threads(T)
+    for (long nc = 0; nc < planes; ++nc) {
+        const long xp = nc * h * w, yp = nc * oh * ow;
+        for (int i = 0; i < oh; ++i) {
+            float* yr = y + yp + (long)i * ow;
+            int* ar = arg + yp + (long)i * ow;
+            const int r0 = (int)(xp + (long)i * sh * w);
+            const float* x0 = x + r0;
+            if (ph == 2 && pw == 2 && sh == 2 && sw == 2) {
+                const float* x1 = x0 + w;
+                int j = 0;
+#ifdef SPLOT_HAVE_POOL2X2
+                j = pool2x2_row(x0, x1, r0, w, ow, yr, ar);
+#endif
+                for (; j < ow; ++j) {
+                    float m = x0[2 * j];
+                    int id = r0 + 2 * j;
+                    SPLOT_POOL_TAKE(x0[2 * j + 1], r0 + 2 * j + 1);
+                    SPLOT_POOL_TAKE(x1[2 * j], r0 + w + 2 * j);
+                    SPLOT_POOL_TAKE(x1[2 * j + 1], r0 + w + 2 * j + 1);
+                    yr[j] = m;
+                    ar[j] = id;
+                }
+            } else {
+                for (int j = 0; j < ow; ++j) {
+                    float m = x0[j * sw];
+                    int id = r0 + j * sw;
+                    for (int a = 0; a < ph; ++a)
+                        for (int bb = 0; bb < pw; ++bb) SPLOT_POOL_TAKE(x0[a * w + j * sw + bb], r0 + a * w + j * sw + bb);
+                    yr[j] = m;
+                    ar[j] = id;
+                }
+            }
+        }
+    }
+}
+
+static void maxpool_bwd(int threads, const float* dy, const int* arg, float* dx, int n, int c, int h, int w, int oh, int ow) {
+    const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
+#pragma omp parallel for schedule(static) num_threads(planes * pin >= CHUNK ? threads : 1)
+    for (long nc = 0; nc < planes; ++nc) {
+        float* d = dx + nc * pin;
+        for (long i = 0; i < pin; ++i) d[i] = 0.0f;
+        for (long k = nc * pout; k < (nc + 1) * pout; ++k) dx[arg[k]] += dy[k];
+    }
+}

@@ -1,0 +1,166 @@
+/* Winograd F(2x2, 3x3) backward-weights (see winograd.hpp for the algorithm): the transforms run
+ * across channels on channel-last copies, so that both GEMM operands are written packed. Part of
+ * the ops written once per ISA (see ops.hpp). */
+#pragma once
+#include "winograd.hpp"
+
+/* Sum of p[0..n) in 16 interleaved partial sums added in a fixed order: vectorisable, and the
+ * same on every thread count (a single running sum would be a chain of n dependent adds). */
+static inline float wg_sum(const float* p, int n) {
+    float lane[16] = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+#pragma GCC unroll 16
+        for (int l = 0; l < 16; ++l) lane[l] += p[i + l];
+    for (; i < n; ++i) lane[i & 15] += p[i];
+    float sum = 0.0f;
+    for (int l = 0; l < 16; ++l) sum += lane[l];
+    return sum;
+}
+
+/* ---- backward-weights: transforms vectorised across channels -----------------------------
+ * dU[e] (O x C) = sum over the batch's tiles of dM[e] (O x tiles) V[e]^T (tiles x C): the GEMM's
+ * K is the tile index, so dM is written as the packed A operand (MR channels interleaved per
+ * tile) and V as the packed B operand (NRT channels per tile), from channel-last copies of the
+ * image and of dy. Fixed batch chunks, reduced in order. */
+
+/* dst[r][q][c] (Hp x Wp x C) = the padded plane of channel c (image at (pt, pl)). */
+static void wg_pad_hwc(const float* x, int C, int H, int W, int pt, int pl, int Hp, int Wp, float* dst) {
+    for (long i = 0; i < (long)Hp * Wp * C; ++i) dst[i] = 0.0f;
+    const int w0 = imax(0, -pl), w1 = imin(W, Wp - pl), h0 = imax(0, -pt), h1 = imin(H, Hp - pt); /* what lands inside */
+    const long plane = (long)H * W;
+    int c0 = 0;
+#ifdef SPLOT_HAVE_TRANSPOSE8
+    /* 8 channels at a time, each read front to back (8 sequential streams for the prefetcher) */
+    for (; c0 + 8 <= C; c0 += 8)
+        for (int ih = h0; ih < h1; ++ih) {
+            const float* src = x + c0 * plane + (long)ih * W;
+            float* d = dst + ((long)(ih + pt) * Wp + pl) * C + c0; /* (r, q = iw + pl, c) at d[iw*C + c - c0] */
+            int iw = w0;
+            for (; iw + 8 <= w1; iw += 8) transpose8(src + iw, plane, d + (long)iw * C, C);
+            for (; iw < w1; ++iw)
+                for (int c = 0; c < 8; ++c) d[(long)iw * C + c] = src[c * plane + iw];
+        }
+#endif
+    for (int c = c0; c < C; ++c)
+        for (int ih = h0; ih < h1; ++ih) {
+            const float* src = x + c * plane + (long)ih * W;
+            float* d = dst + ((long)(ih + pt) * Wp + pl) * C + c;
+            for (int iw = w0; iw < w1; ++iw) d[(long)iw * C] = src[iw];
+        }
+}
+
+/* V = B^T d B over the channels, for tile ty, tx, written to out[e*sx + (c/P)*pstride + c%P]. */
+static inline void wg_input_hwc(const float* xh, int C, int Wp, int ty, int tx, float* out, long sx, int P, long pstride) {
+    const float* p = xh + ((long)(2 * ty) * Wp + 2 * tx) * C;
+    const long rs = (long)Wp * C;
+    for (int c0 = 0; c0 < C; c0 += P) {
+        const int pc = imin(P, C - c0);
+        float* __restrict o = out + (long)(c0 / P) * pstride;
+        const float* __restrict q = p + c0;
+        #pragma GCC ivdep
+        for (int c = 0; c < pc; ++c) {
+            float u[4][4];
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; ++k) {
+                const float d0 = q[k * C + c], d1 = q[rs + k * C + c], d2 = q[2 * rs + k * C + c], d3 = q[3 * rs + k * C + c];
+                u[0][k] = d0 - d2;
+                u[1][k] = d1 + d2;
+                u[2][k] = d2 - d1;
+                u[3][k] = d1 - d3;
+            }
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                o[(i * 4 + 0) * sx + c] = u[i][0] - u[i][2];
+                o[(i * 4 + 1) * sx + c] = u[i][1] + u[i][2];
+                o[(i * 4 + 2) * sx + c] = u[i][2] - u[i][1];
+                o[(i * 4 + 3) * sx + c] = u[i][1] - u[i][3];
+            }
+        }
+    }
+}
+
+/* dM = A dY A^T over the channels, for tile ty, tx of dyh (2TH x 2TW x O, zero beyond OH / OW). */
+static inline void wg_grad_hwc(const float* dyh, int O, int W2, int ty, int tx, float* out, long sx, int P, long pstride) {
+    const float* p = dyh + ((long)(2 * ty) * W2 + 2 * tx) * O;
+    const long rs = (long)W2 * O;
+    for (int o0 = 0; o0 < O; o0 += P) {
+        const int po = imin(P, O - o0);
+        float* __restrict d = out + (long)(o0 / P) * pstride;
+        const float* __restrict q = p + o0;
+        #pragma GCC ivdep
+        for (int o = 0; o < po; ++o) {
+            const float a0 = q[o], a1 = q[O + o], b0 = q[rs + o], b1 = q[rs + O + o];
+            const float x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                d[(i * 4 + 0) * sx + o] = x[i][0];
+                d[(i * 4 + 1) * sx + o] = x[i][0] + x[i][1];
+                d[(i * 4 + 2) * sx + o] = x[i][0] - x[i][1];
+                d[(i * 4 + 3) * sx + o] = -x[i][1];
+            }
+        }
+    }
+}
+
+template <int NRT>
+static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
+    const wg_shape s = wg_shape_of(g);
+    const int O = g.o, C = g.c, TB = wg_block(), H2 = 2 * s.TH, W2 = 2 * s.TW;
+    const int opn = (O + MR - 1) / MR, cpn = (C + NRT - 1) / NRT;
+    const long asx = wg_plane_stride((long)opn * MR * TB), bsx = wg_plane_stride((long)cpn * NRT * TB);
+    const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
+    const long OC = (long)O * C, part = 16 * OC + O;
+    Scratch<float> parts(SCRATCH_OP_PACKED, (size_t)G * part);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int gi = 0; gi < G; ++gi) {
+        float* acc = parts + gi * part;
+        for (long i = 0; i < part; ++i) acc[i] = 0.0f;
+        Scratch<float> xh(SCRATCH_TASK_INPUT, (size_t)s.Hp * s.Wp * C);
+        Scratch<float> dyh(SCRATCH_TASK_TEMP1, (size_t)H2 * W2 * O);
+        Scratch<float> Am(SCRATCH_TASK_TEMP2, (size_t)16 * asx);
+        Scratch<float> Bv(SCRATCH_TASK_TEMP3, (size_t)16 * bsx);
+        const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
+        for (int n = n0; n < n1; ++n) {
+            const float* dyn = dy + (long)n * O * g.oh * g.ow;
+            wg_pad_hwc(x + (long)n * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.Wp, xh);
+            wg_pad_hwc(dyn, O, g.oh, g.ow, 0, 0, H2, W2, dyh);
+            for (int o = 0; o < O; ++o) acc[16 * OC + o] += wg_sum(dyn + (long)o * g.oh * g.ow, g.oh * g.ow);
+            for (int t0 = 0; t0 < s.T; t0 += TB) {
+                const int nb = imin(TB, s.T - t0);
+                for (int j = 0; j < nb; ++j) {
+                    const int t = t0 + j, ty = t / s.TW, tx = t % s.TW;
+                    wg_grad_hwc(dyh, O, W2, ty, tx, Am + (long)j * MR, asx, MR, (long)nb * MR);
+                    wg_input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
+                }
+                for (int e = 0; e < 16; ++e)
+                    for (int i = 0; i < O; i += MR)
+                        for (int j = 0; j < C; j += NRT)
+                            tile<NRT>(nb, Am + e * asx + (long)(i / MR) * nb * MR, Bv + e * bsx + (long)(j / NRT) * nb * NRT,
+                                      acc + e * OC + (long)i * C + j, C, imin(MR, O - i), imin(NRT, C - j), nullptr, true);
+            }
+        }
+    }
+#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * part))
+    for (long oc = 0; oc < OC; ++oc) {
+        float du[16];
+        for (int e = 0; e < 16; ++e) {
+            float sum = parts[e * OC + oc];
+            for (int gi = 1; gi < G; ++gi) sum += parts[gi * part + e * OC + oc];
+            du[e] = sum;
+        }
+        wg_weight_grad(du, dw + oc * 9);
+    }
+    for (int o = 0; o < O; ++o) {
+        float sum = parts[16 * OC + o];
+        for (int gi = 1; gi < G; ++gi) sum += parts[gi * part + 16 * OC + o];
+        db[o] = sum;
+    }
+}
+
+static void wg_conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
+    if (prefer_nr_alt(g.c))
+        wg_conv_bwd_weights_nr<NR_ALT>(threads, x, dy, dw, db, g);
+    else
+        wg_conv_bwd_weights_nr<NR>(threads, x, dy, dw, db, g);
+}

@@ -36,19 +36,6 @@ int splot_max_threads(void);
  * FMA), measured with an FMA loop on `threads` threads for about `seconds`. */
 double splot_peak_gflops(void* ctx, int threads, double seconds);
 
-/* ---- the JVM's signal handlers (see src/signals.cpp) ------------------------------------------ */
-
-/* Records the current handlers of SIGSEGV, SIGBUS, SIGFPE and SIGILL; writes the file name of the
- * object holding the SIGSEGV handler (libjvm.so under a JVM) into owner (len bytes). Returns 1. */
-int splot_signals_save(char* owner, int len);
-/* Re-installs every recorded handler that has been replaced since; returns a bit mask of those
- * (1 SIGSEGV, 2 SIGBUS, 4 SIGFPE, 8 SIGILL; 0: none) and describes them, with the library that had
- * replaced each, in report (len bytes). */
-int splot_signals_restore(char* report, int len);
-/* The file name of the object holding the current handler of signal `which` (0 SIGSEGV, 1 SIGBUS,
- * 2 SIGFPE, 3 SIGILL); "?" when unknown. */
-const char* splot_signal_owner(int which);
-
 /* ---- memory --------------------------------------------------------------------------------- */
 
 /* 64-byte aligned, zero-filled; NULL when out of memory. */

@@ -1,6 +1,8 @@
 /* The C API (splot.h): chooses the instruction-set path once per context with
  * __builtin_cpu_supports, forwards each call to that path's table, owns memory and scratch
- * buffers. Compiled without -m flags so that it runs on any x86-64 CPU. */
+ * buffers. Compiled without -m flags so that it runs on any x86-64 CPU. On other architectures
+ * (cmake/SplotIsa.cmake builds isa_scalar.cpp only there) the x86 parts below are compiled out
+ * and "scalar" is the one path. */
 #include "splot.h"
 
 #include <omp.h>
@@ -22,7 +24,7 @@ const char* const CONV_ALGOS[] = {"auto", "gemm", "winograd"};
 
 bool cpu_has(const char* isa) {
     if (strcmp(isa, "scalar") == 0) return true;
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__) /* the same condition as ops_for's AVX tables: the best path must have a table */
     __builtin_cpu_init();
     if (strcmp(isa, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if (strcmp(isa, "avx512") == 0)
@@ -111,7 +113,10 @@ void* splot_create(const char* isa, int threads, char* err, int errlen) {
     if (!isa || !*isa || strcmp(isa, "auto") == 0) isa = splot_best_isa();
     const splot_ops* ops = ops_for(isa);
     if (!ops) {
-        if (err && errlen > 0)
+        const bool x86_path = strcmp(isa, "avx2") == 0 || strcmp(isa, "avx512") == 0;
+        if (err && errlen > 0 && x86_path)
+            snprintf(err, errlen, "the '%s' path is x86-64 code, not built for this architecture (its one path is scalar)", isa);
+        else if (err && errlen > 0)
             snprintf(err, errlen, "unknown instruction set '%s' (expected auto, scalar, avx2 or avx512)", isa);
         return nullptr;
     }

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "splot.h"
+#include "splot_signals.h"
 
 namespace {
 const int SIGNALS[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};

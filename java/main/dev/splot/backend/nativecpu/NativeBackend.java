@@ -7,6 +7,8 @@ import dev.splot.backend.DType;
 import dev.splot.backend.LossResult;
 import dev.splot.backend.PoolGeometry;
 import dev.splot.backend.Tensor;
+import dev.splot.platform.CString;
+import dev.splot.platform.JniLibrary;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
@@ -14,13 +16,12 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 
 /**
  * The native CPU backend: C++ kernels (packed, register-blocked SGEMM micro-kernels for
- * convolution and dense layers; AVX-512, AVX2+FMA or portable scalar code chosen once from CPUID)
- * on OpenMP threads. Tensors are 64-byte aligned off-heap memory owned by this backend; operations
+ * convolution and dense layers; AVX-512, AVX2+FMA or portable scalar code chosen once from CPUID;
+ * scalar only on other architectures than x86-64) on OpenMP threads. Tensors are 64-byte aligned off-heap memory owned by this backend; operations
  * pass pointers only. Results do not depend on the thread count.
  *
  * <p>System properties: {@code splot.native.isa} = auto (default) | scalar | avx2 | avx512 forces
@@ -32,7 +33,7 @@ import org.bytedeco.javacpp.Pointer;
  */
 public final class NativeBackend extends AbstractBackend {
     private static final String ALTERNATIVES = "; use --backend java (the reference) or --backend opencl instead";
-    private static final Throwable LOAD_FAILURE = tryLoad();
+    private static final JniLibrary LIBRARY = JniLibrary.load(SplotNative.class);
 
     private final Pointer ctx;
     private final String isa;
@@ -84,14 +85,14 @@ public final class NativeBackend extends AbstractBackend {
     public static NativeBackend create(String isa, int threads, String conv) {
         isa = isa == null ? "auto" : isa.trim().toLowerCase(java.util.Locale.ROOT);
         conv = conv == null ? "auto" : conv.trim().toLowerCase(java.util.Locale.ROOT);
-        if (LOAD_FAILURE != null) {
-            throw new BackendUnavailableException("native backend unavailable: " + describe(LOAD_FAILURE) + ALTERNATIVES, LOAD_FAILURE);
+        if (!LIBRARY.loaded()) {
+            throw new BackendUnavailableException("native backend unavailable: " + LIBRARY.failure() + ALTERNATIVES, LIBRARY.cause());
         }
         BytePointer err = new BytePointer(512);
         try {
             Pointer ctx = SplotNative.splot_create(isa, threads, err, 512);
             if (ctx == null || ctx.isNull()) {
-                throw new BackendUnavailableException("native backend unavailable: " + SplotNative.cString(err)
+                throw new BackendUnavailableException("native backend unavailable: " + CString.read(err)
                         + " (requested with splot.native.isa=" + isa + ")" + ALTERNATIVES, null);
             }
             if (SplotNative.splot_set_conv_algorithm(ctx, conv) != 1) {
@@ -105,30 +106,6 @@ public final class NativeBackend extends AbstractBackend {
         }
     }
 
-
-    private static Throwable tryLoad() {
-        try {
-            String platform = Loader.getPlatform();
-            if (!"linux-x86_64".equals(platform)) {
-                return new UnsupportedOperationException("the native library is built for linux-x86_64 only, this platform is "
-                        + platform);
-            }
-            Loader.load(SplotNative.class);
-            return null;
-        } catch (Throwable e) {
-            return e;
-        }
-    }
-
-    private static String describe(Throwable e) {
-        if (e instanceof UnsupportedOperationException) return e.getMessage();
-        if (e instanceof NoClassDefFoundError) {
-            return "JavaCPP is not on the class path (" + e + ")";
-        }
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-        return "could not load the native library jniSplotNative (" + e + (root != e ? "; caused by " + root : "") + ")";
-    }
 
     /** The instruction-set path in use: "scalar", "avx2" or "avx512". */
     public String isa() {
@@ -146,18 +123,18 @@ public final class NativeBackend extends AbstractBackend {
 
     /** Why the native library cannot be used here (null when it loaded), for probes and listings. */
     public static String loadProblem() {
-        return LOAD_FAILURE == null ? null : "native backend unavailable: " + describe(LOAD_FAILURE);
+        return LIBRARY.loaded() ? null : "native backend unavailable: " + LIBRARY.failure();
     }
 
     /** The best path this CPU supports. */
     public static String bestIsa() {
-        if (LOAD_FAILURE != null) return "unavailable";
+        if (!LIBRARY.loaded()) return "unavailable";
         return SplotNative.splot_best_isa().getString();
     }
 
     /** True when the library loads and the CPU can run the named path. */
     public static boolean cpuSupports(String isa) {
-        return LOAD_FAILURE == null && SplotNative.splot_cpu_supports(isa) == 1;
+        return LIBRARY.loaded() && SplotNative.splot_cpu_supports(isa) == 1;
     }
 
     /** Measured single-precision FMA peak of this backend's path on {@code threads} threads, in GFLOP/s. */

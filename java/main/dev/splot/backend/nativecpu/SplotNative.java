@@ -12,8 +12,9 @@ import org.bytedeco.javacpp.annotation.Platform;
 /**
  * The JavaCPP binding of {@code native/include/splot.h}. The JavaCPP Maven plugin generates and
  * compiles the JNI glue (linking the static libsplot built by CMake, and libgomp) into
- * {@code target/classes/dev/splot/backend/nativecpu/linux-x86_64/}; {@link Loader#load()} extracts and
- * loads it from the class path or the jar. Use through {@link NativeBackend}, which checks shapes.
+ * {@code target/classes/dev/splot/backend/nativecpu/<platform>/} (e.g. linux-x86_64);
+ * {@link Loader#load()} extracts and loads it from the class path or the jar. Use through
+ * {@link NativeBackend}, which checks shapes.
  */
 @Platform(include = "splot.h", link = {"gomp", "splot"})
 public final class SplotNative {
@@ -22,15 +23,6 @@ public final class SplotNative {
     }
 
     private SplotNative() {}
-
-    /** The NUL-terminated string at the start of a char buffer that the C side wrote into. */
-    public static String cString(BytePointer p) {
-        byte[] b = new byte[(int) p.capacity()];
-        p.position(0).get(b);
-        int len = 0;
-        while (len < b.length && b[len] != 0) len++;
-        return new String(b, 0, len, java.nio.charset.StandardCharsets.UTF_8);
-    }
 
     // ---- context ------------------------------------------------------------------------------
     public static native Pointer splot_create(String isa, int threads, @Cast("char*") BytePointer err, int errlen);
@@ -43,11 +35,6 @@ public final class SplotNative {
     public static native int splot_cpu_supports(String isa);
     public static native int splot_max_threads();
     public static native double splot_peak_gflops(Pointer ctx, int threads, double seconds);
-
-    // ---- the JVM's signal handlers ----------------------------------------------------------------
-    public static native int splot_signals_save(@Cast("char*") BytePointer owner, int len);
-    public static native int splot_signals_restore(@Cast("char*") BytePointer report, int len);
-    public static native @Cast("const char*") BytePointer splot_signal_owner(int which);
 
     // ---- memory -------------------------------------------------------------------------------
     public static native Pointer splot_alloc(long bytes);

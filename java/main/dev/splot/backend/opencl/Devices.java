@@ -3,6 +3,7 @@ package dev.splot.backend.opencl;
 import static org.jocl.CL.*;
 
 import dev.splot.backend.BackendUnavailableException;
+import dev.splot.platform.JvmSignalHandlers;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

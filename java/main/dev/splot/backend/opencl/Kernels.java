@@ -2,6 +2,7 @@ package dev.splot.backend.opencl;
 
 import static org.jocl.CL.*;
 
+import dev.splot.platform.JvmSignalHandlers;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

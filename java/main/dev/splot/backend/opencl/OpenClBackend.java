@@ -14,6 +14,7 @@ import dev.splot.backend.opencl.GemmCall.Bias;
 import dev.splot.backend.opencl.GemmCall.Operand;
 import dev.splot.backend.opencl.ProgramBuilder.Built;
 import dev.splot.backend.opencl.ProgramBuilder.ProgramSpec;
+import dev.splot.platform.JvmSignalHandlers;
 import java.util.List;
 import org.jocl.CLException;
 import org.jocl.Pointer;

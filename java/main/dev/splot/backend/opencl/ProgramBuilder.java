@@ -3,6 +3,7 @@ package dev.splot.backend.opencl;
 import static org.jocl.CL.*;
 
 import dev.splot.backend.BackendUnavailableException;
+import dev.splot.platform.JvmSignalHandlers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

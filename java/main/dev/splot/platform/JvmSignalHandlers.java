@@ -1,0 +1,82 @@
+package dev.splot.platform;
+
+import org.bytedeco.javacpp.BytePointer;
+
+/**
+ * Keeps the JVM's handlers for SIGSEGV, SIGBUS, SIGFPE and SIGILL installed while an OpenCL driver
+ * runs in this process. The JVM relies on them (implicit null checks, safepoint polls, stack
+ * banging, integer division by zero). PoCL loads LLVM, which installs its own crash handlers the
+ * first time it compiles a kernel, and PoCL installs a SIGFPE handler; after that the JVM dies at
+ * its next implicit null check or safepoint poll, with "Segmentation fault" and no hs_err file.
+ * The backend records the handlers before its first OpenCL call and puts back any that were
+ * replaced after every program build and around kernel launches and reads (a sigaction query
+ * each, microseconds).
+ *
+ * <p>The sigaction calls are in a small native library of their own (libjniSplotSignals, see
+ * {@link SplotSignals}), not in the native backend's. Where it cannot load (e.g. splot was built
+ * with the native build switched off), a warning says so once, with the JVM's own remedy: start
+ * java with {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so} (signal chaining).
+ */
+public final class JvmSignalHandlers {
+    private static final Object LOCK = new Object();
+    private static boolean saved;
+    private static boolean reported;
+    private static final JniLibrary LIBRARY = JniLibrary.load(SplotSignals.class);
+
+    private JvmSignalHandlers() {}
+
+    /** Records the current handlers (once per process); call before the first OpenCL call. */
+    public static void save() {
+        synchronized (LOCK) {
+            if (saved) return;
+            saved = true;
+            if (!LIBRARY.loaded()) {
+                String preload = System.getenv("LD_PRELOAD");
+                if (preload != null && preload.contains("libjsig")) {
+                    System.err.println("[opencl] the JVM's signal handlers are not guarded (" + LIBRARY.failure()
+                            + "); libjsig is preloaded, so the JVM keeps them itself (signal chaining)");
+                } else {
+                    System.err.println("[opencl] WARNING: cannot guard the JVM's signal handlers (" + LIBRARY.failure()
+                            + "). An OpenCL driver that replaces them (PoCL's LLVM does) can crash this JVM; "
+                            + "start java with LD_PRELOAD=$JAVA_HOME/lib/libjsig.so to prevent that.");
+                }
+                return;
+            }
+            try (BytePointer owner = new BytePointer(256)) {
+                SplotSignals.splot_signals_save(owner, 256);
+                String lib = CString.read(owner);
+                if (!lib.contains("libjvm") && !lib.contains("libjsig")) {
+                    System.err.println("[opencl] WARNING: the SIGSEGV handler is not the JVM's when OpenCL starts (it is in " + lib
+                            + "): another native library replaced it earlier, and the JVM may crash.");
+                }
+            }
+        }
+    }
+
+    /** Puts back the recorded handlers that were replaced; reports the first replacement once. */
+    public static void restore() {
+        if (!LIBRARY.loaded()) return;
+        synchronized (LOCK) {
+            if (!saved) return;
+            try (BytePointer report = new BytePointer(512)) {
+                if (SplotSignals.splot_signals_restore(report, 512) != 0 && !reported) {
+                    reported = true;
+                    System.err.println("[opencl] the OpenCL driver replaced the JVM's signal handlers (" + CString.read(report)
+                            + "); the JVM's are back in place (see docs/opencl.md)");
+                }
+            }
+        }
+    }
+
+    /** Why the guard cannot work (its native library does not load); null when it can. */
+    public static String unavailableReason() {
+        return LIBRARY.failure();
+    }
+
+    /** The library holding the current handler of SIGSEGV (0), SIGBUS (1), SIGFPE (2) or SIGILL (3); for tests. */
+    public static String owner(int which) {
+        if (!LIBRARY.loaded()) throw new IllegalStateException("cannot read the signal handlers: " + LIBRARY.failure());
+        return SplotSignals.splot_signal_owner(which).getString();
+    }
+
+}

@@ -163,7 +163,7 @@ public final class Report {
         return md.toString();
     }
 
-    /** FLOPs of one epoch of 60,000 images (forward + backward), DESIGN.md's ~4.3 TFLOP. */
+    /** FLOPs of one epoch of 60,000 images (forward + backward), ~4.3 TFLOP (docs/architecture.md). */
     static double epochFlops() {
         return (Workloads.FORWARD_FLOPS + Workloads.BACKWARD_FLOPS) / SeedModel.BATCH * EndToEnd.EPOCH_IMAGES;
     }

@@ -9,7 +9,7 @@ import dev.splot.nn.Sequential;
 import dev.splot.testing.SeedModelStep;
 
 /**
- * The seed model's real shapes at batch 128 (DESIGN.md; the sizes from {@link SeedModelStep.Shape#SEED_MODEL}),
+ * The seed model's real shapes at batch 128 (docs/architecture.md; the sizes from {@link SeedModelStep.Shape#SEED_MODEL}),
  * and the model itself, built by {@link MnistCnn} as {@code Mnist} builds it, so the benchmarks time exactly what
  * {@code Mnist} trains.
  */
@@ -32,7 +32,7 @@ public final class SeedModel {
     /** Elements of the first dropout's input: 128 x 64 x 12 x 12. */
     public static final int DROPOUT1_SIZE = BATCH * FLAT;
 
-    /** Trainable parameters of the model (DESIGN.md: 320 + 18,496 + 1,179,776 + 1,290). */
+    /** Trainable parameters of the model (docs/architecture.md: 320 + 18,496 + 1,179,776 + 1,290). */
     public static final long PARAMETERS = paramsConv(CONV1) + paramsConv(CONV2) + paramsDense(FLAT, HIDDEN) + paramsDense(HIDDEN, CLASSES);
 
     private SeedModel() {}

@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The work of every benchmark, stated once: FLOPs (2 per multiply-add, as DESIGN.md counts them)
+ * The work of every benchmark, stated once: FLOPs (2 per multiply-add, as docs/architecture.md counts them)
  * for compute-bound operations, bytes moved for element-wise ones. The id is the JMH method name.
  * Bias additions, bias gradients and index arithmetic are not counted.
  */

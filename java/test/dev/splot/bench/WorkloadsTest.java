@@ -11,7 +11,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Benchmark;
 
-/** The work per benchmark agrees with DESIGN.md's counts, and every benchmark has its work stated. */
+/** The work per benchmark agrees with the counts in docs/architecture.md, and every benchmark has its work stated. */
 class WorkloadsTest {
 
     static double amount(String id) {
@@ -20,7 +20,7 @@ class WorkloadsTest {
 
     @Test
     void convolutionFlopsMatchDesign() {
-        // DESIGN.md: conv2 forward 21.2 MFLOP per sample; 2 FLOP per multiply-add
+        // docs/architecture.md: conv2 forward 21.2 MFLOP per sample; 2 FLOP per multiply-add
         assertEquals(2.0 * 128 * 64 * 24 * 24 * 32 * 3 * 3, amount("conv2Forward"));
         assertEquals(21.23, amount("conv2Forward") / 128 / 1e6, 0.01);
         assertEquals(amount("conv2Forward"), amount("conv2BackwardData"));
@@ -30,7 +30,7 @@ class WorkloadsTest {
 
     @Test
     void modelFlopsPerSampleMatchDesign() {
-        // DESIGN.md: forward ~24.0, backward ~47.6 (conv2 dW+dX 42.5, dense1 4.7, conv1 dW 0.4), ~71.6 MFLOP per sample
+        // docs/architecture.md: forward ~24.0, backward ~47.6 (conv2 dW+dX 42.5, dense1 4.7, conv1 dW 0.4), ~71.6 MFLOP per sample
         assertEquals(24.0, Workloads.FORWARD_FLOPS / 128 / 1e6, 0.05);
         assertEquals(47.6, Workloads.BACKWARD_FLOPS / 128 / 1e6, 0.05);
         assertEquals(71.6, amount("trainStep") / 128 / 1e6, 0.05);

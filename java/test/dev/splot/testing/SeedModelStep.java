@@ -37,7 +37,7 @@ public final class SeedModelStep implements AutoCloseable {
      * the classes. The geometries take the batch size, which {@link SeedModelStep} picks per call.
      */
     public record Shape(int size, int conv1Channels, int conv2Channels, int hidden, int classes) {
-        /** The seed model's real sizes (DESIGN.md): 1x28x28 -> 32 -> 64 channels, 9216 -> 128 -> 10. */
+        /** The seed model's real sizes (docs/architecture.md): 1x28x28 -> 32 -> 64 channels, 9216 -> 128 -> 10. */
         public static final Shape SEED_MODEL = new Shape(28, 32, 64, 128, 10);
 
         public ConvGeometry conv1(int n) {

@@ -49,7 +49,10 @@ public final class NativeBackendProvider implements BackendProvider {
         for (String isa : ISAS) {
             String label = "native " + isa + (isa.equals(best) ? " (default)" : "");
             if (!NativeBackend.cpuSupports(isa)) {
-                targets.add(SelfTestTarget.skipped(label, "this CPU lacks " + isa));
+                String arch = System.getProperty("os.arch");
+                boolean x86 = arch.equals("amd64") || arch.equals("x86_64");
+                targets.add(SelfTestTarget.skipped(label, x86 ? "this CPU lacks " + isa
+                        : "built with the scalar path only on " + arch + " (" + isa + " is x86-64)"));
             } else {
                 String note = isa.equals(best) ? "the CPU's best instruction set is " + best : null;
                 targets.add(new SelfTestTarget(label, note, () -> NativeBackend.create(isa, 0)));

@@ -7,6 +7,7 @@ import dev.splot.backend.Philox;
 import dev.splot.backend.Tensor;
 import dev.splot.data.Dataset;
 import dev.splot.nn.ForwardContext;
+import dev.splot.nn.ModelLimits;
 import dev.splot.nn.Parameter;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.Optimizer;
@@ -31,7 +32,7 @@ public final class Trainer {
     private String lastCheckpoint = "none";
 
     public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed, PrintStream progress) {
-        if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        ModelLimits.requireBatch(model, batchSize); // before any buffer of batchSize samples is made
         this.model = model;
         this.optimizer = optimizer;
         this.batchSize = batchSize;

@@ -255,6 +255,7 @@ public final class Mnist {
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
+        new AdaDelta(lr, rho, eps).close(); // refuses values out of range now, not after the data is loaded
         return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, lr, rho, eps, save,
                 resume, checkpointDir, plots, Set.copyOf(given));
     }
@@ -284,10 +285,13 @@ public final class Mnist {
     }
 
     private static float decimal(String option, String v) {
+        float x;
         try {
-            return Float.parseFloat(v);
+            x = Float.parseFloat(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + " needs a number, got '" + v + "'");
         }
+        if (!Float.isFinite(x)) throw new IllegalArgumentException(option + " needs a finite number, got '" + v + "'");
+        return x;
     }
 }

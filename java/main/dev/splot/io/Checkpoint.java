@@ -75,8 +75,12 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
         SafeTensors.write(file, tensors, meta);
     }
 
-    private static NamedTensor download(String name, Tensor t) {
-        return new NamedTensor(name, t.shape(), t.toFloatArray());
+    /** The tensor's values; a NaN or infinity refuses the save, so every checkpoint on disk can be loaded. */
+    private static NamedTensor download(String name, Tensor t) throws IOException {
+        float[] values = t.toFloatArray();
+        String problem = FiniteValues.problem(name, values);
+        if (problem != null) throw new IOException("not saved: " + problem + "; the model has diverged");
+        return new NamedTensor(name, t.shape(), values);
     }
 
     /**
@@ -85,7 +89,7 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
      * The caller closes the result (model and optimizer).
      */
     public static Checkpoint load(Path file, Backend backend) throws IOException {
-        SafeTensorsFile f = SafeTensors.read(file);
+        SafeTensorsHeader f = SafeTensors.readHeader(file); // the data is read once names and shapes are checked
         Map<String, String> meta = f.metadata();
         String version = meta.get(KEY_FORMAT);
         if (version == null) {
@@ -98,8 +102,7 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
         }
         String arch = meta.get(KEY_ARCHITECTURE);
         if (arch == null) throw fail(file, "no \"" + KEY_ARCHITECTURE + "\" in the metadata");
-        long values = f.tensors().stream().mapToLong(t -> t.data().length).sum();
-        Sequential.Builder builder = Architecture.parse(arch, file, values);
+        Sequential.Builder builder = Architecture.parse(arch, file, f.totalValues());
         long modelSeed = meta.containsKey(KEY_MODEL_SEED) ? longValue(file, meta, KEY_MODEL_SEED) : 0;
         TrainingPosition position = position(file, meta);
         Sequential model;
@@ -127,7 +130,7 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
      * any safetensors file with tensors of the same names and shapes (optimizer tensors are ignored).
      */
     public static void loadWeights(Path file, Sequential model) throws IOException {
-        assign(file, SafeTensors.read(file), parameterTensors(model), true);
+        assign(file, SafeTensors.readHeader(file), parameterTensors(model), true);
     }
 
     private static Map<String, Tensor> parameterTensors(Sequential model) {
@@ -136,30 +139,37 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
         return m;
     }
 
-    /** Checks that the file holds exactly the expected tensors (allowing optimizer extras only for {@code weightsOnly}), then uploads them. */
-    private static void assign(Path file, SafeTensorsFile f, Map<String, Tensor> expected, boolean weightsOnly)
-            throws CheckpointFormatException {
-        Map<String, NamedTensor> found = new LinkedHashMap<>();
-        for (NamedTensor t : f.tensors()) found.put(t.name(), t);
+    /**
+     * Checks that the file holds exactly the expected tensors (allowing optimizer extras only for
+     * {@code weightsOnly}) before reading any data, then reads them, checks that every value is
+     * finite, and uploads them.
+     */
+    private static void assign(Path file, SafeTensorsHeader f, Map<String, Tensor> expected, boolean weightsOnly)
+            throws IOException {
         // expected tensors first: after a change of architecture, a shape mismatch says more than a stray name
         for (Map.Entry<String, Tensor> e : expected.entrySet()) {
-            NamedTensor t = found.get(e.getKey());
-            if (t == null) throw fail(file, "missing tensor \"" + e.getKey() + "\" of shape " + Shapes.toString(e.getValue().shape()));
-            if (!Arrays.equals(t.shape(), e.getValue().shape())) {
+            if (!f.contains(e.getKey())) {
+                throw fail(file, "missing tensor \"" + e.getKey() + "\" of shape " + Shapes.toString(e.getValue().shape()));
+            }
+            if (!Arrays.equals(f.shape(e.getKey()), e.getValue().shape())) {
                 throw fail(file, "tensor \"" + e.getKey() + "\": expected shape " + Shapes.toString(e.getValue().shape())
-                        + ", found " + Shapes.toString(t.shape()));
+                        + ", found " + Shapes.toString(f.shape(e.getKey())));
             }
         }
-        for (String name : found.keySet()) {
+        for (String name : f.names()) {
             if (expected.containsKey(name) || (weightsOnly && name.contains(".adadelta_"))) continue;
             throw fail(file, "unexpected tensor \"" + name + "\": the model" + (f.metadata().containsKey(KEY_OPTIMIZER)
                     ? " and its optimizer have" : " has") + " no such tensor");
         }
-        // upload only after everything is checked, so a bad file never leaves a half-loaded model
+        Map<Tensor, float[]> values = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : expected.entrySet()) {
-            Tensor dst = e.getValue();
-            dst.backend().upload(dst, found.get(e.getKey()).data());
+            float[] data = f.data(e.getKey());
+            String problem = FiniteValues.problem(e.getKey(), data);
+            if (problem != null) throw fail(file, problem);
+            values.put(e.getValue(), data);
         }
+        // upload only after everything is checked, so a bad file never leaves a half-loaded model
+        values.forEach((dst, data) -> dst.backend().upload(dst, data));
     }
 
     private static AdaDelta optimizer(Path file, Map<String, String> meta) throws CheckpointFormatException {

@@ -134,6 +134,20 @@ public final class SafeTensors {
      *     names the file and the problem
      */
     public static SafeTensorsFile read(Path file) throws IOException {
+        SafeTensorsHeader header = readHeader(file);
+        List<NamedTensor> tensors = new ArrayList<>();
+        for (String name : header.names()) tensors.add(new NamedTensor(name, header.shape(name), header.data(name)));
+        return new SafeTensorsFile(header.metadata(), tensors);
+    }
+
+    /**
+     * Reads and checks only the header of a safetensors file of float32 tensors: a caller can then
+     * compare names and shapes with what it expects before any tensor data is read (a sparse file
+     * of many gigabytes costs nothing until then).
+     *
+     * @throws CheckpointFormatException as {@link #read}
+     */
+    public static SafeTensorsHeader readHeader(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -182,18 +196,24 @@ public final class SafeTensors {
                 }
             }
             checkCoverage(file, entries, bufferBytes);
-            List<NamedTensor> tensors = new ArrayList<>(entries.size());
-            for (Entry t : entries) {
-                float[] data = new float[(int) t.elements];
-                readFloats(file, ch, bufferStart + t.begin, data);
-                tensors.add(new NamedTensor(t.name, t.shape, data));
+            return new SafeTensorsHeader(file, metadata, entries, bufferStart, size);
+        }
+    }
+
+    /** Reads one tensor's data, checked by {@link #readHeader}; fails if the file changed size since. */
+    static float[] readData(Path file, Entry t, long bufferStart, long fileSize) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() != fileSize) {
+                throw fail(file, "the file changed while it was read (" + fileSize + " bytes, now " + ch.size() + ")");
             }
-            return new SafeTensorsFile(metadata, tensors);
+            float[] data = new float[(int) t.elements];
+            readFloats(file, ch, bufferStart + t.begin, data);
+            return data;
         }
     }
 
     /** A validated header entry. */
-    private record Entry(String name, int[] shape, long elements, long begin, long end) {}
+    record Entry(String name, int[] shape, long elements, long begin, long end) {}
 
     private static Map<String, String> metadata(Path file, Object value) throws CheckpointFormatException {
         if (!(value instanceof Map<?, ?> m)) {

@@ -3,11 +3,11 @@ import dev.splot.backend.BackendUnavailableException;
 import dev.splot.backend.Backends;
 import dev.splot.io.Checkpoint;
 import dev.splot.io.Images;
+import dev.splot.io.PathChecks;
 import dev.splot.nn.Sequential;
 import dev.splot.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,8 +55,10 @@ public final class Classify {
             out.println(USAGE);
             return 0;
         }
-        if (!Files.isRegularFile(o.model())) {
-            err.println("error: --model: no such file: " + o.model());
+        try {
+            PathChecks.requireReadableFile("--model", o.model());
+        } catch (IOException e) {
+            err.println("error: " + e.getMessage());
             return 1;
         }
         try (Backend backend = Backends.open(o.backend(), o.device(), err);
@@ -84,7 +86,7 @@ public final class Classify {
                 pictures.add(Images.readGreyscale(p, w, h));
                 read.add(p);
             } catch (IOException e) { // one unreadable file does not stop the others
-                err.println("error: " + (Files.exists(p) ? e.getMessage() : p + ": no such file"));
+                err.println("error: " + e.getMessage());
                 status = 1;
             }
         }
@@ -94,6 +96,11 @@ public final class Classify {
         int k = model.classes();
         float[] probs = Trainer.predict(model, x, read.size(), 64);
         for (int i = 0; i < read.size(); i++) {
+            if (!allFinite(probs, i * k, k)) { // finite weights can still overflow on an extreme picture: never print NaN%
+                err.println("error: " + read.get(i) + ": the model's output is not a number (NaN or infinite logits)");
+                status = 1;
+                continue;
+            }
             Integer[] order = new Integer[k];
             for (int j = 0; j < k; j++) order[j] = j;
             final int row = i * k;
@@ -111,6 +118,11 @@ public final class Classify {
             out.println(line);
         }
         return status;
+    }
+
+    private static boolean allFinite(float[] values, int from, int n) {
+        for (int j = from; j < from + n; j++) if (!Float.isFinite(values[j])) return false;
+        return true;
     }
 
     /** Returns null for --help. */

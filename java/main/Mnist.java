@@ -4,6 +4,7 @@ import dev.splot.backend.BackendUnavailableException;
 import dev.splot.data.Dataset;
 import dev.splot.data.MnistData;
 import dev.splot.io.Checkpoint;
+import dev.splot.io.PathChecks;
 import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
@@ -95,6 +96,7 @@ public final class Mnist {
             System.out.println(dev.splot.Diagnostics.report());
             return 0;
         }
+        checkPaths(o);
         MnistData.Split data = MnistData.load(o.dataset(), o.data(), System.out);
         Dataset train = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
@@ -110,7 +112,6 @@ public final class Mnist {
             Trainer trainer = new Trainer(model, optimizer, start.batchSize(), start.seed(), System.out);
             trainer.resumeAt(start);
             if (o.resume() != null) trainer.lastCheckpoint(o.resume().toString());
-            if (o.checkpointDir() != null) Files.createDirectories(o.checkpointDir());
             List<EpochStats> history = trainer.fit(train, test, o.epochs(), s -> {
                 System.out.printf(
                         "Epoch %d/%d - %.1fs - %.0f samples/s - loss: %.4f - accuracy: %.4f - test_loss: %.4f - test_accuracy: %.4f%n",
@@ -135,6 +136,14 @@ public final class Mnist {
         return 0;
     }
 
+    /** Checks the files and folders the options name before any work, so no trained run is lost at its end. */
+    private static void checkPaths(Options o) throws IOException {
+        if (o.resume() != null) PathChecks.requireReadableFile("--resume", o.resume());
+        if (o.save() != null) PathChecks.requireWritableFile("--save", o.save());
+        if (o.checkpointDir() != null) PathChecks.requireWritableDirectory("--checkpoint-dir", o.checkpointDir());
+        if (o.plots() != null) PathChecks.requireWritableDirectory("--plots", o.plots());
+    }
+
     /** A new model and optimizer from the options, at the start of training. */
     private static Checkpoint fresh(Options o, Backend backend) {
         Sequential model = buildModel(backend, o.seed());
@@ -143,7 +152,6 @@ public final class Mnist {
 
     /** The model, optimizer and position saved in --resume; options that would make the resumed run differ are refused. */
     private static Checkpoint resume(Options o, Backend backend, Dataset train) throws IOException {
-        if (!Files.isRegularFile(o.resume())) throw new IOException("--resume: no such checkpoint file: " + o.resume());
         Checkpoint c = Checkpoint.load(o.resume(), backend);
         try {
             if (c.optimizer() == null || c.position() == null) {

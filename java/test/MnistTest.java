@@ -121,7 +121,7 @@ class MnistTest {
                 () -> run("--epochs", "2", "--resume", epoch1.toString(), "--batch-size", "5"));
         assertTrue(e.getMessage().startsWith("--batch-size 5 differs from the checkpoint's 4"), e.getMessage());
         IOException missing = assertThrows(IOException.class, () -> run("--resume", dir.resolve("nope").toString()));
-        assertTrue(missing.getMessage().contains("no such checkpoint file"), missing.getMessage());
+        assertTrue(missing.getMessage().contains("--resume " + dir.resolve("nope") + ": no such file"), missing.getMessage());
     }
 
 }

@@ -47,6 +47,8 @@ public final class Mnist {
             "  --save FILE        save the final model, optimizer state and position (.safetensors)",
             "  --resume FILE      continue a saved run until --epochs epochs in total; its seed, batch size",
             "                     and AdaDelta settings are used (giving other values is an error)",
+            "  --inexact-resume   resume although the data (--dataset, --limit, the files) differs from what the",
+            "                     checkpoint was trained on; the run then differs from an uninterrupted one",
             "  --checkpoint-dir D save DIR/epoch-N.safetensors after every epoch",
             "  --plots DIR        after training write DIR/curves.png, DIR/digits.png (first 100 test images,",
             "                     misclassified ones framed) and DIR/confusion.png, and print the confusion matrix",
@@ -55,7 +57,7 @@ public final class Mnist {
     /** Parsed command line. */
     record Options(String backend, String device, boolean listDevices, int epochs, int batchSize, long seed, Path data,
                    String dataset, int limit, int testLimit, float lr, float rho, float eps, Path save, Path resume,
-                   Path checkpointDir, Path plots, Set<String> given) {}
+                   Path checkpointDir, Path plots, boolean inexactResume, Set<String> given) {}
 
     public static void main(String[] args) {
         Options o;
@@ -169,6 +171,7 @@ public final class Mnist {
             conflict(o, "--lr", o.lr(), c.optimizer().learningRate());
             conflict(o, "--rho", o.rho(), c.optimizer().rho());
             conflict(o, "--eps", o.eps(), c.optimizer().epsilon());
+            requireSameData(o, p, train);
             System.out.printf("Resuming from %s: %d epochs done, step %d, seed %d, batch size %d, %s%n", o.resume(),
                     p.epochsDone(), p.step(), p.seed(), p.batchSize(), c.optimizer());
             if (p.epochsDone() >= o.epochs()) {
@@ -178,6 +181,33 @@ public final class Mnist {
         } catch (RuntimeException e) {
             c.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses to continue on other data than the checkpoint's (another --dataset or --limit, other
+     * files) or from a step that does not match its epochs, unless --inexact-resume says so, and
+     * always from a step that would overflow.
+     */
+    private static void requireSameData(Options o, TrainingPosition p, Dataset train) {
+        if (p.dataset() != null && !o.inexactResume()) {
+            if (!p.dataset().equals(train.name()) || p.samples() != train.count()) {
+                throw new IllegalArgumentException(o.resume() + " was trained on \"" + p.dataset() + "\" (" + p.samples()
+                        + " samples); this run would train on \"" + train.name() + "\" (" + train.count() + " samples), so it "
+                        + "could not continue exactly: give the checkpoint's --dataset and --limit (and data files), or add "
+                        + "--inexact-resume to continue on this data");
+            }
+            long expected = (long) p.epochsDone() * TrainingPosition.stepsPerEpoch(p.samples(), p.batchSize());
+            if (p.step() != expected) {
+                throw new IllegalArgumentException(o.resume() + " is inconsistent: step " + p.step() + " after "
+                        + p.epochsDone() + " epochs of " + TrainingPosition.stepsPerEpoch(p.samples(), p.batchSize())
+                        + " steps should be " + expected + " (add --inexact-resume to continue from it anyway)");
+            }
+        }
+        long more = Math.max(0, o.epochs() - p.epochsDone()) * TrainingPosition.stepsPerEpoch(train.count(), p.batchSize());
+        if (p.step() > Long.MAX_VALUE - more) {
+            throw new IllegalArgumentException(o.resume() + ": step " + p.step() + " plus " + more
+                    + " more steps would overflow the step counter");
         }
     }
 
@@ -231,7 +261,7 @@ public final class Mnist {
     /** Returns null for --help. */
     static Options parse(String[] args) {
         String backend = "auto", device = null, dataset = "mnist";
-        boolean list = false;
+        boolean list = false, inexactResume = false;
         int epochs = 12, batch = 128, limit = 0, testLimit = 0;
         Path save = null, resume = null, checkpointDir = null, plots = null;
         Set<String> given = new HashSet<>();
@@ -252,6 +282,7 @@ public final class Mnist {
                 case "--test-limit" -> testLimit = positive(a, value(args, ++i, a));
                 case "--save" -> save = Path.of(value(args, ++i, a));
                 case "--resume" -> resume = Path.of(value(args, ++i, a));
+                case "--inexact-resume" -> inexactResume = true;
                 case "--checkpoint-dir" -> checkpointDir = Path.of(value(args, ++i, a));
                 case "--plots" -> plots = Path.of(value(args, ++i, a));
                 case "--seed" -> seed = number(a, value(args, ++i, a));
@@ -265,7 +296,7 @@ public final class Mnist {
         }
         new AdaDelta(lr, rho, eps).close(); // refuses values out of range now, not after the data is loaded
         return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, lr, rho, eps, save,
-                resume, checkpointDir, plots, Set.copyOf(given));
+                resume, checkpointDir, plots, inexactResume, Set.copyOf(given));
     }
 
     private static String value(String[] args, int i, String option) {

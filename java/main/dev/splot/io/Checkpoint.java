@@ -26,7 +26,7 @@ import java.util.Map;
  * (see {@link Architecture}), {@value #KEY_MODEL_SEED}; with an optimizer {@value #KEY_OPTIMIZER}
  * = "adadelta" and {@value #KEY_LR}, {@value #KEY_RHO}, {@value #KEY_EPS} (Java float decimals,
  * exact); with a position {@value #KEY_EPOCHS_DONE}, {@value #KEY_STEP}, {@value #KEY_SEED},
- * {@value #KEY_BATCH_SIZE}.
+ * {@value #KEY_BATCH_SIZE}, and once known {@value #KEY_DATASET} and {@value #KEY_SAMPLES}.
  *
  * <p>Writing is atomic ({@link SafeTensors#write}). Reading checks the file ({@link SafeTensors#read}),
  * the format version, the architecture, and that the tensors are exactly the expected ones with
@@ -45,6 +45,8 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
     public static final String KEY_STEP = "splot.training.step";
     public static final String KEY_SEED = "splot.training.seed";
     public static final String KEY_BATCH_SIZE = "splot.training.batch_size";
+    public static final String KEY_DATASET = "splot.training.dataset";
+    public static final String KEY_SAMPLES = "splot.training.samples";
 
     /**
      * Saves {@code model}; {@code optimizer} and {@code position} may be null (then the file holds
@@ -71,6 +73,10 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
             meta.put(KEY_STEP, Long.toString(position.step()));
             meta.put(KEY_SEED, Long.toString(position.seed()));
             meta.put(KEY_BATCH_SIZE, Integer.toString(position.batchSize()));
+            if (position.dataset() != null) {
+                meta.put(KEY_DATASET, position.dataset());
+                meta.put(KEY_SAMPLES, Integer.toString(position.samples()));
+            }
         }
         SafeTensors.write(file, tensors, meta);
     }
@@ -192,8 +198,17 @@ public record Checkpoint(Sequential model, AdaDelta optimizer, TrainingPosition 
         if (epochs < 0 || epochs > Integer.MAX_VALUE || batch <= 0 || batch > Integer.MAX_VALUE) {
             throw fail(file, "training position out of range: " + KEY_EPOCHS_DONE + " " + epochs + ", " + KEY_BATCH_SIZE + " " + batch);
         }
+        String dataset = meta.get(KEY_DATASET);
+        if ((dataset == null) != !meta.containsKey(KEY_SAMPLES)) {
+            throw fail(file, "training data incomplete: needs both or neither of " + KEY_DATASET + " and " + KEY_SAMPLES);
+        }
+        long samples = dataset == null ? 0 : longValue(file, meta, KEY_SAMPLES);
+        if (dataset != null && (samples <= 0 || samples > Integer.MAX_VALUE)) {
+            throw fail(file, "training data out of range: " + KEY_SAMPLES + " " + samples);
+        }
         try {
-            return new TrainingPosition((int) epochs, longValue(file, meta, KEY_STEP), longValue(file, meta, KEY_SEED), (int) batch);
+            return new TrainingPosition((int) epochs, longValue(file, meta, KEY_STEP), longValue(file, meta, KEY_SEED), (int) batch,
+                    dataset, (int) samples);
         } catch (IllegalArgumentException e) {
             throw fail(file, e.getMessage());
         }

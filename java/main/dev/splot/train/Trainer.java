@@ -30,6 +30,8 @@ public final class Trainer {
     private long step; // global step number: keys the dropout masks
     private int epochsDone;
     private String lastCheckpoint = "none";
+    private String dataset; // what fit trained on, recorded in the position
+    private int samples;
 
     public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed, PrintStream progress) {
         ModelLimits.requireBatch(model, batchSize); // before any buffer of batchSize samples is made
@@ -48,7 +50,7 @@ public final class Trainer {
 
     /** Where training stands now; saved in checkpoints so a run can continue exactly. */
     public TrainingPosition position() {
-        return new TrainingPosition(epochsDone, step, seed, batchSize);
+        return new TrainingPosition(epochsDone, step, seed, batchSize, dataset, samples);
     }
 
     /** Sets where training resumes (after loading a checkpoint). */
@@ -77,6 +79,8 @@ public final class Trainer {
     /** Trains until {@code epochs} epochs are done in total, evaluating on {@code test} after each; calls {@code afterEpoch}. */
     public List<EpochStats> fit(Dataset train, Dataset test, int epochs, Consumer<EpochStats> afterEpoch) {
         List<EpochStats> history = new ArrayList<>();
+        dataset = train.name();
+        samples = train.count();
         while (epochsDone < epochs) {
             long t0 = System.nanoTime();
             double[] trainStats = trainEpoch(train, epochsDone);

@@ -82,7 +82,7 @@ class CheckpointTest {
             Checkpoint.save(file, m, opt, t.position());
         }
         try (Backend fresh = new JavaBackend(); Checkpoint c = Checkpoint.load(file, fresh)) {
-            assertEquals(new TrainingPosition(1, 3, SEED, BATCH), c.position());
+            assertEquals(new TrainingPosition(1, 3, SEED, BATCH, train.name(), 64), c.position());
             assertSameWeights(afterOne, weights(c.model()));
             Trainer t = new Trainer(c.model(), c.optimizer(), BATCH, SEED, null);
             t.resumeAt(c.position());

@@ -60,6 +60,11 @@ public final class Mnist {
                    Path checkpointDir, Path plots, boolean inexactResume, Set<String> given) {}
 
     public static void main(String[] args) {
+        exit(execute(args));
+    }
+
+    /** Runs the command line; returns the exit status (0 ok, 1 a file, the data or training failed, 2 bad options). */
+    static int execute(String[] args) {
         Options o;
         try {
             o = parse(args);
@@ -67,24 +72,23 @@ public final class Mnist {
             System.err.println("error: " + e.getMessage());
             System.err.println();
             System.err.println(USAGE);
-            exit(2);
-            return;
+            return 2;
         }
         if (o == null) {
             System.out.println(USAGE);
-            return;
+            return 0;
         }
         try {
-            exit(run(o));
+            return run(o);
         } catch (BackendUnavailableException | TrainingDivergedException | IOException e) {
             System.err.println("error: " + e.getMessage());
-            exit(1);
+            return 1;
         } catch (UncheckedIOException e) { // from the per-epoch checkpoint callback
             System.err.println("error: " + e.getCause().getMessage());
-            exit(1);
+            return 1;
         } catch (IllegalArgumentException e) { // options that conflict with a checkpoint, or a model that does not fit the data
             System.err.println("error: " + e.getMessage());
-            exit(2);
+            return 2;
         }
     }
 

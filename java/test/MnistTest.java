@@ -65,9 +65,14 @@ class MnistTest {
         }
     }
 
-    /** Twelve training and six test images of 28x28 in IDX format under dir/mnist. */
+    /** Twelve training and six test images of 28x28 in IDX format under dir/data/mnist. */
     void writeTinyMnist() throws IOException {
-        Path d = Files.createDirectories(dir.resolve("data/mnist"));
+        writeTinyMnist(dir.resolve("data"));
+    }
+
+    /** Twelve training and six test images of 28x28 in IDX format under dataDir/mnist. */
+    static void writeTinyMnist(Path dataDir) throws IOException {
+        Path d = Files.createDirectories(dataDir.resolve("mnist"));
         Random r = new Random(5);
         for (String[] split : new String[][] {{"train", "12"}, {"t10k", "6"}}) {
             int n = Integer.parseInt(split[1]);

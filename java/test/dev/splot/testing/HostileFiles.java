@@ -151,11 +151,18 @@ public final class HostileFiles {
         return file;
     }
 
-    /** A gzipped IDX file whose header declares {@code dims} (magic 0x0803 for rank 3) but holds only the header. */
-    public static Path gzipIdxDeclaring(Path file, int... dims) throws IOException {
-        try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(file)))) {
+    /**
+     * A gzipped unsigned-byte IDX file with the header {@code dims} followed by all the zero bytes it
+     * declares: it compresses about 1000:1, so a small file really decompresses to that much.
+     */
+    public static Path gzipIdx(Path file, int... dims) throws IOException {
+        long bytes = 1;
+        for (int d : dims) bytes *= d;
+        try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(file), 1 << 16))) {
             out.writeInt(0x800 | dims.length);
             for (int d : dims) out.writeInt(d);
+            byte[] zeros = new byte[1 << 16];
+            for (long left = bytes; left > 0; left -= zeros.length) out.write(zeros, 0, (int) Math.min(zeros.length, left));
         }
         return file;
     }

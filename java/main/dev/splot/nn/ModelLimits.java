@@ -150,7 +150,7 @@ public final class ModelLimits {
                     + " input, where every stride of " + Math.max(h, w) + " or more places the same single window");
         }
         // with 'valid' padding the layer itself refuses a window larger than its input
-        if (padding == Padding.SAME && unusedRowsOrColumns(h, kh, stride) || unusedRowsOrColumns(w, kw, stride)) {
+        if (padding == Padding.SAME && (unusedRowsOrColumns(h, kh, stride) || unusedRowsOrColumns(w, kw, stride))) {
             throw new IllegalArgumentException(where + ": with 'same' padding on a " + h + "x" + w + " input, parts of the "
                     + kh + "x" + kw + " " + kind + " never overlap the input at any output position (they would only "
                     + "multiply padding zeros); use a " + kind + " of at most " + h + "x" + w);

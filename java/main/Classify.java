@@ -4,6 +4,7 @@ import dev.splot.backend.Backends;
 import dev.splot.io.Checkpoint;
 import dev.splot.io.Images;
 import dev.splot.io.PathChecks;
+import dev.splot.nn.ModelLimits;
 import dev.splot.nn.Sequential;
 import dev.splot.train.Trainer;
 import java.io.IOException;
@@ -94,7 +95,8 @@ public final class Classify {
         float[] x = new float[read.size() * size];
         for (int i = 0; i < read.size(); i++) System.arraycopy(pictures.get(i).pixels(), 0, x, i * size, size);
         int k = model.classes();
-        float[] probs = Trainer.predict(model, x, read.size(), 64);
+        int batch = Math.min(64, ModelLimits.check(in, model.layers()).maxBatch()); // a big model's batch must fit a tensor
+        float[] probs = Trainer.predict(model, x, read.size(), batch);
         for (int i = 0; i < read.size(); i++) {
             if (!allFinite(probs, i * k, k)) { // finite weights can still overflow on an extreme picture: never print NaN%
                 err.println("error: " + read.get(i) + ": the model's output is not a number (NaN or infinite logits)");

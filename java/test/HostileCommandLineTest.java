@@ -62,8 +62,13 @@ class HostileCommandLineTest {
 
     /** Mnist in-process with the tiny data on the Java backend; System.out and System.err captured. */
     Run mnist(String... args) {
-        List<String> all = new ArrayList<>(List.of("--data", data.toString(), "--backend", "java", "--batch-size", "4", "--seed", "3",
-                "--test-limit", "4"));
+        List<String> all = new ArrayList<>(List.of("--batch-size", "4", "--seed", "3"));
+        all.addAll(List.of(args));
+        return mnistWithoutBatchSize(all.toArray(String[]::new));
+    }
+
+    Run mnistWithoutBatchSize(String... args) {
+        List<String> all = new ArrayList<>(List.of("--data", data.toString(), "--backend", "java", "--test-limit", "4"));
         all.addAll(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         PrintStream oldOut = System.out, oldErr = System.err;
@@ -178,6 +183,9 @@ class HostileCommandLineTest {
                 Map.of(Checkpoint.KEY_STEP, Long.toString(Long.MAX_VALUE - 1)));
         mnist("--epochs", "2", "--resume", overflowing.toString(), "--limit", "8", "--inexact-resume")
                 .assertCleanFailure(2, "more steps would overflow the step counter");
+        Path hugeBatch = HostileFiles.withMetadata(ck, dir.resolve("batch.safetensors"), Map.of(Checkpoint.KEY_BATCH_SIZE, "3000000"));
+        mnistWithoutBatchSize("--epochs", "2", "--resume", hugeBatch.toString(), "--limit", "8", "--inexact-resume")
+                .assertCleanFailure(2, "batch size 3000000 is too large for this model");
     }
 
     @Test

@@ -105,7 +105,7 @@ class HostileCommandLineTest {
         SmallHeapCommand.Result r = SmallHeapCommand.run(dir, LIMIT, "Mnist", "--data", data.toString(), "--backend", "java",
                 "--batch-size", "3000000", "--epochs", "1");
         r.assertCleanFailure("batch size 3000000 is too large for this model");
-        assertTrue(r.err().contains("the largest batch size it allows is 1618"), r.err());
+        assertTrue(r.err().contains("the largest batch size it allows is 7281"), r.err());
         assertEquals(2, r.status());
     }
 

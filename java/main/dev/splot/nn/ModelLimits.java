@@ -39,7 +39,8 @@ public final class ModelLimits {
 
     /**
      * What the check found: each layer's per-sample output shape, the parameter count, the largest
-     * per-sample tensor (input, activation or im2col matrix) and the forward multiply-adds per sample.
+     * tensor that grows with the batch, per sample (the input, an activation, or a convolution's
+     * weight-gradient partial sums), and the forward multiply-adds per sample.
      */
     public record Size(List<int[]> outputShapes, long parameters, long largestPerSample, long multiplyAdds) {
         /** The largest batch whose tensors all stay within {@link Shapes#MAX_TENSOR_VALUES}. */
@@ -91,7 +92,9 @@ public final class ModelLimits {
                 long positions = (long) out[1] * out[2];
                 long im2col = Shapes.times(window, positions);
                 requireTensor(where, "its im2col matrix of one sample (" + window + " x " + positions + ")", im2col);
-                largest = Math.max(largest, im2col);
+                // backends build im2col per sample or in chunks, but the Java backend keeps one weight-gradient partial
+                // sum per sample of the batch
+                largest = Math.max(largest, weights + c.filters());
                 layerParams = weights + c.filters();
                 layerMacs = c.filters() * im2col; // below 2^31 * 2^28
             } else if (layer instanceof Dense d) {

@@ -3,11 +3,11 @@ import dev.splot.backend.BackendUnavailableException;
 import dev.splot.backend.Backends;
 import dev.splot.io.Checkpoint;
 import dev.splot.io.Images;
+import dev.splot.io.PathChecks;
+import dev.splot.nn.ModelLimits;
 import dev.splot.nn.Sequential;
-import dev.splot.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,8 +55,10 @@ public final class Classify {
             out.println(USAGE);
             return 0;
         }
-        if (!Files.isRegularFile(o.model())) {
-            err.println("error: --model: no such file: " + o.model());
+        try {
+            PathChecks.requireReadableFile("--model", o.model());
+        } catch (IOException e) {
+            err.println("error: " + e.getMessage());
             return 1;
         }
         try (Backend backend = Backends.open(o.backend(), o.device(), err);
@@ -84,7 +86,7 @@ public final class Classify {
                 pictures.add(Images.readGreyscale(p, w, h));
                 read.add(p);
             } catch (IOException e) { // one unreadable file does not stop the others
-                err.println("error: " + (Files.exists(p) ? e.getMessage() : p + ": no such file"));
+                err.println("error: " + e.getMessage());
                 status = 1;
             }
         }
@@ -92,8 +94,14 @@ public final class Classify {
         float[] x = new float[read.size() * size];
         for (int i = 0; i < read.size(); i++) System.arraycopy(pictures.get(i).pixels(), 0, x, i * size, size);
         int k = model.classes();
-        float[] probs = model.predict(x, read.size(), 64);
+        int batch = Math.min(64, ModelLimits.check(in, model.layers()).maxBatch()); // a big model's batch must fit a tensor
+        float[] probs = model.predict(x, read.size(), batch);
         for (int i = 0; i < read.size(); i++) {
+            if (!allFinite(probs, i * k, k)) { // finite weights can still overflow on an extreme picture: never print NaN%
+                err.println("error: " + read.get(i) + ": the model's output is not a number (NaN or infinite logits)");
+                status = 1;
+                continue;
+            }
             Integer[] order = new Integer[k];
             for (int j = 0; j < k; j++) order[j] = j;
             final int row = i * k;
@@ -111,6 +119,11 @@ public final class Classify {
             out.println(line);
         }
         return status;
+    }
+
+    private static boolean allFinite(float[] values, int from, int n) {
+        for (int j = from; j < from + n; j++) if (!Float.isFinite(values[j])) return false;
+        return true;
     }
 
     /** Returns null for --help. */

@@ -4,6 +4,7 @@ import dev.splot.backend.BackendUnavailableException;
 import dev.splot.data.Dataset;
 import dev.splot.data.MnistData;
 import dev.splot.io.Checkpoint;
+import dev.splot.io.PathChecks;
 import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
@@ -47,6 +48,8 @@ public final class Mnist {
             "  --save FILE        save the final model, optimizer state and position (.safetensors)",
             "  --resume FILE      continue a saved run until --epochs epochs in total; its seed, batch size",
             "                     and AdaDelta settings are used (giving other values is an error)",
+            "  --inexact-resume   resume although the data (--dataset, --limit, the files) differs from what the",
+            "                     checkpoint was trained on; the run then differs from an uninterrupted one",
             "  --checkpoint-dir D save DIR/epoch-N.safetensors after every epoch",
             "  --plots DIR        after training write DIR/curves.png, DIR/digits.png (first 100 test images,",
             "                     misclassified ones framed) and DIR/confusion.png, and print the confusion matrix",
@@ -55,9 +58,14 @@ public final class Mnist {
     /** Parsed command line. */
     record Options(String backend, String device, boolean listDevices, int epochs, int batchSize, long seed, Path data,
                    String dataset, int limit, int testLimit, float lr, float rho, float eps, Path save, Path resume,
-                   Path checkpointDir, Path plots, Set<String> given) {}
+                   Path checkpointDir, Path plots, boolean inexactResume, Set<String> given) {}
 
     public static void main(String[] args) {
+        exit(execute(args));
+    }
+
+    /** Runs the command line; returns the exit status (0 ok, 1 a file, the data or training failed, 2 bad options). */
+    static int execute(String[] args) {
         Options o;
         try {
             o = parse(args);
@@ -65,24 +73,23 @@ public final class Mnist {
             System.err.println("error: " + e.getMessage());
             System.err.println();
             System.err.println(USAGE);
-            exit(2);
-            return;
+            return 2;
         }
         if (o == null) {
             System.out.println(USAGE);
-            return;
+            return 0;
         }
         try {
-            exit(run(o));
+            return run(o);
         } catch (BackendUnavailableException | TrainingDivergedException | IOException e) {
             System.err.println("error: " + e.getMessage());
-            exit(1);
+            return 1;
         } catch (UncheckedIOException e) { // from the per-epoch checkpoint callback
             System.err.println("error: " + e.getCause().getMessage());
-            exit(1);
+            return 1;
         } catch (IllegalArgumentException e) { // options that conflict with a checkpoint, or a model that does not fit the data
             System.err.println("error: " + e.getMessage());
-            exit(2);
+            return 2;
         }
     }
 
@@ -96,6 +103,7 @@ public final class Mnist {
             System.out.println(dev.splot.Diagnostics.report());
             return 0;
         }
+        checkPaths(o);
         MnistData.Split data = MnistData.load(o.dataset(), o.data(), System.out);
         Dataset train = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
@@ -111,7 +119,6 @@ public final class Mnist {
             Trainer trainer = new Trainer(model, optimizer, start.batchSize(), start.seed(), System.out);
             trainer.resumeAt(start);
             if (o.resume() != null) trainer.lastCheckpoint(o.resume().toString());
-            if (o.checkpointDir() != null) Files.createDirectories(o.checkpointDir());
             List<EpochStats> history = trainer.fit(train, test, o.epochs(), s -> {
                 System.out.printf(
                         "Epoch %d/%d - %.1fs - %.0f samples/s - loss: %.4f - accuracy: %.4f - test_loss: %.4f - test_accuracy: %.4f%n",
@@ -136,6 +143,14 @@ public final class Mnist {
         return 0;
     }
 
+    /** Checks the files and folders the options name before any work, so no trained run is lost at its end. */
+    private static void checkPaths(Options o) throws IOException {
+        if (o.resume() != null) PathChecks.requireReadableFile("--resume", o.resume());
+        if (o.save() != null) PathChecks.requireWritableFile("--save", o.save());
+        if (o.checkpointDir() != null) PathChecks.requireWritableDirectory("--checkpoint-dir", o.checkpointDir());
+        if (o.plots() != null) PathChecks.requireWritableDirectory("--plots", o.plots());
+    }
+
     /** A new model and optimizer from the options, at the start of training. */
     private static Checkpoint fresh(Options o, Backend backend) {
         Sequential model = buildModel(backend, o.seed());
@@ -144,7 +159,6 @@ public final class Mnist {
 
     /** The model, optimizer and position saved in --resume; options that would make the resumed run differ are refused. */
     private static Checkpoint resume(Options o, Backend backend, Dataset train) throws IOException {
-        if (!Files.isRegularFile(o.resume())) throw new IOException("--resume: no such checkpoint file: " + o.resume());
         Checkpoint c = Checkpoint.load(o.resume(), backend);
         try {
             if (c.optimizer() == null || c.position() == null) {
@@ -166,6 +180,7 @@ public final class Mnist {
             conflict(o, "--lr", o.lr(), saved.learningRate());
             conflict(o, "--rho", o.rho(), saved.rho());
             conflict(o, "--eps", o.eps(), saved.epsilon());
+            requireSameData(o, p, train);
             System.out.printf("Resuming from %s: %d epochs done, step %d, seed %d, batch size %d, %s%n", o.resume(),
                     p.epochsDone(), p.step(), p.seed(), p.batchSize(), c.optimizer());
             if (p.epochsDone() >= o.epochs()) {
@@ -175,6 +190,33 @@ public final class Mnist {
         } catch (RuntimeException e) {
             c.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses to continue on other data than the checkpoint's (another --dataset or --limit, other
+     * files) or from a step that does not match its epochs, unless --inexact-resume says so, and
+     * always from a step that would overflow.
+     */
+    private static void requireSameData(Options o, TrainingPosition p, Dataset train) {
+        if (p.dataset() != null && !o.inexactResume()) {
+            if (!p.dataset().equals(train.name()) || p.samples() != train.count()) {
+                throw new IllegalArgumentException(o.resume() + " was trained on \"" + p.dataset() + "\" (" + p.samples()
+                        + " samples); this run would train on \"" + train.name() + "\" (" + train.count() + " samples), so it "
+                        + "could not continue exactly: give the checkpoint's --dataset and --limit (and data files), or add "
+                        + "--inexact-resume to continue on this data");
+            }
+            long expected = (long) p.epochsDone() * TrainingPosition.stepsPerEpoch(p.samples(), p.batchSize());
+            if (p.step() != expected) {
+                throw new IllegalArgumentException(o.resume() + " is inconsistent: step " + p.step() + " after "
+                        + p.epochsDone() + " epochs of " + TrainingPosition.stepsPerEpoch(p.samples(), p.batchSize())
+                        + " steps should be " + expected + " (add --inexact-resume to continue from it anyway)");
+            }
+        }
+        long more = Math.max(0, o.epochs() - p.epochsDone()) * TrainingPosition.stepsPerEpoch(train.count(), p.batchSize());
+        if (p.step() > Long.MAX_VALUE - more) {
+            throw new IllegalArgumentException(o.resume() + ": step " + p.step() + " plus " + more
+                    + " more steps would overflow the step counter");
         }
     }
 
@@ -228,7 +270,7 @@ public final class Mnist {
     /** Returns null for --help. */
     static Options parse(String[] args) {
         String backend = "auto", device = null, dataset = "mnist";
-        boolean list = false;
+        boolean list = false, inexactResume = false;
         int epochs = 12, batch = 128, limit = 0, testLimit = 0;
         Path save = null, resume = null, checkpointDir = null, plots = null;
         Set<String> given = new HashSet<>();
@@ -249,6 +291,7 @@ public final class Mnist {
                 case "--test-limit" -> testLimit = positive(a, value(args, ++i, a));
                 case "--save" -> save = Path.of(value(args, ++i, a));
                 case "--resume" -> resume = Path.of(value(args, ++i, a));
+                case "--inexact-resume" -> inexactResume = true;
                 case "--checkpoint-dir" -> checkpointDir = Path.of(value(args, ++i, a));
                 case "--plots" -> plots = Path.of(value(args, ++i, a));
                 case "--seed" -> seed = number(a, value(args, ++i, a));
@@ -260,8 +303,9 @@ public final class Mnist {
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
+        new AdaDelta(lr, rho, eps).close(); // refuses values out of range now, not after the data is loaded
         return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, lr, rho, eps, save,
-                resume, checkpointDir, plots, Set.copyOf(given));
+                resume, checkpointDir, plots, inexactResume, Set.copyOf(given));
     }
 
     private static String value(String[] args, int i, String option) {
@@ -289,10 +333,13 @@ public final class Mnist {
     }
 
     private static float decimal(String option, String v) {
+        float x;
         try {
-            return Float.parseFloat(v);
+            x = Float.parseFloat(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + " needs a number, got '" + v + "'");
         }
+        if (!Float.isFinite(x)) throw new IllegalArgumentException(option + " needs a finite number, got '" + v + "'");
+        return x;
     }
 }

@@ -31,7 +31,7 @@ class MnistTest {
             Map.entry("--epochs", "2"), Map.entry("--batch-size", "4"), Map.entry("--seed", "3"), Map.entry("--data", "d"),
             Map.entry("--dataset", "fashion"), Map.entry("--limit", "8"), Map.entry("--test-limit", "4"),
             Map.entry("--lr", "0.5"), Map.entry("--rho", "0.9"), Map.entry("--eps", "1e-6"), Map.entry("--save", "m.safetensors"),
-            Map.entry("--resume", "r.safetensors"), Map.entry("--checkpoint-dir", "ck"), Map.entry("--plots", "p"),
+            Map.entry("--resume", "r.safetensors"), Map.entry("--inexact-resume", ""), Map.entry("--checkpoint-dir", "ck"), Map.entry("--plots", "p"),
             Map.entry("--help", ""));
 
     @Test
@@ -65,9 +65,14 @@ class MnistTest {
         }
     }
 
-    /** Twelve training and six test images of 28x28 in IDX format under dir/mnist. */
+    /** Twelve training and six test images of 28x28 in IDX format under dir/data/mnist. */
     void writeTinyMnist() throws IOException {
-        Path d = Files.createDirectories(dir.resolve("data/mnist"));
+        writeTinyMnist(dir.resolve("data"));
+    }
+
+    /** Twelve training and six test images of 28x28 in IDX format under dataDir/mnist. */
+    static void writeTinyMnist(Path dataDir) throws IOException {
+        Path d = Files.createDirectories(dataDir.resolve("mnist"));
         Random r = new Random(5);
         for (String[] split : new String[][] {{"train", "12"}, {"t10k", "6"}}) {
             int n = Integer.parseInt(split[1]);
@@ -121,7 +126,7 @@ class MnistTest {
                 () -> run("--epochs", "2", "--resume", epoch1.toString(), "--batch-size", "5"));
         assertTrue(e.getMessage().startsWith("--batch-size 5 differs from the checkpoint's 4"), e.getMessage());
         IOException missing = assertThrows(IOException.class, () -> run("--resume", dir.resolve("nope").toString()));
-        assertTrue(missing.getMessage().contains("no such checkpoint file"), missing.getMessage());
+        assertTrue(missing.getMessage().contains("--resume " + dir.resolve("nope") + ": no such file"), missing.getMessage());
     }
 
 }

@@ -124,8 +124,9 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final Tensor allocate(DType dtype, int... shape) {
         long elements = Shapes.size(shape);
-        if (elements > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("tensor " + Shapes.toString(shape) + " has more than 2^31-1 elements");
+        if (elements > Shapes.MAX_TENSOR_VALUES) {
+            throw new IllegalArgumentException(name() + ": tensor " + Shapes.toString(shape) + " would hold " + elements
+                    + " values, more than the limit of " + Shapes.MAX_TENSOR_VALUES + " per tensor (1 GiB of float32)");
         }
         Tensor t = new Tensor(this, dtype, shape, allocateMemory(dtype, elements));
         live.incrementAndGet();

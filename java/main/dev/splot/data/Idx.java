@@ -27,6 +27,14 @@ public final class Idx {
     /** Largest array the JVM reliably allocates. */
     static final long MAX_DATA_BYTES = Integer.MAX_VALUE - 8;
 
+    /**
+     * The most bytes the decoded values may take, 2 GiB: 11 times the MNIST training set as
+     * floats. The limit is on what the reader makes (a byte becomes a 4-byte float or int), not
+     * only on the file's bytes: a 2 MB gzipped file can declare 2.5 million images, 7.8 GB as
+     * floats, and is refused before anything is read.
+     */
+    static final long MAX_DECODED_BYTES = 1L << 31;
+
     private static final int FIRST_CHUNK = 1 << 20;
     /** Trailing bytes are counted for the message up to this many (a gzip bomb could be endless). */
     private static final long COUNT_LIMIT = 1L << 26;
@@ -35,7 +43,7 @@ public final class Idx {
 
     /** Reads MNIST-style images (magic 0x00000803: count x rows x cols), pixels scaled to [0, 1]. */
     public static IdxImages readImages(Path file) throws IOException {
-        IdxArray a = read(file, 3);
+        IdxArray a = read(file, 3, Float.BYTES);
         byte[] data = a.data();
         float[] pixels = new float[data.length];
         for (int i = 0; i < data.length; i++) {
@@ -46,7 +54,7 @@ public final class Idx {
 
     /** Reads MNIST-style labels (magic 0x00000801: one unsigned byte per sample). */
     public static int[] readLabels(Path file) throws IOException {
-        byte[] data = read(file, 1).data();
+        byte[] data = read(file, 1, Integer.BYTES).data();
         int[] labels = new int[data.length];
         for (int i = 0; i < data.length; i++) {
             labels[i] = data[i] & 0xFF;
@@ -84,6 +92,11 @@ public final class Idx {
      *     the problem
      */
     public static IdxArray read(Path file, int expectedRank) throws IOException {
+        return read(file, expectedRank, 1);
+    }
+
+    /** As {@link #read(Path, int)}, for a caller that turns each byte into {@code decodedBytes} bytes. */
+    static IdxArray read(Path file, int expectedRank, int decodedBytes) throws IOException {
         if (expectedRank < 1 || expectedRank > 255) {
             throw new IllegalArgumentException("expected rank must be 1..255, got " + expectedRank);
         }
@@ -96,17 +109,17 @@ public final class Idx {
                 throw new IdxFormatException(file, "empty file");
             }
             if (b0 == 0x1F && b1 == 0x8B) {
-                return readGzip(file, fileIn, expectedRank);
+                return readGzip(file, fileIn, expectedRank, decodedBytes);
             }
             long dataBytes = Files.size(file);
-            return readStream(file, fileIn, expectedRank, dataBytes, false);
+            return readStream(file, fileIn, expectedRank, dataBytes, false, decodedBytes);
         }
     }
 
-    private static IdxArray readGzip(Path file, InputStream fileIn, int expectedRank)
+    private static IdxArray readGzip(Path file, InputStream fileIn, int expectedRank, int decodedBytes)
             throws IOException {
         try (InputStream in = new GZIPInputStream(fileIn, 1 << 16)) {
-            return readStream(file, in, expectedRank, -1, true);
+            return readStream(file, in, expectedRank, -1, true, decodedBytes);
         } catch (IdxFormatException e) {
             throw e;
         } catch (EOFException e) {
@@ -121,7 +134,7 @@ public final class Idx {
      * for a gzip stream whose length is unknown until it has been read.
      */
     private static IdxArray readStream(Path file, InputStream in, int expectedRank, long fileBytes,
-            boolean gzip) throws IOException {
+            boolean gzip, int decodedBytes) throws IOException {
         String what = gzip ? "decompressed stream" : "file";
         byte[] magicBytes = in.readNBytes(4);
         if (magicBytes.length == 0) {
@@ -183,6 +196,10 @@ public final class Idx {
         if (product > MAX_DATA_BYTES) {
             throw new IdxFormatException(file, "too large: header declares " + declared
                     + ", more than a Java array holds");
+        }
+        if (product * decodedBytes > MAX_DECODED_BYTES) {
+            throw new IdxFormatException(file, "too large: header declares " + declared + ", " + product * decodedBytes
+                    + " bytes once decoded (" + decodedBytes + " bytes a value), more than the limit of " + MAX_DECODED_BYTES);
         }
         int size = (int) product;
         byte[] data = gzip ? readBounded(in, size) : in.readNBytes(size);

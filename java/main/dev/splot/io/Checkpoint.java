@@ -26,8 +26,9 @@ import java.util.Map;
  * ...{@code _delta}). Metadata (all strings): {@value #KEY_FORMAT} = {@value #FORMAT_VERSION},
  * {@value #KEY_ARCHITECTURE} (see {@link Architecture}), {@value #KEY_MODEL_SEED}; with an optimizer
  * {@value #KEY_OPTIMIZER} = its {@link Optimizer#type} and one {@code splot.optimizer.NAME} entry per
- * {@link Optimizer#config} setting (AdaDelta: lr, rho, eps as exact Java float decimals); with a position {@value #KEY_EPOCHS_DONE}, {@value #KEY_STEP}, {@value #KEY_SEED},
- * {@value #KEY_BATCH_SIZE}.
+ * {@link Optimizer#config} setting (AdaDelta: lr, rho, eps as exact Java float decimals); with a
+ * position {@value #KEY_EPOCHS_DONE}, {@value #KEY_STEP}, {@value #KEY_SEED}, {@value #KEY_BATCH_SIZE},
+ * and once known {@value #KEY_DATASET} and {@value #KEY_SAMPLES}.
  *
  * <p>Writing is atomic ({@link SafeTensors#write}). Reading checks the file ({@link SafeTensors#read}),
  * the format version, the architecture, and that the tensors are exactly the expected ones with
@@ -45,6 +46,8 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
     public static final String KEY_STEP = "splot.training.step";
     public static final String KEY_SEED = "splot.training.seed";
     public static final String KEY_BATCH_SIZE = "splot.training.batch_size";
+    public static final String KEY_DATASET = "splot.training.dataset";
+    public static final String KEY_SAMPLES = "splot.training.samples";
 
     /**
      * Saves {@code model}; {@code optimizer} and {@code position} may be null (then the file holds
@@ -69,12 +72,20 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
             meta.put(KEY_STEP, Long.toString(position.step()));
             meta.put(KEY_SEED, Long.toString(position.seed()));
             meta.put(KEY_BATCH_SIZE, Integer.toString(position.batchSize()));
+            if (position.dataset() != null) {
+                meta.put(KEY_DATASET, position.dataset());
+                meta.put(KEY_SAMPLES, Integer.toString(position.samples()));
+            }
         }
         SafeTensors.write(file, tensors, meta);
     }
 
-    private static NamedTensor download(String name, Tensor t) {
-        return new NamedTensor(name, t.shape(), t.toFloatArray());
+    /** The tensor's values; a NaN or infinity refuses the save, so every checkpoint on disk can be loaded. */
+    private static NamedTensor download(String name, Tensor t) throws IOException {
+        float[] values = t.toFloatArray();
+        String problem = FiniteValues.problem(name, values);
+        if (problem != null) throw new IOException("not saved: " + problem + "; the model has diverged");
+        return new NamedTensor(name, t.shape(), values);
     }
 
     /**
@@ -83,7 +94,7 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
      * The caller closes the result (model and optimizer).
      */
     public static Checkpoint load(Path file, Backend backend) throws IOException {
-        SafeTensorsFile f = SafeTensors.read(file);
+        SafeTensorsHeader f = SafeTensors.readHeader(file); // the data is read once names and shapes are checked
         Map<String, String> meta = f.metadata();
         String version = meta.get(KEY_FORMAT);
         if (version == null) {
@@ -96,8 +107,7 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
         }
         String arch = meta.get(KEY_ARCHITECTURE);
         if (arch == null) throw fail(file, "no \"" + KEY_ARCHITECTURE + "\" in the metadata");
-        long values = f.tensors().stream().mapToLong(t -> t.data().length).sum();
-        Sequential.Builder builder = Architecture.parse(arch, file, values);
+        Sequential.Builder builder = Architecture.parse(arch, file, f.totalValues());
         long modelSeed = meta.containsKey(KEY_MODEL_SEED) ? longValue(file, meta, KEY_MODEL_SEED) : 0;
         TrainingPosition position = position(file, meta);
         Sequential model;
@@ -125,7 +135,7 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
      * any safetensors file with tensors of the same names and shapes (optimizer tensors are ignored).
      */
     public static void loadWeights(Path file, Sequential model) throws IOException {
-        assign(file, SafeTensors.read(file), parameterTensors(model), true);
+        assign(file, SafeTensors.readHeader(file), parameterTensors(model), true);
     }
 
     private static Map<String, Tensor> parameterTensors(Sequential model) {
@@ -134,30 +144,37 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
         return m;
     }
 
-    /** Checks that the file holds exactly the expected tensors (allowing optimizer extras only for {@code weightsOnly}), then uploads them. */
-    private static void assign(Path file, SafeTensorsFile f, Map<String, Tensor> expected, boolean weightsOnly)
-            throws CheckpointFormatException {
-        Map<String, NamedTensor> found = new LinkedHashMap<>();
-        for (NamedTensor t : f.tensors()) found.put(t.name(), t);
+    /**
+     * Checks that the file holds exactly the expected tensors (allowing optimizer extras only for
+     * {@code weightsOnly}) before reading any data, then reads them, checks that every value is
+     * finite, and uploads them.
+     */
+    private static void assign(Path file, SafeTensorsHeader f, Map<String, Tensor> expected, boolean weightsOnly)
+            throws IOException {
         // expected tensors first: after a change of architecture, a shape mismatch says more than a stray name
         for (Map.Entry<String, Tensor> e : expected.entrySet()) {
-            NamedTensor t = found.get(e.getKey());
-            if (t == null) throw fail(file, "missing tensor \"" + e.getKey() + "\" of shape " + Shapes.toString(e.getValue().shape()));
-            if (!Arrays.equals(t.shape(), e.getValue().shape())) {
+            if (!f.contains(e.getKey())) {
+                throw fail(file, "missing tensor \"" + e.getKey() + "\" of shape " + Shapes.toString(e.getValue().shape()));
+            }
+            if (!Arrays.equals(f.shape(e.getKey()), e.getValue().shape())) {
                 throw fail(file, "tensor \"" + e.getKey() + "\": expected shape " + Shapes.toString(e.getValue().shape())
-                        + ", found " + Shapes.toString(t.shape()));
+                        + ", found " + Shapes.toString(f.shape(e.getKey())));
             }
         }
-        for (String name : found.keySet()) {
+        for (String name : f.names()) {
             if (expected.containsKey(name) || (weightsOnly && isStateOfAParameter(name, expected))) continue;
             throw fail(file, "unexpected tensor \"" + name + "\": the model" + (f.metadata().containsKey(KEY_OPTIMIZER)
                     ? " and its optimizer have" : " has") + " no such tensor");
         }
-        // upload only after everything is checked, so a bad file never leaves a half-loaded model
+        Map<Tensor, float[]> values = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : expected.entrySet()) {
-            Tensor dst = e.getValue();
-            dst.backend().upload(dst, found.get(e.getKey()).data());
+            float[] data = f.data(e.getKey());
+            String problem = FiniteValues.problem(e.getKey(), data);
+            if (problem != null) throw fail(file, problem);
+            values.put(e.getValue(), data);
         }
+        // upload only after everything is checked, so a bad file never leaves a half-loaded model
+        values.forEach((dst, data) -> dst.backend().upload(dst, data));
     }
 
     /** Optimizer state is saved as "PARAMETER_NAME.SUFFIX"; loading weights only skips it. */
@@ -189,8 +206,17 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
         if (epochs < 0 || epochs > Integer.MAX_VALUE || batch <= 0 || batch > Integer.MAX_VALUE) {
             throw fail(file, "training position out of range: " + KEY_EPOCHS_DONE + " " + epochs + ", " + KEY_BATCH_SIZE + " " + batch);
         }
+        String dataset = meta.get(KEY_DATASET);
+        if ((dataset == null) != !meta.containsKey(KEY_SAMPLES)) {
+            throw fail(file, "training data incomplete: needs both or neither of " + KEY_DATASET + " and " + KEY_SAMPLES);
+        }
+        long samples = dataset == null ? 0 : longValue(file, meta, KEY_SAMPLES);
+        if (dataset != null && (samples <= 0 || samples > Integer.MAX_VALUE)) {
+            throw fail(file, "training data out of range: " + KEY_SAMPLES + " " + samples);
+        }
         try {
-            return new TrainingPosition((int) epochs, longValue(file, meta, KEY_STEP), longValue(file, meta, KEY_SEED), (int) batch);
+            return new TrainingPosition((int) epochs, longValue(file, meta, KEY_STEP), longValue(file, meta, KEY_SEED), (int) batch,
+                    dataset, (int) samples);
         } catch (IllegalArgumentException e) {
             throw fail(file, e.getMessage());
         }

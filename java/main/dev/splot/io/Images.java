@@ -6,10 +6,11 @@ import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Turns an ordinary picture (PNG, JPEG, GIF, BMP — whatever ImageIO reads) into MNIST-style input:
@@ -22,6 +23,14 @@ public final class Images {
             System.setProperty("java.awt.headless", "true");
         }
     }
+
+    /**
+     * The most pixels a picture may have: 50 million, a 50-megapixel photo. Decoding holds the
+     * picture once as ImageIO decodes it (up to 8 bytes a pixel) and once as grey floats (4), so
+     * this is at most about 600 MB; a file's header may declare far more (a 1 MB PNG can declare
+     * 40000x40000), so the size is read from the header and checked before decoding.
+     */
+    public static final long MAX_PIXELS = 50_000_000;
 
     private Images() {}
 
@@ -42,18 +51,8 @@ public final class Images {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("size must be positive, got " + width + "x" + height);
         }
-        if (!Files.isRegularFile(imageFile)) {
-            throw new NoSuchFileException(imageFile.toString(), null, "no such image file");
-        }
-        BufferedImage img;
-        try {
-            img = ImageIO.read(imageFile.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new IOException(imageFile + ": cannot decode image: " + e.getMessage(), e);
-        }
-        if (img == null) {
-            throw new IOException(imageFile + ": not an image format ImageIO can read");
-        }
+        PathChecks.requireReadableFile("picture", imageFile);
+        BufferedImage img = decode(imageFile);
         int w = img.getWidth(), h = img.getHeight();
         float[] grey = isGrey(img) ? greySamples(img) : lumaOverWhite(img);
         float[] sized = (w == width && h == height) ? grey : resize(grey, w, h, width, height);
@@ -67,6 +66,42 @@ public final class Images {
             sized[i] = Math.max(0f, Math.min(1f, v));
         }
         return new Greyscale(width, height, sized, invert);
+    }
+
+    /** Decodes the first image of the file after checking the size its header declares against {@link #MAX_PIXELS}. */
+    private static BufferedImage decode(Path imageFile) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(imageFile.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IOException(imageFile + ": not an image format ImageIO can read");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w, h;
+                try {
+                    w = reader.getWidth(0);
+                    h = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw cannotDecode(imageFile, e);
+                }
+                if (w * h > MAX_PIXELS) {
+                    throw new IOException(imageFile + ": the picture is " + w + "x" + h + " = " + w * h + " pixels, more than the "
+                            + "limit of " + MAX_PIXELS + " (a 50-megapixel photo); scale it down first");
+                }
+                try {
+                    return reader.read(0);
+                } catch (IOException | RuntimeException e) {
+                    throw cannotDecode(imageFile, e);
+                }
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    private static IOException cannotDecode(Path imageFile, Exception e) {
+        return new IOException(imageFile + ": cannot decode image: " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
     }
 
     /** Colour (and palette) pictures: ITU-R BT.601 luma, transparent pixels composited over white paper. */

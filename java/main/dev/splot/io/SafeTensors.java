@@ -7,10 +7,15 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -41,6 +46,9 @@ public final class SafeTensors {
     static final String METADATA_KEY = "__metadata__";
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
     private static final int IO_CHUNK = 1 << 16;
+    private static final String TEMPORARY_SUFFIX = ".tmp";
+    /** A temporary not written for this long is a killed writer's (a live one writes every few milliseconds). */
+    static final Duration STALE_TEMPORARY = Duration.ofMinutes(1);
 
     private SafeTensors() {}
 
@@ -48,13 +56,16 @@ public final class SafeTensors {
      * Writes the tensors, in the given order and contiguous, with the metadata, atomically: the
      * data goes to a temporary file in the same directory, is forced to disk, and is then renamed
      * over {@code file}, so a crash never leaves a half-written checkpoint under the real name.
+     * Temporaries of the same file that a killed writer left behind are removed first (see
+     * {@link #removeStaleTemporaries}).
      */
     public static void write(Path file, List<NamedTensor> tensors, Map<String, String> metadata)
             throws IOException {
         byte[] header = header(tensors, metadata);
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        removeStaleTemporaries(abs);
+        Path tmp = createTemporary(abs);
         boolean moved = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
@@ -83,6 +94,37 @@ public final class SafeTensors {
         } finally {
             if (!moved) {
                 Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /** The temporary that {@link #write} fills before renaming it over {@code abs}: ".NAME.<random>.tmp" beside it. */
+    static Path createTemporary(Path abs) throws IOException {
+        return Files.createTempFile(abs.getParent(), temporaryPrefix(abs), TEMPORARY_SUFFIX);
+    }
+
+    private static String temporaryPrefix(Path abs) {
+        return "." + abs.getFileName() + ".";
+    }
+
+    /**
+     * Deletes the temporaries of {@code abs} that were last written more than
+     * {@link #STALE_TEMPORARY} ago: a writer killed mid-save leaves one (as large as the
+     * checkpoint) that nothing else removes. A younger one may belong to a save running now in
+     * another process, which writes it continuously, so it is left alone.
+     */
+    static void removeStaleTemporaries(Path abs) throws IOException {
+        String prefix = temporaryPrefix(abs);
+        FileTime before = FileTime.from(Instant.now().minus(STALE_TEMPORARY));
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(abs.getParent(), p -> {
+            String name = p.getFileName().toString();
+            return name.startsWith(prefix) && name.endsWith(TEMPORARY_SUFFIX)
+                    && name.substring(prefix.length(), name.length() - TEMPORARY_SUFFIX.length()).matches("[0-9]+");
+        })) {
+            for (Path p : found) {
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.getLastModifiedTime(p).compareTo(before) < 0) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
     }
@@ -134,6 +176,20 @@ public final class SafeTensors {
      *     names the file and the problem
      */
     public static SafeTensorsFile read(Path file) throws IOException {
+        SafeTensorsHeader header = readHeader(file);
+        List<NamedTensor> tensors = new ArrayList<>();
+        for (String name : header.names()) tensors.add(new NamedTensor(name, header.shape(name), header.data(name)));
+        return new SafeTensorsFile(header.metadata(), tensors);
+    }
+
+    /**
+     * Reads and checks only the header of a safetensors file of float32 tensors: a caller can then
+     * compare names and shapes with what it expects before any tensor data is read (a sparse file
+     * of many gigabytes costs nothing until then).
+     *
+     * @throws CheckpointFormatException as {@link #read}
+     */
+    public static SafeTensorsHeader readHeader(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -182,18 +238,24 @@ public final class SafeTensors {
                 }
             }
             checkCoverage(file, entries, bufferBytes);
-            List<NamedTensor> tensors = new ArrayList<>(entries.size());
-            for (Entry t : entries) {
-                float[] data = new float[(int) t.elements];
-                readFloats(file, ch, bufferStart + t.begin, data);
-                tensors.add(new NamedTensor(t.name, t.shape, data));
+            return new SafeTensorsHeader(file, metadata, entries, bufferStart, size);
+        }
+    }
+
+    /** Reads one tensor's data, checked by {@link #readHeader}; fails if the file changed size since. */
+    static float[] readData(Path file, Entry t, long bufferStart, long fileSize) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() != fileSize) {
+                throw fail(file, "the file changed while it was read (" + fileSize + " bytes, now " + ch.size() + ")");
             }
-            return new SafeTensorsFile(metadata, tensors);
+            float[] data = new float[(int) t.elements];
+            readFloats(file, ch, bufferStart + t.begin, data);
+            return data;
         }
     }
 
     /** A validated header entry. */
-    private record Entry(String name, int[] shape, long elements, long begin, long end) {}
+    record Entry(String name, int[] shape, long elements, long begin, long end) {}
 
     private static Map<String, String> metadata(Path file, Object value) throws CheckpointFormatException {
         if (!(value instanceof Map<?, ?> m)) {

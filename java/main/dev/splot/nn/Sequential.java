@@ -55,33 +55,22 @@ public final class Sequential implements AutoCloseable {
             if (layers.isEmpty()) {
                 throw new IllegalStateException("a Sequential model needs at least one layer");
             }
-            List<int[]> shapes = new ArrayList<>();
-            Map<String, Integer> used = new HashMap<>();
+            List<int[]> shapes = ModelLimits.check(inputShape, layers).outputShapes(); // before anything is allocated
+            int[] last = shapes.get(shapes.size() - 1);
+            if (last.length != 1) {
+                throw new IllegalArgumentException("the last layer must output logits of shape (classes,), got "
+                        + Shapes.toString(last) + " — add Flatten and Dense layers");
+            }
+            List<String> names = layerNames(layers);
+            for (int i = 0; i < layers.size(); i++) requireOps(backend, layers.get(i), i, names.get(i)); // before anything is allocated
             int[] shape = inputShape;
             List<Layer> built = new ArrayList<>();
             try {
                 for (int i = 0; i < layers.size(); i++) {
                     Layer layer = layers.get(i);
-                    String type = layer.defaultTypeName();
-                    int k = used.merge(type, 1, Integer::sum) - 1;
-                    String name = k == 0 ? type : type + "_" + k;
-                    int[] out;
-                    try {
-                        out = layer.outputShape(shape);
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("layer " + i + " '" + name + "' (" + layer + ") cannot take input of shape "
-                                + Shapes.toString(shape) + " from " + (i == 0 ? "the model input" : "layer " + (i - 1) + " '"
-                                + layers.get(i - 1).name() + "'") + ": " + e.getMessage(), e);
-                    }
-                    requireOps(backend, layer, i, name);
-                    layer.build(backend, i, shape, name, seed);
+                    layer.build(backend, i, shape, names.get(i), seed);
                     built.add(layer);
-                    shapes.add(out);
-                    shape = out;
-                }
-                if (shape.length != 1) {
-                    throw new IllegalArgumentException("the last layer must output logits of shape (classes,), got "
-                            + Shapes.toString(shape) + " — add Flatten and Dense layers");
+                    shape = shapes.get(i);
                 }
             } catch (RuntimeException e) {
                 built.forEach(Layer::close); // the layers already built hold backend memory
@@ -100,6 +89,18 @@ public final class Sequential implements AutoCloseable {
                     + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing.stream().map(Op::methodName).toList())
                     + ", which the " + backend.name() + " backend does not provide (it provides " + backend.supportedOps() + ")");
         }
+    }
+
+    /** Keras-style names in layer order: "conv2d", "conv2d_1", "dense", ... */
+    static List<String> layerNames(List<Layer> layers) {
+        Map<String, Integer> used = new HashMap<>();
+        List<String> names = new ArrayList<>();
+        for (Layer layer : layers) {
+            String type = layer.defaultTypeName();
+            int k = used.merge(type, 1, Integer::sum) - 1;
+            names.add(k == 0 ? type : type + "_" + k);
+        }
+        return names;
     }
 
     public Backend backend() {

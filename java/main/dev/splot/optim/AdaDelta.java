@@ -28,8 +28,9 @@ public final class AdaDelta implements Optimizer {
     }
 
     public AdaDelta(float lr, float rho, float eps) {
-        if (!(lr > 0) || !(rho >= 0 && rho < 1) || !(eps > 0)) {
-            throw new IllegalArgumentException("AdaDelta needs lr > 0, 0 <= rho < 1, eps > 0; got lr=" + lr + " rho=" + rho + " eps=" + eps);
+        if (!(lr > 0 && Float.isFinite(lr)) || !(rho >= 0 && rho < 1) || !(eps > 0 && Float.isFinite(eps))) {
+            throw new IllegalArgumentException("AdaDelta needs lr > 0, 0 <= rho < 1, eps > 0, all finite; got lr=" + lr + " rho=" + rho
+                    + " eps=" + eps);
         }
         this.lr = lr;
         this.rho = rho;

@@ -8,6 +8,7 @@ import dev.splot.backend.Philox;
 import dev.splot.backend.Tensor;
 import dev.splot.data.Dataset;
 import dev.splot.nn.ForwardContext;
+import dev.splot.nn.ModelLimits;
 import dev.splot.nn.Parameter;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.Optimizer;
@@ -30,9 +31,11 @@ public final class Trainer {
     private long step; // global step number: keys the dropout masks
     private int epochsDone;
     private String lastCheckpoint = "none";
+    private String dataset; // what fit trained on, recorded in the position
+    private int samples;
 
     public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed, PrintStream progress) {
-        if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        ModelLimits.requireBatch(model, batchSize); // before any buffer of batchSize samples is made
         requireOp(model.backend(), Op.SOFTMAX_CROSS_ENTROPY, "the loss");
         for (Op op : optimizer.ops()) requireOp(model.backend(), op, "the optimizer " + optimizer.type());
         this.model = model;
@@ -58,7 +61,7 @@ public final class Trainer {
 
     /** Where training stands now; saved in checkpoints so a run can continue exactly. */
     public TrainingPosition position() {
-        return new TrainingPosition(epochsDone, step, seed, batchSize);
+        return new TrainingPosition(epochsDone, step, seed, batchSize, dataset, samples);
     }
 
     /** Sets where training resumes (after loading a checkpoint). */
@@ -87,6 +90,8 @@ public final class Trainer {
     /** Trains until {@code epochs} epochs are done in total, evaluating on {@code test} after each; calls {@code afterEpoch}. */
     public List<EpochStats> fit(Dataset train, Dataset test, int epochs, Consumer<EpochStats> afterEpoch) {
         List<EpochStats> history = new ArrayList<>();
+        dataset = train.name();
+        samples = train.count();
         while (epochsDone < epochs) {
             long t0 = System.nanoTime();
             double[] trainStats = trainEpoch(train, epochsDone);

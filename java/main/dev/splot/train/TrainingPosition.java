@@ -3,13 +3,27 @@ package dev.splot.train;
 /**
  * Where a training run stands between epochs, all that a {@link Trainer} needs besides the model
  * and optimizer to continue exactly: epochs completed, the global step (it keys the dropout
- * masks), the seed (it keys shuffling and dropout) and the batch size (it fixes the steps).
+ * masks), the seed (it keys shuffling and dropout) and the batch size (it fixes the steps), and
+ * what the run trained on: the data set's name (which says a limit, e.g. "mnist train (first
+ * 500)") and its number of samples, since other data would shuffle and step differently. The
+ * data is unknown ({@code null}, 0) before the first epoch and in checkpoints written before it
+ * was recorded.
  */
-public record TrainingPosition(int epochsDone, long step, long seed, int batchSize) {
+public record TrainingPosition(int epochsDone, long step, long seed, int batchSize, String dataset, int samples) {
     public TrainingPosition {
-        if (epochsDone < 0 || step < 0 || batchSize <= 0) {
+        if (epochsDone < 0 || step < 0 || batchSize <= 0 || samples < 0 || (dataset == null) != (samples == 0)) {
             throw new IllegalArgumentException("invalid training position: epochs done " + epochsDone + ", step " + step
-                    + ", batch size " + batchSize);
+                    + ", batch size " + batchSize + ", data " + dataset + " of " + samples + " samples");
         }
+    }
+
+    /** A position whose training data is not known. */
+    public TrainingPosition(int epochsDone, long step, long seed, int batchSize) {
+        this(epochsDone, step, seed, batchSize, null, 0);
+    }
+
+    /** Steps in one epoch over {@code samples} samples in batches of {@code batchSize} (the last one may be short). */
+    public static long stepsPerEpoch(int samples, int batchSize) {
+        return (samples + (long) batchSize - 1) / batchSize;
     }
 }

@@ -83,7 +83,7 @@ class CheckpointTest {
             Checkpoint.save(file, m, opt, t.position());
         }
         try (Backend fresh = new JavaBackend(); Checkpoint c = Checkpoint.load(file, fresh)) {
-            assertEquals(new TrainingPosition(1, 3, SEED, BATCH), c.position());
+            assertEquals(new TrainingPosition(1, 3, SEED, BATCH, train.name(), 64), c.position());
             assertSameWeights(afterOne, weights(c.model()));
             Trainer t = new Trainer(c.model(), c.optimizer(), BATCH, SEED, null);
             t.resumeAt(c.position());
@@ -244,9 +244,14 @@ class CheckpointTest {
         assertContains("add a Flatten layer before Dense", loadFails(tampered((m, t) ->
                 m.put(Checkpoint.KEY_ARCHITECTURE, good.replace("{\"type\":\"flatten\"},", "")))));
         // hostile sizes are refused before anything is allocated
-        assertContains("the layers up to layer 1 have 139586437055 parameters, more than the",
+        assertContains("layer 1 'dense' (Dense(2147483647)): its output (2147483647,) of one sample would hold 2147483647 "
+                + "values, more than the limit of 268435456 per tensor",
                 loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_ARCHITECTURE, good.replace("3}", "2147483647}")))));
-        assertContains("layer 0 would take a model input of more than",
+        assertContains("layer 1 'dense' (Dense(5000000)): its weights (5000000, 64) would hold 320000000 values",
+                loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_ARCHITECTURE, good.replace("3}", "5000000}")))));
+        assertContains("the layers have 2031250 parameters, more than the 819 values the file holds",
+                loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_ARCHITECTURE, good.replace("3}", "31250}")))));
+        assertContains("the model input (65535, 65535, 65535) holds 281462092005375 values per sample, more than the limit",
                 loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_ARCHITECTURE, good.replace("[1,8,8]", "[65535,65535,65535]")))));
         // a valid architecture that differs from the stored tensors
         assertContains("tensor \"dense.weight\": expected shape (3, 64), found (5, 27)",

@@ -86,7 +86,6 @@ public final class OpenClBackend extends AbstractBackend {
     private final boolean fromCache;
     private final List<String> buildReport = new ArrayList<>();
     private final Map<String, Scratch> scratch = new HashMap<>();
-    private boolean closed;
 
     // ---- device discovery -------------------------------------------------------------------
 
@@ -514,7 +513,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void freeMemory(Object handle) {
-        if (!closed) clReleaseMemObject((cl_mem) handle);
+        clReleaseMemObject((cl_mem) handle); // AbstractBackend frees nothing after close()
     }
 
     @Override
@@ -580,14 +579,12 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) return;
+    protected void closeImpl() {
         try {
             clFinish(queue);
             JvmSignalHandlers.restore();
         } finally {
             releaseAll();
-            closed = true;
         }
     }
 

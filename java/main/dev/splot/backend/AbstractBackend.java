@@ -16,9 +16,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #supportedOps()}, so what a backend claims and what it implements cannot disagree. An op
  * it does not override fails with a message naming the op and the backend; models refuse such a
  * backend when they are built.
+ *
+ * <p>Every operation and every allocation or free runs under the backend's lock, so one backend
+ * may be shared by several threads (each with its own buffers: see {@code Predictor}); the
+ * implementations never see two calls at once.
  */
 public abstract class AbstractBackend implements Backend {
     private final AtomicLong live = new AtomicLong();
+    private volatile boolean closed;
     private final Set<Op> supported = Collections.unmodifiableSet(overriddenOps(getClass()));
 
     @Override
@@ -122,22 +127,79 @@ public abstract class AbstractBackend implements Backend {
     // ---- memory -------------------------------------------------------------------------------
 
     @Override
-    public final Tensor allocate(DType dtype, int... shape) {
+    public final synchronized Tensor allocate(DType dtype, int... shape) {
+        requireOpen("allocate");
         long elements = Shapes.size(shape);
         if (elements > Shapes.MAX_TENSOR_VALUES) {
             throw new IllegalArgumentException(name() + ": tensor " + Shapes.toString(shape) + " would hold " + elements
                     + " values, more than the limit of " + Shapes.MAX_TENSOR_VALUES + " per tensor (1 GiB of float32)");
         }
-        Tensor t = new Tensor(this, dtype, shape, allocateMemory(dtype, elements));
+        Object handle = allocateMemory(dtype, elements);
         live.incrementAndGet();
+        Tensor t = new Tensor(this, dtype, shape, handle);
+        t.onRelease(Leaks.register(t, new Release(handle, Leaks.allocationSite(this, shape))));
         return t;
     }
 
+    /**
+     * Frees one tensor's memory exactly once: run by {@link Tensor#close} or, when the tensor became
+     * unreachable without close, by the {@link Leaks} cleaner thread. It holds the handle, never
+     * the tensor (which would then stay reachable).
+     */
+    private final class Release implements Leaks.ReleaseAction {
+        private final Object handle;
+        private final Throwable allocatedAt; // null unless leak reports are on
+        private volatile boolean explicit;
+
+        Release(Object handle, Throwable allocatedAt) {
+            this.handle = handle;
+            this.allocatedAt = allocatedAt;
+        }
+
+        @Override
+        public void run() {
+            synchronized (AbstractBackend.this) {
+                if (!closed) freeMemory(handle); // after close() the backend has released everything
+                live.decrementAndGet();
+            }
+            if (!explicit) Leaks.freedUnclosed(name(), allocatedAt);
+        }
+
+        @Override
+        public void markExplicit() {
+            explicit = true;
+        }
+    }
+
     @Override
-    public final void free(Tensor t) {
+    public final synchronized void free(Tensor t) {
         own("free", t);
-        freeMemory(t.handleForFree());
-        live.decrementAndGet();
+        t.release();
+    }
+
+    /** Releases what the backend holds; called once, by {@link #close}, under the backend's lock. */
+    protected abstract void closeImpl();
+
+    /**
+     * Frees everything this backend still holds. Later operations on it fail with a message saying
+     * it was closed; closing its tensors afterwards is harmless.
+     */
+    @Override
+    public final synchronized void close() {
+        if (closed) return;
+        closed = true;
+        closeImpl();
+    }
+
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    private void requireOpen(String op) {
+        if (closed) {
+            throw new IllegalStateException("the " + name() + " backend was closed, so " + op + " cannot run: open a new backend "
+                    + "and build or load the model on it");
+        }
     }
 
     @Override
@@ -146,37 +208,43 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void upload(Tensor dst, float[] src) {
+    public final synchronized void upload(Tensor dst, float[] src) {
+        requireOpen("upload");
         requireTransfer("upload", dst, DType.FLOAT32, src.length);
         uploadImpl(dst, src);
     }
 
     @Override
-    public final void upload(Tensor dst, int[] src) {
+    public final synchronized void upload(Tensor dst, int[] src) {
+        requireOpen("upload");
         requireTransfer("upload", dst, DType.INT32, src.length);
         uploadImpl(dst, src);
     }
 
     @Override
-    public final void download(Tensor src, float[] dst) {
+    public final synchronized void download(Tensor src, float[] dst) {
+        requireOpen("download");
         requireTransfer("download", src, DType.FLOAT32, dst.length);
         downloadImpl(src, dst);
     }
 
     @Override
-    public final void download(Tensor src, int[] dst) {
+    public final synchronized void download(Tensor src, int[] dst) {
+        requireOpen("download");
         requireTransfer("download", src, DType.INT32, dst.length);
         downloadImpl(src, dst);
     }
 
     @Override
-    public final void fill(Tensor t, float value) {
+    public final synchronized void fill(Tensor t, float value) {
+        requireOpen("fill");
         floats("fill", t);
         fillImpl(t, value);
     }
 
     @Override
-    public final void copy(Tensor src, Tensor dst) {
+    public final synchronized void copy(Tensor src, Tensor dst) {
+        requireOpen("copy");
         floats("copy", src, dst);
         Shapes.requireSameSize("copy", src, dst);
         copyImpl(src, dst);
@@ -185,7 +253,8 @@ public abstract class AbstractBackend implements Backend {
     // ---- operations ---------------------------------------------------------------------------
 
     @Override
-    public final void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+    public final synchronized void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        requireOpen("conv2dForward");
         String op = "conv2dForward";
         floats(op, x, w, b, y);
         Shapes.require(op, "x", x, g.inputShape());
@@ -196,7 +265,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+    public final synchronized void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
+        requireOpen("conv2dBackwardData");
         String op = "conv2dBackwardData";
         floats(op, dy, w, dx);
         Shapes.require(op, "dy", dy, g.outputShape());
@@ -206,7 +276,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void conv2dBackwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
+    public final synchronized void conv2dBackwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
+        requireOpen("conv2dBackwardWeights");
         String op = "conv2dBackwardWeights";
         floats(op, x, dy, dw, db);
         Shapes.require(op, "x", x, g.inputShape());
@@ -217,7 +288,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void maxPoolForward(Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
+    public final synchronized void maxPoolForward(Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
+        requireOpen("maxPoolForward");
         String op = "maxPoolForward";
         floats(op, x, y);
         ints(op, argmax);
@@ -228,7 +300,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void maxPoolBackward(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
+    public final synchronized void maxPoolBackward(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
+        requireOpen("maxPoolBackward");
         String op = "maxPoolBackward";
         floats(op, dy, dx);
         ints(op, argmax);
@@ -239,14 +312,16 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void reluForward(Tensor x, Tensor y) {
+    public final synchronized void reluForward(Tensor x, Tensor y) {
+        requireOpen("reluForward");
         floats("reluForward", x, y);
         Shapes.requireSameSize("reluForward", x, y);
         reluForwardImpl(x, y);
     }
 
     @Override
-    public final void reluBackward(Tensor dy, Tensor y, Tensor dx) {
+    public final synchronized void reluBackward(Tensor dy, Tensor y, Tensor dx) {
+        requireOpen("reluBackward");
         floats("reluBackward", dy, y, dx);
         Shapes.requireSameSize("reluBackward", dy, y);
         Shapes.requireSameSize("reluBackward", dy, dx);
@@ -254,7 +329,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+    public final synchronized void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+        requireOpen("dropoutForward");
         floats("dropoutForward", x, y, mask);
         Shapes.requireSameSize("dropoutForward", x, y);
         Shapes.requireSameSize("dropoutForward", x, mask);
@@ -265,7 +341,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void dropoutBackward(Tensor dy, Tensor mask, Tensor dx) {
+    public final synchronized void dropoutBackward(Tensor dy, Tensor mask, Tensor dx) {
+        requireOpen("dropoutBackward");
         floats("dropoutBackward", dy, mask, dx);
         Shapes.requireSameSize("dropoutBackward", dy, mask);
         Shapes.requireSameSize("dropoutBackward", dy, dx);
@@ -273,7 +350,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void denseForward(Tensor x, Tensor w, Tensor b, Tensor y) {
+    public final synchronized void denseForward(Tensor x, Tensor w, Tensor b, Tensor y) {
+        requireOpen("denseForward");
         String op = "denseForward";
         floats(op, x, w, b, y);
         requireRank(op, "x", x, 2);
@@ -286,7 +364,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void denseBackward(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db) {
+    public final synchronized void denseBackward(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db) {
+        requireOpen("denseBackward");
         String op = "denseBackward";
         floats(op, dy, x, w, dw, db);
         requireRank(op, "x", x, 2);
@@ -304,7 +383,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final LossResult softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor dlogits) {
+    public final synchronized LossResult softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor dlogits) {
+        requireOpen("softmaxCrossEntropy");
         String op = "softmaxCrossEntropy";
         floats(op, logits);
         ints(op, labels);
@@ -319,7 +399,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void softmax(Tensor logits, Tensor probs) {
+    public final synchronized void softmax(Tensor logits, Tensor probs) {
+        requireOpen("softmax");
         floats("softmax", logits, probs);
         requireRank("softmax", "logits", logits, 2);
         Shapes.require("softmax", "probs", probs, logits.shape());
@@ -327,7 +408,8 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void adadeltaUpdate(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps) {
+    public final synchronized void adadeltaUpdate(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps) {
+        requireOpen("adadeltaUpdate");
         String op = "adadeltaUpdate";
         floats(op, param, grad, accGrad, accDelta);
         Shapes.requireSameSize(op, param, grad);

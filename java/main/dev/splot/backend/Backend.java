@@ -13,6 +13,11 @@ import java.util.Set;
  * (OpenCL); reads back to the host ({@link #download}, the loss) wait for them.
  *
  * <p>The semantics of every operation are defined by the Java reference backend.
+ *
+ * <p><b>Threads.</b> Backends built on {@link AbstractBackend} run one operation at a time under a
+ * lock, so a backend may be shared by threads that each own their tensors (a model's weights are
+ * read by all; activations belong to each caller's workspace). Operations from several threads are
+ * serialised, not run in parallel.
  */
 public interface Backend extends AutoCloseable {
 
@@ -131,7 +136,10 @@ public interface Backend extends AutoCloseable {
      */
     void adadeltaUpdate(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps);
 
-    /** Frees everything this backend still holds. */
+    /**
+     * Frees everything this backend still holds. Operations afterwards fail with a message saying
+     * the backend was closed; closing its tensors afterwards does nothing.
+     */
     @Override
     void close();
 }

@@ -8,7 +8,9 @@ import java.util.Arrays;
  * conventions (activations NCHW, convolution weights OIHW, dense weights [out, in]).
  *
  * <p>A tensor made by {@link Backend#allocate} owns its memory and frees it on {@link #close()};
- * a {@link #reshape} view shares that memory and becomes unusable once its owner is closed.
+ * a {@link #reshape} view shares that memory and becomes unusable once its owner is closed. An
+ * owning tensor that becomes unreachable without {@code close()} is freed by a cleaner thread
+ * (see {@link Leaks}); closing is still the way to free memory at a known moment.
  */
 public final class Tensor implements AutoCloseable {
     private final Backend backend;
@@ -17,7 +19,8 @@ public final class Tensor implements AutoCloseable {
     private final long size;
     private final Object handle;
     private final Tensor owner; // null when this tensor owns its memory
-    private boolean closed;
+    private volatile boolean closed;
+    private Leaks.Registration release; // null for views and for tensors of backends not built on AbstractBackend
 
     /** For backends: wraps freshly allocated memory. */
     public Tensor(Backend backend, DType dtype, int[] shape, Object handle) {
@@ -66,9 +69,14 @@ public final class Tensor implements AutoCloseable {
         return handle;
     }
 
-    /** For {@link AbstractBackend#free}: the handle, also while the tensor is being closed. */
-    Object handleForFree() {
-        return handle;
+    /** Set once by the backend that allocated this tensor: frees its memory, exactly once. */
+    void onRelease(Leaks.Registration release) {
+        this.release = release;
+    }
+
+    /** For {@link AbstractBackend#free}: frees the memory now (the cleaner then has nothing left to do). */
+    void release() {
+        if (release != null) release.runExplicitly();
     }
 
     public boolean isClosed() {

@@ -18,9 +18,6 @@ public final class Conv2D extends Layer {
     private Parameter weight;
     private Parameter bias;
     private ConvGeometry geometry; // per-sample geometry (batch 1); scaled to the batch at each call
-    private Tensor input; // kept from forward for the weight gradient
-    private Tensor output;
-    private Tensor inputGrad;
 
     public Conv2D(int filters, int kernelSize) {
         this(filters, kernelSize, kernelSize, 1, Padding.VALID);
@@ -82,30 +79,24 @@ public final class Conv2D extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, ForwardContext ctx) {
+    public Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
         ConvGeometry g = geometry.withBatch(x.dim(0));
-        output = ensure(output, g.outputShape());
+        Tensor output = ws.tensor(this, "output", g.outputShape());
         backend.conv2dForward(x, weight.value(), bias.value(), output, g);
-        input = x;
+        ws.keep(this, "input", x);
         return output;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGradient) {
+    public Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws) {
         ConvGeometry g = geometry.withBatch(dy.dim(0));
-        backend.conv2dBackwardWeights(input, dy, weight.grad(), bias.grad(), g);
+        backend.conv2dBackwardWeights(ws.recall(this, "input"), dy, weight.grad(), bias.grad(), g);
         if (!needInputGradient) {
             return null;
         }
-        inputGrad = ensure(inputGrad, g.inputShape());
+        Tensor inputGrad = ws.tensor(this, "inputGrad", g.inputShape());
         backend.conv2dBackwardData(dy, weight.value(), inputGrad, g);
         return inputGrad;
-    }
-
-    @Override
-    protected void releaseBuffers() {
-        closeAll(output, inputGrad);
-        output = inputGrad = null;
     }
 
     @Override

@@ -10,9 +10,6 @@ public final class Dense extends Layer {
     private final int units;
     private Parameter weight;
     private Parameter bias;
-    private Tensor input;
-    private Tensor output;
-    private Tensor inputGrad;
 
     public Dense(int units) {
         if (units <= 0) throw new IllegalArgumentException("Dense: units must be positive");
@@ -52,28 +49,19 @@ public final class Dense extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, ForwardContext ctx) {
-        output = ensure(output, new int[] {x.dim(0), units});
+    public Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
+        Tensor output = ws.tensor(this, "output", x.dim(0), units);
         backend.denseForward(x, weight.value(), bias.value(), output);
-        input = x;
+        ws.keep(this, "input", x);
         return output;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGradient) {
-        Tensor dx = null;
-        if (needInputGradient) {
-            inputGrad = ensure(inputGrad, input.shape());
-            dx = inputGrad;
-        }
+    public Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws) {
+        Tensor input = ws.recall(this, "input");
+        Tensor dx = needInputGradient ? ws.tensor(this, "inputGrad", input.shape()) : null;
         backend.denseBackward(dy, input, weight.value(), dx, weight.grad(), bias.grad());
         return dx;
-    }
-
-    @Override
-    protected void releaseBuffers() {
-        closeAll(output, inputGrad);
-        output = inputGrad = null;
     }
 
     @Override

@@ -11,10 +11,6 @@ import java.util.Set;
  */
 public final class Dropout extends Layer {
     private final float rate;
-    private Tensor output;
-    private Tensor mask;
-    private Tensor inputGrad;
-    private boolean lastWasTraining;
 
     public Dropout(double rate) {
         if (!(rate >= 0 && rate < 1)) {
@@ -42,32 +38,24 @@ public final class Dropout extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, ForwardContext ctx) {
-        lastWasTraining = ctx.training();
+    public Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
         if (!ctx.training()) {
+            ws.forget(this, "mask"); // a backward now would use a stale mask: recall refuses instead
             return x;
         }
-        output = ensure(output, x.shape());
-        mask = ensure(mask, x.shape());
+        Tensor output = ws.tensor(this, "output", x.shape());
+        Tensor mask = ws.tensor(this, "maskBuffer", x.shape());
+        ws.keep(this, "mask", mask);
         backend.dropoutForward(x, output, mask, rate, ctx.seed(), ctx.step(), index);
         return output;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGradient) {
+    public Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws) {
         if (!needInputGradient) return null;
-        if (!lastWasTraining) {
-            throw new IllegalStateException(name() + ": backward after an inference forward pass");
-        }
-        inputGrad = ensure(inputGrad, dy.shape());
-        backend.dropoutBackward(dy, mask, inputGrad);
+        Tensor inputGrad = ws.tensor(this, "inputGrad", dy.shape());
+        backend.dropoutBackward(dy, ws.recall(this, "mask"), inputGrad);
         return inputGrad;
-    }
-
-    @Override
-    protected void releaseBuffers() {
-        closeAll(output, mask, inputGrad);
-        output = mask = inputGrad = null;
     }
 
     @Override

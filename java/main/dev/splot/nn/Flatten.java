@@ -6,7 +6,6 @@ import java.util.Set;
 
 /** Flattens each sample to one dimension (a view: no copy). */
 public final class Flatten extends Layer {
-    private int[] lastInputShape;
 
     @Override
     public Set<Op> ops() {
@@ -26,14 +25,14 @@ public final class Flatten extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, ForwardContext ctx) {
-        lastInputShape = x.shape();
+    public Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
+        ws.keep(this, "input", x);
         return x.reshape(x.dim(0), x.size() / x.dim(0));
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGradient) {
-        return needInputGradient ? dy.reshape(lastInputShape) : null;
+    public Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws) {
+        return needInputGradient ? dy.reshape(ws.recall(this, "input").shape()) : null;
     }
 
     @Override

@@ -10,14 +10,16 @@ import java.util.Set;
 /**
  * One layer of a {@link Sequential} model. Shapes given to and returned by {@link #outputShape}
  * are per sample (without the batch dimension). A layer owns its parameters and the buffers of
- * its forward and backward results; buffers are reused from step to step and reallocated only
- * when the batch size changes. Every operation goes through the {@link Backend}.
+ * nothing that changes from batch to batch: activations, input gradients and what backward needs
+ * live in a {@link Workspace}, so several callers can run one model with their own workspaces.
+ * Every operation goes through the {@link Backend}.
  */
 public abstract class Layer implements AutoCloseable {
     private String name;
     protected Backend backend;
     protected int index;
     protected int[] inputShape;
+    private Workspace own; // for forward/backward called on the layer alone
 
     /**
      * The backend operations this layer's forward and backward passes call; a model is refused at
@@ -31,11 +33,32 @@ public abstract class Layer implements AutoCloseable {
     /** The per-sample output shape for a per-sample input shape; throws with a clear message when the input does not fit. */
     public abstract int[] outputShape(int[] inputShape);
 
-    /** Runs forward on a batch; the result belongs to the layer and stays valid until its next forward. */
-    public abstract Tensor forward(Tensor x, ForwardContext ctx);
+    /**
+     * Runs forward on a batch, keeping its buffers and what backward needs in {@code ws}; the result
+     * belongs to {@code ws} and stays valid until this layer's next forward in it.
+     */
+    public abstract Tensor forward(Tensor x, ForwardContext ctx, Workspace ws);
 
-    /** Gradient of the loss with respect to this layer's input (null when not needed), filling the parameters' gradients. */
-    public abstract Tensor backward(Tensor dy, boolean needInputGradient);
+    /**
+     * Gradient of the loss with respect to this layer's input (null when not needed), filling the
+     * parameters' gradients, after a training forward pass in the same {@code ws}.
+     */
+    public abstract Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws);
+
+    /** {@link #forward(Tensor, ForwardContext, Workspace)} in this layer's own workspace (tests, one layer alone). */
+    public final Tensor forward(Tensor x, ForwardContext ctx) {
+        return forward(x, ctx, ownWorkspace());
+    }
+
+    /** {@link #backward(Tensor, boolean, Workspace)} in this layer's own workspace. */
+    public final Tensor backward(Tensor dy, boolean needInputGradient) {
+        return backward(dy, needInputGradient, ownWorkspace());
+    }
+
+    private Workspace ownWorkspace() {
+        if (own == null) own = new Workspace();
+        return own;
+    }
 
     /** Trainable parameters, in a fixed order. */
     public List<Parameter> parameters() {
@@ -72,18 +95,15 @@ public abstract class Layer implements AutoCloseable {
         return n;
     }
 
-    /** Releases parameters and buffers. */
+    /** Releases the parameters and the layer's own workspace (a model's or predictor's workspace is closed by its owner). */
     @Override
     public void close() {
         for (Parameter p : parameters()) {
             p.value().close();
             p.grad().close();
         }
-        releaseBuffers();
+        if (own != null) own.close();
     }
-
-    /** Releases the per-batch buffers. */
-    protected void releaseBuffers() {}
 
     /** Shape of a batch of this layer's inputs. */
     protected int[] batchShape(int batch, int[] perSample) {
@@ -100,20 +120,4 @@ public abstract class Layer implements AutoCloseable {
         }
     }
 
-    /** (Re)allocates {@code current} unless it already has {@code shape}. */
-    protected Tensor ensure(Tensor current, int[] shape) {
-        if (current != null && java.util.Arrays.equals(current.shape(), shape)) {
-            return current;
-        }
-        if (current != null) {
-            current.close();
-        }
-        return backend.allocate(shape);
-    }
-
-    protected static void closeAll(Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t != null) t.close();
-        }
-    }
 }

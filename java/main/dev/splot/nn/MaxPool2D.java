@@ -11,9 +11,6 @@ public final class MaxPool2D extends Layer {
     private final int pool;
     private final int stride;
     private PoolGeometry geometry;
-    private Tensor output;
-    private Tensor argmax;
-    private Tensor inputGrad;
 
     public MaxPool2D(int pool) {
         this(pool, pool);
@@ -57,30 +54,21 @@ public final class MaxPool2D extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, ForwardContext ctx) {
+    public Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
         PoolGeometry g = geometry.withBatch(x.dim(0));
-        output = ensure(output, g.outputShape());
-        if (argmax == null || argmax.dim(0) != x.dim(0)) {
-            closeAll(argmax);
-            argmax = backend.allocate(DType.INT32, g.outputShape());
-        }
+        Tensor output = ws.tensor(this, "output", g.outputShape());
+        Tensor argmax = ws.tensor(this, "argmax", DType.INT32, g.outputShape());
         backend.maxPoolForward(x, output, argmax, g);
         return output;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGradient) {
+    public Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws) {
         if (!needInputGradient) return null;
         PoolGeometry g = geometry.withBatch(dy.dim(0));
-        inputGrad = ensure(inputGrad, g.inputShape());
-        backend.maxPoolBackward(dy, argmax, inputGrad, g);
+        Tensor inputGrad = ws.tensor(this, "inputGrad", g.inputShape());
+        backend.maxPoolBackward(dy, ws.recall(this, "argmax"), inputGrad, g);
         return inputGrad;
-    }
-
-    @Override
-    protected void releaseBuffers() {
-        closeAll(output, argmax, inputGrad);
-        output = argmax = inputGrad = null;
     }
 
     @Override

@@ -6,8 +6,6 @@ import java.util.Set;
 
 /** Rectified linear unit, max(x, 0). */
 public final class ReLU extends Layer {
-    private Tensor output;
-    private Tensor inputGrad;
 
     @Override
     public Set<Op> ops() {
@@ -25,24 +23,18 @@ public final class ReLU extends Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, ForwardContext ctx) {
-        output = ensure(output, x.shape());
+    public Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
+        Tensor output = ws.tensor(this, "output", x.shape());
         backend.reluForward(x, output);
         return output;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGradient) {
+    public Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws) {
         if (!needInputGradient) return null;
-        inputGrad = ensure(inputGrad, dy.shape());
-        backend.reluBackward(dy, output, inputGrad);
+        Tensor inputGrad = ws.tensor(this, "inputGrad", dy.shape());
+        backend.reluBackward(dy, ws.recall(this, "output"), inputGrad);
         return inputGrad;
-    }
-
-    @Override
-    protected void releaseBuffers() {
-        closeAll(output, inputGrad);
-        output = inputGrad = null;
     }
 
     @Override

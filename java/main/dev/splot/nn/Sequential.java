@@ -5,17 +5,27 @@ import dev.splot.backend.Op;
 import dev.splot.backend.Shapes;
 import dev.splot.backend.Tensor;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A stack of layers on one backend, ending in logits for softmax cross-entropy. Built with
  * {@link #builder}: shapes are checked layer by layer at build time, names follow Keras
  * ("conv2d", "conv2d_1", ...), and parameters are initialised from the seed.
+ *
+ * <p><b>Threads.</b> The weights are shared; activations live in workspaces. {@link #forward} and
+ * {@link #backward} (training, evaluation) use the model's own workspace and serve one thread at a
+ * time: a second thread entering at the same moment, or between another thread's training forward
+ * and its backward, gets an {@link IllegalStateException}, never silently mixed buffers.
+ * {@link #predict} is safe from any number of threads (a workspace per call), and
+ * {@link #newPredictor} gives a thread its own reusable one. Backend operations are serialised by
+ * the backend, so threads share its device rather than run on it in parallel; for throughput give
+ * each thread its own backend and model, or batch the requests. Do not train while predicting: the
+ * weights change under the predictions.
  */
 public final class Sequential implements AutoCloseable {
     private final Backend backend;
@@ -23,6 +33,9 @@ public final class Sequential implements AutoCloseable {
     private final int[] inputShape;
     private final List<int[]> outputShapes;
     private final long seed;
+    private final Workspace workspace = new Workspace(); // training and evaluation buffers
+    private final AtomicReference<Thread> user = new AtomicReference<>(); // the thread inside forward/backward now
+    private volatile Thread awaitingBackward; // the thread whose training forward has not yet been followed by backward
 
     private Sequential(Backend backend, List<Layer> layers, int[] inputShape, List<int[]> outputShapes, long seed) {
         this.backend = backend;
@@ -136,28 +149,81 @@ public final class Sequential implements AutoCloseable {
         return n;
     }
 
-    /** Logits of a batch x[n, inputShape...]; the result belongs to the last layer. */
+    /**
+     * Logits of a batch x[n, inputShape...], in the model's own workspace (training and evaluation);
+     * the result stays valid until the next forward. One thread at a time: a second thread entering
+     * while the first is inside, or between its training forward and its backward, is refused.
+     * For concurrent inference use one {@link Predictor} per thread.
+     */
     public Tensor forward(Tensor x, ForwardContext ctx) {
+        enter("forward");
+        try {
+            Thread me = Thread.currentThread(), pending = awaitingBackward;
+            if (pending != null && pending != me) {
+                throw new IllegalStateException("model used from two threads: thread '" + me.getName() + "' called forward while thread '"
+                        + pending.getName() + "' has not yet run backward of its training step (a model's own buffers serve one "
+                        + "thread at a time; use one Predictor per thread for inference)");
+            }
+            Tensor logits = forward(x, ctx, workspace);
+            awaitingBackward = ctx.training() ? me : null;
+            return logits;
+        } finally {
+            exit();
+        }
+    }
+
+    /** Runs the layers in {@code ws} (the model's or a predictor's). */
+    Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
         int[] expected = new int[inputShape.length + 1];
         expected[0] = x.dim(0);
         System.arraycopy(inputShape, 0, expected, 1, inputShape.length);
         Shapes.require("model input", "x", x, expected);
         Tensor t = x;
-        for (Layer l : layers) t = l.forward(t, ctx);
+        for (Layer l : layers) t = l.forward(t, ctx, ws);
         return t;
     }
 
     /** Backpropagates the gradient of the loss with respect to the logits, filling every parameter's gradient. */
     public void backward(Tensor dlogits) {
-        Tensor g = dlogits;
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            g = layers.get(i).backward(g, i > 0);
+        enter("backward");
+        try {
+            Tensor g = dlogits;
+            for (int i = layers.size() - 1; i >= 0; i--) {
+                g = layers.get(i).backward(g, i > 0, workspace);
+            }
+            awaitingBackward = null;
+        } finally {
+            exit();
         }
+    }
+
+    private void enter(String what) {
+        Thread me = Thread.currentThread();
+        Thread other = user.compareAndExchange(null, me);
+        if (other != null) {
+            throw new IllegalStateException("model used from two threads at once: thread '" + me.getName() + "' called " + what
+                    + " while thread '" + other.getName() + "' is inside the model (a model's own buffers serve one thread at a "
+                    + "time; use one Predictor per thread for inference)");
+        }
+    }
+
+    private void exit() {
+        user.set(null);
+    }
+
+    /**
+     * A new predictor: inference with its own buffers, sharing this model's weights. One per thread;
+     * close it (or let it be collected) to free its buffers. Predictions do not change the model.
+     */
+    public Predictor newPredictor() {
+        return new Predictor(this);
     }
 
     /**
      * Class probabilities of {@code n} samples laid out one after another (n x classes, row-major),
-     * computed in batches of up to 128 in inference mode (no dropout).
+     * computed in batches of up to 128 in inference mode (no dropout). Safe to call from several
+     * threads at once: each call has its own buffers (for repeated calls from one thread, a
+     * {@link Predictor} keeps them between calls).
      */
     public float[] predict(float[] images, int n) {
         return predict(images, n, 128);
@@ -165,27 +231,10 @@ public final class Sequential implements AutoCloseable {
 
     /** As {@link #predict(float[], int)}, in batches of up to {@code batchSize} samples. */
     public float[] predict(float[] images, int n, int batchSize) {
-        if (batchSize <= 0) throw new IllegalArgumentException("predict: batch size must be positive, got " + batchSize);
-        int k = classes();
-        int size = Math.toIntExact(Shapes.size(inputShape));
-        if (n < 0 || (long) n * size > images.length) {
-            throw new IllegalArgumentException("predict: " + n + " samples of " + size + " values need "
-                    + (long) n * size + " values, got " + images.length);
+        // a predictor per call: its own buffers, so concurrent calls never share activations
+        try (Predictor p = newPredictor()) {
+            return p.predict(images, n, batchSize);
         }
-        float[] out = new float[Math.multiplyExact(n, k)];
-        for (int from = 0; from < n; from += batchSize) {
-            int b = Math.min(batchSize, n - from);
-            int[] shape = new int[inputShape.length + 1];
-            shape[0] = b;
-            System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
-            try (Tensor x = backend.allocate(shape); Tensor probs = backend.allocate(b, k)) {
-                backend.upload(x, Arrays.copyOfRange(images, from * size, (from + b) * size));
-                backend.softmax(forward(x, ForwardContext.inference()), probs);
-                float[] p = probs.toFloatArray();
-                System.arraycopy(p, 0, out, from * k, p.length);
-            }
-        }
-        return out;
     }
 
     /** A Keras-style table of layers, output shapes and parameter counts. */
@@ -209,8 +258,10 @@ public final class Sequential implements AutoCloseable {
         return sb.append(rule).toString();
     }
 
+    /** Frees the model's weights and its own buffers; predictors made from it must not be used after this. */
     @Override
     public void close() {
+        workspace.close();
         for (Layer l : layers) l.close();
     }
 }

@@ -82,7 +82,9 @@ public final class JavaBackend extends AbstractBackend {
     public void synchronize() {}
 
     @Override
-    public void close() {}
+    protected void closeImpl() {
+        // the arrays are garbage collected
+    }
 
     // ---- convolution --------------------------------------------------------------------------
     //

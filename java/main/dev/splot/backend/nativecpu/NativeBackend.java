@@ -42,7 +42,6 @@ public final class NativeBackend extends AbstractBackend {
     private final DoublePointer lossOut = new DoublePointer(1);
     private final IntPointer correctOut = new IntPointer(1);
     private final Set<Pointer> owned = Collections.newSetFromMap(new IdentityHashMap<>());
-    private boolean closed;
 
     private NativeBackend(Pointer ctx) {
         this.ctx = ctx;
@@ -170,7 +169,6 @@ public final class NativeBackend extends AbstractBackend {
 
     @Override
     protected Object allocateMemory(DType dtype, long elements) {
-        if (closed) throw new IllegalStateException("native backend was closed");
         Pointer p = SplotNative.splot_alloc(elements * 4);
         if (p == null || p.isNull()) {
             throw new OutOfMemoryError("native backend: could not allocate " + elements * 4 + " bytes");
@@ -223,9 +221,7 @@ public final class NativeBackend extends AbstractBackend {
     }
 
     @Override
-    public void close() {
-        if (closed) return;
-        closed = true;
+    protected void closeImpl() {
         for (Pointer p : owned) SplotNative.splot_free(p);
         owned.clear();
         SplotNative.splot_destroy(ctx);

@@ -70,7 +70,6 @@ public final class OpenClBackend extends AbstractBackend {
     private final long buildMillis;
     private final boolean fromCache;
     private final List<String> buildReport;
-    private boolean closed;
 
     // ---- creation -----------------------------------------------------------------------------
 
@@ -202,7 +201,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void freeMemory(Object handle) {
-        if (!closed) clReleaseMemObject((cl_mem) handle);
+        clReleaseMemObject((cl_mem) handle); // AbstractBackend frees nothing after close()
     }
 
     @Override
@@ -245,14 +244,12 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) return;
+    protected void closeImpl() {
         try {
             clFinish(queue);
             JvmSignalHandlers.restore();
         } finally {
             releaseAll();
-            closed = true;
         }
     }
 

@@ -83,5 +83,7 @@ public final class PartialBackend extends AbstractBackend {
     public void synchronize() {}
 
     @Override
-    public void close() {}
+    protected void closeImpl() {
+        // the arrays are garbage collected
+    }
 }

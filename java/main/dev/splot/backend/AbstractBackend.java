@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public abstract class AbstractBackend implements Backend {
     private final AtomicLong live = new AtomicLong();
+    private final AtomicLong liveBytes = new AtomicLong();
     private volatile boolean closed;
     private final Set<Op> supported = Collections.unmodifiableSet(overriddenOps(getClass()));
 
@@ -136,8 +137,10 @@ public abstract class AbstractBackend implements Backend {
         }
         Object handle = allocateMemory(dtype, elements);
         live.incrementAndGet();
+        long bytes = elements * 4; // FLOAT32 and INT32 alike
+        liveBytes.addAndGet(bytes);
         Tensor t = new Tensor(this, dtype, shape, handle);
-        t.onRelease(Leaks.register(t, new Release(handle, Leaks.allocationSite(this, shape))));
+        t.onRelease(Leaks.register(t, new Release(handle, bytes, Leaks.allocationSite(this, shape))));
         return t;
     }
 
@@ -148,11 +151,13 @@ public abstract class AbstractBackend implements Backend {
      */
     private final class Release implements Leaks.ReleaseAction {
         private final Object handle;
+        private final long bytes;
         private final Throwable allocatedAt; // null unless leak reports are on
         private volatile boolean explicit;
 
-        Release(Object handle, Throwable allocatedAt) {
+        Release(Object handle, long bytes, Throwable allocatedAt) {
             this.handle = handle;
+            this.bytes = bytes;
             this.allocatedAt = allocatedAt;
         }
 
@@ -161,6 +166,7 @@ public abstract class AbstractBackend implements Backend {
             synchronized (AbstractBackend.this) {
                 if (!closed) freeMemory(handle); // after close() the backend has released everything
                 live.decrementAndGet();
+                liveBytes.addAndGet(-bytes);
             }
             if (!explicit) Leaks.freedUnclosed(name(), allocatedAt);
         }
@@ -205,6 +211,11 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final long liveTensors() {
         return live.get();
+    }
+
+    @Override
+    public final long liveBytes() {
+        return liveBytes.get();
     }
 
     @Override

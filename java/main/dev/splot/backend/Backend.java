@@ -65,6 +65,9 @@ public interface Backend extends AutoCloseable {
     /** Number of owning tensors allocated and not yet closed (for leak checks). */
     long liveTensors();
 
+    /** Bytes of backend memory held by owning tensors not yet closed (nor freed by the cleaner). */
+    long liveBytes();
+
     /** Called by {@link Tensor#close()}; not for direct use. */
     void free(Tensor t);
 

@@ -86,7 +86,7 @@ class ThreadsAndLifetimeTest {
     @ValueSource(strings = {"java", "native", "opencl"})
     void unclosedModelsAreFreedByTheGarbageCollector(String name) throws Exception {
         try (Backend be = open(name)) {
-            long liveBefore = be.liveTensors(), freedBefore = Leaks.freedByCleaner();
+            long liveBefore = be.liveTensors(), bytesBefore = be.liveBytes(), freedBefore = Leaks.freedByCleaner();
             long rssBefore = residentBytes();
             int models = 40;
             List<Sequential> held = new ArrayList<>();
@@ -97,6 +97,7 @@ class ThreadsAndLifetimeTest {
             }
             long rssFull = residentBytes();
             assertEquals(liveBefore + 4L * models, be.liveTensors(), "weight, bias and their gradients of each model");
+            assertEquals(bytesBefore + models * 4L * (1000 * 1000 + 1000) * 2, be.liveBytes(), "the backend memory they hold");
             held.clear(); // dropped without close()
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (be.liveTensors() > liveBefore && System.nanoTime() < deadline) {
@@ -104,13 +105,13 @@ class ThreadsAndLifetimeTest {
                 Thread.sleep(50);
             }
             assertEquals(liveBefore, be.liveTensors(), name + ": every unclosed tensor freed after GC");
+            assertEquals(bytesBefore, be.liveBytes(), name + ": all of their memory given back to the backend's allocator");
             assertTrue(Leaks.freedByCleaner() - freedBefore >= 4L * models, "freed by the cleaner, not by close");
-            if (name.equals("native")) {
-                long grew = rssFull - rssBefore, left = residentBytes() - rssBefore;
-                assertTrue(grew > 200L << 20, "40 models of 8 MB raise the resident size: " + grew);
-                assertTrue(left < grew / 10, "native memory back within 10% after GC: grew " + (grew >> 20) + " MiB, "
-                        + (left >> 20) + " MiB left");
-            }
+            // The process's resident size is reported, not asserted: whether freed blocks go back to the
+            // operating system is the C allocator's choice (glibc keeps them in its heap once its mmap
+            // threshold has grown), not something splot controls.
+            System.out.printf("[%s] resident size: +%d MiB with 40 unclosed models, +%d MiB after GC%n", name,
+                    (rssFull - rssBefore) >> 20, (residentBytes() - rssBefore) >> 20);
         }
     }
 

@@ -114,11 +114,7 @@ public final class TrainingPlots {
         int cellW = img + 2 * pad;
         int cellH = img + 2 * pad + caption;
         BufferedImage out = new BufferedImage(cols * cellW, rows * cellH, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, out.getWidth(), out.getHeight());
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        Graphics2D g = canvas(out);
         FontMetrics fm = g.getFontMetrics();
         for (int k = 0; k < n; k++) {
             int x0 = (k % cols) * cellW + pad;
@@ -208,6 +204,16 @@ public final class TrainingPlots {
     /** Side of one cell of the confusion-matrix picture, in pixels. */
     static final int CELL = 44;
 
+    /** A white picture with anti-aliased 11-point sans-serif text, ready to draw on. */
+    private static Graphics2D canvas(BufferedImage out) {
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        return g;
+    }
+
     /**
      * Draws a confusion matrix as a heat map (row-normalised: each cell's shade is its share of
      * the true class) with the counts written in the cells; off-diagonal errors are shaded red,
@@ -217,11 +223,7 @@ public final class TrainingPlots {
         int k = m.length;
         int left = 70, top = 50;
         BufferedImage out = new BufferedImage(left + k * CELL + 20, top + k * CELL + 20, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, out.getWidth(), out.getHeight());
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        Graphics2D g = canvas(out);
         FontMetrics fm = g.getFontMetrics();
         g.setColor(Color.BLACK);
         g.drawString("predicted →", left, 14);

@@ -45,6 +45,22 @@ public final class Trainer {
         this.progress = progress;
     }
 
+    /**
+     * The data's samples must have the model's input shape and its labels must be classes the model
+     * outputs: checked before the first step, not discovered as a bad label (or a shape error) mid-epoch.
+     */
+    static void requireFits(Sequential model, Dataset data, String role) {
+        if (!java.util.Arrays.equals(model.inputShape(), data.sampleShape())) {
+            throw new IllegalArgumentException("the " + role + " data '" + data.name() + "' has samples of shape "
+                    + dev.splot.backend.Shapes.toString(data.sampleShape()) + ", the model takes "
+                    + dev.splot.backend.Shapes.toString(model.inputShape()));
+        }
+        if (data.classes() > model.classes()) {
+            throw new IllegalArgumentException("the " + role + " data '" + data.name() + "' has " + data.classes()
+                    + " classes, the model outputs " + model.classes() + " (its last Dense layer needs " + data.classes() + " units)");
+        }
+    }
+
     /** The model's layers were checked when it was built; the loss and the optimizer are checked here. */
     private static void requireOp(Backend backend, Op op, String who) {
         if (!backend.supports(op)) {
@@ -89,6 +105,8 @@ public final class Trainer {
 
     /** Trains until {@code epochs} epochs are done in total, evaluating on {@code test} after each; calls {@code afterEpoch}. */
     public List<EpochStats> fit(Dataset train, Dataset test, int epochs, Consumer<EpochStats> afterEpoch) {
+        requireFits(model, train, "training");
+        if (test != null) requireFits(model, test, "test");
         List<EpochStats> history = new ArrayList<>();
         dataset = train.name();
         samples = train.count();
@@ -178,6 +196,7 @@ public final class Trainer {
 
     /** Loss, accuracy and predictions of {@code model} on {@code data}, in inference mode (no dropout). */
     public static Evaluation evaluate(Sequential model, Dataset data, int batchSize) {
+        requireFits(model, data, "evaluation");
         Backend backend = model.backend();
         int n = data.count(), k = model.classes();
         int[] order = new int[n];

@@ -104,7 +104,7 @@ public final class Mnist {
             return 0;
         }
         checkPaths(o);
-        MnistData.Split data = MnistData.load(o.dataset(), o.data(), System.out);
+        MnistData.Split data = MnistData.downloadAndLoad(o.dataset(), o.data(), System.out);
         Dataset train = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
         try (Backend backend = Backends.open(o.backend(), o.device(), System.out);

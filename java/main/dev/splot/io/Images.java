@@ -17,13 +17,6 @@ import javax.imageio.stream.ImageInputStream;
  * greyscale in [0, 1], resized to the requested size, light digit on a dark background.
  */
 public final class Images {
-    static {
-        // only image decoding is used; never start a display toolkit for it
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-    }
-
     /**
      * The most pixels a picture may have: 50 million, a 50-megapixel photo. Decoding holds the
      * picture once as ImageIO decodes it (up to 8 bytes a pixel) and once as grey floats (4), so

@@ -1,6 +1,8 @@
 package dev.splot.platform;
 
 import org.bytedeco.javacpp.BytePointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the JVM's handlers for SIGSEGV, SIGBUS, SIGFPE and SIGILL installed while an OpenCL driver
@@ -23,6 +25,8 @@ public final class JvmSignalHandlers {
     private static boolean reported;
     private static final JniLibrary LIBRARY = JniLibrary.load(SplotSignals.class);
 
+    private static final Logger LOG = LoggerFactory.getLogger(JvmSignalHandlers.class);
+
     private JvmSignalHandlers() {}
 
     /** Records the current handlers (once per process); call before the first OpenCL call. */
@@ -33,12 +37,11 @@ public final class JvmSignalHandlers {
             if (!LIBRARY.loaded()) {
                 String preload = System.getenv("LD_PRELOAD");
                 if (preload != null && preload.contains("libjsig")) {
-                    System.err.println("[opencl] the JVM's signal handlers are not guarded (" + LIBRARY.failure()
-                            + "); libjsig is preloaded, so the JVM keeps them itself (signal chaining)");
+                    LOG.info("the JVM's signal handlers are not guarded ({}); libjsig is preloaded, so the JVM keeps them itself "
+                            + "(signal chaining)", LIBRARY.failure());
                 } else {
-                    System.err.println("[opencl] WARNING: cannot guard the JVM's signal handlers (" + LIBRARY.failure()
-                            + "). An OpenCL driver that replaces them (PoCL's LLVM does) can crash this JVM; "
-                            + "start java with LD_PRELOAD=$JAVA_HOME/lib/libjsig.so to prevent that.");
+                    LOG.warn("cannot guard the JVM's signal handlers ({}). An OpenCL driver that replaces them (PoCL's LLVM does) can "
+                            + "crash this JVM; start java with LD_PRELOAD=$JAVA_HOME/lib/libjsig.so to prevent that.", LIBRARY.failure());
                 }
                 return;
             }
@@ -46,8 +49,8 @@ public final class JvmSignalHandlers {
                 SplotSignals.splot_signals_save(owner, 256);
                 String lib = CString.read(owner);
                 if (!lib.contains("libjvm") && !lib.contains("libjsig")) {
-                    System.err.println("[opencl] WARNING: the SIGSEGV handler is not the JVM's when OpenCL starts (it is in " + lib
-                            + "): another native library replaced it earlier, and the JVM may crash.");
+                    LOG.warn("the SIGSEGV handler is not the JVM's when OpenCL starts (it is in {}): another native library "
+                            + "replaced it earlier, and the JVM may crash.", lib);
                 }
             }
         }
@@ -61,8 +64,8 @@ public final class JvmSignalHandlers {
             try (BytePointer report = new BytePointer(512)) {
                 if (SplotSignals.splot_signals_restore(report, 512) != 0 && !reported) {
                     reported = true;
-                    System.err.println("[opencl] the OpenCL driver replaced the JVM's signal handlers (" + CString.read(report)
-                            + "); the JVM's are back in place (see docs/opencl.md)");
+                    LOG.info("the OpenCL driver replaced the JVM's signal handlers ({}); the JVM's are back in place "
+                            + "(see docs/opencl.md)", CString.read(report));
                 }
             }
         }

@@ -3,36 +3,39 @@ package dev.splot.train;
 import java.io.PrintStream;
 
 /**
- * Progress of one epoch on one line: rewritten in place on a terminal, and printed at every
- * tenth of the epoch when the output is a log file (so logs stay readable).
+ * A {@link TrainingListener} that prints the progress of each epoch on one line: rewritten in
+ * place on a terminal, and printed at every tenth of the epoch when the output is a log file (so
+ * logs stay readable). {@link Trainer}'s PrintStream constructor installs one.
  */
-final class Progress {
+public final class Progress implements TrainingListener {
     private final PrintStream out;
     private final boolean interactive;
-    private final int total;
-    private final String label;
-    private final long start = System.nanoTime();
     private long lastPrint;
     private int lastDecile;
+    private int epoch;
 
-    Progress(PrintStream out, String label, int total) {
+    /** @param out where the progress lines go */
+    public Progress(PrintStream out) {
         this.out = out;
         this.interactive = System.console() != null;
-        this.label = label;
-        this.total = total;
     }
 
-    void update(int done, double loss, double accuracy) {
-        if (out == null) return;
+    @Override
+    public void onStep(StepStats s) {
+        int done = s.samplesDone(), total = s.samplesTotal();
+        if (s.epoch() != epoch) { // a new epoch starts a new line
+            epoch = s.epoch();
+            lastDecile = 0;
+            lastPrint = 0;
+        }
         long now = System.nanoTime();
         int decile = (int) (10L * done / total);
         boolean due = interactive ? now - lastPrint > 250_000_000L || done == total : decile > lastDecile;
         if (!due) return;
         lastPrint = now;
         lastDecile = decile;
-        double seconds = (now - start) / 1e9;
-        String line = String.format("%s %6d/%d  loss %.4f  acc %.4f  %.0f samples/s", label, done, total, loss, accuracy,
-                done / Math.max(seconds, 1e-9));
+        String line = String.format("epoch %d %6d/%d  loss %.4f  acc %.4f  %.0f samples/s", s.epoch(), done, total, s.meanLoss(),
+                s.accuracy(), done / Math.max(s.seconds(), 1e-9));
         if (interactive) {
             out.print("\r" + line + (done == total ? "\n" : ""));
         } else {

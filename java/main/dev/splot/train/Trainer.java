@@ -27,7 +27,7 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final int batchSize;
     private final long seed;
-    private final PrintStream progress;
+    private final List<TrainingListener> listeners = new ArrayList<>();
     private long step; // global step number: keys the dropout masks
     private int epochsDone;
     private String lastCheckpoint = "none";
@@ -35,17 +35,33 @@ public final class Trainer {
     private int samples;
 
     /**
-     * A trainer at epoch 0, step 0.
+     * A trainer at epoch 0, step 0, that prints each epoch's progress to {@code progress} (a
+     * {@link Progress} listener; null: silent). Library code that logs elsewhere uses the
+     * constructor without it and adds its own {@link TrainingListener}.
      *
      * @param model the model to train, on the backend where training runs
      * @param optimizer updates the model's parameters after each step
      * @param batchSize samples per step (the last step of an epoch may be shorter)
      * @param seed keys the shuffling and the dropout masks
-     * @param progress receives the per-step progress bar
+     * @param progress receives the per-step progress bar, or {@code null}
      * @throws IllegalArgumentException if the model cannot take batches of {@code batchSize}, or its
      *         backend lacks an operation the loss or the optimizer needs (naming it)
      */
     public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed, PrintStream progress) {
+        this(model, optimizer, batchSize, seed);
+        if (progress != null) addListener(new Progress(progress));
+    }
+
+    /**
+     * A silent trainer at epoch 0, step 0; see {@link #addListener}.
+     *
+     * @param model the model to train, on the backend where training runs
+     * @param optimizer updates the model's parameters after each step
+     * @param batchSize samples per step (the last step of an epoch may be shorter)
+     * @param seed keys the shuffling and the dropout masks
+     * @throws IllegalArgumentException as the constructor with a progress stream
+     */
+    public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed) {
         ModelLimits.requireBatch(model, batchSize); // before any buffer of batchSize samples is made
         requireOp(model.backend(), Op.SOFTMAX_CROSS_ENTROPY, "the loss");
         for (Op op : optimizer.ops()) requireOp(model.backend(), op, "the optimizer " + optimizer.type());
@@ -53,7 +69,22 @@ public final class Trainer {
         this.optimizer = optimizer;
         this.batchSize = batchSize;
         this.seed = seed;
-        this.progress = progress;
+    }
+
+    /**
+     * The data's samples must have the model's input shape and its labels must be classes the model
+     * outputs: checked before the first step, not discovered as a bad label (or a shape error) mid-epoch.
+     */
+    static void requireFits(Sequential model, Dataset data, String role) {
+        if (!java.util.Arrays.equals(model.inputShape(), data.sampleShape())) {
+            throw new IllegalArgumentException("the " + role + " data '" + data.name() + "' has samples of shape "
+                    + dev.splot.backend.Shapes.toString(data.sampleShape()) + ", the model takes "
+                    + dev.splot.backend.Shapes.toString(model.inputShape()));
+        }
+        if (data.classes() > model.classes()) {
+            throw new IllegalArgumentException("the " + role + " data '" + data.name() + "' has " + data.classes()
+                    + " classes, the model outputs " + model.classes() + " (its last Dense layer needs " + data.classes() + " units)");
+        }
     }
 
     /** The model's layers were checked when it was built; the loss and the optimizer are checked here. */
@@ -62,6 +93,17 @@ public final class Trainer {
             throw new IllegalArgumentException(who + " needs the operation " + op.methodName() + ", which the " + backend.name()
                     + " backend does not provide (it provides " + backend.supportedOps() + ")");
         }
+    }
+
+    /**
+     * Adds a listener told of every step and epoch, after those added before it.
+     *
+     * @param listener the listener, not null
+     * @return this trainer
+     */
+    public Trainer addListener(TrainingListener listener) {
+        listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+        return this;
     }
 
     /** @return the number of steps done so far over all epochs (it keys the dropout masks) */
@@ -131,6 +173,8 @@ public final class Trainer {
      * @throws TrainingDivergedException if a loss or, at the end of an epoch, a parameter is NaN or infinite
      */
     public List<EpochStats> fit(Dataset train, Dataset test, int epochs, Consumer<EpochStats> afterEpoch) {
+        requireFits(model, train, "training");
+        if (test != null) requireFits(model, test, "test");
         List<EpochStats> history = new ArrayList<>();
         dataset = train.name();
         samples = train.count();
@@ -145,6 +189,7 @@ public final class Trainer {
                     eval == null ? Double.NaN : eval.loss(), eval == null ? Double.NaN : eval.accuracy(),
                     seconds, train.count() / seconds);
             history.add(s);
+            for (TrainingListener l : listeners) l.onEpoch(s);
             if (afterEpoch != null) afterEpoch.accept(s);
         }
         return history;
@@ -179,7 +224,7 @@ public final class Trainer {
         int[] yHost = new int[batchSize];
         double lossSum = 0;
         long correct = 0;
-        Progress bar = new Progress(progress, String.format("epoch %d", epoch + 1), n);
+        long started = System.nanoTime();
         Tensor x = null, y = null, dlogits = null;
         try {
             for (int from = 0; from < n; from += batchSize) {
@@ -210,7 +255,11 @@ public final class Trainer {
                 step++;
                 lossSum += r.meanLoss() * b;
                 correct += r.correct();
-                bar.update(from + b, lossSum / (from + b), correct / (double) (from + b));
+                if (!listeners.isEmpty()) {
+                    TrainingListener.StepStats s = new TrainingListener.StepStats(epoch + 1, step, from + b, n, lossSum / (from + b),
+                            correct / (double) (from + b), (System.nanoTime() - started) / 1e9);
+                    for (TrainingListener l : listeners) l.onStep(s);
+                }
             }
         } finally {
             closeAll(x, y, dlogits);
@@ -227,6 +276,7 @@ public final class Trainer {
      * @return mean loss, accuracy and the predicted class of every sample
      */
     public static Evaluation evaluate(Sequential model, Dataset data, int batchSize) {
+        requireFits(model, data, "evaluation");
         Backend backend = model.backend();
         int n = data.count(), k = model.classes();
         int[] order = new int[n];

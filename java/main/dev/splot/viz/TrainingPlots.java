@@ -26,13 +26,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * the cells). Works without a display.
  */
 public final class TrainingPlots {
-    static {
-        // charts are drawn into images only; without this a JVM on a desktop would start AWT's toolkit
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-    }
-
     /** Misclassified digits get a frame of this colour. */
     public static final Color WRONG = new Color(220, 30, 30);
     /** Pixels per digit pixel in {@link #writeDigitGrid}. */

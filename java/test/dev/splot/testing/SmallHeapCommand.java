@@ -40,8 +40,14 @@ public final class SmallHeapCommand {
 
     /** Runs {@code mainClass} with {@code args} in {@code workDir}; fails the test after {@code limit}. */
     public static Result run(Path workDir, Duration limit, String mainClass, String... args) throws IOException, InterruptedException {
+        return runOnClassPath(workDir, limit, System.getProperty("java.class.path"), mainClass, args);
+    }
+
+    /** As {@link #run(Path, Duration, String, String...)}, on another class path (e.g. one without an optional jar). */
+    public static Result runOnClassPath(Path workDir, Duration limit, String classPath, String mainClass, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
-                "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), mainClass));
+                "-Djava.awt.headless=true", "-cp", classPath, mainClass));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(workDir, "stdout", ".txt"), err = Files.createTempFile(workDir, "stderr", ".txt");
         Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectOutput(out.toFile())

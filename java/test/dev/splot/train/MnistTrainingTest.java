@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class MnistTrainingTest {
     static MnistData.Split data() {
         try {
-            return MnistData.load("mnist", Path.of(System.getenv().getOrDefault("SPLOT_DATA", "data")), System.out);
+            return MnistData.downloadAndLoad("mnist", Path.of(System.getenv().getOrDefault("SPLOT_DATA", "data")), System.out);
         } catch (IOException e) {
             if (System.getenv("CI") != null || System.getenv("SPLOT_REQUIRE_DATA") != null) {
                 throw new AssertionError("MNIST is required here but could not be loaded: " + e.getMessage(), e);

@@ -4,6 +4,7 @@ import dev.splot.backend.Backend;
 import dev.splot.backend.BackendProbe;
 import dev.splot.backend.BackendProvider;
 import dev.splot.backend.BackendUnavailableException;
+import dev.splot.platform.JavaCppPresence;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +27,7 @@ public final class NativeBackendProvider implements BackendProvider {
 
     @Override
     public BackendProbe probe(String device) {
-        String problem = NativeBackend.loadProblem();
+        String problem = loadProblem();
         if (problem != null) return BackendProbe.unavailable(problem);
         return BackendProbe.available(200, "the C++ library, " + NativeBackend.bestIsa() + " path on the CPU");
     }
@@ -36,13 +37,26 @@ public final class NativeBackendProvider implements BackendProvider {
         if (device != null) {
             throw new BackendUnavailableException("the native backend has no devices; --device '" + device + "' applies to opencl", null);
         }
+        String javacpp = javaCppProblem();
+        if (javacpp != null) throw new BackendUnavailableException(javacpp, null);
         return NativeBackend.create();
+    }
+
+    /** Why the library cannot be used, checking JavaCPP first: NativeBackend itself cannot even load without it. */
+    private static String loadProblem() {
+        String javacpp = javaCppProblem();
+        return javacpp != null ? javacpp : NativeBackend.loadProblem();
+    }
+
+    private static String javaCppProblem() {
+        String problem = JavaCppPresence.problem();
+        return problem == null ? null : "native backend unavailable: " + problem;
     }
 
     /** Every instruction-set path of this CPU, the default one marked; the others skipped with the reason. */
     @Override
     public List<SelfTestTarget> selfTestTargets() {
-        String problem = NativeBackend.loadProblem();
+        String problem = loadProblem();
         if (problem != null) throw new BackendUnavailableException(problem, null);
         String best = NativeBackend.bestIsa();
         List<SelfTestTarget> targets = new ArrayList<>();

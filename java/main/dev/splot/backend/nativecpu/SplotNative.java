@@ -13,10 +13,11 @@ import org.bytedeco.javacpp.annotation.Platform;
  * The JavaCPP binding of {@code native/include/splot.h}. The JavaCPP Maven plugin generates and
  * compiles the JNI glue (linking the static libsplot built by CMake, and libgomp) into
  * {@code target/classes/dev/splot/backend/nativecpu/<platform>/} (e.g. linux-x86_64);
- * {@link Loader#load()} extracts and loads it from the class path or the jar. Use through
+ * {@link Loader#load()} extracts and loads it from the class path or the jar, after the copy of
+ * libgomp packaged beside it ({@code preload}), so no GCC runtime is needed on the machine. Use through
  * {@link NativeBackend}, which checks shapes.
  */
-@Platform(include = "splot.h", link = {"gomp", "splot"})
+@Platform(include = "splot.h", link = {"gomp", "splot"}, preload = "gomp@.1")
 public final class SplotNative {
     static {
         Loader.load();

@@ -1,3 +1,5 @@
+package dev.splot.cli;
+
 import dev.splot.backend.Backend;
 import dev.splot.backend.Backends;
 import dev.splot.backend.BackendUnavailableException;
@@ -14,6 +16,7 @@ import dev.splot.train.Evaluation;
 import dev.splot.train.Trainer;
 import dev.splot.train.TrainingDivergedException;
 import dev.splot.train.TrainingPosition;
+import dev.splot.viz.ChartLibrary;
 import dev.splot.viz.TrainingPlots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -103,8 +106,12 @@ public final class Mnist {
             System.out.println(dev.splot.Diagnostics.report());
             return 0;
         }
+        if (o.plots() != null && !ChartLibrary.isPresent()) { // before any work, not after training
+            System.err.println("error: " + ChartLibrary.missingMessage("--plots"));
+            return 1;
+        }
         checkPaths(o);
-        MnistData.Split data = MnistData.load(o.dataset(), o.data(), System.out);
+        MnistData.Split data = MnistData.downloadAndLoad(o.dataset(), o.data(), System.out);
         Dataset train = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
         try (Backend backend = Backends.open(o.backend(), o.device(), System.out);

@@ -1,3 +1,5 @@
+package dev.splot.cli;
+
 import dev.splot.backend.Backend;
 import dev.splot.backend.BackendUnavailableException;
 import dev.splot.backend.Backends;

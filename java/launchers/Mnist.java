@@ -1,0 +1,12 @@
+/**
+ * Launcher for {@link dev.splot.cli.Mnist}, so that {@code mvn -q compile exec:java -Dexec.mainClass=Mnist}
+ * keeps working. In the default package, which a module may not contain, so it is compiled from its own
+ * source root and left out of the library jar (maven-jar-plugin excludes).
+ */
+public final class Mnist {
+    private Mnist() {}
+
+    public static void main(String[] args) {
+        dev.splot.cli.Mnist.main(args);
+    }
+}

@@ -103,7 +103,7 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Inverted dropout: mask[i] = {@link Philox#dropoutScale}(seed, step, layer, i, rate), that is
-     * 1/(1-rate) for kept elements and 0 for dropped ones; y = x * mask. Requires 0 <= rate < 1.
+     * 1/(1-rate) for kept elements and 0 for dropped ones; y = x * mask. Requires {@code 0 <= rate < 1}.
      */
     void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer);
 

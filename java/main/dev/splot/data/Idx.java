@@ -41,7 +41,14 @@ public final class Idx {
 
     private Idx() {}
 
-    /** Reads MNIST-style images (magic 0x00000803: count x rows x cols), pixels scaled to [0, 1]. */
+    /**
+     * Reads MNIST-style images (magic 0x00000803: count x rows x cols), pixels scaled to [0, 1].
+     *
+     * @param file a raw or gzipped IDX file of rank 3
+     * @return the images
+     * @throws IdxFormatException if the file is not such a file, naming it and the problem
+     * @throws IOException if it cannot be read
+     */
     public static IdxImages readImages(Path file) throws IOException {
         IdxArray a = read(file, 3, Float.BYTES);
         byte[] data = a.data();
@@ -52,7 +59,14 @@ public final class Idx {
         return new IdxImages(a.dim(0), a.dim(1), a.dim(2), pixels);
     }
 
-    /** Reads MNIST-style labels (magic 0x00000801: one unsigned byte per sample). */
+    /**
+     * Reads MNIST-style labels (magic 0x00000801: one unsigned byte per sample).
+     *
+     * @param file a raw or gzipped IDX file of rank 1
+     * @return the labels, 0..255
+     * @throws IdxFormatException if the file is not such a file, naming it and the problem
+     * @throws IOException if it cannot be read
+     */
     public static int[] readLabels(Path file) throws IOException {
         byte[] data = read(file, 1, Integer.BYTES).data();
         int[] labels = new int[data.length];
@@ -65,6 +79,13 @@ public final class Idx {
     /**
      * Reads an image file and its label file and checks that they describe the same number of
      * samples and that every label is below {@code classes}.
+     *
+     * @param images a rank-3 IDX file (count x rows x cols)
+     * @param labels a rank-1 IDX file with one label per image
+     * @param classes the number of classes; every label must be below it
+     * @return the images with their labels
+     * @throws IdxFormatException if a file is malformed, the counts differ or a label is too large
+     * @throws IOException if a file cannot be read
      */
     public static Labelled readLabelled(Path images, Path labels, int classes) throws IOException {
         IdxImages x = readImages(images);
@@ -82,14 +103,23 @@ public final class Idx {
         return new Labelled(x, y);
     }
 
-    /** Images with one label each, as returned by {@link #readLabelled}. */
+    /**
+     * Images with one label each, as returned by {@link #readLabelled}.
+     *
+     * @param images the images
+     * @param labels one class index per image
+     */
     public record Labelled(IdxImages images, int[] labels) {}
 
     /**
      * Reads an unsigned-byte IDX file of the given rank.
      *
+     * @param file a raw or gzipped IDX file
+     * @param expectedRank the rank the file must have, 1..255
+     * @return its dimensions and bytes
      * @throws IdxFormatException if the file is not such a file; the message names the file and
      *     the problem
+     * @throws IOException if it cannot be read
      */
     public static IdxArray read(Path file, int expectedRank) throws IOException {
         return read(file, expectedRank, 1);

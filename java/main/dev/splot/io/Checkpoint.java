@@ -33,25 +33,46 @@ import java.util.Map;
  * <p>Writing is atomic ({@link SafeTensors#write}). Reading checks the file ({@link SafeTensors#read}),
  * the format version, the architecture, and that the tensors are exactly the expected ones with
  * the expected shapes; every problem is a {@link CheckpointFormatException} naming the file.
+ *
+ * @param model the model with its weights; owned by this checkpoint
+ * @param optimizer the optimizer with its state, or {@code null} if the file has none
+ * @param position where training stands, or {@code null} if the file has none
  */
 public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition position) implements AutoCloseable {
+    /** The format version this class writes and the only one it reads. */
     public static final String FORMAT_VERSION = "1";
+    /** Metadata key of the format version. */
     public static final String KEY_FORMAT = "splot.format_version";
+    /** Metadata key of the model's JSON description ({@link Architecture}). */
     public static final String KEY_ARCHITECTURE = "splot.architecture";
+    /** Metadata key of the seed the model was initialised with. */
     public static final String KEY_MODEL_SEED = "splot.model.seed";
+    /** Metadata key of the optimizer's type name. */
     public static final String KEY_OPTIMIZER = "splot.optimizer";
     /** Prefix of the optimizer's settings: {@code splot.optimizer.lr}, ... */
     public static final String OPTIMIZER_SETTING_PREFIX = KEY_OPTIMIZER + ".";
+    /** Metadata key of {@link TrainingPosition#epochsDone}. */
     public static final String KEY_EPOCHS_DONE = "splot.training.epochs_done";
+    /** Metadata key of {@link TrainingPosition#step}. */
     public static final String KEY_STEP = "splot.training.step";
+    /** Metadata key of {@link TrainingPosition#seed}. */
     public static final String KEY_SEED = "splot.training.seed";
+    /** Metadata key of {@link TrainingPosition#batchSize}. */
     public static final String KEY_BATCH_SIZE = "splot.training.batch_size";
+    /** Metadata key of {@link TrainingPosition#dataset}. */
     public static final String KEY_DATASET = "splot.training.dataset";
+    /** Metadata key of {@link TrainingPosition#samples}. */
     public static final String KEY_SAMPLES = "splot.training.samples";
 
     /**
      * Saves {@code model}; {@code optimizer} and {@code position} may be null (then the file holds
      * only what is needed for inference and cannot resume training).
+     *
+     * @param file the safetensors file to write (atomically replaced)
+     * @param model the model whose parameters are saved
+     * @param optimizer its optimizer, or {@code null}
+     * @param position where training stands, or {@code null}
+     * @throws IOException if the file cannot be written, or a value is NaN or infinite (nothing is then written)
      */
     public static void save(Path file, Sequential model, Optimizer optimizer, TrainingPosition position) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
@@ -92,6 +113,13 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
      * Rebuilds the model described in {@code file} on {@code backend} with its saved weights, and
      * the optimizer with its state and the training position when the file has them (else null).
      * The caller closes the result (model and optimizer).
+     *
+     * @param file a checkpoint written by {@link #save}
+     * @param backend where the model and optimizer are built
+     * @return the model, and the optimizer and position or {@code null}
+     * @throws CheckpointFormatException if the file is damaged, of another format version, or its
+     *         tensors do not match its architecture; the message names the file
+     * @throws IOException if the file cannot be read
      */
     public static Checkpoint load(Path file, Backend backend) throws IOException {
         SafeTensorsHeader f = SafeTensors.readHeader(file); // the data is read once names and shapes are checked
@@ -133,6 +161,11 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
     /**
      * Overwrites the parameters of an existing {@code model} with those in {@code file}, which may be
      * any safetensors file with tensors of the same names and shapes (optimizer tensors are ignored).
+     *
+     * @param file a safetensors file of float32 tensors
+     * @param model the model to overwrite
+     * @throws CheckpointFormatException if a parameter is missing or has another shape, naming it
+     * @throws IOException if the file cannot be read
      */
     public static void loadWeights(Path file, Sequential model) throws IOException {
         assign(file, SafeTensors.readHeader(file), parameterTensors(model), true);

@@ -8,6 +8,10 @@ import java.nio.file.Path;
  * message always starts with the file's path.
  */
 public class CheckpointFormatException extends FileFormatException {
+    /**
+     * @param file the checkpoint file
+     * @param problem what is wrong with it, without the file name
+     */
     public CheckpointFormatException(Path file, String problem) {
         super(file, problem);
     }

@@ -8,7 +8,12 @@ package dev.splot.io;
 public final class FiniteValues {
     private FiniteValues() {}
 
-    /** The index of the first NaN or infinite value of {@code values}, or -1 when all are finite. */
+    /**
+     * The index of the first NaN or infinite value of {@code values}.
+     *
+     * @param values the values to scan
+     * @return that index, or -1 when all are finite
+     */
     public static int firstNonFinite(float[] values) {
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) return i;
@@ -19,6 +24,10 @@ public final class FiniteValues {
     /**
      * "tensor "NAME" holds NaN at index I (of N values)" when {@code values} has a non-finite value,
      * else null.
+     *
+     * @param tensor the name to put in the message
+     * @param values the tensor's values
+     * @return the message, or {@code null} when all values are finite
      */
     public static String problem(String tensor, float[] values) {
         int bad = firstNonFinite(values);

@@ -39,6 +39,13 @@ public final class Images {
      * pictures keep their stored levels; transparent pixels count as white paper), resizes to {@code width x height} if needed
      * (area averaging when shrinking, bilinear when enlarging; the aspect ratio is not kept), and
      * inverts the result if its mean is above 0.5.
+     *
+     * @param imageFile a picture in a format ImageIO reads (PNG, JPEG, GIF, BMP)
+     * @param width the wanted width in pixels, {@code > 0}
+     * @param height the wanted height in pixels, {@code > 0}
+     * @return {@code width * height} grey levels in [0, 1], row-major, and whether they were inverted
+     * @throws IllegalArgumentException if a size is not positive
+     * @throws IOException if the file is missing, unreadable or not a picture ImageIO can decode
      */
     public static Greyscale readGreyscale(Path imageFile, int width, int height) throws IOException {
         if (width <= 0 || height <= 0) {

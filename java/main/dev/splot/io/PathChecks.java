@@ -21,6 +21,8 @@ public final class PathChecks {
      * Throws unless {@code file} is a regular file that can be read. The message starts with
      * {@code what} (an option or a word such as "picture") and the path.
      *
+     * @param what how the user named the file, e.g. "--model"
+     * @param file the file to check
      * @throws NoSuchFileException when nothing is there
      * @throws FileSystemException when it is a directory or otherwise not a readable file
      */
@@ -36,6 +38,10 @@ public final class PathChecks {
      * Makes sure {@code file} can be written as {@link SafeTensors#write} will write it: creates
      * its folder if missing and creates and deletes the temporary file the save will use beside
      * it (which also catches a name too long for that temporary).
+     *
+     * @param what how the user named the file, e.g. "--save"
+     * @param file the file to be written
+     * @throws IOException starting with {@code what} and the path, if the file could not be written
      */
     public static void requireWritableFile(String what, Path file) throws IOException {
         Path abs = file.toAbsolutePath();
@@ -46,7 +52,13 @@ public final class PathChecks {
         probe(where, () -> SafeTensors.createTemporary(abs));
     }
 
-    /** Makes sure {@code dir} is (or can be created as) a folder in which files can be created. */
+    /**
+     * Makes sure {@code dir} is (or can be created as) a folder in which files can be created.
+     *
+     * @param what how the user named the folder, e.g. "--checkpoint-dir"
+     * @param dir the folder, created if missing
+     * @throws IOException starting with {@code what} and the path, if no file can be created there
+     */
     public static void requireWritableDirectory(String what, Path dir) throws IOException {
         Path abs = dir.toAbsolutePath();
         String where = what + " " + dir;

@@ -58,6 +58,11 @@ public final class SafeTensors {
      * over {@code file}, so a crash never leaves a half-written checkpoint under the real name.
      * Temporaries of the same file that a killed writer left behind are removed first (see
      * {@link #removeStaleTemporaries}).
+     *
+     * @param file the file to write or replace
+     * @param tensors the tensors, written as float32 in this order
+     * @param metadata string entries for the header's {@code __metadata__}
+     * @throws IOException if it cannot be written (the old file, if any, is then unchanged)
      */
     public static void write(Path file, List<NamedTensor> tensors, Map<String, String> metadata)
             throws IOException {
@@ -174,6 +179,9 @@ public final class SafeTensors {
      *
      * @throws CheckpointFormatException if the file is damaged or holds other dtypes; the message
      *     names the file and the problem
+     * @param file the file to read
+     * @return its metadata and tensors
+     * @throws IOException if it cannot be read
      */
     public static SafeTensorsFile read(Path file) throws IOException {
         SafeTensorsHeader header = readHeader(file);
@@ -187,7 +195,10 @@ public final class SafeTensors {
      * compare names and shapes with what it expects before any tensor data is read (a sparse file
      * of many gigabytes costs nothing until then).
      *
+     * @param file the file to read
+     * @return its checked header, which reads tensor data on request
      * @throws CheckpointFormatException as {@link #read}
+     * @throws IOException if it cannot be read
      */
     public static SafeTensorsHeader readHeader(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {

@@ -28,33 +28,51 @@ public final class SafeTensorsHeader {
         this.fileSize = fileSize;
     }
 
+    /** @return the file this header was read from */
     public Path file() {
         return file;
     }
 
+    /** @return the header's string metadata, unmodifiable */
     public Map<String, String> metadata() {
         return metadata;
     }
 
-    /** Tensor names in file order. */
+    /** @return the tensor names in file order */
     public List<String> names() {
         return List.copyOf(entries.keySet());
     }
 
+    /**
+     * @param name a tensor name
+     * @return whether the file holds a tensor of that name
+     */
     public boolean contains(String name) {
         return entries.containsKey(name);
     }
 
+    /**
+     * @param name a tensor name
+     * @return a copy of its dimensions, outermost first
+     * @throws NoSuchElementException if the file has no such tensor
+     */
     public int[] shape(String name) {
         return entry(name).shape().clone();
     }
 
-    /** The number of values all tensors hold together. */
+    /** @return the number of values all tensors hold together */
     public long totalValues() {
         return entries.values().stream().mapToLong(SafeTensors.Entry::elements).sum();
     }
 
-    /** Reads the data of tensor {@code name} from the file. */
+    /**
+     * Reads the data of tensor {@code name} from the file.
+     *
+     * @param name a tensor name
+     * @return its float32 values, row-major
+     * @throws NoSuchElementException if the file has no such tensor
+     * @throws IOException if the file cannot be read or has changed since the header was read
+     */
     public float[] data(String name) throws IOException {
         return SafeTensors.readData(file, entry(name), bufferStart, fileSize);
     }

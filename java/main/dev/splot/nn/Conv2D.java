@@ -19,10 +19,25 @@ public final class Conv2D extends Layer {
     private Parameter bias;
     private ConvGeometry geometry; // per-sample geometry (batch 1); scaled to the batch at each call
 
+    /**
+     * A square kernel, stride 1, no padding ('valid').
+     *
+     * @param filters output channels, {@code > 0}
+     * @param kernelSize kernel height and width, {@code > 0}
+     * @throws IllegalArgumentException if a size is not positive
+     */
     public Conv2D(int filters, int kernelSize) {
         this(filters, kernelSize, kernelSize, 1, Padding.VALID);
     }
 
+    /**
+     * @param filters output channels, {@code > 0}
+     * @param kernelH kernel height, {@code > 0}
+     * @param kernelW kernel width, {@code > 0}
+     * @param stride step in both directions, {@code > 0}
+     * @param padding {@link Padding#VALID} (none) or {@link Padding#SAME} (output size ceil(input / stride))
+     * @throws IllegalArgumentException if a size is not positive
+     */
     public Conv2D(int filters, int kernelH, int kernelW, int stride, Padding padding) {
         if (filters <= 0 || kernelH <= 0 || kernelW <= 0 || stride <= 0) {
             throw new IllegalArgumentException("Conv2D: filters, kernel size and stride must be positive");
@@ -44,10 +59,15 @@ public final class Conv2D extends Layer {
         return "conv2d";
     }
 
+    /** @return output channels */
     public int filters() { return filters; }
+    /** @return kernel height */
     public int kernelH() { return kernelH; }
+    /** @return kernel width */
     public int kernelW() { return kernelW; }
+    /** @return step in both directions */
     public int stride() { return stride; }
+    /** @return how the input is padded */
     public Padding padding() { return padding; }
 
     private ConvGeometry geometryFor(int[] in) {

@@ -11,6 +11,10 @@ public final class Dense extends Layer {
     private Parameter weight;
     private Parameter bias;
 
+    /**
+     * @param units outputs per sample, {@code > 0}; the input size is taken from the previous layer
+     * @throws IllegalArgumentException if {@code units <= 0}
+     */
     public Dense(int units) {
         if (units <= 0) throw new IllegalArgumentException("Dense: units must be positive");
         this.units = units;
@@ -26,6 +30,7 @@ public final class Dense extends Layer {
         return "dense";
     }
 
+    /** @return outputs per sample */
     public int units() { return units; }
 
     @Override

@@ -12,6 +12,10 @@ import java.util.Set;
 public final class Dropout extends Layer {
     private final float rate;
 
+    /**
+     * @param rate the fraction of elements dropped in training, in [0, 1)
+     * @throws IllegalArgumentException if {@code rate} is outside [0, 1)
+     */
     public Dropout(double rate) {
         if (!(rate >= 0 && rate < 1)) {
             throw new IllegalArgumentException("Dropout: rate must be in [0, 1), got " + rate);
@@ -29,7 +33,7 @@ public final class Dropout extends Layer {
         return "dropout";
     }
 
-    /** The fraction of elements dropped in training. */
+    /** @return the fraction of elements dropped in training */
     public float rate() { return rate; }
 
     @Override

@@ -16,41 +16,74 @@ import java.util.Set;
  */
 public abstract class Layer implements AutoCloseable {
     private String name;
+    /** The backend the layer was built on; null until the model is built. */
     protected Backend backend;
+    /** The layer's position in its model, 0 first; keys its initialisation and dropout draws. */
     protected int index;
+    /** The per-sample input shape the layer was built for; null until the model is built. */
     protected int[] inputShape;
     private Workspace own; // for forward/backward called on the layer alone
 
     /**
      * The backend operations this layer's forward and backward passes call; a model is refused at
      * build time on a backend that lacks one of them.
+     *
+     * @return the operations this layer needs
      */
     public abstract Set<Op> ops();
 
-    /** Keras-style type name used for automatic names ("conv2d", "dense", ...). */
+    /** @return the Keras-style type name used for automatic names ("conv2d", "dense", ...) */
     protected abstract String typeName();
 
-    /** The per-sample output shape for a per-sample input shape; throws with a clear message when the input does not fit. */
+    /**
+     * The per-sample output shape for a per-sample input shape.
+     *
+     * @param inputShape one sample's shape, e.g. (channels, height, width)
+     * @return one output sample's shape
+     * @throws IllegalArgumentException naming the layer and the shape, when the input does not fit
+     */
     public abstract int[] outputShape(int[] inputShape);
 
     /**
      * Runs forward on a batch, keeping its buffers and what backward needs in {@code ws}; the result
      * belongs to {@code ws} and stays valid until this layer's next forward in it.
+     *
+     * @param x the input batch, shape (batch, per-sample input shape)
+     * @param ctx training or inference, seed and step (for dropout)
+     * @param ws the caller's workspace
+     * @return the output batch, shape (batch, {@link #outputShape})
      */
     public abstract Tensor forward(Tensor x, ForwardContext ctx, Workspace ws);
 
     /**
      * Gradient of the loss with respect to this layer's input (null when not needed), filling the
      * parameters' gradients, after a training forward pass in the same {@code ws}.
+     *
+     * @param dy gradient of the loss with respect to this layer's output, shape of the forward output
+     * @param needInputGradient false for the first layer, whose input gradient nobody uses
+     * @param ws the workspace of the forward pass
+     * @return gradient with respect to the input (belongs to {@code ws}), or null when not needed
      */
     public abstract Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws);
 
-    /** {@link #forward(Tensor, ForwardContext, Workspace)} in this layer's own workspace (tests, one layer alone). */
+    /**
+     * {@link #forward(Tensor, ForwardContext, Workspace)} in this layer's own workspace (tests, one layer alone).
+     *
+     * @param x the input batch
+     * @param ctx training or inference, seed and step
+     * @return the output batch, valid until the next forward
+     */
     public final Tensor forward(Tensor x, ForwardContext ctx) {
         return forward(x, ctx, ownWorkspace());
     }
 
-    /** {@link #backward(Tensor, boolean, Workspace)} in this layer's own workspace. */
+    /**
+     * {@link #backward(Tensor, boolean, Workspace)} in this layer's own workspace.
+     *
+     * @param dy gradient with respect to the output
+     * @param needInputGradient whether to compute the input gradient
+     * @return gradient with respect to the input, or null when not needed
+     */
     public final Tensor backward(Tensor dy, boolean needInputGradient) {
         return backward(dy, needInputGradient, ownWorkspace());
     }
@@ -60,7 +93,7 @@ public abstract class Layer implements AutoCloseable {
         return own;
     }
 
-    /** Trainable parameters, in a fixed order. */
+    /** @return the trainable parameters, in a fixed order (empty for layers without any) */
     public List<Parameter> parameters() {
         return List.of();
     }
@@ -74,9 +107,14 @@ public abstract class Layer implements AutoCloseable {
         initialise(seed);
     }
 
-    /** Allocates and initialises parameters; layers without parameters do nothing. */
+    /**
+     * Allocates and initialises parameters; layers without parameters do nothing.
+     *
+     * @param seed the model seed; draws are keyed by it and {@link #index}
+     */
     protected void initialise(long seed) {}
 
+    /** @return the layer's name in its model, e.g. "conv2d_1" (parameter names start with it) */
     public String name() {
         return name == null ? typeName() : name;
     }
@@ -85,10 +123,12 @@ public abstract class Layer implements AutoCloseable {
         return typeName();
     }
 
+    /** @return the layer's position in its model, 0 first */
     public int index() {
         return index;
     }
 
+    /** @return the number of trainable values */
     public long parameterCount() {
         long n = 0;
         for (Parameter p : parameters()) n += p.value().size();
@@ -105,7 +145,13 @@ public abstract class Layer implements AutoCloseable {
         if (own != null) own.close();
     }
 
-    /** Shape of a batch of this layer's inputs. */
+    /**
+     * Shape of a batch of per-sample shapes.
+     *
+     * @param batch the number of samples
+     * @param perSample one sample's shape
+     * @return (batch, perSample...)
+     */
     protected int[] batchShape(int batch, int[] perSample) {
         int[] s = new int[perSample.length + 1];
         s[0] = batch;
@@ -113,6 +159,14 @@ public abstract class Layer implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Checks the rank of a per-sample input shape.
+     *
+     * @param in the per-sample input shape
+     * @param rank the rank this layer needs
+     * @param expected the shape in words for the message, e.g. "(channels, height, width)"
+     * @throws IllegalArgumentException naming the layer type, expected and actual shape
+     */
     protected void requireInputRank(int[] in, int rank, String expected) {
         if (in.length != rank) {
             throw new IllegalArgumentException(typeName() + " expects input of shape " + expected + " per sample, got "

@@ -12,10 +12,21 @@ public final class MaxPool2D extends Layer {
     private final int stride;
     private PoolGeometry geometry;
 
+    /**
+     * Non-overlapping windows: stride = pool.
+     *
+     * @param pool window height and width, {@code > 0}
+     * @throws IllegalArgumentException if {@code pool <= 0}
+     */
     public MaxPool2D(int pool) {
         this(pool, pool);
     }
 
+    /**
+     * @param pool window height and width, {@code > 0}
+     * @param stride step in both directions, {@code > 0}
+     * @throws IllegalArgumentException if a size is not positive
+     */
     public MaxPool2D(int pool, int stride) {
         if (pool <= 0 || stride <= 0) {
             throw new IllegalArgumentException("MaxPool2D: pool size and stride must be positive");
@@ -34,7 +45,9 @@ public final class MaxPool2D extends Layer {
         return "max_pooling2d";
     }
 
+    /** @return window height and width */
     public int pool() { return pool; }
+    /** @return step in both directions */
     public int stride() { return stride; }
 
     private PoolGeometry geometryFor(int[] in) {

@@ -6,6 +6,11 @@ import dev.splot.backend.Backend;
 public final class MnistCnn {
     private MnistCnn() {}
 
+    /**
+     * @param backend where the parameters live and the model runs
+     * @param seed keys the weight initialisation and the dropout masks
+     * @return the model, built; the caller closes it
+     */
     public static Sequential build(Backend backend, long seed) {
         return Sequential.builder(1, 28, 28)
                 .add(new Conv2D(32, 3)).add(new ReLU())

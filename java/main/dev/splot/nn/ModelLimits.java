@@ -32,7 +32,9 @@ import java.util.List;
  * </ul>
  */
 public final class ModelLimits {
+    /** The most trainable values a model may have (2^28, 1 GiB as float32). */
     public static final long MAX_PARAMETERS = 1L << 28;
+    /** The most multiply-adds one sample's forward pass may take. */
     public static final long MAX_MULTIPLY_ADDS = 10_000_000_000L;
 
     private ModelLimits() {}
@@ -41,9 +43,14 @@ public final class ModelLimits {
      * What the check found: each layer's per-sample output shape, the parameter count, the largest
      * tensor that grows with the batch, per sample (the input, an activation, or a convolution's
      * weight-gradient partial sums), and the forward multiply-adds per sample.
+     *
+     * @param outputShapes each layer's per-sample output shape, in layer order
+     * @param parameters the number of trainable values
+     * @param largestPerSample values per sample of the largest tensor that grows with the batch
+     * @param multiplyAdds forward multiply-adds per sample
      */
     public record Size(List<int[]> outputShapes, long parameters, long largestPerSample, long multiplyAdds) {
-        /** The largest batch whose tensors all stay within {@link Shapes#MAX_TENSOR_VALUES}. */
+        /** @return the largest batch whose tensors all stay within {@link Shapes#MAX_TENSOR_VALUES} */
         public int maxBatch() {
             return (int) Math.min(Integer.MAX_VALUE, Shapes.MAX_TENSOR_VALUES / largestPerSample);
         }
@@ -52,6 +59,9 @@ public final class ModelLimits {
     /**
      * Checks {@code layers} on per-sample inputs of {@code inputShape}, in order.
      *
+     * @param inputShape one sample's input shape
+     * @param layers the layers, not yet built
+     * @return the shapes and sizes found
      * @throws IllegalArgumentException naming the layer, the size, the bound and why, at the first
      *     layer that does not fit (also when a layer rejects its input shape)
      */
@@ -124,6 +134,8 @@ public final class ModelLimits {
     /**
      * Refuses a batch size whose tensors (or host buffers) would exceed {@link Shapes#MAX_TENSOR_VALUES}.
      *
+     * @param model the built model
+     * @param batchSize the wanted samples per batch
      * @throws IllegalArgumentException saying the largest batch size the model allows
      */
     public static void requireBatch(Sequential model, int batchSize) {

@@ -22,16 +22,34 @@ public final class Predictor implements AutoCloseable {
         this.model = model;
     }
 
+    /** @return the model whose weights this predictor uses */
     public Sequential model() {
         return model;
     }
 
-    /** Class probabilities of {@code n} samples laid out one after another (n x classes, row-major), in batches of up to 128. */
+    /**
+     * Class probabilities of {@code n} samples laid out one after another (n x classes, row-major), in batches of up to 128.
+     *
+     * @param images at least {@code n * product(inputShape)} values, sample after sample
+     * @param n the number of samples
+     * @return {@code n * classes} probabilities, row-major
+     * @throws IllegalArgumentException if {@code images} holds fewer than {@code n} samples
+     * @throws IllegalStateException if another thread is inside this predictor
+     */
     public float[] predict(float[] images, int n) {
         return predict(images, n, 128);
     }
 
-    /** As {@link #predict(float[], int)}, in batches of up to {@code batchSize}. */
+    /**
+     * As {@link #predict(float[], int)}, in batches of up to {@code batchSize}.
+     *
+     * @param images at least {@code n * product(inputShape)} values, sample after sample
+     * @param n the number of samples
+     * @param batchSize samples per forward pass, {@code > 0}
+     * @return {@code n * classes} probabilities, row-major
+     * @throws IllegalArgumentException if {@code batchSize <= 0} or {@code images} is too short
+     * @throws IllegalStateException if another thread is inside this predictor
+     */
     public float[] predict(float[] images, int n, int batchSize) {
         if (batchSize <= 0) throw new IllegalArgumentException("predict: batch size must be positive, got " + batchSize);
         int[] inputShape = model.inputShape();

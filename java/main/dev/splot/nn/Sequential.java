@@ -45,6 +45,13 @@ public final class Sequential implements AutoCloseable {
         this.seed = seed;
     }
 
+    /**
+     * Starts a model.
+     *
+     * @param inputShape one sample's shape, e.g. 1, 28, 28 for (channels, height, width)
+     * @return a builder to add layers to
+     * @throws IllegalArgumentException if a dimension is not positive
+     */
     public static Builder builder(int... inputShape) {
         return new Builder(inputShape);
     }
@@ -59,11 +66,25 @@ public final class Sequential implements AutoCloseable {
             this.inputShape = inputShape.clone();
         }
 
+        /**
+         * @param layer the next layer, not yet part of any model
+         * @return this builder
+         */
         public Builder add(Layer layer) {
             layers.add(layer);
             return this;
         }
 
+        /**
+         * Checks the shapes and the backend's operations, then allocates and initialises the layers.
+         *
+         * @param backend where the parameters live and the model runs
+         * @param seed keys the weight initialisation and the dropout masks
+         * @return the model; the caller closes it
+         * @throws IllegalStateException if no layer was added
+         * @throws IllegalArgumentException naming the layer, if a shape does not fit, the last layer does
+         *         not output a vector of logits, or the backend lacks an operation a layer needs
+         */
         public Sequential build(Backend backend, long seed) {
             if (layers.isEmpty()) {
                 throw new IllegalStateException("a Sequential model needs at least one layer");
@@ -116,33 +137,39 @@ public final class Sequential implements AutoCloseable {
         return names;
     }
 
+    /** @return the backend the model was built on */
     public Backend backend() {
         return backend;
     }
 
+    /** @return the layers in order, unmodifiable */
     public List<Layer> layers() {
         return Collections.unmodifiableList(layers);
     }
 
+    /** @return a copy of one sample's input shape */
     public int[] inputShape() {
         return inputShape.clone();
     }
 
+    /** @return the number of logits per sample (the last layer's output size) */
     public int classes() {
         return outputShapes.get(outputShapes.size() - 1)[0];
     }
 
+    /** @return the seed the model was built with */
     public long seed() {
         return seed;
     }
 
-    /** All parameters in layer order (weight before bias). */
+    /** @return all parameters in layer order (weight before bias) */
     public List<Parameter> parameters() {
         List<Parameter> ps = new ArrayList<>();
         for (Layer l : layers) ps.addAll(l.parameters());
         return ps;
     }
 
+    /** @return the number of trainable values */
     public long parameterCount() {
         long n = 0;
         for (Layer l : layers) n += l.parameterCount();
@@ -154,6 +181,12 @@ public final class Sequential implements AutoCloseable {
      * the result stays valid until the next forward. One thread at a time: a second thread entering
      * while the first is inside, or between its training forward and its backward, is refused.
      * For concurrent inference use one {@link Predictor} per thread.
+     *
+     * @param x the batch, shape (n, inputShape...)
+     * @param ctx training (dropout on) or inference, seed and step
+     * @return the logits, shape (n, classes), owned by the model
+     * @throws IllegalArgumentException if {@code x} has another shape, naming both
+     * @throws IllegalStateException if another thread is using the model's buffers
      */
     public Tensor forward(Tensor x, ForwardContext ctx) {
         enter("forward");
@@ -183,7 +216,14 @@ public final class Sequential implements AutoCloseable {
         return t;
     }
 
-    /** Backpropagates the gradient of the loss with respect to the logits, filling every parameter's gradient. */
+    /**
+     * Backpropagates the gradient of the loss with respect to the logits, filling every parameter's
+     * gradient; follows a training {@link #forward} on the same thread.
+     *
+     * @param dlogits gradient with respect to the logits, shape (n, classes)
+     * @throws IllegalStateException if another thread is using the model's buffers, or no training
+     *         forward pass preceded it
+     */
     public void backward(Tensor dlogits) {
         enter("backward");
         try {
@@ -214,6 +254,8 @@ public final class Sequential implements AutoCloseable {
     /**
      * A new predictor: inference with its own buffers, sharing this model's weights. One per thread;
      * close it (or let it be collected) to free its buffers. Predictions do not change the model.
+     *
+     * @return a new predictor for this model
      */
     public Predictor newPredictor() {
         return new Predictor(this);
@@ -224,12 +266,25 @@ public final class Sequential implements AutoCloseable {
      * computed in batches of up to 128 in inference mode (no dropout). Safe to call from several
      * threads at once: each call has its own buffers (for repeated calls from one thread, a
      * {@link Predictor} keeps them between calls).
+     *
+     * @param images at least {@code n * product(inputShape)} values, sample after sample
+     * @param n the number of samples
+     * @return {@code n * classes} probabilities, row-major
+     * @throws IllegalArgumentException if {@code images} holds fewer than {@code n} samples
      */
     public float[] predict(float[] images, int n) {
         return predict(images, n, 128);
     }
 
-    /** As {@link #predict(float[], int)}, in batches of up to {@code batchSize} samples. */
+    /**
+     * As {@link #predict(float[], int)}, in batches of up to {@code batchSize} samples.
+     *
+     * @param images at least {@code n * product(inputShape)} values, sample after sample
+     * @param n the number of samples
+     * @param batchSize samples per forward pass, {@code > 0}
+     * @return {@code n * classes} probabilities, row-major
+     * @throws IllegalArgumentException if {@code batchSize <= 0} or {@code images} is too short
+     */
     public float[] predict(float[] images, int n, int batchSize) {
         // a predictor per call: its own buffers, so concurrent calls never share activations
         try (Predictor p = newPredictor()) {
@@ -237,7 +292,7 @@ public final class Sequential implements AutoCloseable {
         }
     }
 
-    /** A Keras-style table of layers, output shapes and parameter counts. */
+    /** @return a Keras-style table of layers, output shapes and parameter counts */
     public String summary() {
         StringBuilder sb = new StringBuilder();
         String rule = "-".repeat(72) + "\n";

@@ -22,7 +22,16 @@ public final class Workspace implements AutoCloseable {
     private final Map<Layer, Map<String, Tensor>> kept = new IdentityHashMap<>();
     private boolean closed;
 
-    /** The layer's buffer {@code slot} with {@code shape}, (re)allocated on the layer's backend when its shape changed. */
+    /**
+     * The layer's buffer {@code slot} with {@code shape}, (re)allocated on the layer's backend when its shape changed.
+     *
+     * @param layer the layer that owns the buffer
+     * @param slot the buffer's name within the layer, e.g. "output"
+     * @param dtype the element type
+     * @param shape the wanted shape
+     * @return the buffer, owned by this workspace (contents undefined after a reallocation)
+     * @throws IllegalStateException if the workspace is closed
+     */
     public Tensor tensor(Layer layer, String slot, DType dtype, int... shape) {
         requireOpen();
         Map<String, Tensor> slots = owned.computeIfAbsent(layer, l -> new HashMap<>());
@@ -34,17 +43,38 @@ public final class Workspace implements AutoCloseable {
         return t;
     }
 
+    /**
+     * As {@link #tensor(Layer, String, DType, int...)} for float32.
+     *
+     * @param layer the layer that owns the buffer
+     * @param slot the buffer's name within the layer
+     * @param shape the wanted shape
+     * @return the buffer, owned by this workspace
+     */
     public Tensor tensor(Layer layer, String slot, int... shape) {
         return tensor(layer, slot, DType.FLOAT32, shape);
     }
 
-    /** Remembers a tensor the workspace does not own (the layer's input, say) for the backward pass. */
+    /**
+     * Remembers a tensor the workspace does not own (the layer's input, say) for the backward pass.
+     *
+     * @param layer the layer that will recall it
+     * @param name its name within the layer
+     * @param t the tensor; not closed by the workspace
+     */
     public void keep(Layer layer, String name, Tensor t) {
         requireOpen();
         kept.computeIfAbsent(layer, l -> new HashMap<>()).put(name, t);
     }
 
-    /** What {@link #keep} or {@link #tensor} stored under {@code name}; an error naming the layer when there is none. */
+    /**
+     * What {@link #keep} or {@link #tensor} stored under {@code name}.
+     *
+     * @param layer the layer that stored it
+     * @param name its name within the layer
+     * @return the tensor
+     * @throws IllegalStateException naming the layer, when there is none (backward without a training forward)
+     */
     public Tensor recall(Layer layer, String name) {
         requireOpen();
         Tensor t = kept.getOrDefault(layer, Map.of()).get(name);
@@ -56,7 +86,12 @@ public final class Workspace implements AutoCloseable {
         return t;
     }
 
-    /** Forgets a kept tensor, e.g. after an inference pass that must not be followed by backward. */
+    /**
+     * Forgets a kept tensor, e.g. after an inference pass that must not be followed by backward.
+     *
+     * @param layer the layer that kept it
+     * @param name its name within the layer
+     */
     public void forget(Layer layer, String name) {
         kept.getOrDefault(layer, new HashMap<>()).remove(name);
     }

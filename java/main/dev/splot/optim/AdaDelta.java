@@ -23,10 +23,19 @@ public final class AdaDelta implements Optimizer {
     private final float eps;
     private final Map<Parameter, Tensor[]> accumulators = new IdentityHashMap<>();
 
+    /** AdaDelta with the classic Keras defaults: lr 1.0, rho 0.95, eps 1e-7. */
     public AdaDelta() {
         this(1.0f, 0.95f, 1e-7f);
     }
 
+    /**
+     * AdaDelta with the given settings.
+     *
+     * @param lr learning rate, finite and {@code > 0}
+     * @param rho decay of the running averages, {@code 0 <= rho < 1}
+     * @param eps added inside the square roots, finite and {@code > 0}
+     * @throws IllegalArgumentException naming the settings if one is out of range
+     */
     public AdaDelta(float lr, float rho, float eps) {
         if (!(lr > 0 && Float.isFinite(lr)) || !(rho >= 0 && rho < 1) || !(eps > 0 && Float.isFinite(eps))) {
             throw new IllegalArgumentException("AdaDelta needs lr > 0, 0 <= rho < 1, eps > 0, all finite; got lr=" + lr + " rho=" + rho
@@ -63,8 +72,11 @@ public final class AdaDelta implements Optimizer {
         return Set.of(Op.ADADELTA_UPDATE);
     }
 
+    /** @return the learning rate */
     public float learningRate() { return lr; }
+    /** @return the decay of the running averages */
     public float rho() { return rho; }
+    /** @return the epsilon added inside the square roots */
     public float epsilon() { return eps; }
 
     @Override

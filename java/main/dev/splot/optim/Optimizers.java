@@ -19,6 +19,10 @@ public final class Optimizers {
     /**
      * Makes {@code type} creatable; the factory receives the settings an optimizer's
      * {@link Optimizer#config} returned and throws IllegalArgumentException naming a bad one.
+     *
+     * @param type the name checkpoints store, as {@link Optimizer#type} returns it
+     * @param factory makes an optimizer from its settings
+     * @throws IllegalStateException if {@code type} is already registered
      */
     public static void register(String type, Function<Map<String, String>, Optimizer> factory) {
         if (FACTORIES.putIfAbsent(type, factory) != null) {
@@ -28,6 +32,10 @@ public final class Optimizers {
 
     /**
      * A new optimizer of {@code type} with {@code config}.
+     *
+     * @param type a registered type name, e.g. "adadelta"
+     * @param config the settings, as {@link Optimizer#config} returned them
+     * @return a new optimizer with empty state
      *
      * @throws IllegalArgumentException for an unknown type (naming the known ones) or a bad setting
      */

@@ -14,6 +14,7 @@ public final class Progress implements TrainingListener {
     private int lastDecile;
     private int epoch;
 
+    /** @param out where the progress lines go */
     public Progress(PrintStream out) {
         this.out = out;
         this.interactive = System.console() != null;

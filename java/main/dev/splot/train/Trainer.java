@@ -35,16 +35,32 @@ public final class Trainer {
     private int samples;
 
     /**
-     * A trainer that prints each epoch's progress to {@code progress} (a {@link Progress} listener;
-     * null: silent). Library code that logs elsewhere uses the constructor without it and adds its
-     * own {@link TrainingListener}.
+     * A trainer at epoch 0, step 0, that prints each epoch's progress to {@code progress} (a
+     * {@link Progress} listener; null: silent). Library code that logs elsewhere uses the
+     * constructor without it and adds its own {@link TrainingListener}.
+     *
+     * @param model the model to train, on the backend where training runs
+     * @param optimizer updates the model's parameters after each step
+     * @param batchSize samples per step (the last step of an epoch may be shorter)
+     * @param seed keys the shuffling and the dropout masks
+     * @param progress receives the per-step progress bar, or {@code null}
+     * @throws IllegalArgumentException if the model cannot take batches of {@code batchSize}, or its
+     *         backend lacks an operation the loss or the optimizer needs (naming it)
      */
     public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed, PrintStream progress) {
         this(model, optimizer, batchSize, seed);
         if (progress != null) addListener(new Progress(progress));
     }
 
-    /** A silent trainer; see {@link #addListener}. */
+    /**
+     * A silent trainer at epoch 0, step 0; see {@link #addListener}.
+     *
+     * @param model the model to train, on the backend where training runs
+     * @param optimizer updates the model's parameters after each step
+     * @param batchSize samples per step (the last step of an epoch may be shorter)
+     * @param seed keys the shuffling and the dropout masks
+     * @throws IllegalArgumentException as the constructor with a progress stream
+     */
     public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed) {
         ModelLimits.requireBatch(model, batchSize); // before any buffer of batchSize samples is made
         requireOp(model.backend(), Op.SOFTMAX_CROSS_ENTROPY, "the loss");
@@ -79,24 +95,43 @@ public final class Trainer {
         }
     }
 
-    /** Adds a listener told of every step and epoch, after those added before it. */
+    /**
+     * Adds a listener told of every step and epoch, after those added before it.
+     *
+     * @param listener the listener, not null
+     * @return this trainer
+     */
     public Trainer addListener(TrainingListener listener) {
         listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
         return this;
     }
 
+    /** @return the number of steps done so far over all epochs (it keys the dropout masks) */
     public long step() { return step; }
+    /** @return the number of epochs completed */
     public int epochsDone() { return epochsDone; }
 
+    /** @return the seed that keys shuffling and dropout */
     public long seed() { return seed; }
+    /** @return samples per step */
     public int batchSize() { return batchSize; }
 
-    /** Where training stands now; saved in checkpoints so a run can continue exactly. */
+    /**
+     * Where training stands now; saved in checkpoints so a run can continue exactly.
+     *
+     * @return epochs done, step, seed, batch size and the data trained on
+     */
     public TrainingPosition position() {
         return new TrainingPosition(epochsDone, step, seed, batchSize, dataset, samples);
     }
 
-    /** Sets where training resumes (after loading a checkpoint). */
+    /**
+     * Sets where training resumes (after loading a checkpoint), without checking seed or batch size:
+     * prefer {@link #resumeAt(TrainingPosition)}.
+     *
+     * @param epochsDone epochs already completed
+     * @param step steps already done over all epochs
+     */
     public void resumeAt(int epochsDone, long step) {
         this.epochsDone = epochsDone;
         this.step = step;
@@ -105,6 +140,9 @@ public final class Trainer {
     /**
      * Continues from a saved position. Its seed and batch size must be this trainer's: with
      * others the shuffling, the dropout masks and the steps would differ from the interrupted run.
+     *
+     * @param p the position saved with the checkpoint
+     * @throws IllegalArgumentException if its seed or batch size differs from this trainer's
      */
     public void resumeAt(TrainingPosition p) {
         if (p.seed() != seed || p.batchSize() != batchSize) {
@@ -114,12 +152,26 @@ public final class Trainer {
         resumeAt(p.epochsDone(), p.step());
     }
 
-    /** Named in the message when training diverges. */
+    /**
+     * Records the last checkpoint written, so that a {@link TrainingDivergedException} can name it.
+     *
+     * @param description e.g. the checkpoint's file name
+     */
     public void lastCheckpoint(String description) {
         this.lastCheckpoint = description;
     }
 
-    /** Trains until {@code epochs} epochs are done in total, evaluating on {@code test} after each; calls {@code afterEpoch}. */
+    /**
+     * Trains until {@code epochs} epochs are done in total (counting those before a resume),
+     * evaluating on {@code test} after each.
+     *
+     * @param train the training data, shuffled each epoch
+     * @param test evaluated after each epoch, or {@code null} (the stats then carry NaN test values)
+     * @param epochs the total number of epochs to reach
+     * @param afterEpoch called with each epoch's stats (e.g. to checkpoint), or {@code null}
+     * @return the stats of the epochs run by this call, in order
+     * @throws TrainingDivergedException if a loss or, at the end of an epoch, a parameter is NaN or infinite
+     */
     public List<EpochStats> fit(Dataset train, Dataset test, int epochs, Consumer<EpochStats> afterEpoch) {
         requireFits(model, train, "training");
         if (test != null) requireFits(model, test, "test");
@@ -215,7 +267,14 @@ public final class Trainer {
         return new double[] {lossSum / n, correct / (double) n};
     }
 
-    /** Loss, accuracy and predictions of {@code model} on {@code data}, in inference mode (no dropout). */
+    /**
+     * Loss, accuracy and predictions of {@code model} on {@code data}, in inference mode (no dropout).
+     *
+     * @param model the model to evaluate; uses its own buffers, so one thread at a time
+     * @param data the samples and labels
+     * @param batchSize samples per forward pass
+     * @return mean loss, accuracy and the predicted class of every sample
+     */
     public static Evaluation evaluate(Sequential model, Dataset data, int batchSize) {
         requireFits(model, data, "evaluation");
         Backend backend = model.backend();

@@ -7,10 +7,18 @@ package dev.splot.train;
  * with its exception).
  */
 public interface TrainingListener {
-    /** After every optimizer step. */
+    /**
+     * After every optimizer step.
+     *
+     * @param step where training stands after it
+     */
     default void onStep(StepStats step) {}
 
-    /** After every epoch, once the model was checked and evaluated on the test set (if any). */
+    /**
+     * After every epoch, once the model was checked and evaluated on the test set (if any).
+     *
+     * @param epoch the epoch's training and test results
+     */
     default void onEpoch(EpochStats epoch) {}
 
     /**

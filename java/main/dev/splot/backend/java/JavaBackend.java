@@ -1,6 +1,5 @@
 package dev.splot.backend.java;
 
-import dev.splot.backend.AbstractBackend;
 import dev.splot.backend.ConvGeometry;
 import dev.splot.backend.DType;
 import dev.splot.backend.LossResult;
@@ -16,7 +15,7 @@ import java.util.stream.IntStream;
  * ({@link Gemm}); work is split over samples or row blocks with parallel streams, and each output
  * element is always summed in the same order, so results do not depend on the thread count.
  */
-public final class JavaBackend extends AbstractBackend {
+public final class JavaBackend extends HeapMemoryBackend {
 
     @Override
     public String name() {
@@ -26,64 +25,6 @@ public final class JavaBackend extends AbstractBackend {
     @Override
     public String description() {
         return "Java reference loops on " + Runtime.getRuntime().availableProcessors() + " threads";
-    }
-
-    private static float[] f(Tensor t) {
-        return (float[]) t.handle();
-    }
-
-    private static int[] i(Tensor t) {
-        return (int[]) t.handle();
-    }
-
-    // ---- memory -------------------------------------------------------------------------------
-
-    @Override
-    protected Object allocateMemory(DType dtype, long elements) {
-        return dtype == DType.FLOAT32 ? new float[(int) elements] : new int[(int) elements];
-    }
-
-    @Override
-    protected void freeMemory(Object handle) {
-        // garbage collected
-    }
-
-    @Override
-    protected void uploadImpl(Tensor dst, float[] src) {
-        System.arraycopy(src, 0, f(dst), 0, src.length);
-    }
-
-    @Override
-    protected void uploadImpl(Tensor dst, int[] src) {
-        System.arraycopy(src, 0, i(dst), 0, src.length);
-    }
-
-    @Override
-    protected void downloadImpl(Tensor src, float[] dst) {
-        System.arraycopy(f(src), 0, dst, 0, dst.length);
-    }
-
-    @Override
-    protected void downloadImpl(Tensor src, int[] dst) {
-        System.arraycopy(i(src), 0, dst, 0, dst.length);
-    }
-
-    @Override
-    protected void fillImpl(Tensor t, float value) {
-        Arrays.fill(f(t), value);
-    }
-
-    @Override
-    protected void copyImpl(Tensor src, Tensor dst) {
-        System.arraycopy(f(src), 0, f(dst), 0, src.size());
-    }
-
-    @Override
-    public void synchronize() {}
-
-    @Override
-    protected void closeImpl() {
-        // the arrays are garbage collected
     }
 
     // ---- convolution --------------------------------------------------------------------------

@@ -4,7 +4,6 @@ import java.lang.reflect.Method;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Checks every argument of every operation once, for all backends, then calls the backend's
@@ -22,8 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * implementations never see two calls at once.
  */
 public abstract class AbstractBackend implements Backend {
-    private final AtomicLong live = new AtomicLong();
-    private final AtomicLong liveBytes = new AtomicLong();
+    private final TensorLedger ledger = new TensorLedger(this);
     private volatile boolean closed;
     private final Set<Op> supported = Collections.unmodifiableSet(overriddenOps(getClass()));
 
@@ -136,45 +134,7 @@ public abstract class AbstractBackend implements Backend {
                     + " values, more than the limit of " + Shapes.MAX_TENSOR_VALUES + " per tensor (1 GiB of float32)");
         }
         Object handle = allocateMemory(dtype, elements);
-        live.incrementAndGet();
-        long bytes = elements * 4; // FLOAT32 and INT32 alike
-        liveBytes.addAndGet(bytes);
-        Tensor t = new Tensor(this, dtype, shape, handle);
-        t.onRelease(Leaks.register(t, new Release(handle, bytes, Leaks.allocationSite(this, shape))));
-        return t;
-    }
-
-    /**
-     * Frees one tensor's memory exactly once: run by {@link Tensor#close} or, when the tensor became
-     * unreachable without close, by the {@link Leaks} cleaner thread. It holds the handle, never
-     * the tensor (which would then stay reachable).
-     */
-    private final class Release implements Leaks.ReleaseAction {
-        private final Object handle;
-        private final long bytes;
-        private final Throwable allocatedAt; // null unless leak reports are on
-        private volatile boolean explicit;
-
-        Release(Object handle, long bytes, Throwable allocatedAt) {
-            this.handle = handle;
-            this.bytes = bytes;
-            this.allocatedAt = allocatedAt;
-        }
-
-        @Override
-        public void run() {
-            synchronized (AbstractBackend.this) {
-                if (!closed) freeMemory(handle); // after close() the backend has released everything
-                live.decrementAndGet();
-                liveBytes.addAndGet(-bytes);
-            }
-            if (!explicit) Leaks.freedUnclosed(name(), allocatedAt);
-        }
-
-        @Override
-        public void markExplicit() {
-            explicit = true;
-        }
+        return ledger.track(new Tensor(this, dtype, shape, handle), handle, elements * 4); // FLOAT32 and INT32 alike
     }
 
     @Override
@@ -210,12 +170,12 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final long liveTensors() {
-        return live.get();
+        return ledger.tensors();
     }
 
     @Override
     public final long liveBytes() {
-        return liveBytes.get();
+        return ledger.bytes();
     }
 
     @Override

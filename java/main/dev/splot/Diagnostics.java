@@ -21,10 +21,24 @@ import java.util.function.Supplier;
 public final class Diagnostics {
     private Diagnostics() {}
 
+    /**
+     * Prints {@link #report()} to standard output.
+     *
+     * @param args ignored
+     */
     public static void main(String[] args) {
         System.out.println(report());
     }
 
+    /**
+     * Starts every self-test target of every provider in turn (one backend open at a time, closed
+     * after its test) and describes the outcome. A target that fails to start or disagrees with the
+     * reference is a FAIL line with the reason, never an exception.
+     *
+     * @return one header line (OS, architecture, Java version, hardware threads), then per provider its
+     *     summary and a PASS, FAIL or SKIP line per target
+     * @throws IllegalStateException when the providers themselves cannot be loaded ({@link Backends#providers()})
+     */
     public static String report() {
         StringBuilder sb = new StringBuilder();
         sb.append("splot diagnostics: ").append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch"))

@@ -43,7 +43,12 @@ public abstract class AbstractBackend implements Backend {
         return ops;
     }
 
-    /** What an op that this backend does not override throws. */
+    /**
+     * What an op that this backend does not override throws.
+     *
+     * @param op the operation that was called
+     * @return an exception naming the op, this backend and the ops it does provide (to be thrown)
+     */
     protected final UnsupportedOperationException unsupported(Op op) {
         return new UnsupportedOperationException("the " + name() + " backend does not provide the operation " + op.methodName()
                 + " (it provides " + supported + ")");
@@ -51,74 +56,272 @@ public abstract class AbstractBackend implements Backend {
 
     // ---- what an implementation provides: memory (all required), then the operations (any subset) ----
 
+    /**
+     * Allocates zero-filled memory for a new tensor. Called under the backend's lock, after the size
+     * was checked against {@link Shapes#MAX_TENSOR_VALUES}.
+     *
+     * @param dtype the element type (both types are 4 bytes an element)
+     * @param elements the number of elements, {@code 1 ..} {@link Shapes#MAX_TENSOR_VALUES}
+     * @return the handle that {@link Tensor#handle()} will return and {@link #freeMemory} will receive
+     */
     protected abstract Object allocateMemory(DType dtype, long elements);
 
+    /**
+     * Frees memory from {@link #allocateMemory}, at most once per handle and under the backend's lock:
+     * when its tensor is closed or, for a tensor never closed, on the cleaner thread (so it must not
+     * assume the allocating thread). Never called once the backend is closed: {@link #closeImpl}
+     * releases what is left.
+     *
+     * @param handle the handle {@link #allocateMemory} returned
+     */
     protected abstract void freeMemory(Object handle);
 
+    /**
+     * Copies {@code src} into {@code dst}. Called under the lock once {@link #upload(Tensor, float[])}
+     * has checked that dst is an open FLOAT32 tensor of this backend with {@code src.length} elements.
+     *
+     * @param dst the destination tensor
+     * @param src the values, row-major
+     */
     protected abstract void uploadImpl(Tensor dst, float[] src);
 
+    /**
+     * Copies {@code src} into the INT32 tensor {@code dst}; the checks are those of
+     * {@link #uploadImpl(Tensor, float[])}.
+     *
+     * @param dst the destination tensor
+     * @param src the values, row-major
+     */
     protected abstract void uploadImpl(Tensor dst, int[] src);
 
+    /**
+     * Copies {@code src} to the host once its pending writes are done. Called under the lock once
+     * {@link #download(Tensor, float[])} has checked that src is an open FLOAT32 tensor of this backend
+     * with {@code dst.length} elements.
+     *
+     * @param src the tensor to read
+     * @param dst receives the values, row-major
+     */
     protected abstract void downloadImpl(Tensor src, float[] dst);
 
+    /**
+     * Copies the INT32 tensor {@code src} to the host; as {@link #downloadImpl(Tensor, float[])}.
+     *
+     * @param src the tensor to read
+     * @param dst receives the values, row-major
+     */
     protected abstract void downloadImpl(Tensor src, int[] dst);
 
+    /**
+     * Sets every element of the open FLOAT32 tensor {@code t} to {@code value}.
+     *
+     * @param t the tensor
+     * @param value the value
+     */
     protected abstract void fillImpl(Tensor t, float value);
 
+    /**
+     * Copies all elements of {@code src} to {@code dst}: two open FLOAT32 tensors of this backend of
+     * the same size (shapes may differ).
+     *
+     * @param src the source
+     * @param dst the destination, overwritten
+     */
     protected abstract void copyImpl(Tensor src, Tensor dst);
 
+    /**
+     * Runs {@link #conv2dForward}. Called under the backend's lock once {@link AbstractBackend} has checked every argument (types, shapes against {@code g}); throws
+     * {@link #unsupported} unless overridden.
+     *
+     * @param x input {@code [n, c, h, w]}
+     * @param w weights {@code [o, c, kh, kw]}
+     * @param b bias {@code [o]}
+     * @param y output {@code [n, o, outH, outW]}, to overwrite
+     * @param g the geometry
+     */
     protected void conv2dForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         throw unsupported(Op.CONV2D_FORWARD);
     }
 
+    /**
+     * Runs {@link #conv2dBackwardData}. Called under the backend's lock once {@link AbstractBackend} has checked every argument; throws
+     * {@link #unsupported} unless overridden.
+     *
+     * @param dy output gradient {@code [n, o, outH, outW]}
+     * @param w weights {@code [o, c, kh, kw]}
+     * @param dx input gradient {@code [n, c, h, w]}, to overwrite
+     * @param g the geometry
+     */
     protected void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         throw unsupported(Op.CONV2D_BACKWARD_DATA);
     }
 
+    /**
+     * Runs {@link #conv2dBackwardWeights}. Called under the backend's lock once {@link AbstractBackend} has checked every argument; throws
+     * {@link #unsupported} unless overridden.
+     *
+     * @param x input {@code [n, c, h, w]}
+     * @param dy output gradient {@code [n, o, outH, outW]}
+     * @param dw weight gradient {@code [o, c, kh, kw]}, to overwrite
+     * @param db bias gradient {@code [o]}, to overwrite
+     * @param g the geometry
+     */
     protected void conv2dBackwardWeightsImpl(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
         throw unsupported(Op.CONV2D_BACKWARD_WEIGHTS);
     }
 
+    /**
+     * Runs {@link #maxPoolForward}. Called under the backend's lock once {@link AbstractBackend} has checked every argument; throws
+     * {@link #unsupported} unless overridden.
+     *
+     * @param x input {@code [n, c, h, w]}
+     * @param y output {@code [n, c, outH, outW]}, to overwrite
+     * @param argmax INT32 {@code [n, c, outH, outW]}, to overwrite with flat indices into x
+     * @param g the geometry
+     */
     protected void maxPoolForwardImpl(Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
         throw unsupported(Op.MAX_POOL_FORWARD);
     }
 
+    /**
+     * Runs {@link #maxPoolBackward}. Called under the backend's lock once {@link AbstractBackend} has checked every argument; throws
+     * {@link #unsupported} unless overridden.
+     *
+     * @param dy output gradient {@code [n, c, outH, outW]}
+     * @param argmax INT32 indices from the forward pass
+     * @param dx input gradient {@code [n, c, h, w]}, to overwrite
+     * @param g the geometry
+     */
     protected void maxPoolBackwardImpl(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
         throw unsupported(Op.MAX_POOL_BACKWARD);
     }
 
+    /**
+     * Runs {@link #reluForward}. Called under the backend's lock once {@link AbstractBackend} has checked every argument (same sizes; x and y may be the same
+     * tensor); throws {@link #unsupported} unless overridden.
+     *
+     * @param x input
+     * @param y output, to overwrite
+     */
     protected void reluForwardImpl(Tensor x, Tensor y) {
         throw unsupported(Op.RELU_FORWARD);
     }
 
+    /**
+     * Runs {@link #reluBackward}. Called under the backend's lock once {@link AbstractBackend} has checked every argument; throws
+     * {@link #unsupported} unless overridden.
+     *
+     * @param dy output gradient
+     * @param y forward output
+     * @param dx input gradient, to overwrite
+     */
     protected void reluBackwardImpl(Tensor dy, Tensor y, Tensor dx) {
         throw unsupported(Op.RELU_BACKWARD);
     }
 
+    /**
+     * Runs {@link #dropoutForward}. Called under the backend's lock once {@link AbstractBackend} has checked every argument (same sizes, {@code 0 <= rate < 1});
+     * throws {@link #unsupported} unless overridden.
+     *
+     * @param x input
+     * @param y output, to overwrite
+     * @param mask the factors, to overwrite
+     * @param rate the fraction dropped
+     * @param seed the run's seed
+     * @param step the training step
+     * @param layer the layer's index
+     */
     protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
         throw unsupported(Op.DROPOUT_FORWARD);
     }
 
+    /**
+     * Runs {@link #dropoutBackward}. Called under the backend's lock once {@link AbstractBackend} has checked every argument; throws
+     * {@link #unsupported} unless overridden.
+     *
+     * @param dy output gradient
+     * @param mask the factors from the forward pass
+     * @param dx input gradient, to overwrite
+     */
     protected void dropoutBackwardImpl(Tensor dy, Tensor mask, Tensor dx) {
         throw unsupported(Op.DROPOUT_BACKWARD);
     }
 
+    /**
+     * Runs {@link #denseForward}. Called under the backend's lock once {@link AbstractBackend} has checked every argument; throws
+     * {@link #unsupported} unless overridden.
+     *
+     * @param x input {@code [n, in]}
+     * @param w weights {@code [out, in]}
+     * @param b bias {@code [out]}
+     * @param y output {@code [n, out]}, to overwrite
+     * @param n batch size
+     * @param in input features
+     * @param out output features
+     */
     protected void denseForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, int n, int in, int out) {
         throw unsupported(Op.DENSE_FORWARD);
     }
 
+    /**
+     * Runs {@link #denseBackward}. Called under the backend's lock once {@link AbstractBackend} has checked every argument; throws
+     * {@link #unsupported} unless overridden.
+     *
+     * @param dy output gradient {@code [n, out]}
+     * @param x input {@code [n, in]}
+     * @param w weights {@code [out, in]}
+     * @param dx input gradient {@code [n, in]} to overwrite, or null: not wanted
+     * @param dw weight gradient {@code [out, in]}, to overwrite
+     * @param db bias gradient {@code [out]}, to overwrite
+     * @param n batch size
+     * @param in input features
+     * @param out output features
+     */
     protected void denseBackwardImpl(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db, int n, int in, int out) {
         throw unsupported(Op.DENSE_BACKWARD);
     }
 
+    /**
+     * Runs {@link #softmaxCrossEntropy}. Called under the backend's lock once {@link AbstractBackend} has checked every argument; throws
+     * {@link #unsupported} unless overridden. The labels' range is the implementation's to check:
+     * a label outside [0, k) must be an {@link IllegalArgumentException} naming the row.
+     *
+     * @param logits {@code [n, k]}
+     * @param labels INT32 {@code [n]}
+     * @param dlogits {@code [n, k]} to overwrite with the gradient, or null
+     * @param n rows
+     * @param k classes
+     * @return the mean loss, the number of correct rows and n
+     */
     protected LossResult softmaxCrossEntropyImpl(Tensor logits, Tensor labels, Tensor dlogits, int n, int k) {
         throw unsupported(Op.SOFTMAX_CROSS_ENTROPY);
     }
 
+    /**
+     * Runs {@link #softmax}. Called under the backend's lock once {@link AbstractBackend} has checked every argument; throws
+     * {@link #unsupported} unless overridden.
+     *
+     * @param logits {@code [n, k]}
+     * @param probs {@code [n, k]}, to overwrite
+     * @param n rows
+     * @param k classes
+     */
     protected void softmaxImpl(Tensor logits, Tensor probs, int n, int k) {
         throw unsupported(Op.SOFTMAX);
     }
 
+    /**
+     * Runs {@link #adadeltaUpdate}. Called under the backend's lock once {@link AbstractBackend} has checked every argument (four FLOAT32 tensors of one size);
+     * throws {@link #unsupported} unless overridden.
+     *
+     * @param param the parameter, updated in place
+     * @param grad its gradient
+     * @param accGrad running average of squared gradients, updated in place
+     * @param accDelta running average of squared updates, updated in place
+     * @param lr learning rate
+     * @param rho decay
+     * @param eps added inside the square roots
+     */
     protected void adadeltaUpdateImpl(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps) {
         throw unsupported(Op.ADADELTA_UPDATE);
     }
@@ -157,6 +360,11 @@ public abstract class AbstractBackend implements Backend {
         closeImpl();
     }
 
+    /**
+     * Whether {@link #close} has run.
+     *
+     * @return true once the backend was closed: every operation then fails
+     */
     public final boolean isClosed() {
         return closed;
     }

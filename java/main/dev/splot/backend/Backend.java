@@ -21,65 +21,193 @@ import java.util.Set;
  */
 public interface Backend extends AutoCloseable {
 
-    /** Short name: "java", "native" or "opencl". */
+    /**
+     * The backend's short name, as in messages and as {@link Backends#open} takes it.
+     *
+     * @return "java", "native", "opencl" or the name of a backend added by a {@link BackendProvider}
+     */
     String name();
 
-    /** What runs the work, e.g. the CPU model and instruction set, or the OpenCL device. */
+    /**
+     * One line for logs and reports.
+     *
+     * @return what runs the work, e.g. the CPU model and instruction set, or the OpenCL device
+     */
     String description();
 
     /**
      * The operations this backend provides. A backend may provide a subset; calling an op it lacks
      * throws {@link UnsupportedOperationException} naming the op and the backend, and a model whose
      * layers need such an op is refused when it is built.
+     *
+     * @return the ops this backend runs, unmodifiable; fixed for the backend's life
      */
     Set<Op> supportedOps();
 
+    /**
+     * Whether this backend runs {@code op}, that is whether {@link #supportedOps()} contains it.
+     *
+     * @param op the operation asked about
+     * @return true when calling the op's method will not throw {@link UnsupportedOperationException}
+     */
     default boolean supports(Op op) {
         return supportedOps().contains(op);
     }
 
     // ---- memory -------------------------------------------------------------------------------
 
-    /** A new zero-filled tensor. */
+    /**
+     * A new zero-filled tensor of this backend. The caller owns it and frees its memory with
+     * {@link Tensor#close()} (an unreachable tensor that was never closed is freed later by the
+     * cleaner, see {@link Leaks}).
+     *
+     * @param dtype the element type
+     * @param shape the dimensions, row-major, each {@code > 0}; at most
+     *     {@link Shapes#MAX_TENSOR_VALUES} values in all
+     * @return the new owning tensor
+     * @throws IllegalArgumentException when a dimension is not positive or the tensor would be too large
+     * @throws IllegalStateException when the backend was closed
+     */
     Tensor allocate(DType dtype, int... shape);
 
+    /**
+     * A new zero-filled {@link DType#FLOAT32} tensor, owned by the caller: see {@link #allocate(DType, int...)}.
+     *
+     * @param shape the dimensions, row-major, each {@code > 0}
+     * @return the new owning tensor
+     */
     default Tensor allocate(int... shape) {
         return allocate(DType.FLOAT32, shape);
     }
 
+    /**
+     * Copies host values into a tensor, element {@code i} of the array to flat (row-major) element
+     * {@code i} of the tensor.
+     *
+     * @param dst a {@link DType#FLOAT32} tensor of this backend
+     * @param src exactly {@code dst.size()} values; not kept after the call returns
+     * @throws IllegalArgumentException when {@code dst} belongs to another backend, is not FLOAT32
+     *     or has another number of elements
+     * @throws IllegalStateException when {@code dst} or the backend was closed
+     */
     void upload(Tensor dst, float[] src);
 
+    /**
+     * Copies host values into an {@link DType#INT32} tensor (labels, say), element by element in
+     * row-major order.
+     *
+     * @param dst an INT32 tensor of this backend
+     * @param src exactly {@code dst.size()} values; not kept after the call returns
+     * @throws IllegalArgumentException when {@code dst} belongs to another backend, is not INT32
+     *     or has another number of elements
+     * @throws IllegalStateException when {@code dst} or the backend was closed
+     */
     void upload(Tensor dst, int[] src);
 
+    /**
+     * Copies a tensor's values to the host, flat (row-major) element {@code i} to array element
+     * {@code i}; waits for the queued operations that write {@code src}.
+     *
+     * @param src a {@link DType#FLOAT32} tensor of this backend
+     * @param dst receives exactly {@code src.size()} values
+     * @throws IllegalArgumentException when {@code src} belongs to another backend, is not FLOAT32
+     *     or has another number of elements
+     * @throws IllegalStateException when {@code src} or the backend was closed
+     */
     void download(Tensor src, float[] dst);
 
+    /**
+     * Copies an {@link DType#INT32} tensor's values (argmax indices, labels) to the host in row-major
+     * order; waits for the queued operations that write {@code src}.
+     *
+     * @param src an INT32 tensor of this backend
+     * @param dst receives exactly {@code src.size()} values
+     * @throws IllegalArgumentException when {@code src} belongs to another backend, is not INT32
+     *     or has another number of elements
+     * @throws IllegalStateException when {@code src} or the backend was closed
+     */
     void download(Tensor src, int[] dst);
 
+    /**
+     * Sets every element of a tensor to one value.
+     *
+     * @param t a {@link DType#FLOAT32} tensor of this backend
+     * @param value the value of every element
+     */
     void fill(Tensor t, float value);
 
+    /**
+     * Copies all elements of {@code src} to {@code dst} in row-major order; the shapes may differ
+     * if the sizes agree.
+     *
+     * @param src a {@link DType#FLOAT32} tensor of this backend
+     * @param dst a FLOAT32 tensor of this backend with as many elements; overwritten
+     * @throws IllegalArgumentException when the sizes differ
+     */
     void copy(Tensor src, Tensor dst);
 
-    /** Waits for all queued work. */
+    /** Waits for all queued work (OpenCL); returns at once on backends that compute synchronously. */
     void synchronize();
 
-    /** Number of owning tensors allocated and not yet closed (for leak checks). */
+    /**
+     * The number of owning tensors allocated and not yet freed, for leak checks; views from
+     * {@link Tensor#reshape} do not count.
+     *
+     * @return tensors allocated minus tensors closed or freed by the cleaner
+     */
     long liveTensors();
 
-    /** Bytes of backend memory held by owning tensors not yet closed (nor freed by the cleaner). */
+    /**
+     * Backend memory held by owning tensors not yet closed (nor freed by the cleaner).
+     *
+     * @return bytes, 4 per element of every live tensor
+     */
     long liveBytes();
 
-    /** Called by {@link Tensor#close()}; not for direct use. */
+    /**
+     * Frees an owning tensor's memory. Called by {@link Tensor#close()}, which calls it once per
+     * tensor; not for direct use.
+     *
+     * @param t an owning tensor of this backend
+     * @throws IllegalArgumentException when {@code t} belongs to another backend
+     */
     void free(Tensor t);
 
     // ---- convolution --------------------------------------------------------------------------
 
-    /** y = conv(x, w) + b per output channel. x[g.input], w[g.weight], b[o], y[g.output]. */
+    /**
+     * y = conv(x, w) + b per output channel (cross-correlation, zero padding as {@code g} says).
+     * All tensors FLOAT32; a shape that does not match {@code g} is an {@link IllegalArgumentException}
+     * naming the op and the argument.
+     *
+     * @param x input, NCHW {@code [n, c, h, w]} ({@link ConvGeometry#inputShape()})
+     * @param w weights, OIHW {@code [o, c, kh, kw]} ({@link ConvGeometry#weightShape()})
+     * @param b bias {@code [o]}
+     * @param y output, NCHW {@code [n, o, outH, outW]} ({@link ConvGeometry#outputShape()}); overwritten
+     * @param g the sizes, strides and padding
+     */
     void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g);
 
-    /** dx = the gradient of the loss with respect to x, given dy. */
+    /**
+     * dx = the gradient of the loss with respect to the input x, given dy (a transposed
+     * convolution of dy with w).
+     *
+     * @param dy gradient with respect to y, {@code [n, o, outH, outW]}
+     * @param w weights, OIHW {@code [o, c, kh, kw]}
+     * @param dx gradient with respect to x, {@code [n, c, h, w]}; overwritten
+     * @param g the geometry of the forward convolution
+     */
     void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g);
 
-    /** dw and db = gradients with respect to w and b given x and dy, summed over the batch (overwritten). */
+    /**
+     * dw and db = gradients with respect to w and b given x and dy, summed over the batch (overwritten).
+     *
+     * @param x the forward input, {@code [n, c, h, w]}
+     * @param dy gradient with respect to y, {@code [n, o, outH, outW]}
+     * @param dw weight gradient, OIHW {@code [o, c, kh, kw]}; overwritten
+     * @param db bias gradient {@code [o]}: dy summed over n, outH and outW; overwritten
+     * @param g the geometry of the forward convolution
+     */
     void conv2dBackwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g);
 
     // ---- pooling ------------------------------------------------------------------------------
@@ -87,35 +215,92 @@ public interface Backend extends AutoCloseable {
     /**
      * y = the maximum of each window; argmax (INT32, shaped like y) = the flat index into x of
      * that maximum. Ties go to the first maximum in row-major window order; NaN propagates.
+     *
+     * @param x input, FLOAT32 NCHW {@code [n, c, h, w]}
+     * @param y output, FLOAT32 {@code [n, c, outH, outW]}; overwritten
+     * @param argmax INT32 {@code [n, c, outH, outW]}: for each output, the flat row-major index into
+     *     the whole of x (not into the window) of its maximum; overwritten
+     * @param g the sizes and strides ('valid' windows)
      */
     void maxPoolForward(Tensor x, Tensor y, Tensor argmax, PoolGeometry g);
 
-    /** dx = zeros except dx[argmax[i]] += dy[i] (overlapping windows add up). */
+    /**
+     * dx = zeros except dx[argmax[i]] += dy[i] (overlapping windows add up).
+     *
+     * @param dy gradient with respect to y, FLOAT32 {@code [n, c, outH, outW]}
+     * @param argmax the INT32 indices that {@link #maxPoolForward} wrote for the same x
+     * @param dx gradient with respect to x, FLOAT32 {@code [n, c, h, w]}; overwritten
+     * @param g the geometry of the forward pooling
+     */
     void maxPoolBackward(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g);
 
     // ---- element-wise -------------------------------------------------------------------------
 
-    /** y = x where x > 0 or x is NaN, else 0 (NaN propagates, as in PyTorch); y may be x. */
+    /**
+     * y = x where x > 0 or x is NaN, else 0 (NaN propagates, as in PyTorch); y may be x.
+     *
+     * @param x input, FLOAT32, any shape
+     * @param y output, FLOAT32 with as many elements as x; overwritten
+     */
     void reluForward(Tensor x, Tensor y);
 
-    /** dx = dy where y > 0, else 0. */
+    /**
+     * dx = dy where y > 0, else 0.
+     *
+     * @param dy gradient with respect to y, FLOAT32
+     * @param y the forward output (not the input: the two agree on where the gradient flows)
+     * @param dx gradient with respect to x, as many elements as dy and y; overwritten
+     */
     void reluBackward(Tensor dy, Tensor y, Tensor dx);
 
     /**
      * Inverted dropout: mask[i] = {@link Philox#dropoutScale}(seed, step, layer, i, rate), that is
      * 1/(1-rate) for kept elements and 0 for dropped ones; y = x * mask. Requires {@code 0 <= rate < 1}.
+     * The mask depends only on (seed, step, layer, i), so every backend draws the same one.
+     *
+     * @param x input, FLOAT32, any shape
+     * @param y output, as many elements as x; overwritten
+     * @param mask FLOAT32, as many elements as x; overwritten with the factors, for {@link #dropoutBackward}
+     * @param rate the fraction of elements dropped, {@code 0 <= rate < 1}
+     * @param seed the training run's seed
+     * @param step the training step, so that every step draws a new mask
+     * @param layer the layer's index, so that layers draw different masks
+     * @throws IllegalArgumentException when rate is outside [0, 1) or a size differs
      */
     void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer);
 
-    /** dx = dy * mask. */
+    /**
+     * dx = dy * mask.
+     *
+     * @param dy gradient with respect to y, FLOAT32
+     * @param mask the factors {@link #dropoutForward} wrote
+     * @param dx gradient with respect to x, as many elements as dy; overwritten
+     */
     void dropoutBackward(Tensor dy, Tensor mask, Tensor dx);
 
     // ---- dense --------------------------------------------------------------------------------
 
-    /** y[n, out] = x[n, in] . w[out, in]^T + b[out]. */
+    /**
+     * y[n, out] = x[n, in] . w[out, in]^T + b[out]. All FLOAT32 and row-major; n, in and out are
+     * read from the shapes of x and w.
+     *
+     * @param x input {@code [n, in]} (rank 2: flatten convolution outputs first)
+     * @param w weights {@code [out, in]}, as PyTorch's Linear
+     * @param b bias {@code [out]}
+     * @param y output {@code [n, out]}; overwritten
+     */
     void denseForward(Tensor x, Tensor w, Tensor b, Tensor y);
 
-    /** dx = dy . w (skipped when dx is null), dw = dy^T . x, db = column sums of dy (all overwritten). */
+    /**
+     * dx = dy . w (skipped when dx is null), dw = dy^T . x, db = column sums of dy (all overwritten).
+     *
+     * @param dy gradient with respect to y, {@code [n, out]}
+     * @param x the forward input {@code [n, in]}
+     * @param w weights {@code [out, in]}
+     * @param dx gradient with respect to x {@code [n, in]}, or null when not needed (the first layer)
+     * @param dw weight gradient {@code [out, in]}, summed over the batch
+     * @param db bias gradient {@code [out]}, summed over the batch
+     */
     void denseBackward(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db);
 
     // ---- loss ---------------------------------------------------------------------------------
@@ -124,10 +309,23 @@ public interface Backend extends AutoCloseable {
      * Softmax cross-entropy of logits[n, k] against INT32 labels[n] in [0, k): returns the mean loss
      * (computed stably, subtracting each row's maximum) and the number of rows whose first maximal
      * logit is the label. When dlogits is not null it receives (softmax - onehot) / n.
+     * Reads the result back to the host, so it waits for the queued work.
+     *
+     * @param logits FLOAT32 {@code [n, k]}
+     * @param labels INT32 {@code [n]}, each in [0, k)
+     * @param dlogits FLOAT32 {@code [n, k]}, overwritten with the gradient of the mean loss; or null
+     *     (evaluation)
+     * @return the mean loss, the number of correct rows and n
+     * @throws IllegalArgumentException naming the row when a label is outside [0, k)
      */
     LossResult softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor dlogits);
 
-    /** probs = softmax(logits) row by row. */
+    /**
+     * probs = softmax(logits) row by row (each row's maximum subtracted first, for stability).
+     *
+     * @param logits FLOAT32 {@code [n, k]}
+     * @param probs FLOAT32 {@code [n, k]}; overwritten, each row summing to 1
+     */
     void softmax(Tensor logits, Tensor probs);
 
     // ---- optimizer ----------------------------------------------------------------------------
@@ -136,6 +334,14 @@ public interface Backend extends AutoCloseable {
      * One AdaDelta step, element by element, all in place (Zeiler 2012, as Keras 2):
      * accGrad = rho accGrad + (1-rho) g^2; delta = g sqrt(accDelta + eps) / sqrt(accGrad + eps);
      * param -= lr delta; accDelta = rho accDelta + (1-rho) delta^2.
+     *
+     * @param param the parameter, FLOAT32, updated in place
+     * @param grad its gradient, as many elements
+     * @param accGrad the running average of squared gradients, updated in place (zeros at the start)
+     * @param accDelta the running average of squared updates, updated in place (zeros at the start)
+     * @param lr learning rate
+     * @param rho decay of the running averages
+     * @param eps added inside the square roots
      */
     void adadeltaUpdate(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps);
 

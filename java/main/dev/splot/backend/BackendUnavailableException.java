@@ -1,4 +1,10 @@
 package dev.splot.backend;
 
 /** A backend cannot start on this machine; the message says why and names the alternatives. */
-public final class BackendUnavailableException extends RuntimeException { public BackendUnavailableException(String message, Throwable cause) { super(message, cause); } }
+public final class BackendUnavailableException extends RuntimeException {
+    /**
+     * @param message why the backend cannot start and what to use instead
+     * @param cause the failure underneath (a missing library, an OpenCL error), or null
+     */
+    public BackendUnavailableException(String message, Throwable cause) { super(message, cause); }
+}

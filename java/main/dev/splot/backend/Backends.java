@@ -19,13 +19,20 @@ import org.slf4j.LoggerFactory;
  * fallback.
  */
 public final class Backends {
+    /** The name that makes {@link #open} choose: the available provider of highest rank. */
     public static final String AUTO = "auto";
 
     private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
 
     private Backends() {}
 
-    /** Every provider found, sorted by name; a provider jar that is broken is an error naming it. */
+    /**
+     * Every provider found, sorted by name; a provider jar that is broken is an error naming it.
+     * Constructs every provider anew on each call (through the thread's context class loader).
+     *
+     * @return the providers, unmodifiable
+     * @throws IllegalStateException when a provider cannot be loaded or two share a name
+     */
     public static List<BackendProvider> providers() {
         Map<String, BackendProvider> byName = new TreeMap<>();
         try {
@@ -46,7 +53,11 @@ public final class Backends {
         return List.copyOf(byName.values());
     }
 
-    /** The names {@link #open} takes: "auto" and every provider's name. */
+    /**
+     * The names {@link #open} takes: "auto" and every provider's name.
+     *
+     * @return "auto" first, then the providers' names in alphabetical order
+     */
     public static List<String> names() {
         List<String> names = new ArrayList<>();
         names.add(AUTO);
@@ -54,12 +65,22 @@ public final class Backends {
         return names;
     }
 
-    /** "auto|java|native|opencl" for usage texts. */
+    /**
+     * The backend names for usage texts.
+     *
+     * @return {@link #names()} joined with '|', e.g. "auto|java|native|opencl"
+     */
     public static String namesForUsage() {
         return String.join("|", names());
     }
 
-    /** The provider of that name. */
+    /**
+     * The provider of that name.
+     *
+     * @param name a provider's name; case and surrounding blanks are ignored
+     * @return the provider (not started)
+     * @throws IllegalArgumentException naming the known backends when none has that name
+     */
     public static BackendProvider provider(String name) {
         String wanted = name.trim().toLowerCase(Locale.ROOT);
         return providers().stream().filter(p -> p.name().equals(wanted)).findFirst()
@@ -72,6 +93,7 @@ public final class Backends {
      * @param name   "auto" or a provider's name
      * @param device device selector for providers with devices (e.g. an OpenCL index or name substring), or null
      * @param log    where "auto" explains its choice (a program's console); null: the SLF4J log, at INFO
+     * @return the started backend, owned by the caller, who must {@link Backend#close()} it
      * @throws IllegalArgumentException for an unknown name
      * @throws BackendUnavailableException when the named backend (or, for auto, every backend) cannot start
      */

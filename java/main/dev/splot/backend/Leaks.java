@@ -30,7 +30,11 @@ public final class Leaks {
 
     private Leaks() {}
 
-    /** How many tensors the cleaner has freed in this process (tensors never closed). */
+    /**
+     * How many tensors the cleaner has freed in this process (tensors never closed).
+     *
+     * @return the count since the JVM started, over all backends
+     */
     public static long freedByCleaner() {
         return FREED_BY_CLEANER.get();
     }

@@ -6,19 +6,33 @@ package dev.splot.backend;
  * backend lacks is refused when it is built, naming the layer, the op and the backend.
  */
 public enum Op {
+    /** Convolution, forward: {@link Backend#conv2dForward}. */
     CONV2D_FORWARD("conv2dForward"),
+    /** Convolution, gradient with respect to the input: {@link Backend#conv2dBackwardData}. */
     CONV2D_BACKWARD_DATA("conv2dBackwardData"),
+    /** Convolution, gradients of weights and bias: {@link Backend#conv2dBackwardWeights}. */
     CONV2D_BACKWARD_WEIGHTS("conv2dBackwardWeights"),
+    /** Max pooling with argmax, forward: {@link Backend#maxPoolForward}. */
     MAX_POOL_FORWARD("maxPoolForward"),
+    /** Max pooling, gradient scattered through the argmax: {@link Backend#maxPoolBackward}. */
     MAX_POOL_BACKWARD("maxPoolBackward"),
+    /** ReLU, forward: {@link Backend#reluForward}. */
     RELU_FORWARD("reluForward"),
+    /** ReLU, backward: {@link Backend#reluBackward}. */
     RELU_BACKWARD("reluBackward"),
+    /** Inverted dropout with a Philox mask, forward: {@link Backend#dropoutForward}. */
     DROPOUT_FORWARD("dropoutForward"),
+    /** Dropout, backward: {@link Backend#dropoutBackward}. */
     DROPOUT_BACKWARD("dropoutBackward"),
+    /** Fully connected layer, forward: {@link Backend#denseForward}. */
     DENSE_FORWARD("denseForward"),
+    /** Fully connected layer, all three gradients: {@link Backend#denseBackward}. */
     DENSE_BACKWARD("denseBackward"),
+    /** Softmax cross-entropy loss, accuracy count and gradient: {@link Backend#softmaxCrossEntropy}. */
     SOFTMAX_CROSS_ENTROPY("softmaxCrossEntropy"),
+    /** Softmax of each row (prediction): {@link Backend#softmax}. */
     SOFTMAX("softmax"),
+    /** One fused AdaDelta step: {@link Backend#adadeltaUpdate}. */
     ADADELTA_UPDATE("adadeltaUpdate");
 
     private final String methodName;
@@ -27,7 +41,12 @@ public enum Op {
         this.methodName = methodName;
     }
 
-    /** The name of the {@link Backend} method that runs this op, as used in messages. */
+    /**
+     * The name of the {@link Backend} method that runs this op, as used in messages;
+     * {@link AbstractBackend} finds a backend's implementation under this name plus {@code Impl}.
+     *
+     * @return e.g. "conv2dForward" for {@link #CONV2D_FORWARD}
+     */
     public String methodName() {
         return methodName;
     }

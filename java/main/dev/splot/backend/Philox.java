@@ -22,12 +22,24 @@ public final class Philox {
 
     /** Stream purposes, so that dropout masks never reuse the bits of initialisation or shuffling. */
     public static final int PURPOSE_DROPOUT = 0;
+    /** The purpose of the streams that initialise parameters. */
     public static final int PURPOSE_INIT = 0x1000_0000;
+    /** The purpose of the streams that shuffle the training set each epoch. */
     public static final int PURPOSE_SHUFFLE = 0x2000_0000;
 
     private Philox() {}
 
-    /** One Philox4x32-10 block: ten rounds over the 128-bit counter with the 64-bit key. */
+    /**
+     * One Philox4x32-10 block: ten rounds over the 128-bit counter with the 64-bit key.
+     *
+     * @param c0 counter word 0 (the element index / 4 in splot's streams)
+     * @param c1 counter word 1 (the layer)
+     * @param c2 counter word 2 (low 32 bits of the step)
+     * @param c3 counter word 3 (purpose XOR high 32 bits of the step)
+     * @param k0 key word 0 (low 32 bits of the seed)
+     * @param k1 key word 1 (high 32 bits of the seed)
+     * @return a new array of the four 32-bit output words
+     */
     public static int[] block(int c0, int c1, int c2, int c3, int k0, int k1) {
         for (int round = 0; round < 10; round++) {
             long p0 = (M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
@@ -44,18 +56,42 @@ public final class Philox {
         return new int[] {c0, c1, c2, c3};
     }
 
-    /** The 32 random bits of element {@code index} of the stream (seed, purpose, step, layer). */
+    /**
+     * The 32 random bits of element {@code index} of the stream (seed, purpose, step, layer).
+     *
+     * @param seed the key
+     * @param purpose one of the {@code PURPOSE_} constants
+     * @param step the training step (or epoch) the stream belongs to
+     * @param layer the layer (or other sub-stream) index
+     * @param index the element, {@code >= 0}; word {@code index % 4} of block {@code index / 4}
+     * @return the bits, the same on every backend
+     */
     public static int bits(long seed, int purpose, long step, int layer, long index) {
         int[] out = block((int) (index >>> 2), layer, (int) step, purpose ^ (int) (step >>> 32), (int) seed, (int) (seed >>> 32));
         return out[(int) (index & 3)];
     }
 
-    /** Uniform in [0, 1) with 24 random bits, exactly representable as a float. */
+    /**
+     * Uniform in [0, 1) with 24 random bits, exactly representable as a float.
+     *
+     * @param bits 32 random bits, of which the top 24 are used
+     * @return {@code (bits >>> 8) * 2^-24}
+     */
     public static float uniform(int bits) {
         return (bits >>> 8) * 0x1.0p-24f;
     }
 
-    /** Fills {@code out} with elements {@code 0 .. out.length-1} of a stream as uniform floats in [0, 1). */
+    /**
+     * Fills {@code out} with elements {@code 0 .. out.length-1} of a stream as uniform floats in [0, 1):
+     * the same values as {@link #uniform}({@link #bits}(seed, purpose, step, layer, i)), one block per
+     * four elements.
+     *
+     * @param seed the key
+     * @param purpose one of the {@code PURPOSE_} constants
+     * @param step the step the stream belongs to
+     * @param layer the layer (or other sub-stream) index
+     * @param out overwritten with the values
+     */
     public static void uniforms(long seed, int purpose, long step, int layer, float[] out) {
         for (int i = 0; i < out.length; i += 4) {
             int[] b = block(i >>> 2, layer, (int) step, purpose ^ (int) (step >>> 32), (int) seed, (int) (seed >>> 32));
@@ -65,7 +101,18 @@ public final class Philox {
         }
     }
 
-    /** The inverted-dropout factor of element {@code index}: 0 when dropped, 1/(1-rate) when kept (u >= rate). */
+    /**
+     * The inverted-dropout factor of element {@code index}: 0 when dropped, 1/(1-rate) when kept (u >= rate),
+     * u being the element's uniform of the {@link #PURPOSE_DROPOUT} stream. Every backend's dropout
+     * mask is defined by this method.
+     *
+     * @param seed the run's seed
+     * @param step the training step
+     * @param layer the layer's index
+     * @param index the element's flat index in the layer's output
+     * @param rate the fraction dropped, {@code 0 <= rate < 1}
+     * @return 0 or {@code 1 / (1 - rate)}
+     */
     public static float dropoutScale(long seed, long step, int layer, long index, float rate) {
         float u = uniform(bits(seed, PURPOSE_DROPOUT, step, layer, index));
         return u >= rate ? 1.0f / (1.0f - rate) : 0.0f;

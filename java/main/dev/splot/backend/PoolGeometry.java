@@ -3,6 +3,22 @@ package dev.splot.backend;
 /** Max-pooling sizes, 'valid' windows only (as the Keras default): x[n, c, h, w] -> y[n, c, outH, outW]. */
 public record PoolGeometry(int n, int c, int h, int w, int poolH, int poolW, int strideH, int strideW, int outH, int outW) {
 
+    /**
+     * Checks the sizes, including that the last window lies inside the input.
+     *
+     * @param n batch size
+     * @param c channels
+     * @param h input height
+     * @param w input width
+     * @param poolH window height
+     * @param poolW window width
+     * @param strideH vertical stride
+     * @param strideW horizontal stride
+     * @param outH output height
+     * @param outW output width
+     * @throws IllegalArgumentException naming the geometry when a size or stride is not positive or a
+     *     window would reach past the input
+     */
     public PoolGeometry {
         if (n <= 0 || c <= 0 || poolH <= 0 || poolW <= 0 || strideH <= 0 || strideW <= 0 || outH <= 0 || outW <= 0
                 || (outH - 1) * strideH + poolH > h || (outW - 1) * strideW + poolW > w) {
@@ -10,6 +26,19 @@ public record PoolGeometry(int n, int c, int h, int w, int poolH, int poolW, int
         }
     }
 
+    /**
+     * The geometry of a Keras {@code MaxPooling2D} with square windows and 'valid' padding:
+     * {@code out = (in - pool) / stride + 1}; rows and columns past the last whole window are ignored.
+     *
+     * @param n batch size
+     * @param c channels
+     * @param h input height
+     * @param w input width
+     * @param pool window height and width
+     * @param stride the stride along both axes (Keras's default is the pool size)
+     * @return the geometry
+     * @throws IllegalArgumentException when the input is smaller than the window or a size is not positive
+     */
     public static PoolGeometry of(int n, int c, int h, int w, int pool, int stride) {
         if (h < pool || w < pool) {
             throw new IllegalArgumentException("input " + h + "x" + w + " is smaller than the pool " + pool + "x" + pool);
@@ -17,10 +46,18 @@ public record PoolGeometry(int n, int c, int h, int w, int poolH, int poolW, int
         return new PoolGeometry(n, c, h, w, pool, pool, stride, stride, (h - pool) / stride + 1, (w - pool) / stride + 1);
     }
 
+    /**
+     * The same pooling for another batch size.
+     *
+     * @param batch the new n, {@code > 0}
+     * @return a geometry equal to this one except for n
+     */
     public PoolGeometry withBatch(int batch) {
         return new PoolGeometry(batch, c, h, w, poolH, poolW, strideH, strideW, outH, outW);
     }
 
+    /** @return the shape of x, NCHW {@code [n, c, h, w]}, a new array */
     public int[] inputShape() { return new int[] {n, c, h, w}; }
+    /** @return the shape of y and of the argmax, {@code [n, c, outH, outW]}, a new array */
     public int[] outputShape() { return new int[] {n, c, outH, outW}; }
 }

@@ -15,7 +15,13 @@ public final class Shapes {
 
     private Shapes() {}
 
-    /** The number of values of {@code shape}; {@link Long#MAX_VALUE} when that does not fit in a long. */
+    /**
+     * The number of values of {@code shape}; {@link Long#MAX_VALUE} when that does not fit in a long.
+     *
+     * @param shape the dimensions
+     * @return their product, saturated; 1 for the empty shape
+     * @throws IllegalArgumentException naming the shape when a dimension is not positive
+     */
     public static long size(int... shape) {
         long n = 1;
         for (int d : shape) {
@@ -27,13 +33,25 @@ public final class Shapes {
         return n;
     }
 
-    /** {@code a * b} for non-negative operands, saturating at {@link Long#MAX_VALUE} instead of overflowing. */
+    /**
+     * {@code a * b} for non-negative operands, saturating at {@link Long#MAX_VALUE} instead of overflowing.
+     *
+     * @param a a factor, {@code >= 0}
+     * @param b a factor, {@code >= 0}
+     * @return the product, or {@link Long#MAX_VALUE} when it does not fit
+     */
     public static long times(long a, long b) {
         long high = Math.multiplyHigh(a, b);
         long low = a * b;
         return high != 0 || low < 0 ? Long.MAX_VALUE : low;
     }
 
+    /**
+     * A shape as messages print it, in Python's tuple notation.
+     *
+     * @param shape the dimensions
+     * @return e.g. "(128, 1, 28, 28)", or "(10,)" for a single dimension
+     */
     public static String toString(int... shape) {
         StringBuilder sb = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
@@ -43,7 +61,15 @@ public final class Shapes {
         return sb.append(shape.length == 1 ? ",)" : ")").toString();
     }
 
-    /** Throws naming the operation and argument when {@code t}'s shape is not {@code expected}. */
+    /**
+     * Throws naming the operation and argument when {@code t}'s shape is not {@code expected}.
+     *
+     * @param op the operation, first word of the message
+     * @param arg the argument's name in that operation
+     * @param t the tensor to check
+     * @param expected the shape it must have
+     * @throws IllegalArgumentException with both shapes when they differ
+     */
     public static void require(String op, String arg, Tensor t, int... expected) {
         if (!Arrays.equals(t.shape(), expected)) {
             throw new IllegalArgumentException(op + ": " + arg + " has shape " + toString(t.shape())
@@ -51,6 +77,15 @@ public final class Shapes {
         }
     }
 
+    /**
+     * Throws naming the operation when two tensors hold different numbers of elements (element-wise
+     * operations accept any shapes of one size).
+     *
+     * @param op the operation, first word of the message
+     * @param a one tensor
+     * @param b the other
+     * @throws IllegalArgumentException with both shapes when the sizes differ
+     */
     public static void requireSameSize(String op, Tensor a, Tensor b) {
         if (a.size() != b.size()) {
             throw new IllegalArgumentException(op + ": sizes differ, " + toString(a.shape()) + " vs " + toString(b.shape()));

@@ -22,7 +22,17 @@ public final class Tensor implements AutoCloseable {
     private volatile boolean closed;
     private Leaks.Registration release; // null for views and for tensors of backends not built on AbstractBackend
 
-    /** For backends: wraps freshly allocated memory. */
+    /**
+     * For backends: wraps freshly allocated memory in an owning tensor. Applications get tensors from
+     * {@link Backend#allocate} instead; backends built on {@link AbstractBackend} never call this
+     * themselves either (their {@code allocate} does, and registers the tensor with the cleaner).
+     *
+     * @param backend the backend that owns the memory and frees it through {@link Backend#free}
+     * @param dtype the element type
+     * @param shape the dimensions, each {@code > 0}; copied
+     * @param handle the backend's memory object, returned by {@link #handle()}
+     * @throws IllegalArgumentException when a dimension is not positive
+     */
     public Tensor(Backend backend, DType dtype, int[] shape, Object handle) {
         this(backend, dtype, shape, handle, null);
     }
@@ -36,32 +46,70 @@ public final class Tensor implements AutoCloseable {
         this.owner = owner;
     }
 
+    /**
+     * The backend whose memory this is; operations accept the tensor only on that backend.
+     *
+     * @return the owning backend
+     */
     public Backend backend() {
         return backend;
     }
 
+    /**
+     * The element type.
+     *
+     * @return FLOAT32 or INT32
+     */
     public DType dtype() {
         return dtype;
     }
 
+    /**
+     * The dimensions, row-major (activations NCHW).
+     *
+     * @return a copy of the shape: changing it does not change the tensor
+     */
     public int[] shape() {
         return shape.clone();
     }
 
+    /**
+     * The number of dimensions.
+     *
+     * @return the length of {@link #shape()}
+     */
     public int rank() {
         return shape.length;
     }
 
+    /**
+     * One dimension, without copying the shape.
+     *
+     * @param i the axis, {@code 0 <= i < rank()}
+     * @return the size along axis {@code i}
+     * @throws ArrayIndexOutOfBoundsException when {@code i} is not an axis
+     */
     public int dim(int i) {
         return shape[i];
     }
 
-    /** Number of elements. */
+    /**
+     * The number of elements: the product of the dimensions.
+     *
+     * @return at most {@link Shapes#MAX_TENSOR_VALUES} for a tensor from {@link Backend#allocate}
+     * @throws ArithmeticException for a tensor of more than {@link Integer#MAX_VALUE} elements
+     */
     public int size() {
         return Math.toIntExact(size);
     }
 
-    /** The backend-specific memory object; throws if this tensor (or its owner) was closed. */
+    /**
+     * The backend-specific memory object, for backend implementations: a Java array, a JavaCPP
+     * pointer, a {@code cl_mem}. A view returns its owner's.
+     *
+     * @return the handle given to the constructor
+     * @throws IllegalStateException when this tensor (or the tensor it views) was closed
+     */
     public Object handle() {
         if (isClosed()) {
             throw new IllegalStateException("tensor " + Shapes.toString(shape) + " was used after close()");
@@ -79,11 +127,25 @@ public final class Tensor implements AutoCloseable {
         if (release != null) release.runExplicitly();
     }
 
+    /**
+     * Whether this tensor can no longer be used.
+     *
+     * @return true after {@link #close()}, and for a view once its owner was closed
+     */
     public boolean isClosed() {
         return closed || (owner != null && owner.isClosed());
     }
 
-    /** A view of the same memory with another shape of the same size (e.g. Flatten). */
+    /**
+     * A view of the same memory with another shape of the same size (e.g. Flatten): writes through
+     * one are seen through the other, the data is not reordered (row-major either way). The view
+     * need not be closed; it becomes unusable when its owner is closed.
+     *
+     * @param newShape the dimensions of the view, each {@code > 0}, with the same product as this shape
+     * @return the view
+     * @throws IllegalArgumentException when the sizes differ
+     * @throws IllegalStateException when this tensor was closed
+     */
     public Tensor reshape(int... newShape) {
         if (Shapes.size(newShape) != size) {
             throw new IllegalArgumentException(
@@ -92,13 +154,24 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(backend, dtype, newShape, handle(), owner == null ? this : owner);
     }
 
-    /** Copies the contents to a new Java array (a device read-back). */
+    /**
+     * Copies the contents to a new Java array (a device read-back, waiting for queued work).
+     *
+     * @return the values in row-major order, {@link #size()} of them
+     * @throws IllegalArgumentException when the tensor is not FLOAT32
+     */
     public float[] toFloatArray() {
         float[] out = new float[size()];
         backend.download(this, out);
         return out;
     }
 
+    /**
+     * Copies the contents of an INT32 tensor (labels, max-pool argmax) to a new Java array.
+     *
+     * @return the values in row-major order, {@link #size()} of them
+     * @throws IllegalArgumentException when the tensor is not INT32
+     */
     public int[] toIntArray() {
         int[] out = new int[size()];
         backend.download(this, out);

@@ -13,12 +13,22 @@ import java.util.Arrays;
  */
 public abstract class HeapMemoryBackend extends AbstractBackend {
 
-    /** The array of a FLOAT32 tensor. */
+    /**
+     * The array of a FLOAT32 tensor.
+     *
+     * @param t an open FLOAT32 tensor of a heap-memory backend
+     * @return its memory itself (not a copy), {@code t.size()} values in row-major order
+     */
     protected static float[] f(Tensor t) {
         return (float[]) t.handle();
     }
 
-    /** The array of an INT32 tensor. */
+    /**
+     * The array of an INT32 tensor.
+     *
+     * @param t an open INT32 tensor of a heap-memory backend
+     * @return its memory itself (not a copy), {@code t.size()} values in row-major order
+     */
     protected static int[] i(Tensor t) {
         return (int[]) t.handle();
     }

@@ -6,6 +6,11 @@
 public final class Classify {
     private Classify() {}
 
+    /**
+     * Runs {@link dev.splot.cli.Classify#main}, with its exit statuses.
+     *
+     * @param args the command line, passed on unchanged
+     */
     public static void main(String[] args) {
         dev.splot.cli.Classify.main(args);
     }

@@ -6,6 +6,11 @@
 public final class Mnist {
     private Mnist() {}
 
+    /**
+     * Runs {@link dev.splot.cli.Mnist#main}, with its exit statuses.
+     *
+     * @param args the command line, passed on unchanged
+     */
     public static void main(String[] args) {
         dev.splot.cli.Mnist.main(args);
     }

@@ -37,6 +37,12 @@ public final class Classify {
     /** Parsed command line. */
     record Options(Path model, String backend, String device, int top, List<Path> images) {}
 
+    /**
+     * Runs the program on the pictures named by the options (see the usage text). Exits with status 2
+     * for bad options, 1 when the model, a picture or the backend fails, and returns normally on success.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         // the program owns this JVM: pictures are decoded and drawn off screen, so no display toolkit may start
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");

@@ -63,6 +63,13 @@ public final class Mnist {
                    String dataset, int limit, int testLimit, float lr, float rho, float eps, Path save, Path resume,
                    Path checkpointDir, Path plots, boolean inexactResume, Set<String> given) {}
 
+    /**
+     * Runs the program: trains, or lists devices, as the options say (see the usage text). Exits with
+     * status 2 for bad options (or options that conflict with the checkpoint resumed), 1 for a failure
+     * (a backend that cannot start, a diverged run, an I/O error), and returns normally on success.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         // the program owns this JVM: pictures are decoded and drawn off screen, so no display toolkit may start
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");

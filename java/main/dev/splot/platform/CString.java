@@ -10,6 +10,10 @@ public final class CString {
     /**
      * The NUL-terminated UTF-8 string at the start of {@code buffer}. ({@link BytePointer#getString()}
      * would return the whole buffer, NULs included, for a buffer allocated with a size.)
+     *
+     * @param buffer a buffer C code wrote into; read from position 0 up to its capacity (its position is
+     *     set to 0)
+     * @return the text before the first NUL, or the whole buffer when it holds none
      */
     public static String read(BytePointer buffer) {
         byte[] b = new byte[(int) buffer.capacity()];

@@ -10,7 +10,11 @@ package dev.splot.platform;
 public final class JavaCppPresence {
     private JavaCppPresence() {}
 
-    /** Null when JavaCPP's classes load; otherwise what is wrong and how to fix it. */
+    /**
+     * Whether JavaCPP can be used, checked before a class that names a JavaCPP type is touched.
+     *
+     * @return null when JavaCPP's classes load; otherwise what is wrong and how to fix it
+     */
     public static String problem() {
         try {
             Class.forName("org.bytedeco.javacpp.Loader", false, JavaCppPresence.class.getClassLoader());

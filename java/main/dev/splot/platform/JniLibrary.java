@@ -22,7 +22,13 @@ public final class JniLibrary {
         this.cause = cause;
     }
 
-    /** Loads the library of {@code binding} (JavaCPP's {@link Loader#load(Class)}: from the class path or java.library.path). */
+    /**
+     * Loads the library of {@code binding} (JavaCPP's {@link Loader#load(Class)}: from the class path or java.library.path).
+     * Never throws: a failure is recorded in the result. Call it once per binding (a static field).
+     *
+     * @param binding the class annotated with {@code @Platform} whose JNI library to load
+     * @return the outcome: loaded, or why not
+     */
     public static JniLibrary load(Class<?> binding) {
         String name = "jni" + binding.getSimpleName();
         try {
@@ -53,16 +59,29 @@ public final class JniLibrary {
         }
     }
 
+    /**
+     * Whether the binding's native methods can be called.
+     *
+     * @return true when the library loaded
+     */
     public boolean loaded() {
         return failure == null;
     }
 
-    /** Why the library did not load; null when it did. */
+    /**
+     * Why the library did not load, for messages.
+     *
+     * @return the reason in words (e.g. that splot was built without it), or null when it loaded
+     */
     public String failure() {
         return failure;
     }
 
-    /** The error behind {@link #failure()}; null when the library loaded. */
+    /**
+     * The error behind {@link #failure()}, to chain as the cause of a user-facing exception.
+     *
+     * @return the throwable from the load, or null when the library loaded
+     */
     public Throwable cause() {
         return cause;
     }

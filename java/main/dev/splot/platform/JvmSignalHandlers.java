@@ -71,12 +71,23 @@ public final class JvmSignalHandlers {
         }
     }
 
-    /** Why the guard cannot work (its native library does not load); null when it can. */
+    /**
+     * Whether the guard can work, for a warning when OpenCL starts without it.
+     *
+     * @return why the guard cannot work (its native library does not load), or null when it can
+     */
     public static String unavailableReason() {
         return LIBRARY.failure();
     }
 
-    /** The library holding the current handler of SIGSEGV (0), SIGBUS (1), SIGFPE (2) or SIGILL (3); for tests. */
+    /**
+     * The library holding the current handler of SIGSEGV (0), SIGBUS (1), SIGFPE (2) or SIGILL (3); for tests.
+     *
+     * @param which the signal, 0 to 3 as above
+     * @return the file name of the object (the JVM's libjvm, a driver's library) whose code handles the
+     *     signal now; "?" when unknown or {@code which} is out of range
+     * @throws IllegalStateException when the guard's native library did not load
+     */
     public static String owner(int which) {
         if (!LIBRARY.loaded()) throw new IllegalStateException("cannot read the signal handlers: " + LIBRARY.failure());
         return SplotSignals.splot_signal_owner(which).getString();

@@ -13,7 +13,11 @@ public final class ChartLibrary {
 
     private ChartLibrary() {}
 
-    /** True when XChart's classes can be loaded by the loader that loaded splot. */
+    /**
+     * Whether {@link TrainingPlots#writeCurves} can run.
+     *
+     * @return true when XChart's classes can be loaded by the loader that loaded splot
+     */
     public static boolean isPresent() {
         try {
             Class.forName(PROBE_CLASS, false, ChartLibrary.class.getClassLoader());
@@ -23,7 +27,12 @@ public final class ChartLibrary {
         }
     }
 
-    /** The error for a program whose {@code what} (e.g. "--plots") needs XChart while it is missing. */
+    /**
+     * The error for a program whose {@code what} (e.g. "--plots") needs XChart while it is missing.
+     *
+     * @param what the option or feature that needs XChart, as the user wrote it
+     * @return one sentence naming XChart's Maven coordinates and what to do
+     */
     public static String missingMessage(String what) {
         return what + " needs XChart (" + COORDINATES + "), an optional dependency of splot that is not on the class path:"
                 + " add it to use " + what;

@@ -38,6 +38,12 @@ public final class TrainingPlots {
     /**
      * Writes two charts side by side: loss per epoch (train and test) and accuracy per epoch in
      * percent (train and test). A NaN value (e.g. a test set not evaluated) leaves that point out.
+     * Needs XChart on the class path (check {@link ChartLibrary#isPresent()} first).
+     *
+     * @param png the file to write, 1200x420 pixels; replaced atomically (temporary file, then rename)
+     * @param history one entry per epoch, in order
+     * @throws IllegalArgumentException when {@code history} is empty
+     * @throws IOException when the file cannot be written
      */
     public static void writeCurves(Path png, List<EpochStats> history) throws IOException {
         if (history.isEmpty()) {
@@ -85,6 +91,16 @@ public final class TrainingPlots {
      * Draws {@code n} square greyscale images (values in [0, 1], white digit on black, as MNIST)
      * in a grid of up to 10 columns, each captioned "true/predicted"; misclassified ones are
      * framed in {@link #WRONG}. {@code classNames} may be null (then the class numbers are shown).
+     *
+     * @param png the file to write; replaced atomically (temporary file, then rename)
+     * @param images {@code n} images, each row-major, one after the other (e.g. NCHW with C = 1)
+     * @param n the number of images, {@code > 0}
+     * @param trueLabels the true class of each image, at least {@code n}
+     * @param predicted the predicted class of each image, at least {@code n}
+     * @param classNames captions by class number, or null; a class beyond the array shows its number
+     * @throws IllegalArgumentException when the pixels do not split into {@code n} square images or labels
+     *     are missing
+     * @throws IOException when the file cannot be written
      */
     public static void writeDigitGrid(Path png, float[] images, int n, int[] trueLabels, int[] predicted,
             String[] classNames) throws IOException {
@@ -138,7 +154,15 @@ public final class TrainingPlots {
         writePng(png, out);
     }
 
-    /** Counts {@code m[true][predicted]}. */
+    /**
+     * Counts {@code m[true][predicted]}.
+     *
+     * @param trueLabels the true class of each sample
+     * @param predicted the predicted class of each sample, as many
+     * @param classes the number of classes: every label is in {@code [0, classes)}
+     * @return a new {@code classes x classes} matrix, rows true classes, columns predictions
+     * @throws IllegalArgumentException naming the sample when a label is out of range, or when the lengths differ
+     */
     public static int[][] confusionMatrix(int[] trueLabels, int[] predicted, int classes) {
         if (trueLabels.length != predicted.length) {
             throw new IllegalArgumentException(trueLabels.length + " true labels but " + predicted.length
@@ -159,6 +183,10 @@ public final class TrainingPlots {
     /**
      * Formats a confusion matrix as a text table: rows are true classes, columns predictions, then
      * each row's total and recall, and the overall accuracy.
+     *
+     * @param m a square matrix as {@link #confusionMatrix} returns
+     * @param classNames row and column headings by class number, or null for the numbers
+     * @return the table, one line per class plus a heading and an accuracy line, each ending in a newline
      */
     public static String formatConfusionMatrix(int[][] m, String[] classNames) {
         int k = m.length;
@@ -211,6 +239,11 @@ public final class TrainingPlots {
      * Draws a confusion matrix as a heat map (row-normalised: each cell's shade is its share of
      * the true class) with the counts written in the cells; off-diagonal errors are shaded red,
      * the diagonal blue.
+     *
+     * @param png the file to write; replaced atomically (temporary file, then rename)
+     * @param m a square matrix as {@link #confusionMatrix} returns
+     * @param classNames row and column headings by class number, or null for the numbers
+     * @throws IOException when the file cannot be written
      */
     public static void writeConfusionMatrix(Path png, int[][] m, String[] classNames) throws IOException {
         int k = m.length;

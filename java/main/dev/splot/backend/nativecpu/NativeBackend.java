@@ -50,7 +50,14 @@ public final class NativeBackend extends AbstractBackend {
         this.convAlgorithm = SplotNative.splot_conv_algorithm(ctx).getString();
     }
 
-    /** Starts the backend with the path and thread count from the system properties. */
+    /**
+     * Starts the backend with the path, thread count and convolution algorithm from the system
+     * properties (see the class comment).
+     *
+     * @return a new backend, owned by the caller, who must {@link #close()} it
+     * @throws BackendUnavailableException when {@code splot.native.threads} is not a whole number, or
+     *     for the reasons of {@link #create(String, int, String)}
+     */
     public static NativeBackend create() {
         String isa = System.getProperty("splot.native.isa", "auto").trim();
         String t = System.getProperty("splot.native.threads", "0").trim();
@@ -68,6 +75,9 @@ public final class NativeBackend extends AbstractBackend {
      * Starts the backend on the given path ("auto", "scalar", "avx2", "avx512") with {@code threads}
      * threads (0: all cores).
      *
+     * @param isa the instruction-set path, case-insensitive; null means "auto"
+     * @param threads OpenMP threads; 0 or less: all cores
+     * @return a new backend, owned by the caller, who must {@link #close()} it
      * @throws BackendUnavailableException naming the reason: wrong platform, a library that does
      *     not load (with the underlying error), or a CPU without the forced instruction set
      */
@@ -79,6 +89,10 @@ public final class NativeBackend extends AbstractBackend {
      * As {@link #create(String, int)}, with the algorithm for 3x3 stride-1 convolutions: "auto",
      * "gemm" or "winograd" (see the class comment).
      *
+     * @param isa the instruction-set path, case-insensitive; null means "auto"
+     * @param threads OpenMP threads; 0 or less: all cores
+     * @param conv the convolution algorithm, case-insensitive; null means "auto"
+     * @return a new backend, owned by the caller, who must {@link #close()} it
      * @throws BackendUnavailableException also when the algorithm name is unknown
      */
     public static NativeBackend create(String isa, int threads, String conv) {
@@ -106,42 +120,87 @@ public final class NativeBackend extends AbstractBackend {
     }
 
 
-    /** The instruction-set path in use: "scalar", "avx2" or "avx512". */
+    /**
+     * The instruction-set path in use ("auto" resolved to the best the CPU supports).
+     *
+     * @return "scalar", "avx2" or "avx512"
+     */
     public String isa() {
         return isa;
     }
 
+    /**
+     * The OpenMP threads every operation runs on; results do not depend on it.
+     *
+     * @return the thread count, all cores when none was asked for
+     */
     public int threads() {
         return threads;
     }
 
-    /** The algorithm setting for 3x3 stride-1 convolutions: "auto", "gemm" or "winograd". */
+    /**
+     * The algorithm setting for 3x3 stride-1 convolutions.
+     *
+     * @return "auto", "gemm" or "winograd"
+     */
     public String convAlgorithm() {
         return convAlgorithm;
     }
 
-    /** Why the native library cannot be used here (null when it loaded), for probes and listings. */
+    /**
+     * Why the native library cannot be used here, for probes and listings; loads it on first use.
+     *
+     * @return the reason, or null when the library loaded
+     */
     public static String loadProblem() {
         return LIBRARY.loaded() ? null : "native backend unavailable: " + LIBRARY.failure();
     }
 
-    /** The best path this CPU supports. */
+    /**
+     * The best path this CPU supports, which "auto" chooses.
+     *
+     * @return "avx512", "avx2" or "scalar"; "unavailable" when the library did not load
+     */
     public static String bestIsa() {
         if (!LIBRARY.loaded()) return "unavailable";
         return SplotNative.splot_best_isa().getString();
     }
 
-    /** True when the library loads and the CPU can run the named path. */
+    /**
+     * Whether the named path can run here.
+     *
+     * @param isa "scalar", "avx2" or "avx512"
+     * @return true when the library loads and the CPU can run the named path; false for an unknown name
+     */
     public static boolean cpuSupports(String isa) {
         return LIBRARY.loaded() && SplotNative.splot_cpu_supports(isa) == 1;
     }
 
-    /** Measured single-precision FMA peak of this backend's path on {@code threads} threads, in GFLOP/s. */
+    /**
+     * Measured single-precision FMA peak of this backend's path on {@code threads} threads, in GFLOP/s
+     * (2 FLOP per lane per FMA), the ceiling the benchmark report compares kernels with. Runs a loop of
+     * FMAs for about {@code seconds}, outside the backend's lock.
+     *
+     * @param threads threads to measure on
+     * @param seconds roughly how long to measure
+     * @return GFLOP/s
+     */
     public double peakGflops(int threads, double seconds) {
         return SplotNative.splot_peak_gflops(ctx, threads, seconds);
     }
 
-    /** C[m,n] = A[m,k] B[k,n], all row-major (for benchmarks). */
+    /**
+     * C[m,n] = A[m,k] B[k,n], all row-major (for benchmarks). Unlike the operations, this checks nothing
+     * and takes no lock: the caller guarantees FLOAT32 tensors of this backend, open, of at least
+     * m*k, k*n and m*n elements, and that no other thread uses the backend meanwhile.
+     *
+     * @param a left factor, {@code [m, k]}
+     * @param b right factor, {@code [k, n]}
+     * @param c the product, {@code [m, n]}; overwritten
+     * @param m rows of A and C
+     * @param n columns of B and C
+     * @param k columns of A, rows of B
+     */
     public void sgemm(Tensor a, Tensor b, Tensor c, int m, int n, int k) {
         SplotNative.splot_sgemm(ctx, m, n, k, f(a), f(b), f(c));
     }

@@ -41,10 +41,13 @@ import org.jocl.cl_mem;
  * {@value #DEVICE_ENV}, else the best GPU, else the first CPU device. Programs are built once per
  * backend and their binaries cached on disk ({@link ProgramCache}).
  *
- * <p>Not thread-safe beyond what the enqueue calls need: use one backend from one thread at a time.
+ * <p>Threads: as on every backend built on {@link AbstractBackend}, operations, allocations and frees run
+ * one at a time under the backend's lock, so threads may share it; they are serialised, not run in parallel.
  */
 public final class OpenClBackend extends AbstractBackend {
+    /** The system property naming the device when {@link #create} is given none; wins over {@link #DEVICE_ENV}. */
     public static final String DEVICE_PROPERTY = "splot.opencl.device";
+    /** The environment variable naming the device when neither {@link #create} nor {@link #DEVICE_PROPERTY} does. */
     public static final String DEVICE_ENV = "SPLOT_OPENCL_DEVICE";
     /**
      * GEMM tuning "TMxNV[/WGM[/KB]]": rows per work-item x float16 vectors per row, work-items per work-group sharing
@@ -73,22 +76,46 @@ public final class OpenClBackend extends AbstractBackend {
 
     // ---- creation -----------------------------------------------------------------------------
 
-    /** The names of the visible OpenCL GPUs; throws BackendUnavailableException where OpenCL cannot start. */
+    /**
+     * The names of the visible OpenCL GPUs, for the provider's probe.
+     *
+     * @return the GPUs' {@code CL_DEVICE_NAME}s in device order; empty when the devices are CPUs only
+     * @throws BackendUnavailableException where OpenCL cannot start (no loader, no platform, no device)
+     */
     public static List<String> gpuNames() {
         return Devices.gpuNames();
     }
 
-    /** One line per OpenCL device: its index, "platform:device", name, platform, type and versions. */
+    /**
+     * One line per OpenCL device: its index, "platform:device", name, platform, type and versions.
+     *
+     * @return the lines, in the order whose indices {@link #create} takes
+     * @throws BackendUnavailableException where OpenCL cannot start
+     */
     public static List<String> listDevices() {
         return Devices.listDevices();
     }
 
-    /** Starts the backend on the chosen device (see the class comment), with the program cache from the environment. */
+    /**
+     * Starts the backend on the chosen device (see the class comment), with the program cache from the environment.
+     *
+     * @param deviceSelector an index, a "platform:device" pair or a name substring; null: the default choice
+     * @return a new backend, owned by the caller, who must {@link #close()} it
+     * @throws BackendUnavailableException naming the reason: no OpenCL, no device matching the selector (listing
+     *     the devices), a context that cannot be created, a kernel that does not build
+     */
     public static OpenClBackend create(String deviceSelector) {
         return create(deviceSelector, ProgramCache.fromEnvironment());
     }
 
-    /** As {@link #create(String)} with an explicit program cache ({@code new ProgramCache(null)} turns it off). */
+    /**
+     * As {@link #create(String)} with an explicit program cache ({@code new ProgramCache(null)} turns it off).
+     *
+     * @param deviceSelector an index, a "platform:device" pair or a name substring; null: the default choice
+     * @param cache where compiled program binaries are looked up and stored
+     * @return a new backend, owned by the caller, who must {@link #close()} it
+     * @throws BackendUnavailableException as {@link #create(String)}
+     */
     public static OpenClBackend create(String deviceSelector, ProgramCache cache) {
         DeviceInfo d = Devices.choose(deviceSelector);
         return new OpenClBackend(d, cache, GemmTiles.forDevice(d), Gemm.PanelUse.fromProperty());
@@ -147,17 +174,29 @@ public final class OpenClBackend extends AbstractBackend {
                 + ", " + gemm.tile().describe();
     }
 
-    /** Milliseconds this backend spent building (or loading) its programs. */
+    /**
+     * How long starting this backend spent on its programs.
+     *
+     * @return milliseconds spent building (or loading from the cache) all its programs
+     */
     public long buildMillis() {
         return buildMillis;
     }
 
-    /** True when every program came from the on-disk binary cache. */
+    /**
+     * Whether the programs were loaded rather than compiled.
+     *
+     * @return true when the cache is on and every program came from the on-disk binary cache
+     */
     public boolean programsFromCache() {
         return fromCache;
     }
 
-    /** Per kernel file: build or load time, and whether it came from the cache. */
+    /**
+     * What starting this backend did per kernel file, for diagnostics.
+     *
+     * @return one line per kernel file: build or load time, and whether it came from the cache; unmodifiable
+     */
     public List<String> buildReport() {
         return buildReport;
     }
@@ -175,7 +214,11 @@ public final class OpenClBackend extends AbstractBackend {
         return info.device();
     }
 
-    /** True for a CPU device (e.g. PoCL). */
+    /**
+     * Whether this backend runs on a CPU device rather than a GPU or accelerator.
+     *
+     * @return true for a CPU device (e.g. PoCL)
+     */
     public boolean isCpuDevice() {
         return info.isCpu();
     }

@@ -10,6 +10,12 @@ import dev.splot.backend.BackendUnavailableException;
 public final class OpenClSetupCheck {
     private OpenClSetupCheck() {}
 
+    /**
+     * Prints the device list, then the chosen device's description and build report; exits with status 2,
+     * the reason on standard error, when OpenCL cannot start.
+     *
+     * @param args optional: {@code args[0]} the device selector
+     */
     public static void main(String[] args) {
         try {
             for (String line : OpenClBackend.listDevices()) System.out.println(line);

@@ -30,11 +30,20 @@ public final class ProgramCache {
 
     private final Path dir; // null: off
 
+    /**
+     * A cache in a given directory, created on the first store.
+     *
+     * @param dir where the entries live; null: a cache that is off (never hits, stores nothing)
+     */
     public ProgramCache(Path dir) {
         this.dir = dir;
     }
 
-    /** The cache configured by the environment and system properties (see the class comment). */
+    /**
+     * The cache configured by the environment and system properties (see the class comment).
+     *
+     * @return the cache; off when turned off ("0", "false" or "off") or when there is no home directory
+     */
     public static ProgramCache fromEnvironment() {
         String enabled = firstNonNull(System.getProperty("splot.opencl.cache"), System.getenv("SPLOT_OPENCL_CACHE"));
         if (enabled != null && (enabled.equals("0") || enabled.equalsIgnoreCase("false") || enabled.equalsIgnoreCase("off"))) {
@@ -52,15 +61,35 @@ public final class ProgramCache {
         return a != null ? a : b;
     }
 
+    /**
+     * Whether this cache reads and writes entries at all.
+     *
+     * @return false for a cache that is off
+     */
     public boolean enabled() {
         return dir != null;
     }
 
+    /**
+     * Where the entries live, for messages.
+     *
+     * @return the directory, or null for a cache that is off
+     */
     public Path directory() {
         return dir;
     }
 
-    /** The cache key: SHA-256 over every input that changes the compiled binary. */
+    /**
+     * The cache key: SHA-256 over every input that changes the compiled binary. Each part is hashed
+     * after its length, so moving text from one part to the next changes the key.
+     *
+     * @param source the kernel source
+     * @param options the build options
+     * @param deviceName the device's {@code CL_DEVICE_NAME}
+     * @param driverVersion the device's {@code CL_DRIVER_VERSION}
+     * @param platformVersion the platform's {@code CL_PLATFORM_VERSION}
+     * @return 64 lower-case hex digits, the entry's file name without {@code .bin}
+     */
     public static String key(String source, String options, String deviceName, String driverVersion, String platformVersion) {
         MessageDigest sha = sha256();
         for (String part : new String[] {source, options, deviceName, driverVersion, platformVersion}) {
@@ -71,11 +100,23 @@ public final class ProgramCache {
         return HexFormat.of().formatHex(sha.digest());
     }
 
+    /**
+     * The file of one entry (it need not exist).
+     *
+     * @param key a key from {@link #key}
+     * @return {@code <directory>/<key>.bin}, or null for a cache that is off
+     */
     public Path entry(String key) {
         return dir == null ? null : dir.resolve(key + ".bin");
     }
 
-    /** The cached binary, or null when absent, unreadable or corrupt (a corrupt entry is deleted). */
+    /**
+     * The cached binary, or null when absent, unreadable or corrupt (a corrupt entry is deleted).
+     * Never throws for I/O problems: a miss only costs a rebuild.
+     *
+     * @param key a key from {@link #key}
+     * @return the binary whose checksum matched, or null
+     */
     public byte[] load(String key) {
         if (dir == null) return null;
         Path file = entry(key);
@@ -107,7 +148,13 @@ public final class ProgramCache {
         return payload;
     }
 
-    /** Stores a binary atomically (temporary file, then rename); failures only cost the next start a rebuild. */
+    /**
+     * Stores a binary atomically (temporary file, then rename); failures only cost the next start a rebuild,
+     * so they are ignored, never thrown.
+     *
+     * @param key a key from {@link #key}
+     * @param binary the program binary; null or empty stores nothing
+     */
     public void store(String key, byte[] binary) {
         if (dir == null || binary == null || binary.length == 0) return;
         Path tmp = null;
@@ -136,6 +183,11 @@ public final class ProgramCache {
         }
     }
 
+    /**
+     * Deletes one entry, for a binary the driver rejected; best effort, never throws.
+     *
+     * @param key a key from {@link #key}
+     */
     public void discard(String key) {
         if (dir == null) return;
         try {

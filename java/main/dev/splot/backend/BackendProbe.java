@@ -8,6 +8,10 @@ package dev.splot.backend;
  * <p>The ranks of the built-in providers: an OpenCL GPU (or a device asked for by name) 300, the
  * native CPU library 200, the Java reference 100, OpenCL on a CPU 50 (PoCL is slower than the
  * native library on the same cores).
+ *
+ * @param available whether the backend can start here
+ * @param rank how well it runs here (higher is preferred); {@link Integer#MIN_VALUE} when unavailable
+ * @param detail one line saying what was found or why it is unavailable
  */
 public record BackendProbe(boolean available, int rank, String detail) {
     /**

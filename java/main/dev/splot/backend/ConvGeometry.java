@@ -5,6 +5,20 @@ package dev.splot.backend;
  * y[n, o, outH, outW]. Input positions outside the image (the padding) read as zero; padTop and
  * padLeft place the first window, and the bottom/right padding follows from outH and outW.
  * The operation is cross-correlation (no kernel flip), as in Keras and PyTorch.
+ *
+ * @param n batch size
+ * @param c input channels
+ * @param h input height
+ * @param w input width
+ * @param o output channels
+ * @param kh kernel height
+ * @param kw kernel width
+ * @param strideH vertical stride
+ * @param strideW horizontal stride
+ * @param padTop zero rows above the input
+ * @param padLeft zero columns left of the input
+ * @param outH output height
+ * @param outW output width
  */
 public record ConvGeometry(int n, int c, int h, int w, int o, int kh, int kw,
                            int strideH, int strideW, int padTop, int padLeft, int outH, int outW) {
@@ -84,11 +98,11 @@ public record ConvGeometry(int n, int c, int h, int w, int o, int kh, int kw,
         return new ConvGeometry(batch, c, h, w, o, kh, kw, strideH, strideW, padTop, padLeft, outH, outW);
     }
 
-    /** @return the shape of x, NCHW {@code [n, c, h, w]}, a new array */
+    /** {@return x's shape, NCHW {@code [n, c, h, w]}, a new array} */
     public int[] inputShape() { return new int[] {n, c, h, w}; }
-    /** @return the shape of the weights, OIHW {@code [o, c, kh, kw]}, a new array */
+    /** {@return the weights' shape, OIHW {@code [o, c, kh, kw]}, a new array} */
     public int[] weightShape() { return new int[] {o, c, kh, kw}; }
-    /** @return the shape of y, NCHW {@code [n, o, outH, outW]}, a new array */
+    /** {@return y's shape, NCHW {@code [n, o, outH, outW]}, a new array} */
     public int[] outputShape() { return new int[] {n, o, outH, outW}; }
 
     /**

@@ -1,6 +1,19 @@
 package dev.splot.backend;
 
-/** Max-pooling sizes, 'valid' windows only (as the Keras default): x[n, c, h, w] -> y[n, c, outH, outW]. */
+/**
+ * Max-pooling sizes, 'valid' windows only (as the Keras default): x[n, c, h, w] -> y[n, c, outH, outW].
+ *
+ * @param n batch size
+ * @param c channels
+ * @param h input height
+ * @param w input width
+ * @param poolH window height
+ * @param poolW window width
+ * @param strideH vertical stride
+ * @param strideW horizontal stride
+ * @param outH output height
+ * @param outW output width
+ */
 public record PoolGeometry(int n, int c, int h, int w, int poolH, int poolW, int strideH, int strideW, int outH, int outW) {
 
     /**
@@ -56,8 +69,8 @@ public record PoolGeometry(int n, int c, int h, int w, int poolH, int poolW, int
         return new PoolGeometry(batch, c, h, w, poolH, poolW, strideH, strideW, outH, outW);
     }
 
-    /** @return the shape of x, NCHW {@code [n, c, h, w]}, a new array */
+    /** {@return x's shape, NCHW {@code [n, c, h, w]}, a new array} */
     public int[] inputShape() { return new int[] {n, c, h, w}; }
-    /** @return the shape of y and of the argmax, {@code [n, c, outH, outW]}, a new array */
+    /** {@return the shape of y and of the argmax, {@code [n, c, outH, outW]}, a new array} */
     public int[] outputShape() { return new int[] {n, c, outH, outW}; }
 }

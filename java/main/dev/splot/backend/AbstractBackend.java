@@ -123,6 +123,23 @@ public abstract class AbstractBackend implements Backend {
         throw unsupported(Op.ADADELTA_UPDATE);
     }
 
+    /** SGD as {@link Backend#sgdUpdate}; {@code momentumBuffer} is null exactly when momentum is 0. */
+    protected void sgdUpdateImpl(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum, float dampening,
+            float weightDecay, boolean nesterov, boolean firstStep) {
+        throw unsupported(Op.SGD_UPDATE);
+    }
+
+    /**
+     * Adam as {@link Backend#adamUpdate}, with the scalars computed once here for every backend:
+     * d = g + l2 p when l2 is not 0 (Adam's weight decay; 0 for AdamW), p = p decay first (AdamW's
+     * 1 - lr weightDecay; 1 for Adam), and the update p = p - stepSize (expAvg / (sqrt(expAvgSq) /
+     * bias2Sqrt + eps)) with stepSize = lr / (1 - beta1^step), bias2Sqrt = sqrt(1 - beta2^step).
+     */
+    protected void adamUpdateImpl(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float beta1, float beta2, float eps,
+            float l2, float decay, float stepSize, float bias2Sqrt) {
+        throw unsupported(Op.ADAM_UPDATE);
+    }
+
     // ---- memory -------------------------------------------------------------------------------
 
     @Override
@@ -387,6 +404,43 @@ public abstract class AbstractBackend implements Backend {
         Shapes.requireSameSize(op, param, accGrad);
         Shapes.requireSameSize(op, param, accDelta);
         adadeltaUpdateImpl(param, grad, accGrad, accDelta, lr, rho, eps);
+    }
+
+    @Override
+    public final synchronized void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum,
+            float dampening, float weightDecay, boolean nesterov, boolean firstStep) {
+        requireOpen("sgdUpdate");
+        String op = "sgdUpdate";
+        floats(op, param, grad);
+        Shapes.requireSameSize(op, param, grad);
+        if ((momentumBuffer == null) != (momentum == 0)) {
+            throw new IllegalArgumentException(op + ": the momentum buffer must be given exactly when momentum is not 0 (momentum "
+                    + momentum + ", buffer " + momentumBuffer + ")");
+        }
+        if (nesterov && momentum == 0) throw new IllegalArgumentException(op + ": Nesterov momentum needs momentum not 0");
+        if (momentumBuffer != null) {
+            floats(op, momentumBuffer);
+            Shapes.requireSameSize(op, param, momentumBuffer);
+        }
+        sgdUpdateImpl(param, grad, momentumBuffer, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+    }
+
+    @Override
+    public final synchronized void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float lr, float beta1,
+            float beta2, float eps, float weightDecay, boolean decoupledWeightDecay, long step) {
+        requireOpen("adamUpdate");
+        String op = "adamUpdate";
+        floats(op, param, grad, expAvg, expAvgSq);
+        Shapes.requireSameSize(op, param, grad);
+        Shapes.requireSameSize(op, param, expAvg);
+        Shapes.requireSameSize(op, param, expAvgSq);
+        if (step < 1) throw new IllegalArgumentException(op + ": step counts from 1, got " + step);
+        // in double, as PyTorch computes them in Python floats, then rounded once for the float kernels
+        float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
+        float bias2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
+        float l2 = decoupledWeightDecay ? 0f : weightDecay;
+        float decay = decoupledWeightDecay ? (float) (1 - (double) lr * weightDecay) : 1f;
+        adamUpdateImpl(param, grad, expAvg, expAvgSq, beta1, beta2, eps, l2, decay, stepSize, bias2Sqrt);
     }
 
     // ---- checks -------------------------------------------------------------------------------

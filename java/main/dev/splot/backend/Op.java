@@ -19,7 +19,9 @@ public enum Op {
     DENSE_BACKWARD("denseBackward"),
     SOFTMAX_CROSS_ENTROPY("softmaxCrossEntropy"),
     SOFTMAX("softmax"),
-    ADADELTA_UPDATE("adadeltaUpdate");
+    ADADELTA_UPDATE("adadeltaUpdate"),
+    SGD_UPDATE("sgdUpdate"),
+    ADAM_UPDATE("adamUpdate");
 
     private final String methodName;
 

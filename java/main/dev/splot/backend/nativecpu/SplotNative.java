@@ -68,5 +68,9 @@ public final class SplotNative {
     public static native void splot_softmax(Pointer ctx, FloatPointer logits, FloatPointer probs, int n, int k);
     public static native void splot_adadelta(Pointer ctx, FloatPointer param, FloatPointer grad, FloatPointer accGrad,
             FloatPointer accDelta, long n, float lr, float rho, float eps);
+    public static native void splot_sgd(Pointer ctx, FloatPointer param, FloatPointer grad, FloatPointer momentumBuffer, long n,
+            float lr, float momentum, float dampening, float weightDecay, int nesterov, int firstStep);
+    public static native void splot_adam(Pointer ctx, FloatPointer param, FloatPointer grad, FloatPointer expAvg,
+            FloatPointer expAvgSq, long n, float beta1, float beta2, float eps, float l2, float decay, float stepSize, float bias2Sqrt);
     public static native void splot_sgemm(Pointer ctx, int m, int n, int k, FloatPointer a, FloatPointer b, FloatPointer c);
 }

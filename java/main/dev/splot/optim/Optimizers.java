@@ -12,7 +12,8 @@ import java.util.function.Function;
  */
 public final class Optimizers {
     private static final Map<String, Function<Map<String, String>, Optimizer>> FACTORIES = new ConcurrentHashMap<>(
-            Map.of(AdaDelta.TYPE, AdaDelta::fromConfig));
+            Map.of(AdaDelta.TYPE, AdaDelta::fromConfig, Sgd.TYPE, Sgd::fromConfig, Adam.TYPE, c -> Adam.fromConfig(c, false),
+                    AdamW.TYPE, AdamW::fromConfig));
 
     private Optimizers() {}
 
@@ -57,5 +58,26 @@ public final class Optimizers {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(type + " setting \"" + key + "\" must be a decimal number, found \"" + v + "\"");
         }
+    }
+
+    /** A setting of {@code config} parsed as a long integer, or an IllegalArgumentException naming it. */
+    static long longSetting(String type, Map<String, String> config, String key) {
+        String v = config.get(key);
+        if (v == null) throw new IllegalArgumentException(type + " setting \"" + key + "\" is missing");
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(type + " setting \"" + key + "\" must be an integer, found \"" + v + "\"");
+        }
+    }
+
+    /** A setting of {@code config} that is "true" or "false", or an IllegalArgumentException naming it. */
+    static boolean booleanSetting(String type, Map<String, String> config, String key) {
+        String v = config.get(key);
+        if (v == null) throw new IllegalArgumentException(type + " setting \"" + key + "\" is missing");
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(type + " setting \"" + key + "\" must be true or false, found \"" + v + "\"");
+        }
+        return v.equals("true");
     }
 }

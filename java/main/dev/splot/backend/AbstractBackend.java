@@ -400,9 +400,7 @@ public abstract class AbstractBackend implements Backend {
         requireOpen("adadeltaUpdate");
         String op = "adadeltaUpdate";
         floats(op, param, grad, accGrad, accDelta);
-        Shapes.requireSameSize(op, param, grad);
-        Shapes.requireSameSize(op, param, accGrad);
-        Shapes.requireSameSize(op, param, accDelta);
+        sameSizeAsParameter(op, param, grad, accGrad, accDelta);
         adadeltaUpdateImpl(param, grad, accGrad, accDelta, lr, rho, eps);
     }
 
@@ -412,7 +410,7 @@ public abstract class AbstractBackend implements Backend {
         requireOpen("sgdUpdate");
         String op = "sgdUpdate";
         floats(op, param, grad);
-        Shapes.requireSameSize(op, param, grad);
+        sameSizeAsParameter(op, param, grad);
         if ((momentumBuffer == null) != (momentum == 0)) {
             throw new IllegalArgumentException(op + ": the momentum buffer must be given exactly when momentum is not 0 (momentum "
                     + momentum + ", buffer " + momentumBuffer + ")");
@@ -420,7 +418,7 @@ public abstract class AbstractBackend implements Backend {
         if (nesterov && momentum == 0) throw new IllegalArgumentException(op + ": Nesterov momentum needs momentum not 0");
         if (momentumBuffer != null) {
             floats(op, momentumBuffer);
-            Shapes.requireSameSize(op, param, momentumBuffer);
+            sameSizeAsParameter(op, param, momentumBuffer);
         }
         sgdUpdateImpl(param, grad, momentumBuffer, lr, momentum, dampening, weightDecay, nesterov, firstStep);
     }
@@ -431,9 +429,7 @@ public abstract class AbstractBackend implements Backend {
         requireOpen("adamUpdate");
         String op = "adamUpdate";
         floats(op, param, grad, expAvg, expAvgSq);
-        Shapes.requireSameSize(op, param, grad);
-        Shapes.requireSameSize(op, param, expAvg);
-        Shapes.requireSameSize(op, param, expAvgSq);
+        sameSizeAsParameter(op, param, grad, expAvg, expAvgSq);
         if (step < 1) throw new IllegalArgumentException(op + ": step counts from 1, got " + step);
         // in double, as PyTorch computes them in Python floats, then rounded once for the float kernels
         float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
@@ -444,6 +440,11 @@ public abstract class AbstractBackend implements Backend {
     }
 
     // ---- checks -------------------------------------------------------------------------------
+
+    /** An optimizer's gradient and state tensors each hold as many values as its parameter. */
+    private static void sameSizeAsParameter(String op, Tensor param, Tensor... others) {
+        for (Tensor t : others) Shapes.requireSameSize(op, param, t);
+    }
 
     private void own(String op, Tensor t) {
         if (t.backend() != this) {

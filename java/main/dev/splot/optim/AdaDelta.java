@@ -3,7 +3,6 @@ package dev.splot.optim;
 import dev.splot.backend.Op;
 import dev.splot.backend.Tensor;
 import dev.splot.nn.Parameter;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,11 +56,7 @@ public final class AdaDelta extends PerParameterOptimizer {
     /** lr, rho, eps as Java float decimals (exact: they parse back to the same floats). */
     @Override
     public Map<String, String> config() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("lr", Float.toString(baseLr()));
-        c.put("rho", Float.toString(rho));
-        c.put("eps", Float.toString(eps));
-        return c;
+        return settings("lr", baseLr(), "rho", rho, "eps", eps);
     }
 
     @Override

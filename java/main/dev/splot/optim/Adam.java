@@ -3,7 +3,6 @@ package dev.splot.optim;
 import dev.splot.backend.Op;
 import dev.splot.backend.Tensor;
 import dev.splot.nn.Parameter;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -86,14 +85,7 @@ public class Adam extends PerParameterOptimizer {
      */
     @Override
     public final Map<String, String> config() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("lr", Float.toString(baseLr()));
-        c.put("beta1", Float.toString(beta1));
-        c.put("beta2", Float.toString(beta2));
-        c.put("eps", Float.toString(eps));
-        c.put("weight_decay", Float.toString(weightDecay));
-        c.put("steps", Long.toString(steps));
-        return c;
+        return settings("lr", baseLr(), "beta1", beta1, "beta2", beta2, "eps", eps, "weight_decay", weightDecay, "steps", steps);
     }
 
     @Override

@@ -56,6 +56,16 @@ abstract class PerParameterOptimizer implements Optimizer {
         return lr;
     }
 
+    /**
+     * Settings as {@link #config} returns them, from name, value pairs: floats as Java float
+     * decimals (exact: they parse back to the same floats), other values by {@code String.valueOf}.
+     */
+    static Map<String, String> settings(Object... nameValuePairs) {
+        Map<String, String> c = new LinkedHashMap<>();
+        for (int i = 0; i < nameValuePairs.length; i += 2) c.put((String) nameValuePairs[i], String.valueOf(nameValuePairs[i + 1]));
+        return c;
+    }
+
     /** The state tensors of {@code p}, one per suffix, allocated (zeros) on first use. */
     final Tensor[] stateOf(Parameter p) {
         return state.computeIfAbsent(p, q -> {

@@ -3,7 +3,6 @@ package dev.splot.optim;
 import dev.splot.backend.Op;
 import dev.splot.backend.Tensor;
 import dev.splot.nn.Parameter;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -91,14 +90,8 @@ public final class Sgd extends PerParameterOptimizer {
      */
     @Override
     public Map<String, String> config() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("lr", Float.toString(baseLr()));
-        c.put("momentum", Float.toString(momentum));
-        c.put("dampening", Float.toString(dampening));
-        c.put("weight_decay", Float.toString(weightDecay));
-        c.put("nesterov", Boolean.toString(nesterov));
-        c.put("steps", Long.toString(steps));
-        return c;
+        return settings("lr", baseLr(), "momentum", momentum, "dampening", dampening, "weight_decay", weightDecay, "nesterov",
+                nesterov, "steps", steps);
     }
 
     @Override

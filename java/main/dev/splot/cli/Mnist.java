@@ -244,7 +244,7 @@ public final class Mnist {
                 }
                 conflict(o, option(e.getKey()), e.getValue(), saved.get(e.getKey()));
             }
-            conflict(o, "--lr-schedule", String.valueOf(o.schedule()), String.valueOf(p.schedule()));
+            conflict(o, "--lr-schedule", String.valueOf(o.schedule()), p.schedule() == null ? "none" : p.schedule().toString());
             requireSameData(o, p, train);
             System.out.printf("Resuming from %s: %d epochs done, step %d, seed %d, batch size %d, %s%n", o.resume(),
                     p.epochsDone(), p.step(), p.seed(), p.batchSize(), c.optimizer());

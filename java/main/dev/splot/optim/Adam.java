@@ -75,7 +75,7 @@ public class Adam extends PerParameterOptimizer {
     }
 
     @Override
-    public String type() {
+    public final String type() {
         return decoupled ? AdamW.TYPE : TYPE;
     }
 

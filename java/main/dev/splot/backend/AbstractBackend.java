@@ -123,7 +123,19 @@ public abstract class AbstractBackend implements Backend {
         throw unsupported(Op.ADADELTA_UPDATE);
     }
 
-    /** SGD as {@link Backend#sgdUpdate}; {@code momentumBuffer} is null exactly when momentum is 0. */
+    /**
+     * SGD as {@link Backend#sgdUpdate}, arguments checked.
+     *
+     * @param param the parameter, updated in place
+     * @param grad its gradient
+     * @param momentumBuffer the momentum buffer (updated), null exactly when momentum is 0
+     * @param lr the learning rate
+     * @param momentum the momentum factor
+     * @param dampening the dampening of the gradient in the buffer
+     * @param weightDecay the L2 penalty added to the gradient
+     * @param nesterov Nesterov momentum
+     * @param firstStep whether the buffer is set to the gradient rather than averaged
+     */
     protected void sgdUpdateImpl(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum, float dampening,
             float weightDecay, boolean nesterov, boolean firstStep) {
         throw unsupported(Op.SGD_UPDATE);
@@ -134,6 +146,18 @@ public abstract class AbstractBackend implements Backend {
      * d = g + l2 p when l2 is not 0 (Adam's weight decay; 0 for AdamW), p = p decay first (AdamW's
      * 1 - lr weightDecay; 1 for Adam), and the update p = p - stepSize (expAvg / (sqrt(expAvgSq) /
      * bias2Sqrt + eps)) with stepSize = lr / (1 - beta1^step), bias2Sqrt = sqrt(1 - beta2^step).
+     *
+     * @param param the parameter, updated in place
+     * @param grad its gradient
+     * @param expAvg the first moment (updated)
+     * @param expAvgSq the second moment (updated)
+     * @param beta1 decay of the first moment
+     * @param beta2 decay of the second moment
+     * @param eps added to the denominator, outside the square root
+     * @param l2 Adam's L2 penalty added to the gradient (0 for AdamW)
+     * @param decay AdamW's factor 1 - lr weightDecay on the parameter (1 for Adam)
+     * @param stepSize lr / (1 - beta1^step)
+     * @param bias2Sqrt sqrt(1 - beta2^step)
      */
     protected void adamUpdateImpl(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float beta1, float beta2, float eps,
             float l2, float decay, float stepSize, float bias2Sqrt) {

@@ -1,4 +1,5 @@
-// Element-wise kernels: ReLU, dropout (Philox4x32-10, bit-identical to dev.splot.backend.Philox), multiply, AdaDelta.
+// Element-wise kernels: ReLU, dropout (Philox4x32-10, bit-identical to dev.splot.backend.Philox), multiply, AdaDelta,
+// SGD and Adam / AdamW.
 #pragma OPENCL FP_CONTRACT OFF
 
 __kernel void relu_forward(__global const float* x, __global float* y, const int n) {
@@ -82,4 +83,38 @@ __kernel void adadelta(__global float* p, __global const float* grad, __global f
     accG[k] = ag;
     p[k] = p[k] - lr * delta;
     accD[k] = rho * ad + (1.0f - rho) * delta * delta;
+}
+
+// SGD as torch.optim.SGD, in the same operation order as the Java reference. Without momentum the
+// host passes p again as buf and has_buf 0: the kernel never touches it.
+__kernel void sgd(__global float* p, __global const float* grad, __global float* buf, const float lr, const float momentum,
+                  const float dampening, const float wd, const int has_buf, const int nesterov, const int first, const int n) {
+    const int k = get_global_id(0);
+    if (k >= n) return;
+    float d = grad[k];
+    if (wd != 0.0f) d = d + wd * p[k];
+    if (has_buf) {
+        const float b = first ? d : momentum * buf[k] + (1.0f - dampening) * d;
+        buf[k] = b;
+        d = nesterov ? d + momentum * b : b;
+    }
+    p[k] = p[k] - lr * d;
+}
+
+// Adam / AdamW with the scalars the host computed once (AbstractBackend.adamUpdateImpl), in the
+// same operation order as the Java reference.
+__kernel void adam(__global float* p, __global const float* grad, __global float* m, __global float* v, const float beta1,
+                   const float beta2, const float eps, const float l2, const float decay, const float step_size,
+                   const float bias2_sqrt, const int n) {
+    const int k = get_global_id(0);
+    if (k >= n) return;
+    const float x = p[k] * decay;
+    float d = grad[k];
+    if (l2 != 0.0f) d = d + l2 * x;
+    const float mk = beta1 * m[k] + (1.0f - beta1) * d;
+    const float vk = beta2 * v[k] + (1.0f - beta2) * d * d;
+    m[k] = mk;
+    v[k] = vk;
+    const float denom = sqrt(vk) / bias2_sqrt + eps;
+    p[k] = x - step_size * (mk / denom);
 }

@@ -76,6 +76,14 @@ int splot_softmax_xent(void* ctx, const float* logits, const int* labels, float*
 void splot_softmax(void* ctx, const float* logits, float* probs, int n, int k);
 void splot_adadelta(void* ctx, float* param, const float* grad, float* acc_grad, float* acc_delta,
                     long long n, float lr, float rho, float eps);
+/* SGD as torch.optim.SGD; momentum_buffer is NULL exactly when momentum is 0; first_step sets the buffer to the
+ * gradient instead of averaging it in. */
+void splot_sgd(void* ctx, float* param, const float* grad, float* momentum_buffer, long long n, float lr,
+               float momentum, float dampening, float weight_decay, int nesterov, int first_step);
+/* Adam / AdamW: p = p * decay; d = g + l2 * p (when l2 != 0); exp_avg, exp_avg_sq averaged with beta1, beta2;
+ * p -= step_size * (exp_avg / (sqrt(exp_avg_sq) / bias2_sqrt + eps)). */
+void splot_adam(void* ctx, float* param, const float* grad, float* exp_avg, float* exp_avg_sq, long long n,
+                float beta1, float beta2, float eps, float l2, float decay, float step_size, float bias2_sqrt);
 
 /* Plain SGEMM for benchmarks: C[m,n] = A[m,k] B[k,n], all row-major. */
 void splot_sgemm(void* ctx, int m, int n, int k, const float* a, const float* b, float* c);

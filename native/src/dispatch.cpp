@@ -232,6 +232,16 @@ void splot_adadelta(void* ctx, float* param, const float* grad, float* acc_grad,
     O(ctx)->adadelta(T(ctx), param, grad, acc_grad, acc_delta, n, lr, rho, eps);
 }
 
+void splot_sgd(void* ctx, float* param, const float* grad, float* momentum_buffer, long long n, float lr, float momentum,
+               float dampening, float weight_decay, int nesterov, int first_step) {
+    O(ctx)->sgd(T(ctx), param, grad, momentum_buffer, n, lr, momentum, dampening, weight_decay, nesterov, first_step);
+}
+
+void splot_adam(void* ctx, float* param, const float* grad, float* exp_avg, float* exp_avg_sq, long long n, float beta1,
+                float beta2, float eps, float l2, float decay, float step_size, float bias2_sqrt) {
+    O(ctx)->adam(T(ctx), param, grad, exp_avg, exp_avg_sq, n, beta1, beta2, eps, l2, decay, step_size, bias2_sqrt);
+}
+
 void splot_sgemm(void* ctx, int m, int n, int k, const float* a, const float* b, float* c) {
     O(ctx)->sgemm(T(ctx), m, n, k, a, b, c);
 }

@@ -23,7 +23,7 @@
  *   pooling.hpp        max-pool forward / backward
  *   elementwise.hpp    ReLU, dropout (Philox), fill, copy
  *   loss.hpp           softmax, softmax cross-entropy
- *   optimizer.hpp      AdaDelta
+ *   optimizer.hpp      AdaDelta, SGD, Adam / AdamW
  * The SIMD paths get their micro-kernels from microkernels.hpp, written once over the
  * width-generic vectors of vec.hpp (which the Winograd transforms use on every path). */
 #include "common.hpp"
@@ -38,4 +38,5 @@
 static const splot_ops OPS = {
     ISA_NAME,  conv_fwd, conv_bwd_data, conv_bwd_weights, maxpool_fwd, maxpool_bwd, relu_fwd,    relu_bwd, dropout_fwd,
     dropout_bwd, dense_fwd, dense_bwd, softmax_xent, softmax_op, adadelta_op, fill_op, copy_op, sgemm_api, fma_loop,
+    sgd_op, adam_op,
 };

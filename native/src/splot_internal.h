@@ -39,6 +39,10 @@ struct splot_ops {
     void (*sgemm)(int threads, int m, int n, int k, const float* a, const float* b, float* c);
     /* FMA loop: runs for about `seconds` on this thread, returns the FLOPs done (2 per lane per FMA). */
     double (*fma_loop)(double seconds);
+    void (*sgd)(int threads, float* p, const float* g, float* buf, long long n, float lr, float momentum, float dampening,
+                float wd, int nesterov, int first);
+    void (*adam)(int threads, float* p, const float* g, float* m, float* v, long long n, float beta1, float beta2, float eps,
+                 float l2, float decay, float step_size, float bias2_sqrt);
 };
 
 /* Scratch slots by lifetime. Op-wide: taken on the calling thread before an op's parallel region,

@@ -326,6 +326,47 @@ public abstract class AbstractBackend implements Backend {
         throw unsupported(Op.ADADELTA_UPDATE);
     }
 
+    /**
+     * SGD as {@link Backend#sgdUpdate}, arguments checked.
+     *
+     * @param param the parameter, updated in place
+     * @param grad its gradient
+     * @param momentumBuffer the momentum buffer (updated), null exactly when momentum is 0
+     * @param lr the learning rate
+     * @param momentum the momentum factor
+     * @param dampening the dampening of the gradient in the buffer
+     * @param weightDecay the L2 penalty added to the gradient
+     * @param nesterov Nesterov momentum
+     * @param firstStep whether the buffer is set to the gradient rather than averaged
+     */
+    protected void sgdUpdateImpl(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum, float dampening,
+            float weightDecay, boolean nesterov, boolean firstStep) {
+        throw unsupported(Op.SGD_UPDATE);
+    }
+
+    /**
+     * Adam as {@link Backend#adamUpdate}, with the scalars computed once here for every backend:
+     * d = g + l2 p when l2 is not 0 (Adam's weight decay; 0 for AdamW), p = p decay first (AdamW's
+     * 1 - lr weightDecay; 1 for Adam), and the update p = p - stepSize (expAvg / (sqrt(expAvgSq) /
+     * bias2Sqrt + eps)) with stepSize = lr / (1 - beta1^step), bias2Sqrt = sqrt(1 - beta2^step).
+     *
+     * @param param the parameter, updated in place
+     * @param grad its gradient
+     * @param expAvg the first moment (updated)
+     * @param expAvgSq the second moment (updated)
+     * @param beta1 decay of the first moment
+     * @param beta2 decay of the second moment
+     * @param eps added to the denominator, outside the square root
+     * @param l2 Adam's L2 penalty added to the gradient (0 for AdamW)
+     * @param decay AdamW's factor 1 - lr weightDecay on the parameter (1 for Adam)
+     * @param stepSize lr / (1 - beta1^step)
+     * @param bias2Sqrt sqrt(1 - beta2^step)
+     */
+    protected void adamUpdateImpl(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float beta1, float beta2, float eps,
+            float l2, float decay, float stepSize, float bias2Sqrt) {
+        throw unsupported(Op.ADAM_UPDATE);
+    }
+
     // ---- memory -------------------------------------------------------------------------------
 
     @Override
@@ -591,13 +632,51 @@ public abstract class AbstractBackend implements Backend {
         requireOpen("adadeltaUpdate");
         String op = "adadeltaUpdate";
         floats(op, param, grad, accGrad, accDelta);
-        Shapes.requireSameSize(op, param, grad);
-        Shapes.requireSameSize(op, param, accGrad);
-        Shapes.requireSameSize(op, param, accDelta);
+        sameSizeAsParameter(op, param, grad, accGrad, accDelta);
         adadeltaUpdateImpl(param, grad, accGrad, accDelta, lr, rho, eps);
     }
 
+    @Override
+    public final synchronized void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum,
+            float dampening, float weightDecay, boolean nesterov, boolean firstStep) {
+        requireOpen("sgdUpdate");
+        String op = "sgdUpdate";
+        floats(op, param, grad);
+        sameSizeAsParameter(op, param, grad);
+        if ((momentumBuffer == null) != (momentum == 0)) {
+            throw new IllegalArgumentException(op + ": the momentum buffer must be given exactly when momentum is not 0 (momentum "
+                    + momentum + ", buffer " + momentumBuffer + ")");
+        }
+        if (nesterov && momentum == 0) throw new IllegalArgumentException(op + ": Nesterov momentum needs momentum not 0");
+        if (momentumBuffer != null) {
+            floats(op, momentumBuffer);
+            sameSizeAsParameter(op, param, momentumBuffer);
+        }
+        sgdUpdateImpl(param, grad, momentumBuffer, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+    }
+
+    @Override
+    public final synchronized void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float lr, float beta1,
+            float beta2, float eps, float weightDecay, boolean decoupledWeightDecay, long step) {
+        requireOpen("adamUpdate");
+        String op = "adamUpdate";
+        floats(op, param, grad, expAvg, expAvgSq);
+        sameSizeAsParameter(op, param, grad, expAvg, expAvgSq);
+        if (step < 1) throw new IllegalArgumentException(op + ": step counts from 1, got " + step);
+        // in double, as PyTorch computes them in Python floats, then rounded once for the float kernels
+        float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
+        float bias2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
+        float l2 = decoupledWeightDecay ? 0f : weightDecay;
+        float decay = decoupledWeightDecay ? (float) (1 - (double) lr * weightDecay) : 1f;
+        adamUpdateImpl(param, grad, expAvg, expAvgSq, beta1, beta2, eps, l2, decay, stepSize, bias2Sqrt);
+    }
+
     // ---- checks -------------------------------------------------------------------------------
+
+    /** An optimizer's gradient and state tensors each hold as many values as its parameter. */
+    private static void sameSizeAsParameter(String op, Tensor param, Tensor... others) {
+        for (Tensor t : others) Shapes.requireSameSize(op, param, t);
+    }
 
     private void own(String op, Tensor t) {
         if (t.backend() != this) {

@@ -346,6 +346,48 @@ public interface Backend extends AutoCloseable {
     void adadeltaUpdate(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps);
 
     /**
+     * One step of SGD as PyTorch's {@code torch.optim.SGD}, element by element, all in place:
+     * d = g + weightDecay p (when weightDecay is not 0); with momentum not 0, buf = d on the first
+     * step, else momentum buf + (1 - dampening) d, and then d = d + momentum buf (Nesterov) or d = buf;
+     * finally p = p - lr d.
+     *
+     * @param param the parameter, updated in place
+     * @param grad its gradient, read only
+     * @param momentumBuffer the momentum buffer, same size as param (updated), or {@code null} exactly when momentum is 0
+     * @param lr the learning rate
+     * @param momentum the momentum factor (0: plain SGD)
+     * @param dampening the dampening of the gradient in the momentum buffer
+     * @param weightDecay the L2 penalty added to the gradient (0: none)
+     * @param nesterov Nesterov momentum (needs momentum not 0)
+     * @param firstStep whether this is the buffer's first step (it is then set to d, not averaged)
+     */
+    void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum, float dampening, float weightDecay,
+            boolean nesterov, boolean firstStep);
+
+    /**
+     * One step of Adam or AdamW as PyTorch's {@code torch.optim.Adam} / {@code AdamW} (no amsgrad),
+     * element by element, all in place. Adam: d = g + weightDecay p (when weightDecay is not 0);
+     * AdamW: p = p (1 - lr weightDecay), d = g. Then expAvg = beta1 expAvg + (1 - beta1) d,
+     * expAvgSq = beta2 expAvgSq + (1 - beta2) d^2, and with the bias corrections c1 = 1 - beta1^step,
+     * c2 = 1 - beta2^step: p = p - (lr / c1) expAvg / (sqrt(expAvgSq) / sqrt(c2) + eps) (eps outside
+     * the square root, as PyTorch).
+     *
+     * @param param the parameter, updated in place
+     * @param grad its gradient, read only
+     * @param expAvg the first moment, same size as param (updated)
+     * @param expAvgSq the second moment, same size as param (updated)
+     * @param lr the learning rate
+     * @param beta1 decay of the first moment, {@code 0 <= beta1 < 1}
+     * @param beta2 decay of the second moment, {@code 0 <= beta2 < 1}
+     * @param eps added to the denominator, outside the square root
+     * @param weightDecay L2 penalty (Adam) or decoupled decay (AdamW); 0: none
+     * @param decoupledWeightDecay AdamW's decoupled weight decay instead of Adam's L2 penalty
+     * @param step the number of this step, counting from 1 (for the bias corrections)
+     */
+    void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float lr, float beta1, float beta2, float eps,
+            float weightDecay, boolean decoupledWeightDecay, long step);
+
+    /**
      * Frees everything this backend still holds. Operations afterwards fail with a message saying
      * the backend was closed; closing its tensors afterwards does nothing.
      */

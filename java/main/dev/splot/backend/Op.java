@@ -33,7 +33,11 @@ public enum Op {
     /** Softmax of each row (prediction): {@link Backend#softmax}. */
     SOFTMAX("softmax"),
     /** One fused AdaDelta step: {@link Backend#adadeltaUpdate}. */
-    ADADELTA_UPDATE("adadeltaUpdate");
+    ADADELTA_UPDATE("adadeltaUpdate"),
+    /** One fused SGD step (momentum, dampening, Nesterov, L2 weight decay): {@link Backend#sgdUpdate}. */
+    SGD_UPDATE("sgdUpdate"),
+    /** One fused Adam or AdamW step: {@link Backend#adamUpdate}. */
+    ADAM_UPDATE("adamUpdate");
 
     private final String methodName;
 

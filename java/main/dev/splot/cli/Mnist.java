@@ -10,7 +10,12 @@ import dev.splot.io.PathChecks;
 import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
+import dev.splot.optim.Adam;
+import dev.splot.optim.AdamW;
+import dev.splot.optim.LearningRateSchedule;
 import dev.splot.optim.Optimizer;
+import dev.splot.optim.Optimizers;
+import dev.splot.optim.Sgd;
 import dev.splot.train.EpochStats;
 import dev.splot.train.Evaluation;
 import dev.splot.train.Trainer;
@@ -24,18 +29,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Trains the classic Keras MNIST CNN with AdaDelta and reports test accuracy.
+ * Trains the classic Keras MNIST CNN (with AdaDelta unless another optimizer is chosen) and reports test accuracy.
  * Run: {@code mvn -q compile exec:java -Dexec.mainClass=Mnist -Dexec.args="--epochs 1"}.
  */
 public final class Mnist {
 
     static final String USAGE = String.join("\n",
             "Usage: Mnist [options]   (mvn -q compile exec:java -Dexec.mainClass=Mnist -Dexec.args=\"...\")",
-            "Trains the Keras MNIST CNN (conv32-conv64-pool-dropout-dense128-dropout-dense10) with AdaDelta.",
+            "Trains the Keras MNIST CNN (conv32-conv64-pool-dropout-dense128-dropout-dense10), by default with AdaDelta.",
             "",
             "  --backend B        " + Backends.namesForUsage() + " (default auto: the fastest that starts here)",
             "  --device SEL       OpenCL device: index or name substring (see --list-devices)",
@@ -47,10 +54,20 @@ public final class Mnist {
             "  --dataset D        mnist|fashion (default mnist)",
             "  --limit N          train on the first N training images only",
             "  --test-limit N     evaluate on the first N test images only (quick runs)",
-            "  --lr X, --rho X, --eps X   AdaDelta settings (default 1.0, 0.95, 1e-7: Keras 2)",
+            "  --optimizer O      adadelta|sgd|adam|adamw (default adadelta); PyTorch's formulas and defaults",
+            "  --lr X             learning rate (default adadelta 1.0 as Keras 2; sgd, adam, adamw 1e-3 as PyTorch)",
+            "  --rho X            adadelta: decay of the averages (default 0.95)",
+            "  --eps X            adadelta (default 1e-7), adam, adamw (default 1e-8)",
+            "  --momentum X       sgd: momentum (default 0)",
+            "  --nesterov         sgd: Nesterov momentum (needs --momentum)",
+            "  --weight-decay X   sgd, adam: L2 penalty (default 0); adamw: decoupled decay (default 1e-2)",
+            "  --lr-schedule S    learning-rate schedule, PyTorch's closed forms over epochs (or optimizer steps",
+            "                     with @step): step:S[:GAMMA] (StepLR, gamma 0.1), exp:GAMMA, cosine:T[:ETA_MIN],",
+            "                     warmup:N[:START] (LinearLR from START, default 1/3), a warmup and a decay joined",
+            "                     by a comma multiply: e.g. warmup:200@step,cosine:12",
             "  --save FILE        save the final model, optimizer state and position (.safetensors)",
             "  --resume FILE      continue a saved run until --epochs epochs in total; its seed, batch size",
-            "                     and AdaDelta settings are used (giving other values is an error)",
+            "                     optimizer, its settings and the schedule are used (giving other values is an error)",
             "  --inexact-resume   resume although the data (--dataset, --limit, the files) differs from what the",
             "                     checkpoint was trained on; the run then differs from an uninterrupted one",
             "  --checkpoint-dir D save DIR/epoch-N.safetensors after every epoch",
@@ -60,8 +77,13 @@ public final class Mnist {
 
     /** Parsed command line. */
     record Options(String backend, String device, boolean listDevices, int epochs, int batchSize, long seed, Path data,
-                   String dataset, int limit, int testLimit, float lr, float rho, float eps, Path save, Path resume,
-                   Path checkpointDir, Path plots, boolean inexactResume, Set<String> given) {}
+                   String dataset, int limit, int testLimit, String optimizer, Map<String, String> settings,
+                   LearningRateSchedule schedule, Path save, Path resume, Path checkpointDir, Path plots, boolean inexactResume,
+                   Set<String> given) {}
+
+    /** The options that set an optimizer setting, to the setting's name in {@link Optimizer#config}. */
+    private static final Map<String, String> SETTING_OPTIONS = Map.of("--lr", "lr", "--rho", "rho", "--eps", "eps",
+            "--momentum", "momentum", "--nesterov", "nesterov", "--weight-decay", "weight_decay");
 
     /**
      * Runs the program: trains, or lists devices, as the options say (see the usage text). Exits with
@@ -130,9 +152,11 @@ public final class Mnist {
             TrainingPosition start = state.position();
             System.out.println("Backend: " + backend.name() + " — " + backend.description());
             System.out.print(model.summary());
-            System.out.printf("Training on %,d %s images, testing on %,d; batch %d, %d epochs, %s, seed %d%n",
-                    train.count(), o.dataset(), test.count(), start.batchSize(), o.epochs(), optimizer, start.seed());
+            System.out.printf("Training on %,d %s images, testing on %,d; batch %d, %d epochs, %s%s, seed %d%n",
+                    train.count(), o.dataset(), test.count(), start.batchSize(), o.epochs(), optimizer,
+                    start.schedule() == null ? "" : ", lr schedule " + start.schedule(), start.seed());
             Trainer trainer = new Trainer(model, optimizer, start.batchSize(), start.seed(), System.out);
+            trainer.learningRateSchedule(start.schedule());
             trainer.resumeAt(start);
             if (o.resume() != null) trainer.lastCheckpoint(o.resume().toString());
             List<EpochStats> history = trainer.fit(train, test, o.epochs(), s -> {
@@ -170,7 +194,36 @@ public final class Mnist {
     /** A new model and optimizer from the options, at the start of training. */
     private static Checkpoint fresh(Options o, Backend backend) {
         Sequential model = buildModel(backend, o.seed());
-        return new Checkpoint(model, new AdaDelta(o.lr(), o.rho(), o.eps()), new TrainingPosition(0, 0, o.seed(), o.batchSize()));
+        return new Checkpoint(model, newOptimizer(o.optimizer(), o.settings()),
+                new TrainingPosition(0, 0, o.seed(), o.batchSize(), null, 0, o.schedule()));
+    }
+
+    /** {@code type} with PyTorch's (AdaDelta: Keras 2's) defaults, overridden by the settings given. */
+    static Optimizer newOptimizer(String type, Map<String, String> settings) {
+        Map<String, String> config;
+        try (Optimizer defaults = switch (type) {
+            case AdaDelta.TYPE -> new AdaDelta();
+            case Sgd.TYPE -> new Sgd();
+            case Adam.TYPE -> new Adam();
+            case AdamW.TYPE -> new AdamW();
+            default -> throw new IllegalArgumentException("--optimizer " + type + " is not one of " + OPTIMIZERS);
+        }) {
+            config = new LinkedHashMap<>(defaults.config());
+        }
+        settings.forEach((key, value) -> {
+            if (!config.containsKey(key)) {
+                throw new IllegalArgumentException(option(key) + " does not apply to --optimizer " + type);
+            }
+            config.put(key, value);
+        });
+        return Optimizers.create(type, config);
+    }
+
+    private static final List<String> OPTIMIZERS = List.of(AdaDelta.TYPE, Sgd.TYPE, Adam.TYPE, AdamW.TYPE);
+
+    /** The option that sets the optimizer setting {@code key}. */
+    private static String option(String key) {
+        return SETTING_OPTIONS.entrySet().stream().filter(e -> e.getValue().equals(key)).findFirst().orElseThrow().getKey();
     }
 
     /** The model, optimizer and position saved in --resume; options that would make the resumed run differ are refused. */
@@ -186,16 +239,19 @@ public final class Mnist {
                         + " and " + c.model().classes() + " classes; the data has " + Arrays.toString(train.sampleShape())
                         + " and " + train.classes());
             }
-            if (!(c.optimizer() instanceof AdaDelta saved)) {
-                throw new IllegalArgumentException(o.resume() + " was trained with the optimizer " + c.optimizer().type()
-                        + "; Mnist trains with adadelta");
-            }
             TrainingPosition p = c.position();
             conflict(o, "--seed", o.seed(), p.seed());
             conflict(o, "--batch-size", o.batchSize(), p.batchSize());
-            conflict(o, "--lr", o.lr(), saved.learningRate());
-            conflict(o, "--rho", o.rho(), saved.rho());
-            conflict(o, "--eps", o.eps(), saved.epsilon());
+            conflict(o, "--optimizer", o.optimizer(), c.optimizer().type());
+            Map<String, String> saved = c.optimizer().config();
+            for (Map.Entry<String, String> e : o.settings().entrySet()) {
+                if (!saved.containsKey(e.getKey())) {
+                    throw new IllegalArgumentException(option(e.getKey()) + " does not apply to the checkpoint's optimizer "
+                            + c.optimizer().type());
+                }
+                conflict(o, option(e.getKey()), e.getValue(), saved.get(e.getKey()));
+            }
+            conflict(o, "--lr-schedule", String.valueOf(o.schedule()), p.schedule() == null ? "none" : p.schedule().toString());
             requireSameData(o, p, train);
             System.out.printf("Resuming from %s: %d epochs done, step %d, seed %d, batch size %d, %s%n", o.resume(),
                     p.epochsDone(), p.step(), p.seed(), p.batchSize(), c.optimizer());
@@ -291,7 +347,9 @@ public final class Mnist {
         Path save = null, resume = null, checkpointDir = null, plots = null;
         Set<String> given = new HashSet<>();
         long seed = 1;
-        float lr = 1.0f, rho = 0.95f, eps = 1e-7f;
+        String optimizer = AdaDelta.TYPE;
+        Map<String, String> settings = new LinkedHashMap<>();
+        LearningRateSchedule schedule = null;
         Path data = Path.of(System.getenv().getOrDefault("SPLOT_DATA", "data"));
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -313,15 +371,19 @@ public final class Mnist {
                 case "--seed" -> seed = number(a, value(args, ++i, a));
                 case "--data" -> data = Path.of(value(args, ++i, a));
                 case "--dataset" -> dataset = choice(a, value(args, ++i, a), List.of("mnist", "fashion"));
-                case "--lr" -> lr = decimal(a, value(args, ++i, a));
-                case "--rho" -> rho = decimal(a, value(args, ++i, a));
-                case "--eps" -> eps = decimal(a, value(args, ++i, a));
+                case "--optimizer" -> optimizer = choice(a, value(args, ++i, a), OPTIMIZERS);
+                case "--lr", "--rho", "--eps", "--momentum", "--weight-decay" ->
+                        settings.put(SETTING_OPTIONS.get(a), Float.toString(decimal(a, value(args, ++i, a))));
+                case "--nesterov" -> settings.put(SETTING_OPTIONS.get(a), "true");
+                case "--lr-schedule" -> schedule = LearningRateSchedule.parse(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
-        new AdaDelta(lr, rho, eps).close(); // refuses values out of range now, not after the data is loaded
-        return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, lr, rho, eps, save,
-                resume, checkpointDir, plots, inexactResume, Set.copyOf(given));
+        // refuses settings out of range or for another optimizer now, not after the data is loaded; a resumed run's
+        // optimizer is the checkpoint's, so without --optimizer its settings are checked against that one later
+        if (resume == null || given.contains("--optimizer")) newOptimizer(optimizer, settings).close();
+        return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, optimizer, Map.copyOf(settings),
+                schedule, save, resume, checkpointDir, plots, inexactResume, Set.copyOf(given));
     }
 
     private static String value(String[] args, int i, String option) {

@@ -5,6 +5,7 @@ import dev.splot.backend.Shapes;
 import dev.splot.backend.Tensor;
 import dev.splot.nn.Parameter;
 import dev.splot.nn.Sequential;
+import dev.splot.optim.LearningRateSchedule;
 import dev.splot.optim.Optimizer;
 import dev.splot.optim.Optimizers;
 import dev.splot.train.TrainingPosition;
@@ -28,7 +29,9 @@ import java.util.Map;
  * {@value #KEY_OPTIMIZER} = its {@link Optimizer#type} and one {@code splot.optimizer.NAME} entry per
  * {@link Optimizer#config} setting (AdaDelta: lr, rho, eps as exact Java float decimals); with a
  * position {@value #KEY_EPOCHS_DONE}, {@value #KEY_STEP}, {@value #KEY_SEED}, {@value #KEY_BATCH_SIZE},
- * and once known {@value #KEY_DATASET} and {@value #KEY_SAMPLES}.
+ * once known {@value #KEY_DATASET} and {@value #KEY_SAMPLES}, and with a learning-rate schedule
+ * {@value #KEY_LR_SCHEDULE}. Optimizers that count steps (SGD, Adam, AdamW) keep the count in a
+ * setting, {@code splot.optimizer.steps}.
  *
  * <p>Writing is atomic ({@link SafeTensors#write}). Reading checks the file ({@link SafeTensors#read}),
  * the format version, the architecture, and that the tensors are exactly the expected ones with
@@ -63,6 +66,8 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
     public static final String KEY_DATASET = "splot.training.dataset";
     /** Metadata key of {@link TrainingPosition#samples}. */
     public static final String KEY_SAMPLES = "splot.training.samples";
+    /** Metadata key of {@link TrainingPosition#schedule} in its compact form; absent for a constant rate. */
+    public static final String KEY_LR_SCHEDULE = "splot.training.lr_schedule";
 
     /**
      * Saves {@code model}; {@code optimizer} and {@code position} may be null (then the file holds
@@ -97,6 +102,7 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
                 meta.put(KEY_DATASET, position.dataset());
                 meta.put(KEY_SAMPLES, Integer.toString(position.samples()));
             }
+            if (position.schedule() != null) meta.put(KEY_LR_SCHEDULE, position.schedule().toString());
         }
         SafeTensors.write(file, tensors, meta);
     }
@@ -248,8 +254,9 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
             throw fail(file, "training data out of range: " + KEY_SAMPLES + " " + samples);
         }
         try {
+            LearningRateSchedule schedule = meta.containsKey(KEY_LR_SCHEDULE) ? LearningRateSchedule.parse(meta.get(KEY_LR_SCHEDULE)) : null;
             return new TrainingPosition((int) epochs, longValue(file, meta, KEY_STEP), longValue(file, meta, KEY_SEED), (int) batch,
-                    dataset, (int) samples);
+                    dataset, (int) samples, schedule);
         } catch (IllegalArgumentException e) {
             throw fail(file, e.getMessage());
         }

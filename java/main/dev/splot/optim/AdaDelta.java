@@ -3,8 +3,6 @@ package dev.splot.optim;
 import dev.splot.backend.Op;
 import dev.splot.backend.Tensor;
 import dev.splot.nn.Parameter;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,14 +12,12 @@ import java.util.Set;
  * tf.keras changed lr to 0.001 and PyTorch uses rho 0.9, eps 1e-6; the defaults here reproduce
  * the published Keras MNIST run. The update itself is one fused backend operation per tensor.
  */
-public final class AdaDelta implements Optimizer {
+public final class AdaDelta extends PerParameterOptimizer {
     /** The type name in checkpoints. */
     public static final String TYPE = "adadelta";
 
-    private final float lr;
     private final float rho;
     private final float eps;
-    private final Map<Parameter, Tensor[]> accumulators = new IdentityHashMap<>();
 
     /** AdaDelta with the classic Keras defaults: lr 1.0, rho 0.95, eps 1e-7. */
     public AdaDelta() {
@@ -37,11 +33,11 @@ public final class AdaDelta implements Optimizer {
      * @throws IllegalArgumentException naming the settings if one is out of range
      */
     public AdaDelta(float lr, float rho, float eps) {
+        super(lr, "adadelta_accumulated_grad", "adadelta_accumulated_delta");
         if (!(lr > 0 && Float.isFinite(lr)) || !(rho >= 0 && rho < 1) || !(eps > 0 && Float.isFinite(eps))) {
             throw new IllegalArgumentException("AdaDelta needs lr > 0, 0 <= rho < 1, eps > 0, all finite; got lr=" + lr + " rho=" + rho
                     + " eps=" + eps);
         }
-        this.lr = lr;
         this.rho = rho;
         this.eps = eps;
     }
@@ -60,11 +56,7 @@ public final class AdaDelta implements Optimizer {
     /** lr, rho, eps as Java float decimals (exact: they parse back to the same floats). */
     @Override
     public Map<String, String> config() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("lr", Float.toString(lr));
-        c.put("rho", Float.toString(rho));
-        c.put("eps", Float.toString(eps));
-        return c;
+        return settings("lr", baseLr(), "rho", rho, "eps", eps);
     }
 
     @Override
@@ -72,8 +64,6 @@ public final class AdaDelta implements Optimizer {
         return Set.of(Op.ADADELTA_UPDATE);
     }
 
-    /** @return the learning rate */
-    public float learningRate() { return lr; }
     /** @return the decay of the running averages */
     public float rho() { return rho; }
     /** @return the epsilon added inside the square roots */
@@ -82,39 +72,13 @@ public final class AdaDelta implements Optimizer {
     @Override
     public void step(List<Parameter> parameters) {
         for (Parameter p : parameters) {
-            Tensor[] acc = accumulatorsOf(p);
-            p.value().backend().adadeltaUpdate(p.value(), p.grad(), acc[0], acc[1], lr, rho, eps);
+            Tensor[] acc = stateOf(p);
+            p.value().backend().adadeltaUpdate(p.value(), p.grad(), acc[0], acc[1], lr(), rho, eps);
         }
-    }
-
-    private Tensor[] accumulatorsOf(Parameter p) {
-        return accumulators.computeIfAbsent(p, q -> new Tensor[] {
-            q.value().backend().allocate(q.value().shape()), q.value().backend().allocate(q.value().shape())});
-    }
-
-    /** "NAME.adadelta_accumulated_grad" (E[g^2]) and "NAME.adadelta_accumulated_delta" (E[dx^2]) per parameter. */
-    @Override
-    public Map<String, Tensor> state(List<Parameter> parameters) {
-        Map<String, Tensor> s = new LinkedHashMap<>();
-        for (Parameter p : parameters) {
-            Tensor[] acc = accumulatorsOf(p);
-            s.put(p.name() + ".adadelta_accumulated_grad", acc[0]);
-            s.put(p.name() + ".adadelta_accumulated_delta", acc[1]);
-        }
-        return s;
-    }
-
-    @Override
-    public void close() {
-        for (Tensor[] acc : accumulators.values()) {
-            acc[0].close();
-            acc[1].close();
-        }
-        accumulators.clear();
     }
 
     @Override
     public String toString() {
-        return "AdaDelta(lr=" + lr + ", rho=" + rho + ", eps=" + eps + ")";
+        return "AdaDelta(lr=" + baseLr() + ", rho=" + rho + ", eps=" + eps + ")";
     }
 }

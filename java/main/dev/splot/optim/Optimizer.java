@@ -53,6 +53,30 @@ public interface Optimizer extends AutoCloseable {
      */
     Map<String, Tensor> state(List<Parameter> parameters);
 
+    /**
+     * The learning rate the next {@link #step} uses: the base rate, or the last one a learning-rate
+     * schedule set with {@link #learningRate(double)} (listeners report it).
+     *
+     * @return the current learning rate
+     */
+    double learningRate();
+
+    /**
+     * The learning rate of the optimizer's settings ({@link #config}), which a schedule scales.
+     *
+     * @return the base learning rate
+     */
+    double baseLearningRate();
+
+    /**
+     * Sets the learning rate of the following steps (a trainer with a schedule does, before every
+     * step); the settings and {@link #baseLearningRate} do not change.
+     *
+     * @param rate the new learning rate, finite and {@code >= 0}
+     * @throws IllegalArgumentException naming the optimizer if the rate is negative or not finite
+     */
+    void learningRate(double rate);
+
     /** Frees the optimizer's state tensors on the backend. */
     @Override
     void close();

@@ -12,7 +12,8 @@ import java.util.function.Function;
  */
 public final class Optimizers {
     private static final Map<String, Function<Map<String, String>, Optimizer>> FACTORIES = new ConcurrentHashMap<>(
-            Map.of(AdaDelta.TYPE, AdaDelta::fromConfig));
+            Map.of(AdaDelta.TYPE, AdaDelta::fromConfig, Sgd.TYPE, Sgd::fromConfig, Adam.TYPE, c -> Adam.fromConfig(c, false),
+                    AdamW.TYPE, AdamW::fromConfig));
 
     private Optimizers() {}
 
@@ -50,12 +51,31 @@ public final class Optimizers {
 
     /** A setting of {@code config} parsed as a float, or an IllegalArgumentException naming it. */
     static float floatSetting(String type, Map<String, String> config, String key) {
+        return setting(type, config, key, "a decimal number", Float::parseFloat);
+    }
+
+    /** A setting of {@code config} parsed as a long integer, or an IllegalArgumentException naming it. */
+    static long longSetting(String type, Map<String, String> config, String key) {
+        return setting(type, config, key, "an integer", Long::parseLong);
+    }
+
+    /** A setting of {@code config} that is "true" or "false", or an IllegalArgumentException naming it. */
+    static boolean booleanSetting(String type, Map<String, String> config, String key) {
+        return setting(type, config, key, "true or false", v -> switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(v);
+        });
+    }
+
+    /** {@code parse} applied to the setting; a missing setting or one it refuses is an IllegalArgumentException naming it. */
+    private static <T> T setting(String type, Map<String, String> config, String key, String kind, Function<String, T> parse) {
         String v = config.get(key);
         if (v == null) throw new IllegalArgumentException(type + " setting \"" + key + "\" is missing");
         try {
-            return Float.parseFloat(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(type + " setting \"" + key + "\" must be a decimal number, found \"" + v + "\"");
+            return parse.apply(v);
+        } catch (IllegalArgumentException e) { // NumberFormatException included
+            throw new IllegalArgumentException(type + " setting \"" + key + "\" must be " + kind + ", found \"" + v + "\"");
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.splot.nn.ForwardContext;
 import dev.splot.nn.ModelLimits;
 import dev.splot.nn.Parameter;
 import dev.splot.nn.Sequential;
+import dev.splot.optim.LearningRateSchedule;
 import dev.splot.optim.Optimizer;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ public final class Trainer {
     private String lastCheckpoint = "none";
     private String dataset; // what fit trained on, recorded in the position
     private int samples;
+    private LearningRateSchedule schedule; // null: the optimizer's base rate throughout
 
     /**
      * A trainer at epoch 0, step 0, that prints each epoch's progress to {@code progress} (a
@@ -106,6 +108,22 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Sets the learning-rate schedule: before every step the optimizer's rate is set to the
+     * schedule's rate for that step and epoch, from the optimizer's base rate. Without one the
+     * optimizer keeps its own rate.
+     *
+     * @param schedule the schedule, or {@code null} for none
+     * @return this trainer
+     */
+    public Trainer learningRateSchedule(LearningRateSchedule schedule) {
+        this.schedule = schedule;
+        return this;
+    }
+
+    /** @return the learning-rate schedule, or {@code null} if there is none */
+    public LearningRateSchedule learningRateSchedule() { return schedule; }
+
     /** @return the number of steps done so far over all epochs (it keys the dropout masks) */
     public long step() { return step; }
     /** @return the number of epochs completed */
@@ -119,10 +137,10 @@ public final class Trainer {
     /**
      * Where training stands now; saved in checkpoints so a run can continue exactly.
      *
-     * @return epochs done, step, seed, batch size and the data trained on
+     * @return epochs done, step, seed, batch size, the data trained on and the learning-rate schedule
      */
     public TrainingPosition position() {
-        return new TrainingPosition(epochsDone, step, seed, batchSize, dataset, samples);
+        return new TrainingPosition(epochsDone, step, seed, batchSize, dataset, samples, schedule);
     }
 
     /**
@@ -138,18 +156,27 @@ public final class Trainer {
     }
 
     /**
-     * Continues from a saved position. Its seed and batch size must be this trainer's: with
-     * others the shuffling, the dropout masks and the steps would differ from the interrupted run.
+     * Continues from a saved position. Its seed, batch size and learning-rate schedule must be
+     * this trainer's: with others the shuffling, the dropout masks, the steps or the rates would
+     * differ from the interrupted run.
      *
      * @param p the position saved with the checkpoint
-     * @throws IllegalArgumentException if its seed or batch size differs from this trainer's
+     * @throws IllegalArgumentException if its seed, batch size or schedule differs from this trainer's
      */
     public void resumeAt(TrainingPosition p) {
         if (p.seed() != seed || p.batchSize() != batchSize) {
             throw new IllegalArgumentException("cannot resume exactly: the checkpoint was trained with seed " + p.seed()
                     + " and batch size " + p.batchSize() + ", this trainer has seed " + seed + " and batch size " + batchSize);
         }
+        if (!java.util.Objects.equals(p.schedule(), schedule)) {
+            throw new IllegalArgumentException("cannot resume exactly: the checkpoint was trained with the learning-rate schedule "
+                    + describe(p.schedule()) + ", this trainer has " + describe(schedule));
+        }
         resumeAt(p.epochsDone(), p.step());
+    }
+
+    private static String describe(LearningRateSchedule s) {
+        return s == null ? "none (a constant rate)" : "\"" + s + "\"";
     }
 
     /**
@@ -251,6 +278,7 @@ public final class Trainer {
                             (n + batchSize - 1) / batchSize, from, from + b - 1, lastCheckpoint));
                 }
                 model.backward(dlogits);
+                if (schedule != null) optimizer.learningRate(schedule.rate(optimizer.baseLearningRate(), step, epoch));
                 optimizer.step(model.parameters());
                 step++;
                 lossSum += r.meanLoss() * b;

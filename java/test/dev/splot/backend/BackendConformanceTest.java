@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.splot.testing.BackendSuite;
 import dev.splot.testing.Outputs;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -257,6 +258,65 @@ public abstract class BackendConformanceTest extends BackendSuite {
             };
             // element-wise float math; a fused multiply-add may round differently in the last bit
             run(reference, op).assertMatchedBy(run(backend, op), 1e-6, "adadelta size " + size);
+        }
+    }
+
+    /**
+     * Optimizer sizes: one element, an odd few, and 2^15 + 3 (the native backend's element-wise
+     * tasks take 2^15 elements each, so the last task is a short one).
+     */
+    static final int[] OPTIMIZER_SIZES = {1, 9, 32771};
+
+    /**
+     * Three SGD steps (the first sets the momentum buffer, the next two average into it) for plain
+     * SGD with weight decay, momentum with dampening, and Nesterov momentum with weight decay. The
+     * same float operations in the same order on every backend: only a fused multiply-add (where a
+     * device contracts one) may round differently, by an ulp per step, hence 1e-6 as for AdaDelta.
+     */
+    @Test
+    void sgdUpdate() {
+        requireOps(dev.splot.backend.Op.SGD_UPDATE);
+        // {momentum, dampening, weight decay, nesterov (1/0)}
+        float[][] settings = {{0f, 0f, 0.01f, 0}, {0.9f, 0.1f, 0f, 0}, {0.9f, 0f, 0.05f, 1}};
+        for (int size : OPTIMIZER_SIZES) {
+            for (float[] c : settings) {
+                float[] p = rand(size), g1 = rand(size), g2 = rand(size);
+                Op op = be -> {
+                    try (Tensor tp = up(be, p, size); Tensor tg1 = up(be, g1, size); Tensor tg2 = up(be, g2, size);
+                         Tensor buf = c[0] == 0 ? null : be.allocate(size)) {
+                        for (int step = 0; step < 3; step++) {
+                            be.sgdUpdate(tp, step == 1 ? tg2 : tg1, buf, 0.1f, c[0], c[1], c[2], c[3] == 1, step == 0);
+                        }
+                        Outputs o = new Outputs().add("parameter", tp);
+                        return buf == null ? o : o.add("momentum buffer", buf);
+                    }
+                };
+                run(reference, op).assertMatchedBy(run(backend, op), 1e-6, "sgd size " + size + " settings " + Arrays.toString(c));
+            }
+        }
+    }
+
+    /**
+     * Three Adam and three AdamW steps (steps 1 to 3, so the bias corrections change) from random
+     * moments, with weight decay. Tolerance as for {@link #sgdUpdate}.
+     */
+    @Test
+    void adamUpdate() {
+        requireOps(dev.splot.backend.Op.ADAM_UPDATE);
+        for (int size : OPTIMIZER_SIZES) {
+            for (boolean decoupled : new boolean[] {false, true}) {
+                float[] p = rand(size), g1 = rand(size), g2 = rand(size), m = rand(size), v = abs(rand(size));
+                Op op = be -> {
+                    try (Tensor tp = up(be, p, size); Tensor tg1 = up(be, g1, size); Tensor tg2 = up(be, g2, size);
+                         Tensor tm = up(be, m, size); Tensor tv = up(be, v, size)) {
+                        for (int step = 1; step <= 3; step++) {
+                            be.adamUpdate(tp, step == 2 ? tg2 : tg1, tm, tv, 0.01f, 0.9f, 0.999f, 1e-8f, 0.02f, decoupled, step);
+                        }
+                        return new Outputs().add("parameter", tp).add("exp_avg", tm).add("exp_avg_sq", tv);
+                    }
+                };
+                run(reference, op).assertMatchedBy(run(backend, op), 1e-6, (decoupled ? "adamw" : "adam") + " size " + size);
+            }
         }
     }
 

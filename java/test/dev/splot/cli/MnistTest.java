@@ -13,6 +13,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -34,7 +35,12 @@ class MnistTest {
             Map.entry("--dataset", "fashion"), Map.entry("--limit", "8"), Map.entry("--test-limit", "4"),
             Map.entry("--lr", "0.5"), Map.entry("--rho", "0.9"), Map.entry("--eps", "1e-6"), Map.entry("--save", "m.safetensors"),
             Map.entry("--resume", "r.safetensors"), Map.entry("--inexact-resume", ""), Map.entry("--checkpoint-dir", "ck"), Map.entry("--plots", "p"),
-            Map.entry("--help", ""));
+            Map.entry("--help", ""), Map.entry("--optimizer", "adam"), Map.entry("--momentum", "0.9"), Map.entry("--nesterov", ""),
+            Map.entry("--weight-decay", "0.01"), Map.entry("--lr-schedule", "warmup:10@step,cosine:3"));
+
+    /** Options that apply to some optimizers only are parsed with one they apply to. */
+    static final Map<String, String[]> CONTEXT = Map.of("--momentum", new String[] {"--optimizer", "sgd"},
+            "--nesterov", new String[] {"--optimizer", "sgd", "--momentum", "0.9"}, "--weight-decay", new String[] {"--optimizer", "adam"});
 
     @Test
     void usageAndParserAgree() {
@@ -43,7 +49,9 @@ class MnistTest {
         while (m.find()) inUsage.add(m.group());
         assertEquals(new TreeSet<>(SAMPLE.keySet()), inUsage);
         for (Map.Entry<String, String> e : SAMPLE.entrySet()) {
-            String[] args = e.getValue().isEmpty() ? new String[] {e.getKey()} : new String[] {e.getKey(), e.getValue()};
+            String[] option = e.getValue().isEmpty() ? new String[] {e.getKey()} : new String[] {e.getKey(), e.getValue()};
+            String[] context = CONTEXT.getOrDefault(e.getKey(), new String[0]);
+            String[] args = java.util.stream.Stream.concat(Arrays.stream(context), Arrays.stream(option)).toArray(String[]::new);
             Mnist.Options o = Mnist.parse(args);
             if (e.getKey().equals("--help")) {
                 assertNull(o);
@@ -62,7 +70,8 @@ class MnistTest {
     @Test
     void invalidOptionsAreUsageErrors() {
         for (String[] args : new String[][] {{"--frobnicate"}, {"--save"}, {"--epochs", "0"}, {"--epochs", "x"},
-            {"--backend", "cuda"}, {"--lr", "fast"}, {"--test-limit", "-1"}}) {
+            {"--backend", "cuda"}, {"--lr", "fast"}, {"--test-limit", "-1"}, {"--optimizer", "rmsprop"}, {"--momentum", "0.9"},
+            {"--optimizer", "adam", "--rho", "0.9"}, {"--optimizer", "sgd", "--nesterov"}, {"--lr-schedule", "cosine"}}) {
             assertThrows(IllegalArgumentException.class, () -> Mnist.parse(args), String.join(" ", args));
         }
     }
@@ -127,8 +136,43 @@ class MnistTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> run("--epochs", "2", "--resume", epoch1.toString(), "--batch-size", "5"));
         assertTrue(e.getMessage().startsWith("--batch-size 5 differs from the checkpoint's 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> run("--epochs", "2", "--resume", epoch1.toString(), "--optimizer", "adam"));
+        assertTrue(e.getMessage().startsWith("--optimizer adam differs from the checkpoint's adadelta"), e.getMessage());
         IOException missing = assertThrows(IOException.class, () -> run("--resume", dir.resolve("nope").toString()));
         assertTrue(missing.getMessage().contains("--resume " + dir.resolve("nope") + ": no such file"), missing.getMessage());
     }
 
+    /**
+     * Another optimizer with a schedule, through the command line: an epoch, a resume for the
+     * second, bit-identical to two epochs in one run, the schedule and the step count in the file.
+     */
+    @Test
+    void adamWithAScheduleResumesExactly() throws IOException {
+        writeTinyMnist();
+        Path full = dir.resolve("full.safetensors"), resumed = dir.resolve("resumed.safetensors");
+        String[] adam = {"--optimizer", "adamw", "--lr", "0.002", "--lr-schedule", "warmup:2@step,exp:0.5"};
+        assertEquals(0, run(concat(adam, "--epochs", "2", "--save", full.toString())));
+        assertEquals(0, run(concat(adam, "--epochs", "1", "--checkpoint-dir", dir.resolve("ck").toString())));
+        Path epoch1 = dir.resolve("ck/epoch-1.safetensors");
+        assertEquals(0, run("--epochs", "2", "--resume", epoch1.toString(), "--save", resumed.toString()));
+        SafeTensorsFile a = SafeTensors.read(full), b = SafeTensors.read(resumed);
+        assertEquals(a.metadata(), b.metadata());
+        for (NamedTensor t : a.tensors()) assertArrayEquals(t.data(), b.tensor(t.name()).data(), t.name());
+        assertEquals("adamw", b.metadata().get("splot.optimizer"));
+        assertEquals("6", b.metadata().get("splot.optimizer.steps"));
+        assertEquals("0.002", b.metadata().get("splot.optimizer.lr"));
+        assertEquals("warmup:2:0.3333333333333333@step,exp:0.5@epoch", b.metadata().get("splot.training.lr_schedule"));
+        assertTrue(a.tensors().stream().anyMatch(t -> t.name().equals("dense_1.bias.adam_exp_avg_sq")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> run("--epochs", "2", "--resume", epoch1.toString(), "--lr-schedule", "exp:0.5"));
+        assertTrue(e.getMessage().startsWith("--lr-schedule exp:0.5@epoch differs from the checkpoint's warmup:2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> run("--epochs", "2", "--resume", epoch1.toString(), "--rho", "0.9"));
+        assertEquals("--rho does not apply to the checkpoint's optimizer adamw", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> run("--epochs", "2", "--resume", epoch1.toString(), "--lr", "0.1"));
+        assertTrue(e.getMessage().startsWith("--lr 0.1 differs from the checkpoint's 0.002"), e.getMessage());
+    }
+
+    static String[] concat(String[] a, String... b) {
+        return java.util.stream.Stream.concat(Arrays.stream(a), Arrays.stream(b)).toArray(String[]::new);
+    }
 }

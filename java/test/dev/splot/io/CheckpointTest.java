@@ -225,7 +225,10 @@ class CheckpointTest {
         assertContains("training position incomplete", loadFails(tampered((m, t) -> m.remove(Checkpoint.KEY_STEP))));
         assertContains("\"splot.training.step\" must be an integer, found \"x\"",
                 loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_STEP, "x"))));
-        assertContains("optimizer \"sgd\" is not known", loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_OPTIMIZER, "sgd"))));
+        assertContains("optimizer \"rmsprop\" is not known", loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_OPTIMIZER, "rmsprop"))));
+        assertContains("sgd setting \"momentum\" is missing", loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_OPTIMIZER, "sgd"))));
+        assertContains("learning-rate schedule \"cosine:0\": 'cosine:0': the count must be a positive integer",
+                loadFails(tampered((m, t) -> m.put(Checkpoint.KEY_LR_SCHEDULE, "cosine:0"))));
         assertContains("AdaDelta needs lr > 0", loadFails(tampered((m, t) -> m.put(Checkpoint.OPTIMIZER_SETTING_PREFIX + "lr", "-1"))));
     }
 

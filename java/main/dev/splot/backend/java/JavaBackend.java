@@ -318,6 +318,39 @@ public final class JavaBackend extends HeapMemoryBackend {
         }
     }
 
+    @Override
+    protected void sgdUpdateImpl(Tensor pt, Tensor gt, Tensor bt, float lr, float momentum, float dampening, float weightDecay,
+            boolean nesterov, boolean firstStep) {
+        float[] p = f(pt), g = f(gt), buf = bt == null ? null : f(bt);
+        for (int k = 0; k < p.length; k++) {
+            float d = g[k];
+            if (weightDecay != 0f) d = d + weightDecay * p[k];
+            if (buf != null) {
+                float b = firstStep ? d : momentum * buf[k] + (1f - dampening) * d;
+                buf[k] = b;
+                d = nesterov ? d + momentum * b : b;
+            }
+            p[k] = p[k] - lr * d;
+        }
+    }
+
+    @Override
+    protected void adamUpdateImpl(Tensor pt, Tensor gt, Tensor mt, Tensor vt, float beta1, float beta2, float eps, float l2,
+            float decay, float stepSize, float bias2Sqrt) {
+        float[] p = f(pt), g = f(gt), m = f(mt), v = f(vt);
+        for (int k = 0; k < p.length; k++) {
+            float x = p[k] * decay;
+            float d = g[k];
+            if (l2 != 0f) d = d + l2 * x;
+            float mk = beta1 * m[k] + (1f - beta1) * d;
+            float vk = beta2 * v[k] + (1f - beta2) * d * d;
+            m[k] = mk;
+            v[k] = vk;
+            float denom = (float) Math.sqrt(vk) / bias2Sqrt + eps;
+            p[k] = x - stepSize * (mk / denom);
+        }
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
 
     private static void parallel(int count, java.util.function.IntConsumer body) {

@@ -369,4 +369,18 @@ public final class NativeBackend extends AbstractBackend {
     protected void adadeltaUpdateImpl(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps) {
         SplotNative.splot_adadelta(ctx, f(param), f(grad), f(accGrad), f(accDelta), param.size(), lr, rho, eps);
     }
+
+    @Override
+    protected void sgdUpdateImpl(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum, float dampening,
+            float weightDecay, boolean nesterov, boolean firstStep) {
+        SplotNative.splot_sgd(ctx, f(param), f(grad), momentumBuffer == null ? null : f(momentumBuffer), param.size(), lr, momentum,
+                dampening, weightDecay, nesterov ? 1 : 0, firstStep ? 1 : 0);
+    }
+
+    @Override
+    protected void adamUpdateImpl(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float beta1, float beta2, float eps,
+            float l2, float decay, float stepSize, float bias2Sqrt) {
+        SplotNative.splot_adam(ctx, f(param), f(grad), f(expAvg), f(expAvgSq), param.size(), beta1, beta2, eps, l2, decay, stepSize,
+                bias2Sqrt);
+    }
 }

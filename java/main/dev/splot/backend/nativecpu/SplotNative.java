@@ -356,6 +356,43 @@ public final class SplotNative {
     public static native void splot_adadelta(Pointer ctx, FloatPointer param, FloatPointer grad, FloatPointer accGrad,
             FloatPointer accDelta, long n, float lr, float rho, float eps);
     /**
+     * {@link dev.splot.backend.Backend#sgdUpdate}, in place, as torch.optim.SGD.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param param the parameter
+     * @param grad its gradient
+     * @param momentumBuffer the momentum buffer, or null exactly when momentum is 0
+     * @param n elements
+     * @param lr learning rate
+     * @param momentum momentum factor
+     * @param dampening dampening of the gradient added to the buffer
+     * @param weightDecay L2 penalty added to the gradient
+     * @param nesterov 1 for Nesterov momentum, else 0
+     * @param firstStep 1 on the first step (the buffer is set to the gradient), else 0
+     */
+    public static native void splot_sgd(Pointer ctx, FloatPointer param, FloatPointer grad, FloatPointer momentumBuffer, long n,
+            float lr, float momentum, float dampening, float weightDecay, int nesterov, int firstStep);
+    /**
+     * {@link dev.splot.backend.Backend#adamUpdate}, in place: p = p * decay; d = g + l2 * p; moments averaged with
+     * beta1, beta2; p -= stepSize * expAvg / (sqrt(expAvgSq) / bias2Sqrt + eps).
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param param the parameter
+     * @param grad its gradient
+     * @param expAvg first moment
+     * @param expAvgSq second moment
+     * @param n elements
+     * @param beta1 first-moment decay
+     * @param beta2 second-moment decay
+     * @param eps added outside the square root
+     * @param l2 Adam's L2 penalty (0 for AdamW)
+     * @param decay AdamW's decoupled factor 1 - lr * weight decay (1 for Adam)
+     * @param stepSize lr / (1 - beta1^t)
+     * @param bias2Sqrt sqrt(1 - beta2^t)
+     */
+    public static native void splot_adam(Pointer ctx, FloatPointer param, FloatPointer grad, FloatPointer expAvg,
+            FloatPointer expAvgSq, long n, float beta1, float beta2, float eps, float l2, float decay, float stepSize, float bias2Sqrt);
+    /**
      * Plain SGEMM for benchmarks: C[m,n] = A[m,k] B[k,n], all row-major.
      *
      * @param ctx a context from {@link #splot_create}

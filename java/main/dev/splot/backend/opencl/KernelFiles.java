@@ -15,7 +15,8 @@ final class KernelFiles {
                 new ProgramSpec("gemm.cl", (base + " " + tile.defines(false)).trim(), "gemm", "reduce_partials", "transpose"),
                 new ProgramSpec("conv.cl", base, "im2col", "col2im", "bias_partial"),
                 new ProgramSpec("pool.cl", base, "maxpool_forward", "maxpool_backward", "maxpool2_forward", "maxpool2_backward"),
-                new ProgramSpec("elementwise.cl", base, "relu_forward", "relu_backward", "multiply", "dropout_forward", "adadelta"),
+                new ProgramSpec("elementwise.cl", base, "relu_forward", "relu_backward", "multiply", "dropout_forward", "adadelta",
+                        "sgd", "adam"),
                 new ProgramSpec("softmax.cl", base, "xent_rows", "xent_reduce", "softmax_rows")));
         if (tile.hasPanel()) {
             // gemm.cl once more with local-memory panels, its kernel registered as "gemm_local"

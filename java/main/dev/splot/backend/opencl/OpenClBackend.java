@@ -445,4 +445,19 @@ public final class OpenClBackend extends AbstractBackend {
         int n = param.size();
         launch1d("adadelta", n, mem(param), mem(grad), mem(accGrad), mem(accDelta), lr, rho, eps, n);
     }
+
+    @Override
+    protected void sgdUpdateImpl(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum, float dampening,
+            float weightDecay, boolean nesterov, boolean firstStep) {
+        int n = param.size();
+        launch1d("sgd", n, mem(param), mem(grad), mem(momentumBuffer == null ? param : momentumBuffer), lr, momentum, dampening,
+                weightDecay, momentumBuffer == null ? 0 : 1, nesterov ? 1 : 0, firstStep ? 1 : 0, n);
+    }
+
+    @Override
+    protected void adamUpdateImpl(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float beta1, float beta2, float eps,
+            float l2, float decay, float stepSize, float bias2Sqrt) {
+        int n = param.size();
+        launch1d("adam", n, mem(param), mem(grad), mem(expAvg), mem(expAvgSq), beta1, beta2, eps, l2, decay, stepSize, bias2Sqrt, n);
+    }
 }

@@ -5,12 +5,18 @@ import dev.splot.backend.Backends;
 import dev.splot.backend.BackendUnavailableException;
 import dev.splot.data.Dataset;
 import dev.splot.data.MnistData;
+import dev.splot.data.SampleSource;
+import dev.splot.data.ValidationSplit;
+import dev.splot.io.BestCheckpoint;
 import dev.splot.io.Checkpoint;
 import dev.splot.io.PathChecks;
 import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
 import dev.splot.optim.Optimizer;
+import dev.splot.train.ConfusionMatrix;
+import dev.splot.train.EarlyStopping;
+import dev.splot.train.EpochMetric;
 import dev.splot.train.EpochStats;
 import dev.splot.train.Evaluation;
 import dev.splot.train.Trainer;
@@ -47,6 +53,11 @@ public final class Mnist {
             "  --dataset D        mnist|fashion (default mnist)",
             "  --limit N          train on the first N training images only",
             "  --test-limit N     evaluate on the first N test images only (quick runs)",
+            "  --validation-split F  hold out the fraction F (0 < F < 1) of the training images, chosen by --seed,",
+            "                     and evaluate on them after each epoch instead of the test set (tested once at the end)",
+            "  --early-stopping N stop when the validation loss has not improved for N epochs in a row (holds out",
+            "                     --validation-split, default 0.1); with --checkpoint-dir, DIR/best.safetensors keeps",
+            "                     the epoch with the lowest validation loss",
             "  --lr X, --rho X, --eps X   AdaDelta settings (default 1.0, 0.95, 1e-7: Keras 2)",
             "  --save FILE        save the final model, optimizer state and position (.safetensors)",
             "  --resume FILE      continue a saved run until --epochs epochs in total; its seed, batch size",
@@ -61,7 +72,8 @@ public final class Mnist {
     /** Parsed command line. */
     record Options(String backend, String device, boolean listDevices, int epochs, int batchSize, long seed, Path data,
                    String dataset, int limit, int testLimit, float lr, float rho, float eps, Path save, Path resume,
-                   Path checkpointDir, Path plots, boolean inexactResume, Set<String> given) {}
+                   Path checkpointDir, Path plots, boolean inexactResume, Set<String> given, double validationSplit,
+                   int earlyStopping) {}
 
     public static void main(String[] args) {
         // the program owns this JVM: pictures are decoded and drawn off screen, so no display toolkit may start
@@ -114,8 +126,11 @@ public final class Mnist {
         }
         checkPaths(o);
         MnistData.Split data = MnistData.downloadAndLoad(o.dataset(), o.data(), System.out);
-        Dataset train = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
+        Dataset all = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
+        ValidationSplit split = o.validationSplit() > 0 ? ValidationSplit.of(all, o.validationSplit(), o.seed()) : null;
+        SampleSource train = split != null ? split.train() : all;
+        SampleSource evaluatedEachEpoch = split != null ? split.validation() : test; // the seed run: the test set
         try (Backend backend = Backends.open(o.backend(), o.device(), System.out);
              Checkpoint state = o.resume() != null ? resume(o, backend, train) : fresh(o, backend)) {
             Sequential model = state.model();
@@ -125,20 +140,31 @@ public final class Mnist {
             System.out.print(model.summary());
             System.out.printf("Training on %,d %s images, testing on %,d; batch %d, %d epochs, %s, seed %d%n",
                     train.count(), o.dataset(), test.count(), start.batchSize(), o.epochs(), optimizer, start.seed());
+            if (split != null) System.out.printf("Validating on %,d held-out training images after each epoch%n", split.validation().count());
             Trainer trainer = new Trainer(model, optimizer, start.batchSize(), start.seed(), System.out);
             trainer.resumeAt(start);
             if (o.resume() != null) trainer.lastCheckpoint(o.resume().toString());
-            List<EpochStats> history = trainer.fit(train, test, o.epochs(), s -> {
+            EarlyStopping stopping = o.earlyStopping() > 0 ? EarlyStopping.onValidationLoss(o.earlyStopping()) : null;
+            if (stopping != null) {
+                trainer.addListener(stopping);
+                if (o.checkpointDir() != null) {
+                    trainer.addListener(new BestCheckpoint(o.checkpointDir().resolve("best.safetensors"), model, optimizer, trainer,
+                            EpochMetric.VALIDATION_LOSS, EpochMetric.Mode.MIN, 0));
+                }
+            }
+            String evaluated = split != null ? "val" : "test";
+            List<EpochStats> history = trainer.fit(train, evaluatedEachEpoch, o.epochs(), s -> {
                 System.out.printf(
-                        "Epoch %d/%d - %.1fs - %.0f samples/s - loss: %.4f - accuracy: %.4f - test_loss: %.4f - test_accuracy: %.4f%n",
+                        "Epoch %d/%d - %.1fs - %.0f samples/s - loss: %.4f - accuracy: %.4f - %s_loss: %.4f - %s_accuracy: %.4f%n",
                         s.epoch(), o.epochs(), s.seconds(), s.samplesPerSecond(), s.trainLoss(), s.trainAccuracy(),
-                        s.testLoss(), s.testAccuracy());
+                        evaluated, s.testLoss(), evaluated, s.testAccuracy());
                 if (o.checkpointDir() != null) {
                     Path file = o.checkpointDir().resolve("epoch-" + s.epoch() + ".safetensors");
                     save(file, model, optimizer, trainer);
                     trainer.lastCheckpoint(file.toString()); // named if a later epoch diverges
                 }
             });
+            if (stopping != null && stopping.stopRequested()) System.out.println("Early stopping: " + stopping);
             Evaluation eval = Trainer.evaluate(model, test, start.batchSize());
             double seconds = history.stream().mapToDouble(EpochStats::seconds).sum();
             System.out.printf("Trained %d epochs in %.1f s (%.1f s per epoch) on %s%n", history.size(), seconds,
@@ -167,7 +193,7 @@ public final class Mnist {
     }
 
     /** The model, optimizer and position saved in --resume; options that would make the resumed run differ are refused. */
-    private static Checkpoint resume(Options o, Backend backend, Dataset train) throws IOException {
+    private static Checkpoint resume(Options o, Backend backend, SampleSource train) throws IOException {
         Checkpoint c = Checkpoint.load(o.resume(), backend);
         try {
             if (c.optimizer() == null || c.position() == null) {
@@ -186,7 +212,7 @@ public final class Mnist {
             TrainingPosition p = c.position();
             conflict(o, "--seed", o.seed(), p.seed());
             conflict(o, "--batch-size", o.batchSize(), p.batchSize());
-            conflict(o, "--lr", o.lr(), saved.learningRate());
+            conflict(o, "--lr", o.lr(), (float) saved.learningRate());
             conflict(o, "--rho", o.rho(), saved.rho());
             conflict(o, "--eps", o.eps(), saved.epsilon());
             requireSameData(o, p, train);
@@ -207,7 +233,7 @@ public final class Mnist {
      * files) or from a step that does not match its epochs, unless --inexact-resume says so, and
      * always from a step that would overflow.
      */
-    private static void requireSameData(Options o, TrainingPosition p, Dataset train) {
+    private static void requireSameData(Options o, TrainingPosition p, SampleSource train) {
         if (p.dataset() != null && !o.inexactResume()) {
             if (!p.dataset().equals(train.name()) || p.samples() != train.count()) {
                 throw new IllegalArgumentException(o.resume() + " was trained on \"" + p.dataset() + "\" (" + p.samples()
@@ -257,7 +283,7 @@ public final class Mnist {
         int n = Math.min(100, test.count());
         TrainingPlots.writeDigitGrid(dir.resolve("digits.png"), Arrays.copyOf(test.images(), n * test.sampleSize()), n,
                 test.labels(), eval.predicted(), classNames);
-        int[][] m = TrainingPlots.confusionMatrix(test.labels(), eval.predicted(), test.classes());
+        ConfusionMatrix m = eval.confusionMatrix();
         TrainingPlots.writeConfusionMatrix(dir.resolve("confusion.png"), m, classNames);
         System.out.println("Confusion matrix (rows: true class, columns: predicted):");
         System.out.print(TrainingPlots.formatConfusionMatrix(m, classNames));
@@ -280,7 +306,8 @@ public final class Mnist {
     static Options parse(String[] args) {
         String backend = "auto", device = null, dataset = "mnist";
         boolean list = false, inexactResume = false;
-        int epochs = 12, batch = 128, limit = 0, testLimit = 0;
+        int epochs = 12, batch = 128, limit = 0, testLimit = 0, earlyStopping = 0;
+        double validationSplit = 0;
         Path save = null, resume = null, checkpointDir = null, plots = null;
         Set<String> given = new HashSet<>();
         long seed = 1;
@@ -309,12 +336,15 @@ public final class Mnist {
                 case "--lr" -> lr = decimal(a, value(args, ++i, a));
                 case "--rho" -> rho = decimal(a, value(args, ++i, a));
                 case "--eps" -> eps = decimal(a, value(args, ++i, a));
+                case "--validation-split" -> validationSplit = fraction(a, value(args, ++i, a));
+                case "--early-stopping" -> earlyStopping = positive(a, value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
         new AdaDelta(lr, rho, eps).close(); // refuses values out of range now, not after the data is loaded
+        if (earlyStopping > 0 && validationSplit == 0) validationSplit = 0.1; // early stopping watches held-out data, never the test set
         return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, lr, rho, eps, save,
-                resume, checkpointDir, plots, inexactResume, Set.copyOf(given));
+                resume, checkpointDir, plots, inexactResume, Set.copyOf(given), validationSplit, earlyStopping);
     }
 
     private static String value(String[] args, int i, String option) {
@@ -339,6 +369,17 @@ public final class Mnist {
         long n = number(option, v);
         if (n <= 0 || n > Integer.MAX_VALUE) throw new IllegalArgumentException(option + " must be a positive integer, got '" + v + "'");
         return (int) n;
+    }
+
+    private static double fraction(String option, String v) {
+        double x;
+        try {
+            x = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number, got '" + v + "'");
+        }
+        if (!(x > 0 && x < 1)) throw new IllegalArgumentException(option + " must be a fraction between 0 and 1 (exclusive), got '" + v + "'");
+        return x;
     }
 
     private static float decimal(String option, String v) {

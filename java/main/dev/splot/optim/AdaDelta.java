@@ -73,7 +73,8 @@ public final class AdaDelta implements Optimizer {
     }
 
     /** @return the learning rate */
-    public float learningRate() { return lr; }
+    @Override
+    public double learningRate() { return lr; }
     /** @return the decay of the running averages */
     public float rho() { return rho; }
     /** @return the epsilon added inside the square roots */

@@ -53,6 +53,13 @@ public interface Optimizer extends AutoCloseable {
      */
     Map<String, Tensor> state(List<Parameter> parameters);
 
+    /**
+     * The learning rate the next {@link #step} uses, as configured (reported to training listeners).
+     *
+     * @return the learning rate
+     */
+    double learningRate();
+
     /** Frees the optimizer's state tensors on the backend. */
     @Override
     void close();

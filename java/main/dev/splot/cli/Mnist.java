@@ -372,24 +372,22 @@ public final class Mnist {
     }
 
     private static double fraction(String option, String v) {
-        double x;
-        try {
-            x = Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a number, got '" + v + "'");
-        }
+        double x = parsed(option, v, Double::parseDouble);
         if (!(x > 0 && x < 1)) throw new IllegalArgumentException(option + " must be a fraction between 0 and 1 (exclusive), got '" + v + "'");
         return x;
     }
 
     private static float decimal(String option, String v) {
-        float x;
+        float x = parsed(option, v, Float::parseFloat);
+        if (!Float.isFinite(x)) throw new IllegalArgumentException(option + " needs a finite number, got '" + v + "'");
+        return x;
+    }
+
+    private static <T> T parsed(String option, String v, java.util.function.Function<String, T> parse) {
         try {
-            x = Float.parseFloat(v);
+            return parse.apply(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + " needs a number, got '" + v + "'");
         }
-        if (!Float.isFinite(x)) throw new IllegalArgumentException(option + " needs a finite number, got '" + v + "'");
-        return x;
     }
 }

@@ -152,18 +152,15 @@ public final class ImageFolderDataset implements SampleSource {
         BufferedImage img = Images.decode(file);
         int w = img.getWidth(), h = img.getHeight();
         boolean grey = Images.isGrey(img);
-        float[][] planes;
-        if (channels == 1) {
+        float[][] planes; // the distinct planes: one for grey pictures or a grey model, else red, green and blue
+        if (channels == 1 || grey) {
             planes = new float[][] {grey ? Images.greySamples(img) : Images.lumaOverWhite(img)};
-        } else if (grey) {
-            float[] g = Images.greySamples(img);
-            planes = new float[][] {g, g, g};
         } else {
             planes = Images.rgbOverWhite(img);
         }
         for (int c = 0; c < planes.length; c++) {
             if (w != width || h != height) planes[c] = Images.resize(planes[c], w, h, width, height);
         }
-        return planes;
+        return planes.length == channels ? planes : new float[][] {planes[0], planes[0], planes[0]}; // grey into RGB
     }
 }

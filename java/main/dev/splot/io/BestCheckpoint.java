@@ -15,8 +15,9 @@ import java.nio.file.Path;
  * A {@link TrainingListener} that keeps the best model of a run: after every epoch whose metric
  * improves on the best so far (by more than {@code minDelta}), it saves the model, optimizer and
  * training position to one file ({@link Checkpoint#save}, atomically replaced), so the file always
- * holds the best epoch's weights, and tells the trainer (a later divergence names it). Load it with
- * {@link Checkpoint#load} to use or restore the best model.
+ * holds the best epoch's weights, and tells the trainer (a later divergence names it). After
+ * training, {@link #restoreBest} puts those weights back into the model; {@link Checkpoint#load}
+ * reads them as a model of their own.
  */
 public final class BestCheckpoint implements TrainingListener {
     private final Path file;
@@ -58,6 +59,18 @@ public final class BestCheckpoint implements TrainingListener {
                     + e.getMessage(), e));
         }
         trainer.lastCheckpoint(file.toString());
+    }
+
+    /**
+     * Puts the best epoch's weights back into the model (e.g. after {@link dev.splot.train.EarlyStopping}
+     * ended training some epochs past it); the optimizer and the trainer's position stay where training stopped.
+     *
+     * @throws IllegalStateException if no epoch has been saved yet
+     * @throws IOException if the file cannot be read back
+     */
+    public void restoreBest() throws IOException {
+        if (best.bestEpoch() == 0) throw new IllegalStateException("no best model to restore: " + file + " was not written yet");
+        Checkpoint.loadWeights(file, model);
     }
 
     /** @return the best value so far and its epoch, the one saved in the file */

@@ -2,6 +2,7 @@ package dev.splot.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.splot.backend.Backend;
@@ -34,6 +35,7 @@ class BestCheckpointTest {
         Map<Integer, Map<String, float[]>> weightsByEpoch = new HashMap<>();
         List<EpochStats> h;
         BestCheckpoint keeper;
+        Map<String, float[]> restored;
         try (Backend be = new JavaBackend(); Sequential m = Tiny.model(be, 1); AdaDelta opt = new AdaDelta()) {
             Trainer t = new Trainer(m, opt, 8, 1);
             keeper = new BestCheckpoint(best, m, opt, t, EpochMetric.VALIDATION_ACCURACY, EpochMetric.Mode.MAX, 0);
@@ -43,7 +45,10 @@ class BestCheckpointTest {
                     weightsByEpoch.put(e.epoch(), Tiny.weights(m));
                 }
             });
+            assertThrows(IllegalStateException.class, keeper::restoreBest, "nothing saved before the first epoch");
             h = t.fit(split.train(), split.validation(), 6, null);
+            keeper.restoreBest();
+            restored = Tiny.weights(m);
         }
         int expected = 1;
         for (EpochStats e : h) if (e.testAccuracy() > h.get(expected - 1).testAccuracy()) expected = e.epoch();
@@ -55,6 +60,7 @@ class BestCheckpointTest {
             Map<String, float[]> saved = Tiny.weights(c.model());
             for (Map.Entry<String, float[]> w : weightsByEpoch.get(expected).entrySet()) {
                 assertArrayEquals(w.getValue(), saved.get(w.getKey()), w.getKey());
+                assertArrayEquals(w.getValue(), restored.get(w.getKey()), "restored " + w.getKey());
             }
         }
     }

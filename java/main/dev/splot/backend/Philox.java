@@ -26,6 +26,8 @@ public final class Philox {
     public static final int PURPOSE_INIT = 0x1000_0000;
     /** The purpose of the streams that shuffle the training set each epoch. */
     public static final int PURPOSE_SHUFFLE = 0x2000_0000;
+    /** Draws that split a data set into training and validation parts. */
+    public static final int PURPOSE_SPLIT = 0x3000_0000;
 
     private Philox() {}
 
@@ -116,5 +118,28 @@ public final class Philox {
     public static float dropoutScale(long seed, long step, int layer, long index, float rate) {
         float u = uniform(bits(seed, PURPOSE_DROPOUT, step, layer, index));
         return u >= rate ? 1.0f / (1.0f - rate) : 0.0f;
+    }
+
+    /**
+     * A permutation of {@code 0 .. n-1} by Fisher-Yates with the draws of stream (seed, purpose, step, layer 0):
+     * an epoch's shuffled order (purpose {@link #PURPOSE_SHUFFLE}, step = epoch) or a validation split.
+     *
+     * @param n the number of elements, {@code >= 0}
+     * @param seed keys the draws
+     * @param purpose names the stream, e.g. {@link #PURPOSE_SHUFFLE}
+     * @param step the stream's step, e.g. the epoch
+     * @return the permutation
+     */
+    public static int[] permutation(int n, long seed, int purpose, long step) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            long bits = bits(seed, purpose, step, 0, i) & 0xFFFFFFFFL;
+            int j = (int) ((bits * (i + 1)) >>> 32); // unbiased enough for n << 2^32 (bias below 2^-16)
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
     }
 }

@@ -5,6 +5,9 @@ import dev.splot.backend.Backends;
 import dev.splot.backend.BackendUnavailableException;
 import dev.splot.data.Dataset;
 import dev.splot.data.MnistData;
+import dev.splot.data.SampleSource;
+import dev.splot.data.ValidationSplit;
+import dev.splot.io.BestCheckpoint;
 import dev.splot.io.Checkpoint;
 import dev.splot.io.PathChecks;
 import dev.splot.nn.MnistCnn;
@@ -16,6 +19,9 @@ import dev.splot.optim.LearningRateSchedule;
 import dev.splot.optim.Optimizer;
 import dev.splot.optim.Optimizers;
 import dev.splot.optim.Sgd;
+import dev.splot.train.ConfusionMatrix;
+import dev.splot.train.EarlyStopping;
+import dev.splot.train.EpochMetric;
 import dev.splot.train.EpochStats;
 import dev.splot.train.Evaluation;
 import dev.splot.train.Trainer;
@@ -65,6 +71,11 @@ public final class Mnist {
             "                     with @step): step:S[:GAMMA] (StepLR, gamma 0.1), exp:GAMMA, cosine:T[:ETA_MIN],",
             "                     warmup:N[:START] (LinearLR from START, default 1/3), a warmup and a decay joined",
             "                     by a comma multiply: e.g. warmup:200@step,cosine:12",
+            "  --validation-split F  hold out the fraction F (0 < F < 1) of the training images, chosen by --seed,",
+            "                     and evaluate on them after each epoch instead of the test set (tested once at the end)",
+            "  --early-stopping N stop when the validation loss has not improved for N epochs in a row (holds out",
+            "                     --validation-split, default 0.1); with --checkpoint-dir, DIR/best.safetensors keeps",
+            "                     the epoch with the lowest validation loss",
             "  --save FILE        save the final model, optimizer state and position (.safetensors)",
             "  --resume FILE      continue a saved run until --epochs epochs in total; its seed, batch size",
             "                     optimizer, its settings and the schedule are used (giving other values is an error)",
@@ -79,7 +90,7 @@ public final class Mnist {
     record Options(String backend, String device, boolean listDevices, int epochs, int batchSize, long seed, Path data,
                    String dataset, int limit, int testLimit, String optimizer, Map<String, String> settings,
                    LearningRateSchedule schedule, Path save, Path resume, Path checkpointDir, Path plots, boolean inexactResume,
-                   Set<String> given) {}
+                   Set<String> given, double validationSplit, int earlyStopping) {}
 
     /** The options that set an optimizer setting, to the setting's name in {@link Optimizer#config}. */
     private static final Map<String, String> SETTING_OPTIONS = Map.of("--lr", "lr", "--rho", "rho", "--eps", "eps",
@@ -143,8 +154,11 @@ public final class Mnist {
         }
         checkPaths(o);
         MnistData.Split data = MnistData.downloadAndLoad(o.dataset(), o.data(), System.out);
-        Dataset train = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
+        Dataset all = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
+        ValidationSplit split = o.validationSplit() > 0 ? ValidationSplit.of(all, o.validationSplit(), o.seed()) : null;
+        SampleSource train = split != null ? split.train() : all;
+        SampleSource evaluatedEachEpoch = split != null ? split.validation() : test; // the seed run: the test set
         try (Backend backend = Backends.open(o.backend(), o.device(), System.out);
              Checkpoint state = o.resume() != null ? resume(o, backend, train) : fresh(o, backend)) {
             Sequential model = state.model();
@@ -155,21 +169,32 @@ public final class Mnist {
             System.out.printf("Training on %,d %s images, testing on %,d; batch %d, %d epochs, %s%s, seed %d%n",
                     train.count(), o.dataset(), test.count(), start.batchSize(), o.epochs(), optimizer,
                     start.schedule() == null ? "" : ", lr schedule " + start.schedule(), start.seed());
+            if (split != null) System.out.printf("Validating on %,d held-out training images after each epoch%n", split.validation().count());
             Trainer trainer = new Trainer(model, optimizer, start.batchSize(), start.seed(), System.out);
             trainer.learningRateSchedule(start.schedule());
             trainer.resumeAt(start);
             if (o.resume() != null) trainer.lastCheckpoint(o.resume().toString());
-            List<EpochStats> history = trainer.fit(train, test, o.epochs(), s -> {
+            EarlyStopping stopping = o.earlyStopping() > 0 ? EarlyStopping.onValidationLoss(o.earlyStopping()) : null;
+            if (stopping != null) {
+                trainer.addListener(stopping);
+                if (o.checkpointDir() != null) {
+                    trainer.addListener(new BestCheckpoint(o.checkpointDir().resolve("best.safetensors"), model, optimizer, trainer,
+                            EpochMetric.VALIDATION_LOSS, EpochMetric.Mode.MIN, 0));
+                }
+            }
+            String evaluated = split != null ? "val" : "test";
+            List<EpochStats> history = trainer.fit(train, evaluatedEachEpoch, o.epochs(), s -> {
                 System.out.printf(
-                        "Epoch %d/%d - %.1fs - %.0f samples/s - loss: %.4f - accuracy: %.4f - test_loss: %.4f - test_accuracy: %.4f%n",
+                        "Epoch %d/%d - %.1fs - %.0f samples/s - loss: %.4f - accuracy: %.4f - %s_loss: %.4f - %s_accuracy: %.4f%n",
                         s.epoch(), o.epochs(), s.seconds(), s.samplesPerSecond(), s.trainLoss(), s.trainAccuracy(),
-                        s.testLoss(), s.testAccuracy());
+                        evaluated, s.testLoss(), evaluated, s.testAccuracy());
                 if (o.checkpointDir() != null) {
                     Path file = o.checkpointDir().resolve("epoch-" + s.epoch() + ".safetensors");
                     save(file, model, optimizer, trainer);
                     trainer.lastCheckpoint(file.toString()); // named if a later epoch diverges
                 }
             });
+            if (stopping != null && stopping.stopRequested()) System.out.println("Early stopping: " + stopping);
             Evaluation eval = Trainer.evaluate(model, test, start.batchSize());
             double seconds = history.stream().mapToDouble(EpochStats::seconds).sum();
             System.out.printf("Trained %d epochs in %.1f s (%.1f s per epoch) on %s%n", history.size(), seconds,
@@ -227,7 +252,7 @@ public final class Mnist {
     }
 
     /** The model, optimizer and position saved in --resume; options that would make the resumed run differ are refused. */
-    private static Checkpoint resume(Options o, Backend backend, Dataset train) throws IOException {
+    private static Checkpoint resume(Options o, Backend backend, SampleSource train) throws IOException {
         Checkpoint c = Checkpoint.load(o.resume(), backend);
         try {
             if (c.optimizer() == null || c.position() == null) {
@@ -270,7 +295,7 @@ public final class Mnist {
      * files) or from a step that does not match its epochs, unless --inexact-resume says so, and
      * always from a step that would overflow.
      */
-    private static void requireSameData(Options o, TrainingPosition p, Dataset train) {
+    private static void requireSameData(Options o, TrainingPosition p, SampleSource train) {
         if (p.dataset() != null && !o.inexactResume()) {
             if (!p.dataset().equals(train.name()) || p.samples() != train.count()) {
                 throw new IllegalArgumentException(o.resume() + " was trained on \"" + p.dataset() + "\" (" + p.samples()
@@ -320,7 +345,7 @@ public final class Mnist {
         int n = Math.min(100, test.count());
         TrainingPlots.writeDigitGrid(dir.resolve("digits.png"), Arrays.copyOf(test.images(), n * test.sampleSize()), n,
                 test.labels(), eval.predicted(), classNames);
-        int[][] m = TrainingPlots.confusionMatrix(test.labels(), eval.predicted(), test.classes());
+        ConfusionMatrix m = eval.confusionMatrix();
         TrainingPlots.writeConfusionMatrix(dir.resolve("confusion.png"), m, classNames);
         System.out.println("Confusion matrix (rows: true class, columns: predicted):");
         System.out.print(TrainingPlots.formatConfusionMatrix(m, classNames));
@@ -343,7 +368,8 @@ public final class Mnist {
     static Options parse(String[] args) {
         String backend = "auto", device = null, dataset = "mnist";
         boolean list = false, inexactResume = false;
-        int epochs = 12, batch = 128, limit = 0, testLimit = 0;
+        int epochs = 12, batch = 128, limit = 0, testLimit = 0, earlyStopping = 0;
+        double validationSplit = 0;
         Path save = null, resume = null, checkpointDir = null, plots = null;
         Set<String> given = new HashSet<>();
         long seed = 1;
@@ -376,14 +402,17 @@ public final class Mnist {
                         settings.put(SETTING_OPTIONS.get(a), Float.toString(decimal(a, value(args, ++i, a))));
                 case "--nesterov" -> settings.put(SETTING_OPTIONS.get(a), "true");
                 case "--lr-schedule" -> schedule = LearningRateSchedule.parse(value(args, ++i, a));
+                case "--validation-split" -> validationSplit = fraction(a, value(args, ++i, a));
+                case "--early-stopping" -> earlyStopping = positive(a, value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
         // refuses settings out of range or for another optimizer now, not after the data is loaded; a resumed run's
         // optimizer is the checkpoint's, so without --optimizer its settings are checked against that one later
         if (resume == null || given.contains("--optimizer")) newOptimizer(optimizer, settings).close();
+        if (earlyStopping > 0 && validationSplit == 0) validationSplit = 0.1; // early stopping watches held-out data, never the test set
         return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, optimizer, Map.copyOf(settings),
-                schedule, save, resume, checkpointDir, plots, inexactResume, Set.copyOf(given));
+                schedule, save, resume, checkpointDir, plots, inexactResume, Set.copyOf(given), validationSplit, earlyStopping);
     }
 
     private static String value(String[] args, int i, String option) {
@@ -410,14 +439,23 @@ public final class Mnist {
         return (int) n;
     }
 
+    private static double fraction(String option, String v) {
+        double x = parsed(option, v, Double::parseDouble);
+        if (!(x > 0 && x < 1)) throw new IllegalArgumentException(option + " must be a fraction between 0 and 1 (exclusive), got '" + v + "'");
+        return x;
+    }
+
     private static float decimal(String option, String v) {
-        float x;
+        float x = parsed(option, v, Float::parseFloat);
+        if (!Float.isFinite(x)) throw new IllegalArgumentException(option + " needs a finite number, got '" + v + "'");
+        return x;
+    }
+
+    private static <T> T parsed(String option, String v, java.util.function.Function<String, T> parse) {
         try {
-            x = Float.parseFloat(v);
+            return parse.apply(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + " needs a number, got '" + v + "'");
         }
-        if (!Float.isFinite(x)) throw new IllegalArgumentException(option + " needs a finite number, got '" + v + "'");
-        return x;
     }
 }

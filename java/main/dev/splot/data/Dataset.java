@@ -3,17 +3,18 @@ package dev.splot.data;
 import java.util.Arrays;
 
 /**
- * Images and integer labels held in host memory: images[count * sampleSize] in [0, 1], one
- * sample after another in (channels, height, width) order.
+ * Samples and integer labels held in host memory: images[count * sampleSize], one sample after
+ * another in (channels, height, width) order, any number of channels. Pixels read from image files
+ * are in [0, 1]; other float inputs (e.g. standardised features) are taken as they are.
  *
  * @param name what the data is, named in messages and checkpoints, e.g. "mnist train"
- * @param images {@code count * product(sampleShape)} values in [0, 1], sample after sample
+ * @param images {@code count * product(sampleShape)} values, sample after sample
  * @param labels {@code count} class indices in {@code [0, classes)}
  * @param count the number of samples
  * @param sampleShape one sample's shape (channels, height, width)
  * @param classes the number of classes
  */
-public record Dataset(String name, float[] images, int[] labels, int count, int[] sampleShape, int classes) {
+public record Dataset(String name, float[] images, int[] labels, int count, int[] sampleShape, int classes) implements SampleSource {
 
     /**
      * Checks that the arrays hold {@code count} samples and that every label is a class.
@@ -42,6 +43,7 @@ public record Dataset(String name, float[] images, int[] labels, int count, int[
     }
 
     /** @return values per sample, the product of {@link #sampleShape} */
+    @Override
     public int sampleSize() {
         return images.length / Math.max(count, 1);
     }
@@ -69,6 +71,7 @@ public record Dataset(String name, float[] images, int[] labels, int count, int[
      * @param batchImages receives {@code (to - from) * sampleSize()} values from index 0
      * @param batchLabels receives {@code to - from} labels from index 0
      */
+    @Override
     public void gather(int[] order, int from, int to, float[] batchImages, int[] batchLabels) {
         int size = sampleSize();
         for (int i = from; i < to; i++) {

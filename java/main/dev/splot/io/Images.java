@@ -69,7 +69,7 @@ public final class Images {
     }
 
     /** Decodes the first image of the file after checking the size its header declares against {@link #MAX_PIXELS}. */
-    private static BufferedImage decode(Path imageFile) throws IOException {
+    static BufferedImage decode(Path imageFile) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(imageFile.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
@@ -105,7 +105,7 @@ public final class Images {
     }
 
     /** Colour (and palette) pictures: ITU-R BT.601 luma, transparent pixels composited over white paper. */
-    private static float[] lumaOverWhite(BufferedImage img) {
+    static float[] lumaOverWhite(BufferedImage img) {
         int w = img.getWidth(), h = img.getHeight();
         float[] grey = new float[w * h];
         for (int y = 0; y < h; y++) {
@@ -120,8 +120,25 @@ public final class Images {
         return grey;
     }
 
+    /**
+     * Colour (and palette) pictures as three planes, red, green and blue, each {@code w * h} values in
+     * [0, 1]; transparent pixels composited over white paper, as {@link #lumaOverWhite} does.
+     */
+    static float[][] rgbOverWhite(BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight();
+        float[][] planes = new float[3][w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int argb = img.getRGB(x, y);
+                float a = (argb >>> 24) / 255f;
+                for (int c = 0; c < 3; c++) planes[c][y * w + x] = a * (((argb >> (16 - 8 * c)) & 0xFF) / 255f) + (1 - a);
+            }
+        }
+        return planes;
+    }
+
     /** A greyscale picture (e.g. an MNIST digit saved as an 8- or 16-bit grey PNG), with or without alpha. */
-    private static boolean isGrey(BufferedImage img) {
+    static boolean isGrey(BufferedImage img) {
         ColorModel cm = img.getColorModel();
         return !(cm instanceof IndexColorModel) && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY;
     }
@@ -131,7 +148,7 @@ public final class Images {
      * colour space to sRGB, which brightens mid-tones (an MNIST pixel of 84 would read as 155);
      * the numbers in the file are what a model trained on MNIST saw, so they are read directly.
      */
-    private static float[] greySamples(BufferedImage img) {
+    static float[] greySamples(BufferedImage img) {
         Raster r = img.getRaster();
         int w = img.getWidth(), h = img.getHeight();
         ColorModel cm = img.getColorModel();

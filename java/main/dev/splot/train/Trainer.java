@@ -6,7 +6,7 @@ import dev.splot.backend.LossResult;
 import dev.splot.backend.Op;
 import dev.splot.backend.Philox;
 import dev.splot.backend.Tensor;
-import dev.splot.data.Dataset;
+import dev.splot.data.SampleSource;
 import dev.splot.nn.ForwardContext;
 import dev.splot.nn.ModelLimits;
 import dev.splot.nn.Parameter;
@@ -77,8 +77,14 @@ public final class Trainer {
      * The data's samples must have the model's input shape and its labels must be classes the model
      * outputs: checked before the first step, not discovered as a bad label (or a shape error) mid-epoch.
      */
-    static void requireFits(Sequential model, Dataset data, String role) {
-        if (!java.util.Arrays.equals(model.inputShape(), data.sampleShape())) {
+    static void requireFits(Sequential model, SampleSource data, String role) {
+        int[] takes = model.inputShape(), has = data.sampleShape();
+        if (takes.length == 3 && has.length == 3 && takes[0] != has[0] && takes[1] == has[1] && takes[2] == has[2]) {
+            throw new IllegalArgumentException("the " + role + " data '" + data.name() + "' has " + has[0] + " channel(s), the model takes "
+                    + takes[0] + " (samples " + dev.splot.backend.Shapes.toString(has) + ", model input "
+                    + dev.splot.backend.Shapes.toString(takes) + ")");
+        }
+        if (!java.util.Arrays.equals(takes, has)) {
             throw new IllegalArgumentException("the " + role + " data '" + data.name() + "' has samples of shape "
                     + dev.splot.backend.Shapes.toString(data.sampleShape()) + ", the model takes "
                     + dev.splot.backend.Shapes.toString(model.inputShape()));
@@ -190,16 +196,18 @@ public final class Trainer {
 
     /**
      * Trains until {@code epochs} epochs are done in total (counting those before a resume),
-     * evaluating on {@code test} after each.
+     * evaluating on {@code test} after each, or until a listener asks to stop
+     * ({@link TrainingListener#stopRequested}, e.g. {@link EarlyStopping}).
      *
-     * @param train the training data, shuffled each epoch
-     * @param test evaluated after each epoch, or {@code null} (the stats then carry NaN test values)
+     * @param train the training data, shuffled each epoch: in memory or streamed from disk
+     * @param test evaluated after each epoch (test or validation data), or {@code null} (the stats then
+     *        carry NaN test values)
      * @param epochs the total number of epochs to reach
      * @param afterEpoch called with each epoch's stats (e.g. to checkpoint), or {@code null}
      * @return the stats of the epochs run by this call, in order
      * @throws TrainingDivergedException if a loss or, at the end of an epoch, a parameter is NaN or infinite
      */
-    public List<EpochStats> fit(Dataset train, Dataset test, int epochs, Consumer<EpochStats> afterEpoch) {
+    public List<EpochStats> fit(SampleSource train, SampleSource test, int epochs, Consumer<EpochStats> afterEpoch) {
         requireFits(model, train, "training");
         if (test != null) requireFits(model, test, "test");
         List<EpochStats> history = new ArrayList<>();
@@ -214,10 +222,11 @@ public final class Trainer {
             epochsDone++;
             EpochStats s = new EpochStats(epochsDone, trainStats[0], trainStats[1],
                     eval == null ? Double.NaN : eval.loss(), eval == null ? Double.NaN : eval.accuracy(),
-                    seconds, train.count() / seconds);
+                    seconds, train.count() / seconds, optimizer.learningRate());
             history.add(s);
             for (TrainingListener l : listeners) l.onEpoch(s);
             if (afterEpoch != null) afterEpoch.accept(s);
+            if (listeners.stream().anyMatch(TrainingListener::stopRequested)) break;
         }
         return history;
     }
@@ -242,7 +251,7 @@ public final class Trainer {
     }
 
     /** One pass over the shuffled training set; returns {mean loss, accuracy}. */
-    private double[] trainEpoch(Dataset data, int epoch) {
+    private double[] trainEpoch(SampleSource data, int epoch) {
         Backend backend = model.backend();
         int n = data.count();
         int[] order = shuffledOrder(n, seed, epoch);
@@ -285,7 +294,7 @@ public final class Trainer {
                 correct += r.correct();
                 if (!listeners.isEmpty()) {
                     TrainingListener.StepStats s = new TrainingListener.StepStats(epoch + 1, step, from + b, n, lossSum / (from + b),
-                            correct / (double) (from + b), (System.nanoTime() - started) / 1e9);
+                            correct / (double) (from + b), (System.nanoTime() - started) / 1e9, optimizer.learningRate());
                     for (TrainingListener l : listeners) l.onStep(s);
                 }
             }
@@ -296,20 +305,21 @@ public final class Trainer {
     }
 
     /**
-     * Loss, accuracy and predictions of {@code model} on {@code data}, in inference mode (no dropout).
+     * Loss, accuracy, predictions and the rank of each true class of {@code model} on {@code data},
+     * in inference mode (no dropout).
      *
      * @param model the model to evaluate; uses its own buffers, so one thread at a time
-     * @param data the samples and labels
+     * @param data the samples and labels, in memory or streamed
      * @param batchSize samples per forward pass
-     * @return mean loss, accuracy and the predicted class of every sample
+     * @return mean loss, accuracy, the true and predicted class of every sample and the rank of its true class
      */
-    public static Evaluation evaluate(Sequential model, Dataset data, int batchSize) {
+    public static Evaluation evaluate(Sequential model, SampleSource data, int batchSize) {
         requireFits(model, data, "evaluation");
         Backend backend = model.backend();
         int n = data.count(), k = model.classes();
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        int[] predicted = new int[n];
+        int[] predicted = new int[n], labels = new int[n], trueClassRank = new int[n];
         double lossSum = 0;
         long correct = 0;
         float[] xHost = new float[Math.min(batchSize, n) * data.sampleSize()];
@@ -333,34 +343,39 @@ public final class Trainer {
                 Tensor logits = model.forward(x, ForwardContext.inference());
                 LossResult r = backend.softmaxCrossEntropy(logits, y, null);
                 backend.download(logits, logitsHost);
-                for (int i = 0; i < b; i++) predicted[from + i] = argmax(logitsHost, i * k, k);
+                for (int i = 0; i < b; i++) {
+                    predicted[from + i] = argmax(logitsHost, i * k, k);
+                    labels[from + i] = yHost[i];
+                    trueClassRank[from + i] = rank(logitsHost, i * k, k, yHost[i]);
+                }
                 lossSum += r.meanLoss() * b;
                 correct += r.correct();
             }
         } finally {
             closeAll(x, y);
         }
-        return new Evaluation(lossSum / n, correct / (double) n, predicted);
+        return new Evaluation(lossSum / n, correct / (double) n, predicted, labels, trueClassRank, k);
     }
 
     /** A permutation of 0..n-1 by Fisher-Yates with Philox draws keyed by (seed, epoch). */
     static int[] shuffledOrder(int n, long seed, int epoch) {
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            long bits = Philox.bits(seed, Philox.PURPOSE_SHUFFLE, epoch, 0, i) & 0xFFFFFFFFL;
-            int j = (int) ((bits * (i + 1)) >>> 32); // unbiased enough for n << 2^32 (bias below 2^-16)
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
+        return Philox.permutation(n, seed, Philox.PURPOSE_SHUFFLE, epoch);
     }
 
     static int argmax(float[] a, int off, int len) {
         int best = 0;
         for (int j = 1; j < len; j++) if (a[off + j] > a[off + best]) best = j;
         return best;
+    }
+
+    /**
+     * How many classes rank above class {@code c}: those with a higher score, and those with an equal
+     * score and a lower index (as {@link #argmax} breaks ties), so rank 0 is exactly argmax == c.
+     */
+    static int rank(float[] a, int off, int len, int c) {
+        int above = 0;
+        for (int j = 0; j < len; j++) if (a[off + j] > a[off + c] || (a[off + j] == a[off + c] && j < c)) above++;
+        return above;
     }
 
     private static int[] batchShape(int batch, int[] sample) {

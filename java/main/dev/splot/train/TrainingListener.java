@@ -22,9 +22,44 @@ public interface TrainingListener {
     default void onEpoch(EpochStats epoch) {}
 
     /**
-     * Where training stands after one step: the epoch (from 1), the global step number (from 1),
-     * samples of this epoch done and in all, and this epoch's mean loss and accuracy so far, and
-     * the seconds since the epoch began.
+     * Asked after every epoch, once {@link #onEpoch} was told of it: true ends training there (e.g.
+     * {@link EarlyStopping}); {@link Trainer#fit} then returns the epochs done so far.
+     *
+     * @return whether training should stop after this epoch
      */
-    record StepStats(int epoch, long step, int samplesDone, int samplesTotal, double meanLoss, double accuracy, double seconds) {}
+    default boolean stopRequested() {
+        return false;
+    }
+
+    /**
+     * Where training stands after one step: the epoch (from 1), the global step number (from 1),
+     * samples of this epoch done and in all, and this epoch's mean loss and accuracy so far, the
+     * seconds since the epoch began and the optimizer's learning rate after the step.
+     *
+     * @param epoch the epoch, from 1
+     * @param step the global step number, from 1
+     * @param samplesDone samples of this epoch done
+     * @param samplesTotal samples in the epoch
+     * @param meanLoss this epoch's mean loss so far
+     * @param accuracy this epoch's training accuracy so far
+     * @param seconds seconds since the epoch began
+     * @param learningRate the optimizer's learning rate after the step, NaN if unknown
+     */
+    record StepStats(int epoch, long step, int samplesDone, int samplesTotal, double meanLoss, double accuracy, double seconds,
+            double learningRate) {
+        /**
+         * Stats without a learning rate (NaN).
+         *
+         * @param epoch the epoch, from 1
+         * @param step the global step number, from 1
+         * @param samplesDone samples of this epoch done
+         * @param samplesTotal samples in the epoch
+         * @param meanLoss this epoch's mean loss so far
+         * @param accuracy this epoch's training accuracy so far
+         * @param seconds seconds since the epoch began
+         */
+        public StepStats(int epoch, long step, int samplesDone, int samplesTotal, double meanLoss, double accuracy, double seconds) {
+            this(epoch, step, samplesDone, samplesTotal, meanLoss, accuracy, seconds, Double.NaN);
+        }
+    }
 }

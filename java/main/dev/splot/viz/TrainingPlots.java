@@ -1,5 +1,6 @@
 package dev.splot.viz;
 
+import dev.splot.train.ConfusionMatrix;
 import dev.splot.train.EpochStats;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -155,40 +156,15 @@ public final class TrainingPlots {
     }
 
     /**
-     * Counts {@code m[true][predicted]}.
-     *
-     * @param trueLabels the true class of each sample
-     * @param predicted the predicted class of each sample, as many
-     * @param classes the number of classes: every label is in {@code [0, classes)}
-     * @return a new {@code classes x classes} matrix, rows true classes, columns predictions
-     * @throws IllegalArgumentException naming the sample when a label is out of range, or when the lengths differ
-     */
-    public static int[][] confusionMatrix(int[] trueLabels, int[] predicted, int classes) {
-        if (trueLabels.length != predicted.length) {
-            throw new IllegalArgumentException(trueLabels.length + " true labels but " + predicted.length
-                    + " predictions");
-        }
-        int[][] m = new int[classes][classes];
-        for (int i = 0; i < trueLabels.length; i++) {
-            int t = trueLabels[i], p = predicted[i];
-            if (t < 0 || t >= classes || p < 0 || p >= classes) {
-                throw new IllegalArgumentException("sample " + i + ": label " + t + " / prediction " + p
-                        + " outside 0.." + (classes - 1));
-            }
-            m[t][p]++;
-        }
-        return m;
-    }
-
-    /**
      * Formats a confusion matrix as a text table: rows are true classes, columns predictions, then
-     * each row's total and recall, and the overall accuracy.
+     * each row's total, recall, precision and F1, and the overall accuracy.
      *
-     * @param m a square matrix as {@link #confusionMatrix} returns
+     * @param cm the counts, rows true classes, columns predictions
      * @param classNames row and column headings by class number, or null for the numbers
      * @return the table, one line per class plus a heading and an accuracy line, each ending in a newline
      */
-    public static String formatConfusionMatrix(int[][] m, String[] classNames) {
+    public static String formatConfusionMatrix(ConfusionMatrix cm, String[] classNames) {
+        int[][] m = cm.counts();
         int k = m.length;
         int width = 5;
         for (int i = 0; i < k; i++) {
@@ -203,23 +179,24 @@ public final class TrainingPlots {
         for (int j = 0; j < k; j++) {
             s.append(String.format(cell, name(classNames, j)));
         }
-        s.append(String.format(cell, "total")).append(String.format("%8s", "recall")).append('\n');
-        long correct = 0, all = 0;
+        s.append(String.format(cell, "total")).append(String.format("%8s%10s%8s", "recall", "precision", "F1")).append('\n');
         for (int i = 0; i < k; i++) {
             s.append(String.format(cell, name(classNames, i)));
-            long row = 0;
             for (int j = 0; j < k; j++) {
                 s.append(String.format(cell, m[i][j]));
-                row += m[i][j];
             }
-            correct += m[i][i];
-            all += row;
-            s.append(String.format(cell, row)).append(row == 0 ? String.format("%8s", "-")
-                    : String.format(Locale.ROOT, "%7.2f%%", 100.0 * m[i][i] / row)).append('\n');
+            s.append(String.format(cell, cm.support(i))).append(percent(cm.recall(i), 8)).append(percent(cm.precision(i), 10))
+                    .append(percent(cm.f1(i), 8)).append('\n');
         }
-        s.append(String.format(Locale.ROOT, "accuracy %d/%d = %.2f%%%n", correct, all,
-                all == 0 ? 0.0 : 100.0 * correct / all));
+        s.append(String.format(Locale.ROOT, "accuracy %d/%d = %.2f%%%n", cm.correct(), cm.total(),
+                cm.total() == 0 ? 0.0 : 100.0 * cm.accuracy()));
         return s.toString();
+    }
+
+    /** A share as a percentage in a column of {@code width}, or "-" where it is undefined (NaN). */
+    private static String percent(double share, int width) {
+        return Double.isNaN(share) ? String.format("%" + width + "s", "-")
+                : String.format(Locale.ROOT, "%" + (width - 1) + ".2f%%", 100 * share);
     }
 
     /** Side of one cell of the confusion-matrix picture, in pixels. */
@@ -241,11 +218,12 @@ public final class TrainingPlots {
      * the diagonal blue.
      *
      * @param png the file to write; replaced atomically (temporary file, then rename)
-     * @param m a square matrix as {@link #confusionMatrix} returns
+     * @param cm the counts, rows true classes, columns predictions
      * @param classNames row and column headings by class number, or null for the numbers
      * @throws IOException when the file cannot be written
      */
-    public static void writeConfusionMatrix(Path png, int[][] m, String[] classNames) throws IOException {
+    public static void writeConfusionMatrix(Path png, ConfusionMatrix cm, String[] classNames) throws IOException {
+        int[][] m = cm.counts();
         int k = m.length;
         int left = 70, top = 50;
         BufferedImage out = new BufferedImage(left + k * CELL + 20, top + k * CELL + 20, BufferedImage.TYPE_INT_RGB);
@@ -259,10 +237,7 @@ public final class TrainingPlots {
             g.setColor(Color.BLACK);
             g.drawString(label, left + i * CELL + (CELL - fm.stringWidth(label)) / 2, top - 8);
             g.drawString(label, left - 6 - fm.stringWidth(label), top + i * CELL + (CELL + fm.getAscent()) / 2 - 2);
-            long row = 0;
-            for (int v : m[i]) {
-                row += v;
-            }
+            long row = cm.support(i);
             for (int j = 0; j < k; j++) {
                 double share = row == 0 ? 0 : (double) m[i][j] / row;
                 Color c = cellColour(share, i == j);

@@ -36,7 +36,8 @@ class MnistTest {
             Map.entry("--lr", "0.5"), Map.entry("--rho", "0.9"), Map.entry("--eps", "1e-6"), Map.entry("--save", "m.safetensors"),
             Map.entry("--resume", "r.safetensors"), Map.entry("--inexact-resume", ""), Map.entry("--checkpoint-dir", "ck"), Map.entry("--plots", "p"),
             Map.entry("--help", ""), Map.entry("--optimizer", "adam"), Map.entry("--momentum", "0.9"), Map.entry("--nesterov", ""),
-            Map.entry("--weight-decay", "0.01"), Map.entry("--lr-schedule", "warmup:10@step,cosine:3"));
+            Map.entry("--weight-decay", "0.01"), Map.entry("--lr-schedule", "warmup:10@step,cosine:3"),
+            Map.entry("--validation-split", "0.2"), Map.entry("--early-stopping", "3"));
 
     /** Options that apply to some optimizers only are parsed with one they apply to. */
     static final Map<String, String[]> CONTEXT = Map.of("--momentum", new String[] {"--optimizer", "sgd"},
@@ -65,13 +66,29 @@ class MnistTest {
         assertEquals(Path.of("c"), o.checkpointDir());
         assertEquals(Path.of("d"), o.plots());
         assertEquals(5, o.testLimit());
+        assertEquals(0, o.validationSplit(), "the seed run holds nothing out");
+        assertEquals(0.1, Mnist.parse(new String[] {"--early-stopping", "2"}).validationSplit(), "early stopping holds out 10% by default");
+        assertEquals(0.3, Mnist.parse(new String[] {"--early-stopping", "2", "--validation-split", "0.3"}).validationSplit());
+    }
+
+    @Test
+    void earlyStoppingKeepsTheBestEpochInTheCheckpointFolder() throws IOException {
+        writeTinyMnist();
+        Path ck = dir.resolve("ck");
+        assertEquals(0, run("--epochs", "4", "--early-stopping", "1", "--validation-split", "0.25", "--checkpoint-dir", ck.toString()));
+        SafeTensorsFile best = SafeTensors.read(ck.resolve("best.safetensors"));
+        int bestEpoch = Integer.parseInt(best.metadata().get("splot.training.epochs_done"));
+        assertTrue(bestEpoch >= 1 && bestEpoch <= 4, "epoch " + bestEpoch);
+        assertEquals("mnist train (training part, 0.25 of mnist train held out with seed 3)", best.metadata().get("splot.training.dataset"));
+        assertEquals("9", best.metadata().get("splot.training.samples"), "12 training images less 3 held out");
     }
 
     @Test
     void invalidOptionsAreUsageErrors() {
         for (String[] args : new String[][] {{"--frobnicate"}, {"--save"}, {"--epochs", "0"}, {"--epochs", "x"},
             {"--backend", "cuda"}, {"--lr", "fast"}, {"--test-limit", "-1"}, {"--optimizer", "rmsprop"}, {"--momentum", "0.9"},
-            {"--optimizer", "adam", "--rho", "0.9"}, {"--optimizer", "sgd", "--nesterov"}, {"--lr-schedule", "cosine"}}) {
+            {"--optimizer", "adam", "--rho", "0.9"}, {"--optimizer", "sgd", "--nesterov"}, {"--lr-schedule", "cosine"},
+            {"--validation-split", "1"}, {"--validation-split", "0"}, {"--validation-split", "NaN"}, {"--early-stopping", "0"}}) {
             assertThrows(IllegalArgumentException.class, () -> Mnist.parse(args), String.join(" ", args));
         }
     }

@@ -46,7 +46,13 @@ public final class SmallHeapCommand {
     /** As {@link #run(Path, Duration, String, String...)}, on another class path (e.g. one without an optional jar). */
     public static Result runOnClassPath(Path workDir, Duration limit, String classPath, String mainClass, String... args)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
+        return runWithHeap(HEAP, workDir, limit, classPath, mainClass, args);
+    }
+
+    /** As {@link #runOnClassPath}, with another heap limit (a JVM option such as {@code -Xmx64m}). */
+    public static Result runWithHeap(String heap, Path workDir, Duration limit, String classPath, String mainClass, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap,
                 "-Djava.awt.headless=true", "-cp", classPath, mainClass));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(workDir, "stdout", ".txt"), err = Files.createTempFile(workDir, "stderr", ".txt");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.splot.train.ConfusionMatrix;
 import dev.splot.train.EpochStats;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -98,23 +99,20 @@ class TrainingPlotsTest {
     void confusionMatrixCountsAndFormats() {
         int[] truth = {0, 0, 1, 1, 1, 2, 2, 2, 2};
         int[] pred = {0, 1, 1, 1, 0, 2, 2, 2, 1};
-        int[][] m = TrainingPlots.confusionMatrix(truth, pred, 3);
-        assertArrayEquals(new int[] {1, 1, 0}, m[0]);
-        assertArrayEquals(new int[] {1, 2, 0}, m[1]);
-        assertArrayEquals(new int[] {0, 1, 3}, m[2]);
+        ConfusionMatrix m = ConfusionMatrix.of(truth, pred, 3);
         String text = TrainingPlots.formatConfusionMatrix(m, new String[] {"cat", "dog", "bird"});
         String[] lines = text.split("\n");
         assertEquals(5, lines.length, text);
-        assertTrue(lines[0].contains("cat") && lines[0].contains("bird") && lines[0].contains("recall"), text);
-        assertTrue(lines[3].matches("\\s*bird\\s+0\\s+1\\s+3\\s+4\\s+75\\.00%"), lines[3]);
+        assertTrue(lines[0].contains("cat") && lines[0].contains("bird") && lines[0].contains("recall")
+                && lines[0].contains("precision") && lines[0].contains("F1"), text);
+        // bird: 3 of 4 found (recall 75%), every bird prediction right (precision 100%), F1 = 2*3/(4+3)
+        assertTrue(lines[3].matches("\\s*bird\\s+0\\s+1\\s+3\\s+4\\s+75\\.00%\\s+100\\.00%\\s+85\\.71%"), lines[3]);
         assertEquals("accuracy 6/9 = 66.67%", lines[4].trim());
-        assertThrows(IllegalArgumentException.class, () -> TrainingPlots.confusionMatrix(new int[] {3}, new int[] {0}, 3));
-        assertThrows(IllegalArgumentException.class, () -> TrainingPlots.confusionMatrix(new int[] {1}, new int[0], 3));
     }
 
     @Test
     void confusionMatrixPicture() throws IOException {
-        int[][] m = {{50, 0, 2}, {0, 40, 0}, {3, 0, 0}};
+        ConfusionMatrix m = ConfusionMatrix.ofCounts(new int[][] {{50, 0, 2}, {0, 40, 0}, {3, 0, 0}});
         Path png = dir.resolve("cm.png");
         TrainingPlots.writeConfusionMatrix(png, m, null);
         BufferedImage img = readPng(png);

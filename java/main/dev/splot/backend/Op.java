@@ -19,7 +19,12 @@ public enum Op {
     DENSE_BACKWARD("denseBackward"),
     SOFTMAX_CROSS_ENTROPY("softmaxCrossEntropy"),
     SOFTMAX("softmax"),
-    ADADELTA_UPDATE("adadeltaUpdate");
+    ADADELTA_UPDATE("adadeltaUpdate"),
+    AVG_POOL_FORWARD("avgPoolForward"),
+    AVG_POOL_BACKWARD("avgPoolBackward"),
+    BATCH_NORM_FORWARD_TRAINING("batchNormForwardTraining"),
+    BATCH_NORM_FORWARD_INFERENCE("batchNormForwardInference"),
+    BATCH_NORM_BACKWARD("batchNormBackward");
 
     private final String methodName;
 

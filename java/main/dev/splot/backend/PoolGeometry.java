@@ -17,6 +17,19 @@ public record PoolGeometry(int n, int c, int h, int w, int poolH, int poolW, int
         return new PoolGeometry(n, c, h, w, pool, pool, stride, stride, (h - pool) / stride + 1, (w - pool) / stride + 1);
     }
 
+    /**
+     * One window over each whole plane, as global average pooling: x[n, c, h, w] -> y[n, c, 1, 1].
+     *
+     * @param n batch
+     * @param c channels
+     * @param h plane height
+     * @param w plane width
+     * @return the geometry
+     */
+    public static PoolGeometry global(int n, int c, int h, int w) {
+        return new PoolGeometry(n, c, h, w, h, w, h, w, 1, 1);
+    }
+
     public PoolGeometry withBatch(int batch) {
         return new PoolGeometry(batch, c, h, w, poolH, poolW, strideH, strideW, outH, outW);
     }

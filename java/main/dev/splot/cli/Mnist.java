@@ -5,8 +5,10 @@ import dev.splot.backend.Backends;
 import dev.splot.backend.BackendUnavailableException;
 import dev.splot.data.Dataset;
 import dev.splot.data.MnistData;
+import dev.splot.io.Architecture;
 import dev.splot.io.Checkpoint;
 import dev.splot.io.PathChecks;
+import dev.splot.nn.MnistBatchNormCnn;
 import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
@@ -32,6 +34,8 @@ import java.util.Set;
  * Run: {@code mvn -q compile exec:java -Dexec.mainClass=Mnist -Dexec.args="--epochs 1"}.
  */
 public final class Mnist {
+    /** The models --model selects, the default first. */
+    static final List<String> MODELS = List.of("cnn", "bn-cnn");
 
     static final String USAGE = String.join("\n",
             "Usage: Mnist [options]   (mvn -q compile exec:java -Dexec.mainClass=Mnist -Dexec.args=\"...\")",
@@ -47,6 +51,8 @@ public final class Mnist {
             "  --dataset D        mnist|fashion (default mnist)",
             "  --limit N          train on the first N training images only",
             "  --test-limit N     evaluate on the first N test images only (quick runs)",
+            "  --model M          " + String.join("|", MODELS) + ": the seed's Keras CNN (default), or Conv-BatchNorm-ReLU-MaxPool",
+            "                     twice, Conv-BatchNorm-ReLU, GlobalAvgPool, Dense(10) (94,410 parameters)",
             "  --lr X, --rho X, --eps X   AdaDelta settings (default 1.0, 0.95, 1e-7: Keras 2)",
             "  --save FILE        save the final model, optimizer state and position (.safetensors)",
             "  --resume FILE      continue a saved run until --epochs epochs in total; its seed, batch size",
@@ -61,7 +67,7 @@ public final class Mnist {
     /** Parsed command line. */
     record Options(String backend, String device, boolean listDevices, int epochs, int batchSize, long seed, Path data,
                    String dataset, int limit, int testLimit, float lr, float rho, float eps, Path save, Path resume,
-                   Path checkpointDir, Path plots, boolean inexactResume, Set<String> given) {}
+                   Path checkpointDir, Path plots, boolean inexactResume, Set<String> given, String model) {}
 
     public static void main(String[] args) {
         // the program owns this JVM: pictures are decoded and drawn off screen, so no display toolkit may start
@@ -162,7 +168,7 @@ public final class Mnist {
 
     /** A new model and optimizer from the options, at the start of training. */
     private static Checkpoint fresh(Options o, Backend backend) {
-        Sequential model = buildModel(backend, o.seed());
+        Sequential model = buildModel(o.model(), backend, o.seed());
         return new Checkpoint(model, new AdaDelta(o.lr(), o.rho(), o.eps()), new TrainingPosition(0, 0, o.seed(), o.batchSize()));
     }
 
@@ -184,6 +190,7 @@ public final class Mnist {
                         + "; Mnist trains with adadelta");
             }
             TrainingPosition p = c.position();
+            if (o.given().contains("--model")) conflict(o, "--model", o.model(), modelName(c.model()));
             conflict(o, "--seed", o.seed(), p.seed());
             conflict(o, "--batch-size", o.batchSize(), p.batchSize());
             conflict(o, "--lr", o.lr(), saved.learningRate());
@@ -271,14 +278,29 @@ public final class Mnist {
             "Sneaker", "Bag", "Boot"} : null;
     }
 
-    /** The Keras MNIST CNN of the seed run: 1,199,882 parameters. */
-    static Sequential buildModel(Backend backend, long seed) {
-        return MnistCnn.build(backend, seed);
+    /** A --model choice: "cnn", the Keras MNIST CNN of the seed run (1,199,882 parameters), or "bn-cnn" ({@link MnistBatchNormCnn}). */
+    static Sequential buildModel(String name, Backend backend, long seed) {
+        return switch (name) {
+            case "cnn" -> MnistCnn.build(backend, seed);
+            case "bn-cnn" -> MnistBatchNormCnn.build(backend, seed);
+            default -> throw new IllegalArgumentException("--model must be one of " + MODELS + ", got '" + name + "'");
+        };
+    }
+
+    /** The --model choice whose layers {@code model} has, or "another model" when none. */
+    private static String modelName(Sequential model) {
+        String layers = Architecture.describe(model);
+        for (String name : MODELS) {
+            try (Sequential candidate = buildModel(name, model.backend(), 0)) {
+                if (Architecture.describe(candidate).equals(layers)) return name;
+            }
+        }
+        return "another model";
     }
 
     /** Returns null for --help. */
     static Options parse(String[] args) {
-        String backend = "auto", device = null, dataset = "mnist";
+        String backend = "auto", device = null, dataset = "mnist", model = MODELS.get(0);
         boolean list = false, inexactResume = false;
         int epochs = 12, batch = 128, limit = 0, testLimit = 0;
         Path save = null, resume = null, checkpointDir = null, plots = null;
@@ -309,12 +331,13 @@ public final class Mnist {
                 case "--lr" -> lr = decimal(a, value(args, ++i, a));
                 case "--rho" -> rho = decimal(a, value(args, ++i, a));
                 case "--eps" -> eps = decimal(a, value(args, ++i, a));
+                case "--model" -> model = choice(a, value(args, ++i, a), MODELS);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
         new AdaDelta(lr, rho, eps).close(); // refuses values out of range now, not after the data is loaded
         return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, lr, rho, eps, save,
-                resume, checkpointDir, plots, inexactResume, Set.copyOf(given));
+                resume, checkpointDir, plots, inexactResume, Set.copyOf(given), model);
     }
 
     private static String value(String[] args, int i, String option) {

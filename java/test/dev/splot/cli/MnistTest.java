@@ -34,7 +34,7 @@ class MnistTest {
             Map.entry("--dataset", "fashion"), Map.entry("--limit", "8"), Map.entry("--test-limit", "4"),
             Map.entry("--lr", "0.5"), Map.entry("--rho", "0.9"), Map.entry("--eps", "1e-6"), Map.entry("--save", "m.safetensors"),
             Map.entry("--resume", "r.safetensors"), Map.entry("--inexact-resume", ""), Map.entry("--checkpoint-dir", "ck"), Map.entry("--plots", "p"),
-            Map.entry("--help", ""));
+            Map.entry("--model", "bn-cnn"), Map.entry("--help", ""));
 
     @Test
     void usageAndParserAgree() {
@@ -60,9 +60,15 @@ class MnistTest {
     }
 
     @Test
+    void theModelIsTheSeedCnnUnlessChosen() {
+        assertEquals("cnn", Mnist.parse(new String[0]).model());
+        assertEquals("bn-cnn", Mnist.parse(new String[] {"--model", "bn-cnn"}).model());
+    }
+
+    @Test
     void invalidOptionsAreUsageErrors() {
         for (String[] args : new String[][] {{"--frobnicate"}, {"--save"}, {"--epochs", "0"}, {"--epochs", "x"},
-            {"--backend", "cuda"}, {"--lr", "fast"}, {"--test-limit", "-1"}}) {
+            {"--backend", "cuda"}, {"--lr", "fast"}, {"--test-limit", "-1"}, {"--model", "resnet"}}) {
             assertThrows(IllegalArgumentException.class, () -> Mnist.parse(args), String.join(" ", args));
         }
     }

@@ -80,9 +80,7 @@ public final class ModelLimits {
             String where = "layer " + i + " '" + names.get(i) + "' (" + layer + ")";
             if (layer instanceof Conv2D c && shape.length == 3) {
                 requireWindow(where, "kernel", c.kernelH(), c.kernelW(), c.stride(), c.padding(), shape);
-            } else if (layer instanceof MaxPool2D p && shape.length == 3) {
-                requireWindow(where, "pool", p.pool(), p.pool(), p.stride(), Padding.VALID, shape);
-            } else if (layer instanceof AvgPool2D p && shape.length == 3) {
+            } else if (layer instanceof Pool2D p && shape.length == 3) {
                 requireWindow(where, "pool", p.pool(), p.pool(), p.stride(), Padding.VALID, shape);
             }
             int[] out;

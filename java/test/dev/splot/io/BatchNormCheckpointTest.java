@@ -9,16 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.splot.backend.Backend;
 import dev.splot.backend.java.JavaBackend;
 import dev.splot.data.Dataset;
-import dev.splot.nn.AvgPool2D;
 import dev.splot.nn.BatchNorm2D;
 import dev.splot.nn.Buffer;
-import dev.splot.nn.Conv2D;
-import dev.splot.nn.Counter;
-import dev.splot.nn.Dense;
 import dev.splot.nn.ForwardContext;
-import dev.splot.nn.GlobalAvgPool2D;
-import dev.splot.nn.Parameter;
-import dev.splot.nn.ReLU;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
 import dev.splot.testing.Tiny;
@@ -26,7 +19,6 @@ import dev.splot.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -49,24 +41,12 @@ class BatchNormCheckpointTest {
         backend.close();
     }
 
-    /** Conv-BatchNorm-ReLU-AvgPool-Conv-BatchNorm-ReLU-GlobalAvgPool-Dense on the tiny 1x8x8 images. */
     static Sequential model(Backend backend, long seed) {
-        return Sequential.builder(1, 8, 8)
-                .add(new Conv2D(4, 3)).add(new BatchNorm2D()).add(new ReLU())
-                .add(new AvgPool2D(2))
-                .add(new Conv2D(6, 2)).add(new BatchNorm2D(0.2, 1e-3)).add(new ReLU())
-                .add(new GlobalAvgPool2D())
-                .add(new Dense(3))
-                .build(backend, seed);
+        return Tiny.batchNormModel(backend, seed);
     }
 
-    /** Every saved tensor of the model (parameters, running statistics) and the counts, by name. */
     static Map<String, float[]> state(Sequential m) {
-        Map<String, float[]> s = new LinkedHashMap<>();
-        for (Parameter p : m.parameters()) s.put(p.name(), p.value().toFloatArray());
-        for (Buffer b : m.buffers()) s.put(b.name(), b.value().toFloatArray());
-        for (Counter c : m.counters()) s.put(c.name(), new float[] {c.value()});
-        return s;
+        return Tiny.savedState(m);
     }
 
     @Test

@@ -131,3 +131,35 @@ __kernel void maxpool2_backward(__global const float* restrict dy, __global cons
         row[iw] = (o < OW && arg[k0 + o] == rowStart + iw) ? 0.0f + dy[k0 + o] : 0.0f;
     }
 }
+
+// Average pooling, the reference's arithmetic: each window summed in row-major order, then divided by its area.
+// One work-item per output element.
+__kernel void avgpool_forward(__global const float* restrict x, __global float* restrict y, const int H, const int W,
+                              const int PH, const int PW, const int SH, const int SW, const int OH, const int OW, const int total) {
+    const int g = get_global_id(0);
+    if (g >= total) return;
+    const int ow = g % OW, oh = (g / OW) % OH, nc = g / (OW * OH);
+    const __global float* p = x + (long)nc * H * W + (long)oh * SH * W + ow * SW;
+    float s = 0.0f;
+    for (int a = 0; a < PH; a++)
+        for (int b = 0; b < PW; b++) s += p[a * W + b];
+    y[g] = s / (float)(PH * PW);
+}
+
+// Backward as a gather, one work-item per element of dx: the shares dy / area of the windows containing it, added
+// in row-major window order (the order in which the reference scatters them), so the sums agree exactly.
+__kernel void avgpool_backward(__global const float* restrict dy, __global float* restrict dx, const int H, const int W,
+                               const int PH, const int PW, const int SH, const int SW, const int OH, const int OW, const int total) {
+    const int g = get_global_id(0);
+    if (g >= total) return;
+    const int iw = g % W, ih = (g / W) % H, nc = g / (W * H);
+    const float area = (float)(PH * PW);
+    // windows o with o*S <= i < o*S + P
+    const int ohLo = ih - PH + 1 <= 0 ? 0 : (ih - PH + SH) / SH, ohHi = min(OH - 1, ih / SH);
+    const int owLo = iw - PW + 1 <= 0 ? 0 : (iw - PW + SW) / SW, owHi = min(OW - 1, iw / SW);
+    const __global float* d = dy + (long)nc * OH * OW;
+    float s = 0.0f;
+    for (int oh = ohLo; oh <= ohHi; oh++)
+        for (int ow = owLo; ow <= owHi; ow++) s += d[oh * OW + ow] / area;
+    dx[g] = s;
+}

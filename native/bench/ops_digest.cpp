@@ -39,6 +39,16 @@ int main(int argc, char** argv){
   { int n=2,c=3,h=9,w=9,k=3,s=2,oh=4,ow=4; long xi=n*c*h*w, yi=n*c*oh*ow; float *x=F(xi,1),*y=F(yi,2),*dx=F(xi,3); int* a=(int*)malloc(yi*4);
     splot_maxpool_forward(ctx,x,y,a,n,c,h,w,k,k,s,s,oh,ow); splot_maxpool_backward(ctx,y,a,dx,n,c,h,w,oh,ow);
     put("maxpool_y",y,yi*4); put("maxpool_arg",a,yi*4); put("maxpool_dx",dx,xi*4);}
+  { int n=2,c=3,h=9,w=9,k=3,s=2,oh=4,ow=4; long xi=n*c*h*w, yi=n*c*oh*ow; float *x=F(xi,1),*y=F(yi,2),*dx=F(xi,3);
+    splot_avgpool_forward(ctx,x,y,n,c,h,w,k,k,s,s,oh,ow); splot_avgpool_backward(ctx,y,dx,n,c,h,w,k,k,s,s,oh,ow);
+    put("avgpool_y",y,yi*4); put("avgpool_dx",dx,xi*4);}
+  { int n=3,c=5,h=4,w=3; long xi=n*c*h*w; float *x=F(xi,1),*y=F(xi,2),*dx=F(xi,3),*dy=F(xi,4),*gm=F(c,5),*bt=F(c,6),*mu=F(c,7),
+    *is=F(c,8),*rm=F(c,9),*rv=F(c,10),*dg=F(c,11),*db=F(c,12);
+    for(int i=0;i<c;i++) rv[i]=rv[i]*rv[i]+0.5f;
+    splot_batchnorm_forward_training(ctx,x,gm,bt,y,mu,is,rm,rv,n,c,h,w,0.1f,1e-5f);
+    put("bn_y",y,xi*4); put("bn_mean",mu,c*4); put("bn_invstd",is,c*4); put("bn_rmean",rm,c*4); put("bn_rvar",rv,c*4);
+    splot_batchnorm_backward(ctx,dy,x,gm,mu,is,dx,dg,db,n,c,h,w); put("bn_dx",dx,xi*4); put("bn_dgamma",dg,c*4); put("bn_dbeta",db,c*4);
+    splot_batchnorm_forward_inference(ctx,x,gm,bt,rm,rv,y,n,c,h,w,1e-5f); put("bn_infer",y,xi*4);}
   { long n=1000; float *x=F(n,1),*y=F(n,2),*m=F(n,3),*d=F(n,4),*g=F(n,5);
     splot_relu_forward(ctx,x,y,n); put("relu_fwd",y,n*4); splot_relu_backward(ctx,g,y,d,n); put("relu_bwd",d,n*4);
     splot_dropout_forward(ctx,x,y,m,n,0.5f,1,2,3); put("dropout_y",y,n*4); put("dropout_mask",m,n*4);

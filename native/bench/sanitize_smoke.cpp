@@ -35,6 +35,18 @@ int main(){
   for(auto& p: pc){int n=p[0],c=p[1],h=p[2],w=p[3],k=p[4],s=p[5],oh=(h-k)/s+1,ow=(w-k)/s+1; long xi=(long)n*c*h*w, yi=(long)n*c*oh*ow;
    float *x=F(xi),*y=F(yi),*dx=F(xi); int* a=(int*)malloc(yi*4);
    splot_maxpool_forward(ctx,x,y,a,n,c,h,w,k,k,s,s,oh,ow); splot_maxpool_backward(ctx,y,a,dx,n,c,h,w,oh,ow); free(x);free(y);free(dx);free(a);}
+  for(auto& p: pc){int n=p[0],c=p[1],h=p[2],w=p[3],k=p[4],s=p[5],oh=(h-k)/s+1,ow=(w-k)/s+1; long xi=(long)n*c*h*w, yi=(long)n*c*oh*ow;
+   float *x=F(xi),*y=F(yi),*dx=F(xi),*g=F(n*c);
+   splot_avgpool_forward(ctx,x,y,n,c,h,w,k,k,s,s,oh,ow); splot_avgpool_backward(ctx,y,dx,n,c,h,w,k,k,s,s,oh,ow);
+   splot_avgpool_forward(ctx,x,g,n,c,h,w,h,w,h,w,1,1); splot_avgpool_backward(ctx,g,dx,n,c,h,w,h,w,h,w,1,1); free(x);free(y);free(dx);free(g);}
+  int bc[][4]={{1,3,5,7},{4,5,3,3},{7,2,1,1},{3,64,12,12},{128,32,28,28}};
+  for(auto& q: bc){int n=q[0],c=q[1],h=q[2],w=q[3]; long xi=(long)n*c*h*w;
+   float *x=F(xi),*y=F(xi),*dx=F(xi),*gm=F(c),*bt=F(c),*mu=F(c),*is=F(c),*rm=F(c),*rv=F(c),*dg=F(c),*db=F(c);
+   for(int i=0;i<c;i++) rv[i]=1.f;
+   splot_batchnorm_forward_training(ctx,x,gm,bt,y,mu,is,rm,rv,n,c,h,w,0.1f,1e-5f);
+   splot_batchnorm_forward_inference(ctx,x,gm,bt,rm,rv,y,n,c,h,w,1e-5f);
+   splot_batchnorm_backward(ctx,y,x,gm,mu,is,dx,dg,db,n,c,h,w);
+   free(x);free(y);free(dx);free(gm);free(bt);free(mu);free(is);free(rm);free(rv);free(dg);free(db);}
   for(long n: {1L,5L,63L,64L,65L,1000L,27649L,40000L}){ float *x=F(n),*y=F(n),*m=F(n),*d=F(n);
    splot_relu_forward(ctx,x,y,n); splot_relu_backward(ctx,x,y,d,n); splot_dropout_forward(ctx,x,y,m,n,0.5f,1,2,3); splot_dropout_backward(ctx,x,m,d,n);
    splot_fill(ctx,d,n,1.f); splot_copy(ctx,x,d,n); for(long i=0;i<n;i++){m[i]=m[i]*m[i]; d[i]=d[i]*d[i];} splot_adadelta(ctx,x,y,m,d,n,1,0.95f,1e-7f); free(x);free(y);free(m);free(d);}

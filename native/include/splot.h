@@ -85,6 +85,26 @@ void splot_sgd(void* ctx, float* param, const float* grad, float* momentum_buffe
 void splot_adam(void* ctx, float* param, const float* grad, float* exp_avg, float* exp_avg_sq, long long n,
                 float beta1, float beta2, float eps, float l2, float decay, float step_size, float bias2_sqrt);
 
+/* Average pooling: each window's float sum in row-major order divided by ph*pw; backward adds
+ * dy / (ph*pw) to every element of each window (dx overwritten). */
+void splot_avgpool_forward(void* ctx, const float* x, float* y, int n, int c, int h, int w,
+                           int ph, int pw, int sh, int sw, int oh, int ow);
+void splot_avgpool_backward(void* ctx, const float* dy, float* dx, int n, int c, int h, int w,
+                            int ph, int pw, int sh, int sw, int oh, int ow);
+/* Batch normalisation per channel of x[n,c,h,w] (semantics: Backend.batchNormForwardTraining and
+ * the two methods after it in the Java interface). Training writes the batch mean and 1/sqrt(var+eps)
+ * for backward and updates the running statistics in place; it needs n*h*w > 1. */
+void splot_batchnorm_forward_training(void* ctx, const float* x, const float* gamma, const float* beta,
+                                      float* y, float* mean, float* invstd, float* running_mean,
+                                      float* running_var, int n, int c, int h, int w, float momentum,
+                                      float eps);
+void splot_batchnorm_forward_inference(void* ctx, const float* x, const float* gamma, const float* beta,
+                                       const float* running_mean, const float* running_var, float* y,
+                                       int n, int c, int h, int w, float eps);
+void splot_batchnorm_backward(void* ctx, const float* dy, const float* x, const float* gamma,
+                              const float* mean, const float* invstd, float* dx, float* dgamma,
+                              float* dbeta, int n, int c, int h, int w);
+
 /* Plain SGEMM for benchmarks: C[m,n] = A[m,k] B[k,n], all row-major. */
 void splot_sgemm(void* ctx, int m, int n, int k, const float* a, const float* b, float* c);
 

@@ -246,4 +246,31 @@ void splot_sgemm(void* ctx, int m, int n, int k, const float* a, const float* b,
     O(ctx)->sgemm(T(ctx), m, n, k, a, b, c);
 }
 
+void splot_avgpool_forward(void* ctx, const float* x, float* y, int n, int c, int h, int w, int ph, int pw, int sh, int sw,
+                           int oh, int ow) {
+    O(ctx)->avgpool_fwd(T(ctx), x, y, n, c, h, w, ph, pw, sh, sw, oh, ow);
+}
+
+void splot_avgpool_backward(void* ctx, const float* dy, float* dx, int n, int c, int h, int w, int ph, int pw, int sh, int sw,
+                            int oh, int ow) {
+    O(ctx)->avgpool_bwd(T(ctx), dy, dx, n, c, h, w, ph, pw, sh, sw, oh, ow);
+}
+
+void splot_batchnorm_forward_training(void* ctx, const float* x, const float* gamma, const float* beta, float* y, float* mean,
+                                      float* invstd, float* running_mean, float* running_var, int n, int c, int h, int w,
+                                      float momentum, float eps) {
+    O(ctx)->batchnorm_fwd_train(T(ctx), x, gamma, beta, y, mean, invstd, running_mean, running_var, n, c, h, w, momentum, eps);
+}
+
+void splot_batchnorm_forward_inference(void* ctx, const float* x, const float* gamma, const float* beta,
+                                       const float* running_mean, const float* running_var, float* y, int n, int c, int h,
+                                       int w, float eps) {
+    O(ctx)->batchnorm_fwd_infer(T(ctx), x, gamma, beta, running_mean, running_var, y, n, c, h, w, eps);
+}
+
+void splot_batchnorm_backward(void* ctx, const float* dy, const float* x, const float* gamma, const float* mean,
+                              const float* invstd, float* dx, float* dgamma, float* dbeta, int n, int c, int h, int w) {
+    O(ctx)->batchnorm_bwd(T(ctx), dy, x, gamma, mean, invstd, dx, dgamma, dbeta, n, c, h, w);
+}
+
 }  // extern "C"

@@ -20,10 +20,11 @@
  *   conv.hpp           the convolution entry points, over conv_im2col.hpp (any stride),
  *                      conv_implicit.hpp (stride 1), winograd.hpp + winograd_bwd_weights.hpp (3x3)
  *   dense.hpp          fully connected forward / backward
- *   pooling.hpp        max-pool forward / backward
+ *   pooling.hpp        max-pool and average-pool forward / backward
  *   elementwise.hpp    ReLU, dropout (Philox), fill, copy
  *   loss.hpp           softmax, softmax cross-entropy
  *   optimizer.hpp      AdaDelta, SGD, Adam / AdamW
+ *   batchnorm.hpp      batch normalisation forward (training, inference) / backward
  * The SIMD paths get their micro-kernels from microkernels.hpp, written once over the
  * width-generic vectors of vec.hpp (which the Winograd transforms use on every path). */
 #include "common.hpp"
@@ -34,9 +35,11 @@
 #include "elementwise.hpp"
 #include "loss.hpp"
 #include "optimizer.hpp"
+#include "batchnorm.hpp"
 
 static const splot_ops OPS = {
     ISA_NAME,  conv_fwd, conv_bwd_data, conv_bwd_weights, maxpool_fwd, maxpool_bwd, relu_fwd,    relu_bwd, dropout_fwd,
     dropout_bwd, dense_fwd, dense_bwd, softmax_xent, softmax_op, adadelta_op, fill_op, copy_op, sgemm_api, fma_loop,
     sgd_op, adam_op,
+    avgpool_fwd, avgpool_bwd, batchnorm_fwd_train, batchnorm_fwd_infer, batchnorm_bwd,
 };

@@ -73,3 +73,45 @@ static void maxpool_bwd(int threads, const float* dy, const int* arg, float* dx,
         for (long k = nc * pout; k < (nc + 1) * pout; ++k) dx[arg[k]] += dy[k];
     }
 }
+
+/* Average pooling, the Java reference's arithmetic: each window summed in float in row-major order, then divided
+ * by its area; backward adds dy / area to every element of each window, windows in row-major order. */
+static void avgpool_fwd(int threads, const float* x, float* y, int n, int c, int h, int w, int ph, int pw, int sh, int sw,
+                        int oh, int ow) {
+    const long planes = (long)n * c;
+    const float area = (float)(ph * pw);
+#pragma omp parallel for schedule(static) num_threads(planes * h * w >= CHUNK ? threads : 1)
+    for (long nc = 0; nc < planes; ++nc) {
+        const float* xp = x + nc * h * w;
+        float* yp = y + nc * oh * ow;
+        for (int i = 0; i < oh; ++i)
+            for (int j = 0; j < ow; ++j) {
+                float s = 0.0f;
+                for (int a = 0; a < ph; ++a) {
+                    const float* row = xp + (long)(i * sh + a) * w + (long)j * sw;
+                    for (int b = 0; b < pw; ++b) s += row[b];
+                }
+                yp[(long)i * ow + j] = s / area;
+            }
+    }
+}
+
+static void avgpool_bwd(int threads, const float* dy, float* dx, int n, int c, int h, int w, int ph, int pw, int sh, int sw,
+                        int oh, int ow) {
+    const long planes = (long)n * c;
+    const float area = (float)(ph * pw);
+#pragma omp parallel for schedule(static) num_threads(planes * h * w >= CHUNK ? threads : 1)
+    for (long nc = 0; nc < planes; ++nc) {
+        float* dp = dx + nc * h * w;
+        const float* g = dy + nc * oh * ow;
+        for (long i = 0; i < (long)h * w; ++i) dp[i] = 0.0f;
+        for (int i = 0; i < oh; ++i)
+            for (int j = 0; j < ow; ++j) {
+                const float share = g[(long)i * ow + j] / area;
+                for (int a = 0; a < ph; ++a) {
+                    float* row = dp + (long)(i * sh + a) * w + (long)j * sw;
+                    for (int b = 0; b < pw; ++b) row[b] += share;
+                }
+            }
+    }
+}

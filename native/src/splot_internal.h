@@ -43,6 +43,16 @@ struct splot_ops {
                 float wd, int nesterov, int first);
     void (*adam)(int threads, float* p, const float* g, float* m, float* v, long long n, float beta1, float beta2, float eps,
                  float l2, float decay, float step_size, float bias2_sqrt);
+    void (*avgpool_fwd)(int threads, const float* x, float* y, int n, int c, int h, int w, int ph, int pw, int sh, int sw,
+                        int oh, int ow);
+    void (*avgpool_bwd)(int threads, const float* dy, float* dx, int n, int c, int h, int w, int ph, int pw, int sh, int sw,
+                        int oh, int ow);
+    void (*batchnorm_fwd_train)(int threads, const float* x, const float* gamma, const float* beta, float* y, float* mean,
+                                float* invstd, float* rmean, float* rvar, int n, int c, int h, int w, float momentum, float eps);
+    void (*batchnorm_fwd_infer)(int threads, const float* x, const float* gamma, const float* beta, const float* rmean,
+                                const float* rvar, float* y, int n, int c, int h, int w, float eps);
+    void (*batchnorm_bwd)(int threads, const float* dy, const float* x, const float* gamma, const float* mean,
+                          const float* invstd, float* dx, float* dgamma, float* dbeta, int n, int c, int h, int w);
 };
 
 /* Scratch slots by lifetime. Op-wide: taken on the calling thread before an op's parallel region,

@@ -367,6 +367,29 @@ public abstract class AbstractBackend implements Backend {
         throw unsupported(Op.ADAM_UPDATE);
     }
 
+    protected void avgPoolForwardImpl(Tensor x, Tensor y, PoolGeometry g) {
+        throw unsupported(Op.AVG_POOL_FORWARD);
+    }
+
+    protected void avgPoolBackwardImpl(Tensor dy, Tensor dx, PoolGeometry g) {
+        throw unsupported(Op.AVG_POOL_BACKWARD);
+    }
+
+    protected void batchNormForwardTrainingImpl(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor mean, Tensor invStd,
+            Tensor runningMean, Tensor runningVar, float momentum, float eps) {
+        throw unsupported(Op.BATCH_NORM_FORWARD_TRAINING);
+    }
+
+    protected void batchNormForwardInferenceImpl(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+            Tensor y, float eps) {
+        throw unsupported(Op.BATCH_NORM_FORWARD_INFERENCE);
+    }
+
+    protected void batchNormBackwardImpl(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor dx,
+            Tensor dgamma, Tensor dbeta) {
+        throw unsupported(Op.BATCH_NORM_BACKWARD);
+    }
+
     // ---- memory -------------------------------------------------------------------------------
 
     @Override
@@ -669,6 +692,89 @@ public abstract class AbstractBackend implements Backend {
         float l2 = decoupledWeightDecay ? 0f : weightDecay;
         float decay = decoupledWeightDecay ? (float) (1 - (double) lr * weightDecay) : 1f;
         adamUpdateImpl(param, grad, expAvg, expAvgSq, beta1, beta2, eps, l2, decay, stepSize, bias2Sqrt);
+    }
+
+    @Override
+    public final synchronized void avgPoolForward(Tensor x, Tensor y, PoolGeometry g) {
+        requireOpen("avgPoolForward");
+        String op = "avgPoolForward";
+        floats(op, x, y);
+        Shapes.require(op, "x", x, g.inputShape());
+        Shapes.require(op, "y", y, g.outputShape());
+        avgPoolForwardImpl(x, y, g);
+    }
+
+    @Override
+    public final synchronized void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g) {
+        requireOpen("avgPoolBackward");
+        String op = "avgPoolBackward";
+        floats(op, dy, dx);
+        Shapes.require(op, "dy", dy, g.outputShape());
+        Shapes.require(op, "dx", dx, g.inputShape());
+        avgPoolBackwardImpl(dy, dx, g);
+    }
+
+    @Override
+    public final synchronized void batchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor mean,
+            Tensor invStd, Tensor runningMean, Tensor runningVar, float momentum, float eps) {
+        requireOpen("batchNormForwardTraining");
+        String op = "batchNormForwardTraining";
+        floats(op, x, gamma, beta, y, mean, invStd, runningMean, runningVar);
+        int c = requireBatchNorm(op, x, eps);
+        Shapes.require(op, "gamma", gamma, c);
+        Shapes.require(op, "beta", beta, c);
+        Shapes.require(op, "mean", mean, c);
+        Shapes.require(op, "invStd", invStd, c);
+        Shapes.require(op, "runningMean", runningMean, c);
+        Shapes.require(op, "runningVar", runningVar, c);
+        Shapes.require(op, "y", y, x.shape());
+        if (!(momentum >= 0f && momentum <= 1f)) {
+            throw new IllegalArgumentException(op + ": momentum must be in [0, 1], got " + momentum);
+        }
+        if ((long) x.dim(0) * x.dim(2) * x.dim(3) < 2) {
+            throw new IllegalArgumentException(op + ": x " + Shapes.toString(x.shape()) + " has one value per channel (batch x "
+                    + "height x width = 1), so there is no batch variance; train with a batch of at least 2 (as PyTorch requires)");
+        }
+        batchNormForwardTrainingImpl(x, gamma, beta, y, mean, invStd, runningMean, runningVar, momentum, eps);
+    }
+
+    @Override
+    public final synchronized void batchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+            Tensor runningVar, Tensor y, float eps) {
+        requireOpen("batchNormForwardInference");
+        String op = "batchNormForwardInference";
+        floats(op, x, gamma, beta, runningMean, runningVar, y);
+        int c = requireBatchNorm(op, x, eps);
+        Shapes.require(op, "gamma", gamma, c);
+        Shapes.require(op, "beta", beta, c);
+        Shapes.require(op, "runningMean", runningMean, c);
+        Shapes.require(op, "runningVar", runningVar, c);
+        Shapes.require(op, "y", y, x.shape());
+        batchNormForwardInferenceImpl(x, gamma, beta, runningMean, runningVar, y, eps);
+    }
+
+    @Override
+    public final synchronized void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor dx,
+            Tensor dgamma, Tensor dbeta) {
+        requireOpen("batchNormBackward");
+        String op = "batchNormBackward";
+        floats(op, dy, x, gamma, mean, invStd, dx, dgamma, dbeta);
+        int c = requireBatchNorm(op, x, 1f);
+        Shapes.require(op, "gamma", gamma, c);
+        Shapes.require(op, "mean", mean, c);
+        Shapes.require(op, "invStd", invStd, c);
+        Shapes.require(op, "dgamma", dgamma, c);
+        Shapes.require(op, "dbeta", dbeta, c);
+        Shapes.require(op, "dy", dy, x.shape());
+        Shapes.require(op, "dx", dx, x.shape());
+        batchNormBackwardImpl(dy, x, gamma, mean, invStd, dx, dgamma, dbeta);
+    }
+
+    /** x must be [n, c, h, w] and eps positive; returns c, the shape of every per-channel tensor. */
+    private static int requireBatchNorm(String op, Tensor x, float eps) {
+        requireRank(op, "x", x, 4);
+        if (!(eps > 0f)) throw new IllegalArgumentException(op + ": eps must be positive, got " + eps);
+        return x.dim(1);
     }
 
     // ---- checks -------------------------------------------------------------------------------

@@ -393,4 +393,79 @@ public interface Backend extends AutoCloseable {
      */
     @Override
     void close();
+
+    // ---- average pooling and batch normalisation ---------------------------------------------
+
+    /**
+     * y = the mean of each window: its values summed in float32 in row-major window order, then
+     * divided by poolH x poolW. A window over the whole plane is global average pooling.
+     *
+     * @param x input, shape g.inputShape()
+     * @param y output, shape g.outputShape()
+     * @param g the windows
+     */
+    void avgPoolForward(Tensor x, Tensor y, PoolGeometry g);
+
+    /**
+     * dx = for every element, the sum over the windows containing it, in row-major window order, of
+     * dy[window] / (poolH x poolW); zero where no window reaches.
+     *
+     * @param dy gradient with respect to y, shape g.outputShape()
+     * @param dx gradient with respect to x, shape g.inputShape() (overwritten)
+     * @param g the windows
+     */
+    void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g);
+
+    /**
+     * Batch normalisation in training, per channel c of x[n, c, h, w] over its m = n h w values (as
+     * PyTorch's {@code BatchNorm2d}): mean = sum / m and var = sum of (x - mean)^2 / m (biased), both
+     * accumulated in double and rounded to float; invStd = 1 / sqrt(var + eps); y = (x - mean) invStd
+     * gamma + beta. Saves mean and invStd for the backward pass and updates, in place,
+     * runningMean = (1 - momentum) runningMean + momentum mean and runningVar = (1 - momentum)
+     * runningVar + momentum var_unbiased, where var_unbiased = sum of (x - mean)^2 / (m - 1).
+     * Requires m > 1.
+     *
+     * @param x input, shape [n, c, h, w]
+     * @param gamma scale, shape [c]
+     * @param beta shift, shape [c]
+     * @param y output, shape of x
+     * @param mean the batch mean per channel, shape [c] (overwritten)
+     * @param invStd the batch's 1 / sqrt(var + eps) per channel, shape [c] (overwritten)
+     * @param runningMean updated in place, shape [c]
+     * @param runningVar updated in place, shape [c]
+     * @param momentum weight of this batch in the running statistics, in [0, 1]
+     * @param eps added to the variance, {@code > 0}
+     */
+    void batchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor mean, Tensor invStd,
+            Tensor runningMean, Tensor runningVar, float momentum, float eps);
+
+    /**
+     * Batch normalisation for inference, with the running statistics: invStd = 1 / sqrt(runningVar +
+     * eps) (in double, rounded to float), y = (x - runningMean) invStd gamma + beta.
+     *
+     * @param x input, shape [n, c, h, w]
+     * @param gamma scale, shape [c]
+     * @param beta shift, shape [c]
+     * @param runningMean shape [c]
+     * @param runningVar shape [c]
+     * @param y output, shape of x
+     * @param eps added to the variance, {@code > 0}
+     */
+    void batchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, float eps);
+
+    /**
+     * Gradients of training-mode batch normalisation, per channel with xhat = (x - mean) invStd:
+     * dbeta = sum of dy and dgamma = sum of dy xhat (accumulated in double, rounded to float);
+     * dx = gamma invStd (dy - dbeta / m - xhat dgamma / m).
+     *
+     * @param dy gradient with respect to y, shape [n, c, h, w]
+     * @param x the forward input, shape of dy
+     * @param gamma scale, shape [c]
+     * @param mean the forward pass's batch mean, shape [c]
+     * @param invStd the forward pass's 1 / sqrt(var + eps), shape [c]
+     * @param dx gradient with respect to x, shape of dy (overwritten)
+     * @param dgamma gradient with respect to gamma, shape [c] (overwritten)
+     * @param dbeta gradient with respect to beta, shape [c] (overwritten)
+     */
+    void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor dx, Tensor dgamma, Tensor dbeta);
 }

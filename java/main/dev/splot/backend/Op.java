@@ -37,7 +37,17 @@ public enum Op {
     /** One fused SGD step (momentum, dampening, Nesterov, L2 weight decay): {@link Backend#sgdUpdate}. */
     SGD_UPDATE("sgdUpdate"),
     /** One fused Adam or AdamW step: {@link Backend#adamUpdate}. */
-    ADAM_UPDATE("adamUpdate");
+    ADAM_UPDATE("adamUpdate"),
+    /** Average pooling, forward (also global average pooling): {@link Backend#avgPoolForward}. */
+    AVG_POOL_FORWARD("avgPoolForward"),
+    /** Average pooling, backward: {@link Backend#avgPoolBackward}. */
+    AVG_POOL_BACKWARD("avgPoolBackward"),
+    /** Batch normalisation with batch statistics, updating the running ones: {@link Backend#batchNormForwardTraining}. */
+    BATCH_NORM_FORWARD_TRAINING("batchNormForwardTraining"),
+    /** Batch normalisation with the running statistics: {@link Backend#batchNormForwardInference}. */
+    BATCH_NORM_FORWARD_INFERENCE("batchNormForwardInference"),
+    /** Batch normalisation, gradients of input, gamma and beta: {@link Backend#batchNormBackward}. */
+    BATCH_NORM_BACKWARD("batchNormBackward");
 
     private final String methodName;
 

@@ -60,6 +60,19 @@ public record PoolGeometry(int n, int c, int h, int w, int poolH, int poolW, int
     }
 
     /**
+     * One window over each whole plane, as global average pooling: x[n, c, h, w] -> y[n, c, 1, 1].
+     *
+     * @param n batch
+     * @param c channels
+     * @param h plane height
+     * @param w plane width
+     * @return the geometry
+     */
+    public static PoolGeometry global(int n, int c, int h, int w) {
+        return new PoolGeometry(n, c, h, w, h, w, h, w, 1, 1);
+    }
+
+    /**
      * The same pooling for another batch size.
      *
      * @param batch the new n, {@code > 0}

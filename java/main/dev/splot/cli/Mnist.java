@@ -8,8 +8,10 @@ import dev.splot.data.MnistData;
 import dev.splot.data.SampleSource;
 import dev.splot.data.ValidationSplit;
 import dev.splot.io.BestCheckpoint;
+import dev.splot.io.Architecture;
 import dev.splot.io.Checkpoint;
 import dev.splot.io.PathChecks;
+import dev.splot.nn.MnistBatchNormCnn;
 import dev.splot.nn.MnistCnn;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
@@ -45,6 +47,8 @@ import java.util.Set;
  * Run: {@code mvn -q compile exec:java -Dexec.mainClass=Mnist -Dexec.args="--epochs 1"}.
  */
 public final class Mnist {
+    /** The models --model selects, the default first. */
+    static final List<String> MODELS = List.of("cnn", "bn-cnn");
 
     static final String USAGE = String.join("\n",
             "Usage: Mnist [options]   (mvn -q compile exec:java -Dexec.mainClass=Mnist -Dexec.args=\"...\")",
@@ -76,6 +80,8 @@ public final class Mnist {
             "  --early-stopping N stop when the validation loss has not improved for N epochs in a row (holds out",
             "                     --validation-split, default 0.1); with --checkpoint-dir, DIR/best.safetensors keeps",
             "                     the epoch with the lowest validation loss",
+            "  --model M          " + String.join("|", MODELS) + ": the seed's Keras CNN (default), or Conv-BatchNorm-ReLU-MaxPool",
+            "                     twice, Conv-BatchNorm-ReLU, GlobalAvgPool, Dense(10) (94,410 parameters)",
             "  --save FILE        save the final model, optimizer state and position (.safetensors)",
             "  --resume FILE      continue a saved run until --epochs epochs in total; its seed, batch size",
             "                     optimizer, its settings and the schedule are used (giving other values is an error)",
@@ -90,7 +96,7 @@ public final class Mnist {
     record Options(String backend, String device, boolean listDevices, int epochs, int batchSize, long seed, Path data,
                    String dataset, int limit, int testLimit, String optimizer, Map<String, String> settings,
                    LearningRateSchedule schedule, Path save, Path resume, Path checkpointDir, Path plots, boolean inexactResume,
-                   Set<String> given, double validationSplit, int earlyStopping) {}
+                   Set<String> given, double validationSplit, int earlyStopping, String model) {}
 
     /** The options that set an optimizer setting, to the setting's name in {@link Optimizer#config}. */
     private static final Map<String, String> SETTING_OPTIONS = Map.of("--lr", "lr", "--rho", "rho", "--eps", "eps",
@@ -218,7 +224,7 @@ public final class Mnist {
 
     /** A new model and optimizer from the options, at the start of training. */
     private static Checkpoint fresh(Options o, Backend backend) {
-        Sequential model = buildModel(backend, o.seed());
+        Sequential model = buildModel(o.model(), backend, o.seed());
         return new Checkpoint(model, newOptimizer(o.optimizer(), o.settings()),
                 new TrainingPosition(0, 0, o.seed(), o.batchSize(), null, 0, o.schedule()));
     }
@@ -265,6 +271,7 @@ public final class Mnist {
                         + " and " + train.classes());
             }
             TrainingPosition p = c.position();
+            if (o.given().contains("--model")) conflict(o, "--model", o.model(), modelName(c.model()));
             conflict(o, "--seed", o.seed(), p.seed());
             conflict(o, "--batch-size", o.batchSize(), p.batchSize());
             conflict(o, "--optimizer", o.optimizer(), c.optimizer().type());
@@ -359,14 +366,29 @@ public final class Mnist {
             "Sneaker", "Bag", "Boot"} : null;
     }
 
-    /** The Keras MNIST CNN of the seed run: 1,199,882 parameters. */
-    static Sequential buildModel(Backend backend, long seed) {
-        return MnistCnn.build(backend, seed);
+    /** A --model choice: "cnn", the Keras MNIST CNN of the seed run (1,199,882 parameters), or "bn-cnn" ({@link MnistBatchNormCnn}). */
+    static Sequential buildModel(String name, Backend backend, long seed) {
+        return switch (name) {
+            case "cnn" -> MnistCnn.build(backend, seed);
+            case "bn-cnn" -> MnistBatchNormCnn.build(backend, seed);
+            default -> throw new IllegalArgumentException("--model must be one of " + MODELS + ", got '" + name + "'");
+        };
+    }
+
+    /** The --model choice whose layers {@code model} has, or "another model" when none. */
+    private static String modelName(Sequential model) {
+        String layers = Architecture.describe(model);
+        for (String name : MODELS) {
+            try (Sequential candidate = buildModel(name, model.backend(), 0)) {
+                if (Architecture.describe(candidate).equals(layers)) return name;
+            }
+        }
+        return "another model";
     }
 
     /** Returns null for --help. */
     static Options parse(String[] args) {
-        String backend = "auto", device = null, dataset = "mnist";
+        String backend = "auto", device = null, dataset = "mnist", model = MODELS.get(0);
         boolean list = false, inexactResume = false;
         int epochs = 12, batch = 128, limit = 0, testLimit = 0, earlyStopping = 0;
         double validationSplit = 0;
@@ -404,6 +426,7 @@ public final class Mnist {
                 case "--lr-schedule" -> schedule = LearningRateSchedule.parse(value(args, ++i, a));
                 case "--validation-split" -> validationSplit = fraction(a, value(args, ++i, a));
                 case "--early-stopping" -> earlyStopping = positive(a, value(args, ++i, a));
+                case "--model" -> model = choice(a, value(args, ++i, a), MODELS);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
@@ -412,7 +435,8 @@ public final class Mnist {
         if (resume == null || given.contains("--optimizer")) newOptimizer(optimizer, settings).close();
         if (earlyStopping > 0 && validationSplit == 0) validationSplit = 0.1; // early stopping watches held-out data, never the test set
         return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, optimizer, Map.copyOf(settings),
-                schedule, save, resume, checkpointDir, plots, inexactResume, Set.copyOf(given), validationSplit, earlyStopping);
+                schedule, save, resume, checkpointDir, plots, inexactResume, Set.copyOf(given), validationSplit, earlyStopping,
+                model);
     }
 
     private static String value(String[] args, int i, String option) {

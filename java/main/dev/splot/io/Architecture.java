@@ -1,19 +1,11 @@
 package dev.splot.io;
 
-import dev.splot.backend.Padding;
-import dev.splot.nn.Conv2D;
-import dev.splot.nn.Dense;
-import dev.splot.nn.Dropout;
-import dev.splot.nn.Flatten;
 import dev.splot.nn.Layer;
-import dev.splot.nn.MaxPool2D;
 import dev.splot.nn.ModelLimits;
-import dev.splot.nn.ReLU;
 import dev.splot.nn.Sequential;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,8 +19,11 @@ import java.util.Map;
  *
  * <p>The dropout rate is a JSON <em>string</em> holding Java's shortest round-trip decimal of the
  * float: the header's JSON reader accepts only integers (safetensors never needs fractions), and
- * a string keeps the rate bit-exact. Readers of another version must reject unknown layer types
- * and keys rather than guess; this one does.
+ * a string keeps the rate bit-exact (BatchNorm's momentum and eps likewise). Readers of another
+ * version must reject unknown layer types and keys rather than guess; this one does.
+ *
+ * <p>Each layer's JSON form comes from its {@link LayerType} in the {@link LayerRegistry}: a
+ * user-defined layer whose type is registered is written and read like a built-in one.
  */
 public final class Architecture {
     private Architecture() {}
@@ -38,7 +33,7 @@ public final class Architecture {
      *
      * @param model the model to describe
      * @return one line of JSON, as stored under {@link Checkpoint#KEY_ARCHITECTURE}
-     * @throws IllegalArgumentException for a layer type this format cannot describe
+     * @throws IllegalArgumentException for a layer whose class has no registered {@link LayerType}
      */
     public static String describe(Sequential model) {
         StringBuilder json = new StringBuilder("{\"input_shape\":");
@@ -52,29 +47,32 @@ public final class Architecture {
         return json.append("]}").toString();
     }
 
-    private static void layer(StringBuilder json, Layer l) {
-        if (l instanceof Conv2D c) {
-            json.append("{\"type\":\"conv2d\",\"filters\":").append(c.filters()).append(",\"kernel_size\":[")
-                    .append(c.kernelH()).append(',').append(c.kernelW()).append("],\"stride\":").append(c.stride())
-                    .append(",\"padding\":\"").append(c.padding().name().toLowerCase(Locale.ROOT)).append("\"}");
-        } else if (l instanceof MaxPool2D p) {
-            json.append("{\"type\":\"max_pooling2d\",\"pool_size\":").append(p.pool()).append(",\"stride\":")
-                    .append(p.stride()).append('}');
-        } else if (l instanceof Dropout d) {
-            json.append("{\"type\":\"dropout\",\"rate\":");
-            Json.quote(json, Float.toString(d.rate()));
-            json.append('}');
-        } else if (l instanceof Dense d) {
-            json.append("{\"type\":\"dense\",\"units\":").append(d.units()).append('}');
-        } else if (l instanceof ReLU) {
-            json.append("{\"type\":\"relu\"}");
-        } else if (l instanceof Flatten) {
-            json.append("{\"type\":\"flatten\"}");
-        } else {
-            // a new layer type must be added here and in parse(), or its checkpoints could not be reloaded
+    private static <L extends Layer> void layer(StringBuilder json, L l) {
+        LayerType<L> type = LayerRegistry.forLayer(l);
+        if (type == null) {
             throw new IllegalArgumentException("cannot describe layer " + l.name() + " (" + l.getClass().getName()
-                    + "): add it to " + Architecture.class.getName());
+                    + "): no layer type is registered for its class; register one with LayerRegistry.register or list it in "
+                    + "META-INF/services/" + LayerType.class.getName());
         }
+        json.append("{\"type\":");
+        Json.quote(json, type.name());
+        Map<String, Object> config = type.config(l);
+        if (!config.keySet().equals(new java.util.HashSet<>(type.keys()))) {
+            throw new IllegalArgumentException("layer type \"" + type.name() + "\": the settings of " + l.name() + " have the keys "
+                    + config.keySet() + ", its keys() say " + type.keys());
+        }
+        for (String key : type.keys()) { // in the type's order, whatever the map's
+            json.append(',');
+            Json.quote(json, key);
+            json.append(':');
+            Object v = config.get(key);
+            if (v instanceof Integer n) json.append(n);
+            else if (v instanceof int[] a) ints(json, a);
+            else if (v instanceof String str) Json.quote(json, str);
+            else throw new IllegalArgumentException("layer type \"" + type.name() + "\": setting " + key
+                    + " is a " + (v == null ? "null" : v.getClass().getName()) + "; settings must be Integer, int[] or String");
+        }
+        json.append('}');
     }
 
     private static void ints(StringBuilder json, int[] values) {
@@ -105,7 +103,12 @@ public final class Architecture {
         }
         Map<?, ?> top = object(file, root, "the architecture");
         allowOnly(file, top, "the architecture", "input_shape", "layers");
-        int[] inputShape = intArray(file, top.get("input_shape"), "input_shape");
+        int[] inputShape;
+        try {
+            inputShape = new LayerConfig(top).positiveInts("input_shape");
+        } catch (IllegalArgumentException e) {
+            throw fail(file, e.getMessage());
+        }
         if (inputShape.length == 0) {
             throw fail(file, "input_shape must not be empty");
         }
@@ -129,40 +132,17 @@ public final class Architecture {
                 throw fail(file, where + ": \"type\" must be a string");
             }
             where += " (" + type + ")";
+            LayerType<?> layerType = LayerRegistry.byName(type);
+            if (layerType == null) {
+                throw fail(file, where + ": unknown layer type \"" + type + "\" (known: "
+                        + String.join(", ", LayerRegistry.names()) + ")");
+            }
+            List<String> keys = new ArrayList<>(List.of("type"));
+            keys.addAll(layerType.keys());
+            allowOnly(file, l, where, keys.toArray(String[]::new));
             try {
-                built.add(switch (type) {
-                    case "conv2d" -> {
-                        allowOnly(file, l, where, "type", "filters", "kernel_size", "stride", "padding");
-                        int[] k = intArray(file, l.get("kernel_size"), where + " kernel_size");
-                        if (k.length != 2) throw fail(file, where + ": kernel_size must be [height, width]");
-                        yield new Conv2D(integer(file, l.get("filters"), where + " filters"), k[0], k[1],
-                                integer(file, l.get("stride"), where + " stride"), padding(file, l.get("padding"), where));
-                    }
-                    case "max_pooling2d" -> {
-                        allowOnly(file, l, where, "type", "pool_size", "stride");
-                        yield new MaxPool2D(integer(file, l.get("pool_size"), where + " pool_size"),
-                                integer(file, l.get("stride"), where + " stride"));
-                    }
-                    case "dropout" -> {
-                        allowOnly(file, l, where, "type", "rate");
-                        yield new Dropout(rate(file, l.get("rate"), where));
-                    }
-                    case "dense" -> {
-                        allowOnly(file, l, where, "type", "units");
-                        yield new Dense(integer(file, l.get("units"), where + " units"));
-                    }
-                    case "relu" -> {
-                        allowOnly(file, l, where, "type");
-                        yield new ReLU();
-                    }
-                    case "flatten" -> {
-                        allowOnly(file, l, where, "type");
-                        yield new Flatten();
-                    }
-                    default -> throw fail(file, where + ": unknown layer type \"" + type
-                            + "\" (known: conv2d, max_pooling2d, dropout, dense, relu, flatten)");
-                });
-            } catch (IllegalArgumentException e) { // a layer constructor rejected a value
+                built.add(layerType.create(new LayerConfig(l)));
+            } catch (IllegalArgumentException e) { // a setting is missing, or the layer rejected a value
                 throw fail(file, where + ": " + e.getMessage());
             }
         }
@@ -200,39 +180,6 @@ public final class Architecture {
                 throw fail(file, where + ": unexpected key \"" + k + "\" (expected " + List.of(keys) + ")");
             }
         }
-    }
-
-    private static int integer(Path file, Object v, String what) throws CheckpointFormatException {
-        if (!(v instanceof Long n) || n < 1 || n > Integer.MAX_VALUE) {
-            throw fail(file, what + " must be a positive integer, found " + (v == null ? "nothing" : v));
-        }
-        return (int) (long) n;
-    }
-
-    private static int[] intArray(Path file, Object v, String what) throws CheckpointFormatException {
-        if (!(v instanceof List<?> list) || list.size() > 8) {
-            throw fail(file, what + " must be an array of at most 8 positive integers");
-        }
-        List<Integer> out = new ArrayList<>();
-        for (Object o : list) out.add(integer(file, o, what + " element"));
-        return out.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static Padding padding(Path file, Object v, String where) throws CheckpointFormatException {
-        if ("valid".equals(v)) return Padding.VALID;
-        if ("same".equals(v)) return Padding.SAME;
-        throw fail(file, where + ": padding must be \"valid\" or \"same\", found " + (v == null ? "nothing" : v));
-    }
-
-    private static double rate(Path file, Object v, String where) throws CheckpointFormatException {
-        if (v instanceof String s) {
-            try {
-                return Float.parseFloat(s);
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-        }
-        throw fail(file, where + ": rate must be a decimal in a string, e.g. \"0.25\", found " + (v == null ? "nothing" : v));
     }
 
     private static CheckpointFormatException fail(Path file, String problem) {

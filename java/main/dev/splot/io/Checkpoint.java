@@ -3,6 +3,8 @@ package dev.splot.io;
 import dev.splot.backend.Backend;
 import dev.splot.backend.Shapes;
 import dev.splot.backend.Tensor;
+import dev.splot.nn.Buffer;
+import dev.splot.nn.Counter;
 import dev.splot.nn.Parameter;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.LearningRateSchedule;
@@ -22,7 +24,9 @@ import java.util.Map;
  * file so that training can stop and continue exactly, and other tools can read the weights.
  *
  * <p>Tensors: the model's parameters under their PyTorch-style names and shapes
- * ({@code conv2d.weight} [32,1,3,3], {@code dense_1.bias} [10], ...), then, when an optimizer was
+ * ({@code conv2d.weight} [32,1,3,3], {@code dense_1.bias} [10], ...), its layers' non-trainable
+ * state under PyTorch's names (BatchNorm: {@code NAME.running_mean}, {@code NAME.running_var} [C] and
+ * {@code NAME.num_batches_tracked} [], a count stored as a float32 and exact up to 2^24), then, when an optimizer was
  * saved, its {@link Optimizer#state} tensors (AdaDelta: {@code conv2d.weight.adadelta_accumulated_grad},
  * ...{@code _delta}). Metadata (all strings): {@value #KEY_FORMAT} = {@value #FORMAT_VERSION},
  * {@value #KEY_ARCHITECTURE} (see {@link Architecture}), {@value #KEY_MODEL_SEED}; with an optimizer
@@ -86,6 +90,14 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
         meta.put(KEY_MODEL_SEED, Long.toString(model.seed()));
         List<NamedTensor> tensors = new ArrayList<>();
         for (Parameter p : model.parameters()) tensors.add(download(p.name(), p.value()));
+        for (Buffer b : model.buffers()) tensors.add(download(b.name(), b.value()));
+        for (Counter c : model.counters()) {
+            if (c.value() > MAX_EXACT_COUNT) {
+                throw new IOException("not saved: " + c.name() + " = " + c.value() + " is above 2^24, the largest count a float32 "
+                        + "tensor holds exactly");
+            }
+            tensors.add(new NamedTensor(c.name(), new int[0], new float[] {c.value()}));
+        }
         if (optimizer != null) {
             meta.put(KEY_OPTIMIZER, optimizer.type());
             optimizer.config().forEach((k, v) -> meta.put(OPTIMIZER_SETTING_PREFIX + k, v));
@@ -106,6 +118,9 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
         }
         SafeTensors.write(file, tensors, meta);
     }
+
+    /** Counters are saved as float32 scalars (as PyTorch reads them into its int64 by name), exact up to 2^24. */
+    private static final long MAX_EXACT_COUNT = 1L << 24;
 
     /** The tensor's values; a NaN or infinity refuses the save, so every checkpoint on disk can be loaded. */
     private static NamedTensor download(String name, Tensor t) throws IOException {
@@ -152,10 +167,10 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
         }
         Optimizer optimizer = null;
         try {
-            Map<String, Tensor> expected = parameterTensors(model);
+            Map<String, Tensor> expected = modelTensors(model);
             optimizer = optimizer(file, meta);
             if (optimizer != null) expected.putAll(optimizer.state(model.parameters()));
-            assign(file, f, expected, false);
+            assign(file, f, expected, model.counters(), false);
             return new Checkpoint(model, optimizer, position);
         } catch (IOException | RuntimeException e) {
             if (optimizer != null) optimizer.close();
@@ -166,7 +181,8 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
 
     /**
      * Overwrites the parameters of an existing {@code model} with those in {@code file}, which may be
-     * any safetensors file with tensors of the same names and shapes (optimizer tensors are ignored).
+     * any safetensors file with tensors of the same names and shapes (optimizer tensors are ignored);
+     * the layers' non-trainable state (BatchNorm's running statistics) is loaded too.
      *
      * @param file a safetensors file of float32 tensors
      * @param model the model to overwrite
@@ -174,12 +190,14 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
      * @throws IOException if the file cannot be read
      */
     public static void loadWeights(Path file, Sequential model) throws IOException {
-        assign(file, SafeTensors.readHeader(file), parameterTensors(model), true);
+        assign(file, SafeTensors.readHeader(file), modelTensors(model), model.counters(), true);
     }
 
-    private static Map<String, Tensor> parameterTensors(Sequential model) {
+    /** The parameters and the layers' non-trainable tensors, by name. */
+    private static Map<String, Tensor> modelTensors(Sequential model) {
         Map<String, Tensor> m = new LinkedHashMap<>();
         for (Parameter p : model.parameters()) m.put(p.name(), p.value());
+        for (Buffer b : model.buffers()) m.put(b.name(), b.value());
         return m;
     }
 
@@ -188,8 +206,8 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
      * {@code weightsOnly}) before reading any data, then reads them, checks that every value is
      * finite, and uploads them.
      */
-    private static void assign(Path file, SafeTensorsHeader f, Map<String, Tensor> expected, boolean weightsOnly)
-            throws IOException {
+    private static void assign(Path file, SafeTensorsHeader f, Map<String, Tensor> expected, List<Counter> counters,
+            boolean weightsOnly) throws IOException {
         // expected tensors first: after a change of architecture, a shape mismatch says more than a stray name
         for (Map.Entry<String, Tensor> e : expected.entrySet()) {
             if (!f.contains(e.getKey())) {
@@ -200,8 +218,16 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
                         + ", found " + Shapes.toString(f.shape(e.getKey())));
             }
         }
+        Map<String, Counter> countersByName = new LinkedHashMap<>();
+        for (Counter c : counters) {
+            countersByName.put(c.name(), c);
+            if (!f.contains(c.name())) throw fail(file, "missing tensor \"" + c.name() + "\" of shape [] (a count)");
+            if (f.shape(c.name()).length != 0) {
+                throw fail(file, "tensor \"" + c.name() + "\": expected shape [] (a count), found " + Shapes.toString(f.shape(c.name())));
+            }
+        }
         for (String name : f.names()) {
-            if (expected.containsKey(name) || (weightsOnly && isStateOfAParameter(name, expected))) continue;
+            if (expected.containsKey(name) || countersByName.containsKey(name) || (weightsOnly && isStateOfAParameter(name, expected))) continue;
             throw fail(file, "unexpected tensor \"" + name + "\": the model" + (f.metadata().containsKey(KEY_OPTIMIZER)
                     ? " and its optimizer have" : " has") + " no such tensor");
         }
@@ -212,8 +238,17 @@ public record Checkpoint(Sequential model, Optimizer optimizer, TrainingPosition
             if (problem != null) throw fail(file, problem);
             values.put(e.getValue(), data);
         }
+        Map<Counter, Long> counts = new LinkedHashMap<>();
+        for (Counter c : counters) {
+            float v = f.data(c.name())[0];
+            if (!(v >= 0 && v <= MAX_EXACT_COUNT && v == Math.rint(v))) {
+                throw fail(file, "tensor \"" + c.name() + "\" must hold a count (a whole number from 0 to 2^24), found " + v);
+            }
+            counts.put(c, (long) v);
+        }
         // upload only after everything is checked, so a bad file never leaves a half-loaded model
         values.forEach((dst, data) -> dst.backend().upload(dst, data));
+        counts.forEach(Counter::set);
     }
 
     /** Optimizer state is saved as "PARAMETER_NAME.SUFFIX"; loading weights only skips it. */

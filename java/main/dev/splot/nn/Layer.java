@@ -98,6 +98,24 @@ public abstract class Layer implements AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Non-trainable tensors saved with the model (BatchNorm's running statistics), in a fixed order.
+     *
+     * @return the layer's buffers (empty for layers without any)
+     */
+    public List<Buffer> buffers() {
+        return List.of();
+    }
+
+    /**
+     * Non-trainable counts saved with the model (BatchNorm's number of batches seen), in a fixed order.
+     *
+     * @return the layer's counters (empty for layers without any)
+     */
+    public List<Counter> counters() {
+        return List.of();
+    }
+
     /** Allocates parameters on the backend; initialisation draws come from the model seed and this layer's index. */
     void build(Backend backend, int index, int[] inputShape, String name, long seed) {
         this.backend = backend;
@@ -142,6 +160,7 @@ public abstract class Layer implements AutoCloseable {
             p.value().close();
             p.grad().close();
         }
+        for (Buffer b : buffers()) b.value().close();
         if (own != null) own.close();
     }
 

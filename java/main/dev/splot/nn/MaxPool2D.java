@@ -7,11 +7,7 @@ import dev.splot.backend.Tensor;
 import java.util.Set;
 
 /** Max pooling over square windows ('valid'): (C, H, W) -> (C, (H-pool)/stride+1, (W-pool)/stride+1). */
-public final class MaxPool2D extends Layer {
-    private final int pool;
-    private final int stride;
-    private PoolGeometry geometry;
-
+public final class MaxPool2D extends Pool2D {
     /**
      * Non-overlapping windows: stride = pool.
      *
@@ -28,11 +24,7 @@ public final class MaxPool2D extends Layer {
      * @throws IllegalArgumentException if a size is not positive
      */
     public MaxPool2D(int pool, int stride) {
-        if (pool <= 0 || stride <= 0) {
-            throw new IllegalArgumentException("MaxPool2D: pool size and stride must be positive");
-        }
-        this.pool = pool;
-        this.stride = stride;
+        super("MaxPool2D", pool, stride);
     }
 
     @Override
@@ -43,27 +35,6 @@ public final class MaxPool2D extends Layer {
     @Override
     protected String typeName() {
         return "max_pooling2d";
-    }
-
-    /** @return window height and width */
-    public int pool() { return pool; }
-    /** @return step in both directions */
-    public int stride() { return stride; }
-
-    private PoolGeometry geometryFor(int[] in) {
-        requireInputRank(in, 3, "(channels, height, width)");
-        return PoolGeometry.of(1, in[0], in[1], in[2], pool, stride);
-    }
-
-    @Override
-    public int[] outputShape(int[] in) {
-        PoolGeometry g = geometryFor(in);
-        return new int[] {in[0], g.outH(), g.outW()};
-    }
-
-    @Override
-    protected void initialise(long seed) {
-        geometry = geometryFor(inputShape);
     }
 
     @Override
@@ -86,6 +57,6 @@ public final class MaxPool2D extends Layer {
 
     @Override
     public String toString() {
-        return "MaxPool2D(" + pool + ", stride " + stride + ")";
+        return "MaxPool2D(" + pool() + ", stride " + stride() + ")";
     }
 }

@@ -80,7 +80,7 @@ public final class ModelLimits {
             String where = "layer " + i + " '" + names.get(i) + "' (" + layer + ")";
             if (layer instanceof Conv2D c && shape.length == 3) {
                 requireWindow(where, "kernel", c.kernelH(), c.kernelW(), c.stride(), c.padding(), shape);
-            } else if (layer instanceof MaxPool2D p && shape.length == 3) {
+            } else if (layer instanceof Pool2D p && shape.length == 3) {
                 requireWindow(where, "pool", p.pool(), p.pool(), p.stride(), Padding.VALID, shape);
             }
             int[] out;
@@ -112,6 +112,8 @@ public final class ModelLimits {
                 requireTensor(where, "its weights " + Shapes.toString(d.units(), shape[0]), weights);
                 layerParams = weights + d.units();
                 layerMacs = weights;
+            } else if (layer instanceof BatchNorm2D && shape.length == 3) {
+                layerParams = 2L * shape[0];
             }
             params += layerParams; // each term is at most 2^28 + 2^31: no overflow
             if (params > MAX_PARAMETERS) {

@@ -176,6 +176,20 @@ public final class Sequential implements AutoCloseable {
         return n;
     }
 
+    /** @return all non-trainable tensors saved with the model (BatchNorm's running statistics), in layer order */
+    public List<Buffer> buffers() {
+        List<Buffer> bs = new ArrayList<>();
+        for (Layer l : layers) bs.addAll(l.buffers());
+        return bs;
+    }
+
+    /** @return all non-trainable counts saved with the model (BatchNorm's batches seen), in layer order */
+    public List<Counter> counters() {
+        List<Counter> cs = new ArrayList<>();
+        for (Layer l : layers) cs.addAll(l.counters());
+        return cs;
+    }
+
     /**
      * Logits of a batch x[n, inputShape...], in the model's own workspace (training and evaluation);
      * the result stays valid until the next forward. One thread at a time: a second thread entering

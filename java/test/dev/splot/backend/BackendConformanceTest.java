@@ -296,6 +296,82 @@ public abstract class BackendConformanceTest extends BackendSuite {
         }
     }
 
+    // ---- average pooling and batch normalisation ---------------------------------------------
+
+    static List<PoolGeometry> avgPoolCases() {
+        List<PoolGeometry> cases = new java.util.ArrayList<>(poolCases());
+        cases.add(PoolGeometry.global(2, 3, 7, 5)); // global average pooling: one window over each plane
+        cases.add(PoolGeometry.global(1, 64, 12, 12));
+        cases.add(PoolGeometry.global(3, 5, 1, 1));
+        return cases;
+    }
+
+    @Test
+    void avgPoolForwardAndBackward() {
+        requireOps(dev.splot.backend.Op.AVG_POOL_FORWARD, dev.splot.backend.Op.AVG_POOL_BACKWARD);
+        for (PoolGeometry g : avgPoolCases()) {
+            float[] x = rand(g.inputShape()), dy = rand(g.outputShape());
+            Op op = be -> {
+                try (Tensor tx = up(be, x, g.inputShape()); Tensor ty = be.allocate(g.outputShape()); Tensor tdy = up(be, dy, g.outputShape());
+                     Tensor tdx = be.allocate(g.inputShape())) {
+                    be.fill(ty, Float.NaN);
+                    be.fill(tdx, Float.NaN);
+                    be.avgPoolForward(tx, ty, g);
+                    be.avgPoolBackward(tdy, tdx, g);
+                    return new Outputs().add("y", ty).add("dx", tdx);
+                }
+            };
+            // the semantics fix the order of every sum (windows in row-major order, then one division), so
+            // every backend must give the reference's bits
+            run(reference, op).assertSameBitsAs(run(backend, op), "avgPool " + g);
+        }
+    }
+
+    /** (n, c, h, w): batch 1, odd sizes, 1x1 planes (the statistics over the batch only), channels not a vector width. */
+    static final int[][] BATCH_NORM_CASES = {{1, 3, 5, 7}, {4, 5, 3, 3}, {2, 17, 6, 5}, {3, 64, 12, 12}, {7, 2, 1, 1}, {2, 1, 1, 2}};
+
+    /**
+     * Three training steps (different batches, so the running statistics move), the backward pass of the last, then
+     * inference with the running statistics, also on batch 1. Tolerance {@value #TOLERANCE} of each output's scale:
+     * the sums are in double on every backend (float on an OpenCL device without fp64), then rounded to float.
+     */
+    @Test
+    void batchNormForwardAndBackward() {
+        requireOps(dev.splot.backend.Op.BATCH_NORM_FORWARD_TRAINING, dev.splot.backend.Op.BATCH_NORM_FORWARD_INFERENCE,
+                dev.splot.backend.Op.BATCH_NORM_BACKWARD);
+        for (int[] shape : BATCH_NORM_CASES) {
+            int c = shape[1];
+            float[][] xs = {offset(rand(shape), shape, 3f), offset(rand(shape), shape, -2f), offset(rand(shape), shape, 0.5f)};
+            float[] gamma = rand(c), beta = rand(c), rm = rand(c), rv = abs(rand(c)), dy = rand(shape);
+            int[] one = {1, c, shape[2], shape[3]};
+            float[] single = rand(one);
+            Op op = be -> {
+                try (Tensor tg = up(be, gamma, c); Tensor tb = up(be, beta, c); Tensor trm = up(be, rm, c); Tensor trv = up(be, rv, c);
+                     Tensor ty = be.allocate(shape); Tensor tmean = be.allocate(c); Tensor tinv = be.allocate(c);
+                     Tensor tdy = up(be, dy, shape); Tensor tdx = be.allocate(shape); Tensor tdg = be.allocate(c);
+                     Tensor tdb = be.allocate(c); Tensor tinf = be.allocate(shape); Tensor tone = up(be, single, one);
+                     Tensor tyone = be.allocate(one)) {
+                    Outputs out = new Outputs();
+                    for (float[] x : xs) {
+                        try (Tensor tx = up(be, x, shape)) {
+                            be.fill(ty, Float.NaN);
+                            be.batchNormForwardTraining(tx, tg, tb, ty, tmean, tinv, trm, trv, 0.1f, 1e-5f);
+                            if (x == xs[2]) {
+                                be.fill(tdx, Float.NaN);
+                                be.batchNormBackward(tdy, tx, tg, tmean, tinv, tdx, tdg, tdb);
+                                be.batchNormForwardInference(tx, tg, tb, trm, trv, tinf, 1e-5f);
+                            }
+                        }
+                    }
+                    be.batchNormForwardInference(tone, tg, tb, trm, trv, tyone, 1e-5f);
+                    return out.add("y", ty).add("mean", tmean).add("invStd", tinv).add("running mean", trm).add("running var", trv)
+                            .add("dx", tdx).add("dgamma", tdg).add("dbeta", tdb).add("inference y", tinf).add("batch-1 y", tyone);
+                }
+            };
+            run(reference, op).assertMatchedBy(run(backend, op), TOLERANCE, "batchNorm " + java.util.Arrays.toString(shape));
+        }
+    }
+
     /**
      * Three Adam and three AdamW steps (steps 1 to 3, so the bias corrections change) from random
      * moments, with weight decay. Tolerance as for {@link #sgdUpdate}.
@@ -318,6 +394,53 @@ public abstract class BackendConformanceTest extends BackendSuite {
                 run(reference, op).assertMatchedBy(run(backend, op), 1e-6, (decoupled ? "adamw" : "adam") + " size " + size);
             }
         }
+    }
+
+    /**
+     * The running statistics after five training steps against a direct computation in double of PyTorch's update
+     * (momentum 0.1, unbiased variance). The backend's float updates round once per step (relative 2^-24 each), far
+     * below the 1e-5 of the values' scale allowed; a biased variance or a swapped momentum misses by 1e-2 or more.
+     */
+    @Test
+    void batchNormRunningStatisticsMatchADirectComputation() {
+        requireOps(dev.splot.backend.Op.BATCH_NORM_FORWARD_TRAINING);
+        int[] shape = {3, 4, 5, 2};
+        int c = 4, m = 3 * 5 * 2, plane = 10;
+        double[] mean = new double[c], var = new double[c];
+        java.util.Arrays.fill(var, 1.0);
+        try (Tensor tg = up(backend, new float[] {1, 1, 1, 1}, c); Tensor tb = backend.allocate(c); Tensor trm = backend.allocate(c);
+             Tensor trv = up(backend, new float[] {1, 1, 1, 1}, c); Tensor ty = backend.allocate(shape);
+             Tensor tmean = backend.allocate(c); Tensor tinv = backend.allocate(c)) {
+            for (int step = 0; step < 5; step++) {
+                float[] x = offset(rand(shape), shape, step - 2f);
+                for (int ch = 0; ch < c; ch++) {
+                    double s = 0, q = 0;
+                    for (int n = 0; n < 3; n++) for (int k = 0; k < plane; k++) s += x[(n * c + ch) * plane + k];
+                    double mu = s / m;
+                    for (int n = 0; n < 3; n++) for (int k = 0; k < plane; k++) q += Math.pow(x[(n * c + ch) * plane + k] - mu, 2);
+                    mean[ch] = 0.9 * mean[ch] + 0.1 * mu;
+                    var[ch] = 0.9 * var[ch] + 0.1 * q / (m - 1);
+                }
+                try (Tensor tx = up(backend, x, shape)) {
+                    backend.batchNormForwardTraining(tx, tg, tb, ty, tmean, tinv, trm, trv, 0.1f, 1e-5f);
+                }
+            }
+            Outputs.assertClose("running mean after 5 steps", toFloats(mean), trm.toFloatArray(), 1e-5);
+            Outputs.assertClose("running var after 5 steps", toFloats(var), trv.toFloatArray(), 1e-5);
+        }
+    }
+
+    /** Adds {@code shift} times (channel + 1) to every value of x[n, c, h, w], so channel means differ and are far from 0. */
+    private static float[] offset(float[] x, int[] shape, float shift) {
+        int c = shape[1], plane = shape[2] * shape[3];
+        for (int i = 0; i < x.length; i++) x[i] += shift * ((i / plane) % c + 1);
+        return x;
+    }
+
+    private static float[] toFloats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return f;
     }
 
     // ---- memory -------------------------------------------------------------------------------

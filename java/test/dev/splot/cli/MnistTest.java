@@ -37,7 +37,8 @@ class MnistTest {
             Map.entry("--resume", "r.safetensors"), Map.entry("--inexact-resume", ""), Map.entry("--checkpoint-dir", "ck"), Map.entry("--plots", "p"),
             Map.entry("--help", ""), Map.entry("--optimizer", "adam"), Map.entry("--momentum", "0.9"), Map.entry("--nesterov", ""),
             Map.entry("--weight-decay", "0.01"), Map.entry("--lr-schedule", "warmup:10@step,cosine:3"),
-            Map.entry("--validation-split", "0.2"), Map.entry("--early-stopping", "3"));
+            Map.entry("--validation-split", "0.2"), Map.entry("--early-stopping", "3"),
+            Map.entry("--model", "bn-cnn"));
 
     /** Options that apply to some optimizers only are parsed with one they apply to. */
     static final Map<String, String[]> CONTEXT = Map.of("--momentum", new String[] {"--optimizer", "sgd"},
@@ -84,11 +85,18 @@ class MnistTest {
     }
 
     @Test
+    void theModelIsTheSeedCnnUnlessChosen() {
+        assertEquals("cnn", Mnist.parse(new String[0]).model());
+        assertEquals("bn-cnn", Mnist.parse(new String[] {"--model", "bn-cnn"}).model());
+    }
+
+    @Test
     void invalidOptionsAreUsageErrors() {
         for (String[] args : new String[][] {{"--frobnicate"}, {"--save"}, {"--epochs", "0"}, {"--epochs", "x"},
             {"--backend", "cuda"}, {"--lr", "fast"}, {"--test-limit", "-1"}, {"--optimizer", "rmsprop"}, {"--momentum", "0.9"},
             {"--optimizer", "adam", "--rho", "0.9"}, {"--optimizer", "sgd", "--nesterov"}, {"--lr-schedule", "cosine"},
-            {"--validation-split", "1"}, {"--validation-split", "0"}, {"--validation-split", "NaN"}, {"--early-stopping", "0"}}) {
+            {"--validation-split", "1"}, {"--validation-split", "0"}, {"--validation-split", "NaN"}, {"--early-stopping", "0"},
+            {"--model", "resnet"}}) {
             assertThrows(IllegalArgumentException.class, () -> Mnist.parse(args), String.join(" ", args));
         }
     }

@@ -87,6 +87,34 @@ public abstract class GradientCheckTest extends BackendSuite {
         checkLayer("flatten", new Flatten(), 2, new int[] {2, 3, 2}, (x, params) -> x.clone(), false);
     }
 
+    @Test
+    void avgPool() {
+        for (int[] c : new int[][] {{1, 1, 4, 4, 2, 2}, {2, 3, 7, 5, 2, 2}, {2, 2, 7, 7, 3, 2}}) {
+            int n = c[0], ch = c[1], h = c[2], w = c[3], pool = c[4], stride = c[5];
+            checkLayer("avgpool " + ch + "x" + h + "x" + w + " pool " + pool + " stride " + stride, new AvgPool2D(pool, stride), n,
+                    new int[] {ch, h, w}, (x, params) -> Oracle.avgPool(x, n, ch, h, w, pool, pool, stride, stride), false);
+        }
+    }
+
+    @Test
+    void globalAvgPool() {
+        for (int[] c : new int[][] {{1, 1, 4, 4}, {2, 3, 7, 5}, {3, 2, 1, 1}}) {
+            int n = c[0], ch = c[1], h = c[2], w = c[3];
+            checkLayer("global avgpool " + ch + "x" + h + "x" + w, new GlobalAvgPool2D(), n, new int[] {ch, h, w},
+                    (x, params) -> Oracle.avgPool(x, n, ch, h, w, h, w, h, w), false);
+        }
+    }
+
+    /** Training mode (batch statistics); batch 1 with a plane, and a 1x1 plane with a batch, are both valid for training. */
+    @Test
+    void batchNorm() {
+        for (int[] c : new int[][] {{1, 3, 5, 7}, {4, 2, 3, 3}, {5, 3, 1, 1}}) {
+            int n = c[0], ch = c[1], h = c[2], w = c[3];
+            checkLayer("batchnorm " + n + "x" + ch + "x" + h + "x" + w, new BatchNorm2D(), n, new int[] {ch, h, w},
+                    (x, params) -> Oracle.batchNorm(x, params.get(0), params.get(1), n, ch, h * w, BatchNorm2D.DEFAULT_EPS), false);
+        }
+    }
+
     // ---- the loss and a whole model -------------------------------------------------------------
 
     @Test
@@ -313,6 +341,39 @@ public abstract class GradientCheckTest extends BackendSuite {
                             for (int b = 0; b < pool; b++) m = Math.max(m, x[(p * h + i * stride + a) * w + j * stride + b]);
                         y[(p * oh + i) * ow + j] = m;
                     }
+            return y;
+        }
+
+        static double[] avgPool(double[] x, int n, int c, int h, int w, int ph, int pw, int sh, int sw) {
+            int oh = (h - ph) / sh + 1, ow = (w - pw) / sw + 1;
+            double[] y = new double[n * c * oh * ow];
+            for (int p = 0; p < n * c; p++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++) {
+                        double s = 0;
+                        for (int a = 0; a < ph; a++)
+                            for (int b = 0; b < pw; b++) s += x[(p * h + i * sh + a) * w + j * sw + b];
+                        y[(p * oh + i) * ow + j] = s / (ph * pw);
+                    }
+            return y;
+        }
+
+        /** Training-mode batch normalisation: each channel's batch mean and biased variance. */
+        static double[] batchNorm(double[] x, double[] gamma, double[] beta, int n, int c, int plane, double eps) {
+            double[] y = new double[x.length];
+            int m = n * plane;
+            for (int ch = 0; ch < c; ch++) {
+                double s = 0, q = 0;
+                for (int i = 0; i < n; i++) for (int k = 0; k < plane; k++) s += x[(i * c + ch) * plane + k];
+                double mean = s / m;
+                for (int i = 0; i < n; i++) for (int k = 0; k < plane; k++) q += Math.pow(x[(i * c + ch) * plane + k] - mean, 2);
+                double inv = 1 / Math.sqrt(q / m + eps);
+                for (int i = 0; i < n; i++)
+                    for (int k = 0; k < plane; k++) {
+                        int at = (i * c + ch) * plane + k;
+                        y[at] = (x[at] - mean) * inv * gamma[ch] + beta[ch];
+                    }
+            }
             return y;
         }
 

@@ -3,10 +3,15 @@ package dev.splot.testing;
 import dev.splot.backend.Backend;
 import dev.splot.backend.Padding;
 import dev.splot.data.Dataset;
+import dev.splot.nn.AvgPool2D;
+import dev.splot.nn.BatchNorm2D;
+import dev.splot.nn.Buffer;
 import dev.splot.nn.Conv2D;
+import dev.splot.nn.Counter;
 import dev.splot.nn.Dense;
 import dev.splot.nn.Dropout;
 import dev.splot.nn.Flatten;
+import dev.splot.nn.GlobalAvgPool2D;
 import dev.splot.nn.MaxPool2D;
 import dev.splot.nn.Parameter;
 import dev.splot.nn.ReLU;
@@ -43,6 +48,25 @@ public final class Tiny {
             for (int p = 0; p < 64; p++) x[i * 64 + p] = r.nextFloat() * 0.5f + ((p / 8) * 3 / 8 == y[i] ? 0.5f : 0f);
         }
         return new Dataset("tiny", x, y, n, new int[] {1, 8, 8}, 3);
+    }
+
+    /** Conv-BatchNorm-ReLU-AvgPool-Conv-BatchNorm-ReLU-GlobalAvgPool-Dense on the same 1x8x8 inputs, 3 classes. */
+    public static Sequential batchNormModel(Backend backend, long seed) {
+        return Sequential.builder(1, 8, 8)
+                .add(new Conv2D(4, 3)).add(new BatchNorm2D()).add(new ReLU())
+                .add(new AvgPool2D(2))
+                .add(new Conv2D(6, 2)).add(new BatchNorm2D(0.2, 1e-3)).add(new ReLU())
+                .add(new GlobalAvgPool2D())
+                .add(new Dense(3))
+                .build(backend, seed);
+    }
+
+    /** A host copy of everything a checkpoint saves of the model: parameters, buffers (running statistics) and counts. */
+    public static Map<String, float[]> savedState(Sequential m) {
+        Map<String, float[]> s = weights(m);
+        for (Buffer b : m.buffers()) s.put(b.name(), b.value().toFloatArray());
+        for (Counter c : m.counters()) s.put(c.name(), new float[] {c.value()});
+        return s;
     }
 
     /** A host copy of every parameter, by name. */

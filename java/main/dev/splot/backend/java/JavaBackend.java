@@ -334,6 +334,91 @@ public final class JavaBackend extends HeapMemoryBackend {
         }
     }
 
+    // ---- average pooling and batch normalisation ---------------------------------------------
+
+    @Override
+    protected void avgPoolForwardImpl(Tensor xt, Tensor yt, PoolGeometry g) {
+        float[] x = f(xt), y = f(yt);
+        float area = g.poolH() * g.poolW();
+        parallel(g.n() * g.c(), nc -> {
+            int xPlane = nc * g.h() * g.w(), yPlane = nc * g.outH() * g.outW();
+            for (int oh = 0; oh < g.outH(); oh++) {
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    float s = 0f;
+                    for (int ph = 0; ph < g.poolH(); ph++) {
+                        int row = xPlane + (oh * g.strideH() + ph) * g.w() + ow * g.strideW();
+                        for (int pw = 0; pw < g.poolW(); pw++) s += x[row + pw];
+                    }
+                    y[yPlane + oh * g.outW() + ow] = s / area;
+                }
+            }
+        });
+    }
+
+    @Override
+    protected void avgPoolBackwardImpl(Tensor dyt, Tensor dxt, PoolGeometry g) {
+        float[] dy = f(dyt), dx = f(dxt);
+        float area = g.poolH() * g.poolW();
+        parallel(g.n() * g.c(), nc -> {
+            int xPlane = nc * g.h() * g.w(), yPlane = nc * g.outH() * g.outW();
+            Arrays.fill(dx, xPlane, xPlane + g.h() * g.w(), 0f);
+            for (int oh = 0; oh < g.outH(); oh++) {
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    float share = dy[yPlane + oh * g.outW() + ow] / area;
+                    for (int ph = 0; ph < g.poolH(); ph++) {
+                        int row = xPlane + (oh * g.strideH() + ph) * g.w() + ow * g.strideW();
+                        for (int pw = 0; pw < g.poolW(); pw++) dx[row + pw] += share;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    protected void batchNormForwardTrainingImpl(Tensor xt, Tensor gt, Tensor bt, Tensor yt, Tensor meant, Tensor invt,
+            Tensor rmt, Tensor rvt, float momentum, float eps) {
+        float[] x = f(xt), gamma = f(gt), beta = f(bt), y = f(yt), mean = f(meant), invStd = f(invt), rm = f(rmt), rv = f(rvt);
+        int n = xt.dim(0), channels = xt.dim(1), plane = xt.dim(2) * xt.dim(3);
+        long m = (long) n * plane;
+        parallel(channels, c -> {
+            double sum = 0;
+            for (int s = 0; s < n; s++) {
+                for (int k = (s * channels + c) * plane, e = k + plane; k < e; k++) sum += x[k];
+            }
+            float mu = (float) (sum / m);
+            double squares = 0;
+            for (int s = 0; s < n; s++) {
+                for (int k = (s * channels + c) * plane, e = k + plane; k < e; k++) {
+                    double d = (double) x[k] - mu;
+                    squares += d * d;
+                }
+            }
+            float var = (float) (squares / m);
+            float inv = (float) (1.0 / Math.sqrt((double) var + eps));
+            mean[c] = mu;
+            invStd[c] = inv;
+            rm[c] = (1f - momentum) * rm[c] + momentum * mu;
+            rv[c] = (1f - momentum) * rv[c] + momentum * (float) (squares / (m - 1));
+            normalise(x, y, n, channels, plane, c, mu, inv, gamma[c], beta[c]);
+        });
+    }
+
+    @Override
+    protected void batchNormForwardInferenceImpl(Tensor xt, Tensor gt, Tensor bt, Tensor rmt, Tensor rvt, Tensor yt, float eps) {
+        float[] x = f(xt), gamma = f(gt), beta = f(bt), rm = f(rmt), rv = f(rvt), y = f(yt);
+        int n = xt.dim(0), channels = xt.dim(1), plane = xt.dim(2) * xt.dim(3);
+        parallel(channels, c -> normalise(x, y, n, channels, plane, c, rm[c], (float) (1.0 / Math.sqrt((double) rv[c] + eps)),
+                gamma[c], beta[c]));
+    }
+
+    /** y = (x - mean) invStd gamma + beta over channel c, in that order of float operations. */
+    private static void normalise(float[] x, float[] y, int n, int channels, int plane, int c, float mean, float invStd,
+            float gamma, float beta) {
+        for (int s = 0; s < n; s++) {
+            for (int k = (s * channels + c) * plane, e = k + plane; k < e; k++) y[k] = (x[k] - mean) * invStd * gamma + beta;
+        }
+    }
+
     @Override
     protected void adamUpdateImpl(Tensor pt, Tensor gt, Tensor mt, Tensor vt, float beta1, float beta2, float eps, float l2,
             float decay, float stepSize, float bias2Sqrt) {
@@ -349,6 +434,34 @@ public final class JavaBackend extends HeapMemoryBackend {
             float denom = (float) Math.sqrt(vk) / bias2Sqrt + eps;
             p[k] = x - stepSize * (mk / denom);
         }
+    }
+
+    @Override
+    protected void batchNormBackwardImpl(Tensor dyt, Tensor xt, Tensor gt, Tensor meant, Tensor invt, Tensor dxt, Tensor dgt,
+            Tensor dbt) {
+        float[] dy = f(dyt), x = f(xt), gamma = f(gt), mean = f(meant), invStd = f(invt), dx = f(dxt), dgamma = f(dgt),
+                dbeta = f(dbt);
+        int n = xt.dim(0), channels = xt.dim(1), plane = xt.dim(2) * xt.dim(3);
+        float m = (float) ((long) n * plane);
+        parallel(channels, c -> {
+            float mu = mean[c], inv = invStd[c];
+            double sumDy = 0, sumDyXhat = 0;
+            for (int s = 0; s < n; s++) {
+                for (int k = (s * channels + c) * plane, e = k + plane; k < e; k++) {
+                    sumDy += dy[k];
+                    sumDyXhat += (double) dy[k] * ((x[k] - mu) * inv);
+                }
+            }
+            float db = (float) sumDy, dg = (float) sumDyXhat;
+            dbeta[c] = db;
+            dgamma[c] = dg;
+            float scale = gamma[c] * inv, meanDy = db / m, meanDyXhat = dg / m;
+            for (int s = 0; s < n; s++) {
+                for (int k = (s * channels + c) * plane, e = k + plane; k < e; k++) {
+                    dx[k] = scale * (dy[k] - meanDy - (x[k] - mu) * inv * meanDyXhat);
+                }
+            }
+        });
     }
 
     // ---- helpers ------------------------------------------------------------------------------

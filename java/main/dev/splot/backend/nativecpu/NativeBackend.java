@@ -383,4 +383,37 @@ public final class NativeBackend extends AbstractBackend {
         SplotNative.splot_adam(ctx, f(param), f(grad), f(expAvg), f(expAvgSq), param.size(), beta1, beta2, eps, l2, decay, stepSize,
                 bias2Sqrt);
     }
+
+    @Override
+    protected void avgPoolForwardImpl(Tensor x, Tensor y, PoolGeometry g) {
+        SplotNative.splot_avgpool_forward(ctx, f(x), f(y), g.n(), g.c(), g.h(), g.w(), g.poolH(), g.poolW(), g.strideH(),
+                g.strideW(), g.outH(), g.outW());
+    }
+
+    @Override
+    protected void avgPoolBackwardImpl(Tensor dy, Tensor dx, PoolGeometry g) {
+        SplotNative.splot_avgpool_backward(ctx, f(dy), f(dx), g.n(), g.c(), g.h(), g.w(), g.poolH(), g.poolW(), g.strideH(),
+                g.strideW(), g.outH(), g.outW());
+    }
+
+    @Override
+    protected void batchNormForwardTrainingImpl(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor mean, Tensor invStd,
+            Tensor runningMean, Tensor runningVar, float momentum, float eps) {
+        SplotNative.splot_batchnorm_forward_training(ctx, f(x), f(gamma), f(beta), f(y), f(mean), f(invStd), f(runningMean),
+                f(runningVar), x.dim(0), x.dim(1), x.dim(2), x.dim(3), momentum, eps);
+    }
+
+    @Override
+    protected void batchNormForwardInferenceImpl(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+            Tensor y, float eps) {
+        SplotNative.splot_batchnorm_forward_inference(ctx, f(x), f(gamma), f(beta), f(runningMean), f(runningVar), f(y), x.dim(0),
+                x.dim(1), x.dim(2), x.dim(3), eps);
+    }
+
+    @Override
+    protected void batchNormBackwardImpl(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor dx,
+            Tensor dgamma, Tensor dbeta) {
+        SplotNative.splot_batchnorm_backward(ctx, f(dy), f(x), f(gamma), f(mean), f(invStd), f(dx), f(dgamma), f(dbeta), x.dim(0),
+                x.dim(1), x.dim(2), x.dim(3));
+    }
 }

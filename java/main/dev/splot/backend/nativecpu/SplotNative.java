@@ -404,4 +404,16 @@ public final class SplotNative {
      * @param c C, overwritten
      */
     public static native void splot_sgemm(Pointer ctx, int m, int n, int k, FloatPointer a, FloatPointer b, FloatPointer c);
+    public static native void splot_avgpool_forward(Pointer ctx, FloatPointer x, FloatPointer y, int n, int c, int h, int w,
+            int ph, int pw, int sh, int sw, int oh, int ow);
+    public static native void splot_avgpool_backward(Pointer ctx, FloatPointer dy, FloatPointer dx, int n, int c, int h, int w,
+            int ph, int pw, int sh, int sw, int oh, int ow);
+    public static native void splot_batchnorm_forward_training(Pointer ctx, FloatPointer x, FloatPointer gamma, FloatPointer beta,
+            FloatPointer y, FloatPointer mean, FloatPointer invStd, FloatPointer runningMean, FloatPointer runningVar, int n, int c,
+            int h, int w, float momentum, float eps);
+    public static native void splot_batchnorm_forward_inference(Pointer ctx, FloatPointer x, FloatPointer gamma, FloatPointer beta,
+            FloatPointer runningMean, FloatPointer runningVar, FloatPointer y, int n, int c, int h, int w, float eps);
+    public static native void splot_batchnorm_backward(Pointer ctx, FloatPointer dy, FloatPointer x, FloatPointer gamma,
+            FloatPointer mean, FloatPointer invStd, FloatPointer dx, FloatPointer dgamma, FloatPointer dbeta, int n, int c, int h,
+            int w);
 }

@@ -14,10 +14,13 @@ final class KernelFiles {
         List<ProgramSpec> specs = new ArrayList<>(List.of(
                 new ProgramSpec("gemm.cl", (base + " " + tile.defines(false)).trim(), "gemm", "reduce_partials", "transpose"),
                 new ProgramSpec("conv.cl", base, "im2col", "col2im", "bias_partial"),
-                new ProgramSpec("pool.cl", base, "maxpool_forward", "maxpool_backward", "maxpool2_forward", "maxpool2_backward"),
+                new ProgramSpec("pool.cl", base, "maxpool_forward", "maxpool_backward", "maxpool2_forward", "maxpool2_backward",
+                        "avgpool_forward", "avgpool_backward"),
                 new ProgramSpec("elementwise.cl", base, "relu_forward", "relu_backward", "multiply", "dropout_forward", "adadelta",
                         "sgd", "adam"),
-                new ProgramSpec("softmax.cl", base, "xent_rows", "xent_reduce", "softmax_rows")));
+                new ProgramSpec("softmax.cl", base, "xent_rows", "xent_reduce", "softmax_rows"),
+                new ProgramSpec("batchnorm.cl", base, "batchnorm_stats", "batchnorm_normalise", "batchnorm_backward_reduce",
+                        "batchnorm_backward_data")));
         if (tile.hasPanel()) {
             // gemm.cl once more with local-memory panels, its kernel registered as "gemm_local"
             specs.add(new ProgramSpec("gemm.cl", (base + " " + tile.defines(true)).trim(), "gemm>gemm_local"));

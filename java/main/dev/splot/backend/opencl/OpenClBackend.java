@@ -460,4 +460,50 @@ public final class OpenClBackend extends AbstractBackend {
         int n = param.size();
         launch1d("adam", n, mem(param), mem(grad), mem(expAvg), mem(expAvgSq), beta1, beta2, eps, l2, decay, stepSize, bias2Sqrt, n);
     }
+
+    // ---- average pooling and batch normalisation ---------------------------------------------
+
+    /** Work-items per channel of the batch-norm reductions: BN_LOCAL in kernels/batchnorm.cl. */
+    private static final int BATCH_NORM_GROUP = 64;
+
+    @Override
+    protected void avgPoolForwardImpl(Tensor x, Tensor y, PoolGeometry g) {
+        int total = y.size();
+        launch1d("avgpool_forward", total, mem(x), mem(y), g.h(), g.w(), g.poolH(), g.poolW(), g.strideH(), g.strideW(),
+                g.outH(), g.outW(), total);
+    }
+
+    @Override
+    protected void avgPoolBackwardImpl(Tensor dy, Tensor dx, PoolGeometry g) {
+        int total = dx.size();
+        launch1d("avgpool_backward", total, mem(dy), mem(dx), g.h(), g.w(), g.poolH(), g.poolW(), g.strideH(), g.strideW(),
+                g.outH(), g.outW(), total);
+    }
+
+    @Override
+    protected void batchNormForwardTrainingImpl(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor mean, Tensor invStd,
+            Tensor runningMean, Tensor runningVar, float momentum, float eps) {
+        int c = x.dim(1), plane = x.dim(2) * x.dim(3);
+        kernels.launch("batchnorm_stats", new long[] {(long) c * BATCH_NORM_GROUP}, new long[] {BATCH_NORM_GROUP}, mem(x), mem(mean),
+                mem(invStd), mem(runningMean), mem(runningVar), x.dim(0), c, plane, momentum, eps);
+        launch1d("batchnorm_normalise", x.size(), mem(x), mem(y), mem(gamma), mem(beta), mem(mean), mem(invStd), c, plane, 0, eps,
+                x.size());
+    }
+
+    @Override
+    protected void batchNormForwardInferenceImpl(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+            Tensor y, float eps) {
+        launch1d("batchnorm_normalise", x.size(), mem(x), mem(y), mem(gamma), mem(beta), mem(runningMean), mem(runningVar),
+                x.dim(1), x.dim(2) * x.dim(3), 1, eps, x.size());
+    }
+
+    @Override
+    protected void batchNormBackwardImpl(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor dx,
+            Tensor dgamma, Tensor dbeta) {
+        int c = x.dim(1), plane = x.dim(2) * x.dim(3);
+        kernels.launch("batchnorm_backward_reduce", new long[] {(long) c * BATCH_NORM_GROUP}, new long[] {BATCH_NORM_GROUP}, mem(dy),
+                mem(x), mem(mean), mem(invStd), mem(dgamma), mem(dbeta), x.dim(0), c, plane);
+        launch1d("batchnorm_backward_data", x.size(), mem(dy), mem(x), mem(gamma), mem(mean), mem(invStd), mem(dgamma), mem(dbeta),
+                mem(dx), c, plane, (float) ((long) x.dim(0) * plane), x.size());
+    }
 }

@@ -1,0 +1,60 @@
+package dev.splot.nn;
+
+import dev.splot.backend.Op;
+import dev.splot.backend.PoolGeometry;
+import dev.splot.backend.Tensor;
+import java.util.Set;
+
+/** Average pooling over square windows ('valid'): (C, H, W) -> (C, (H-pool)/stride+1, (W-pool)/stride+1). */
+public final class AvgPool2D extends Pool2D {
+    /**
+     * Non-overlapping windows: stride = pool.
+     *
+     * @param pool window height and width, {@code > 0}
+     * @throws IllegalArgumentException if {@code pool <= 0}
+     */
+    public AvgPool2D(int pool) {
+        this(pool, pool);
+    }
+
+    /**
+     * @param pool window height and width, {@code > 0}
+     * @param stride step in both directions, {@code > 0}
+     * @throws IllegalArgumentException if a size is not positive
+     */
+    public AvgPool2D(int pool, int stride) {
+        super("AvgPool2D", pool, stride);
+    }
+
+    @Override
+    public Set<Op> ops() {
+        return Set.of(Op.AVG_POOL_FORWARD, Op.AVG_POOL_BACKWARD);
+    }
+
+    @Override
+    protected String typeName() {
+        return "average_pooling2d";
+    }
+
+    @Override
+    public Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
+        PoolGeometry g = geometry.withBatch(x.dim(0));
+        Tensor output = ws.tensor(this, "output", g.outputShape());
+        backend.avgPoolForward(x, output, g);
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws) {
+        if (!needInputGradient) return null;
+        PoolGeometry g = geometry.withBatch(dy.dim(0));
+        Tensor inputGrad = ws.tensor(this, "inputGrad", g.inputShape());
+        backend.avgPoolBackward(dy, inputGrad, g);
+        return inputGrad;
+    }
+
+    @Override
+    public String toString() {
+        return "AvgPool2D(" + pool() + ", stride " + stride() + ")";
+    }
+}

@@ -367,24 +367,78 @@ public abstract class AbstractBackend implements Backend {
         throw unsupported(Op.ADAM_UPDATE);
     }
 
+    /**
+     * Average pooling as {@link Backend#avgPoolForward}, arguments checked.
+     *
+     * @param x input [n, c, h, w]
+     * @param y output [n, c, outH, outW], overwritten with each window's mean
+     * @param g the pooling geometry
+     */
     protected void avgPoolForwardImpl(Tensor x, Tensor y, PoolGeometry g) {
         throw unsupported(Op.AVG_POOL_FORWARD);
     }
 
+    /**
+     * Average pooling's backward pass as {@link Backend#avgPoolBackward}, arguments checked.
+     *
+     * @param dy output gradient [n, c, outH, outW]
+     * @param dx input gradient [n, c, h, w], overwritten: each window's share of dy summed
+     * @param g the pooling geometry
+     */
     protected void avgPoolBackwardImpl(Tensor dy, Tensor dx, PoolGeometry g) {
         throw unsupported(Op.AVG_POOL_BACKWARD);
     }
 
+    /**
+     * Batch normalisation with the batch's statistics as {@link Backend#batchNormForwardTraining},
+     * arguments checked.
+     *
+     * @param x input [n, c, h, w]
+     * @param gamma scale per channel
+     * @param beta shift per channel
+     * @param y output, x's shape, overwritten
+     * @param mean the batch mean per channel, overwritten (kept for the backward pass)
+     * @param invStd 1 / sqrt(biased batch variance + eps) per channel, overwritten
+     * @param runningMean running mean, updated with momentum
+     * @param runningVar running variance, updated with momentum and the unbiased batch variance
+     * @param momentum weight of the batch statistics in the running ones (PyTorch's momentum)
+     * @param eps added to the variance
+     */
     protected void batchNormForwardTrainingImpl(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor mean, Tensor invStd,
             Tensor runningMean, Tensor runningVar, float momentum, float eps) {
         throw unsupported(Op.BATCH_NORM_FORWARD_TRAINING);
     }
 
+    /**
+     * Batch normalisation with the running statistics as {@link Backend#batchNormForwardInference},
+     * arguments checked.
+     *
+     * @param x input [n, c, h, w]
+     * @param gamma scale per channel
+     * @param beta shift per channel
+     * @param runningMean running mean per channel
+     * @param runningVar running variance per channel
+     * @param y output, x's shape, overwritten
+     * @param eps added to the variance
+     */
     protected void batchNormForwardInferenceImpl(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
             Tensor y, float eps) {
         throw unsupported(Op.BATCH_NORM_FORWARD_INFERENCE);
     }
 
+    /**
+     * Batch normalisation's backward pass (training statistics) as {@link Backend#batchNormBackward},
+     * arguments checked.
+     *
+     * @param dy output gradient [n, c, h, w]
+     * @param x the forward pass's input
+     * @param gamma scale per channel
+     * @param mean the forward pass's batch mean
+     * @param invStd the forward pass's 1 / sqrt(variance + eps)
+     * @param dx input gradient, overwritten
+     * @param dgamma gradient of gamma, overwritten
+     * @param dbeta gradient of beta, overwritten
+     */
     protected void batchNormBackwardImpl(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor dx,
             Tensor dgamma, Tensor dbeta) {
         throw unsupported(Op.BATCH_NORM_BACKWARD);

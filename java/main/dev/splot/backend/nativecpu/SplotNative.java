@@ -404,15 +404,103 @@ public final class SplotNative {
      * @param c C, overwritten
      */
     public static native void splot_sgemm(Pointer ctx, int m, int n, int k, FloatPointer a, FloatPointer b, FloatPointer c);
+    /**
+     * {@link dev.splot.backend.Backend#avgPoolForward}: y[n,c,oh,ow] = mean of each window of x[n,c,h,w].
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param x input
+     * @param y output, overwritten
+     * @param n batch size
+     * @param c channels
+     * @param h input height
+     * @param w input width
+     * @param ph window height
+     * @param pw window width
+     * @param sh vertical stride
+     * @param sw horizontal stride
+     * @param oh output height
+     * @param ow output width
+     */
     public static native void splot_avgpool_forward(Pointer ctx, FloatPointer x, FloatPointer y, int n, int c, int h, int w,
             int ph, int pw, int sh, int sw, int oh, int ow);
+    /**
+     * {@link dev.splot.backend.Backend#avgPoolBackward}: dx[n,c,h,w] = sum of the window shares of dy.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param dy output gradient
+     * @param dx input gradient, overwritten
+     * @param n batch size
+     * @param c channels
+     * @param h input height
+     * @param w input width
+     * @param ph window height
+     * @param pw window width
+     * @param sh vertical stride
+     * @param sw horizontal stride
+     * @param oh output height
+     * @param ow output width
+     */
     public static native void splot_avgpool_backward(Pointer ctx, FloatPointer dy, FloatPointer dx, int n, int c, int h, int w,
             int ph, int pw, int sh, int sw, int oh, int ow);
+    /**
+     * {@link dev.splot.backend.Backend#batchNormForwardTraining}: normalises with the batch statistics and
+     * updates the running ones.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param x input [n,c,h,w]
+     * @param gamma scale per channel
+     * @param beta shift per channel
+     * @param y output, overwritten
+     * @param mean batch mean per channel, overwritten
+     * @param invStd 1 / sqrt(batch variance + eps) per channel, overwritten
+     * @param runningMean running mean, updated
+     * @param runningVar running variance, updated
+     * @param n batch size
+     * @param c channels
+     * @param h height
+     * @param w width
+     * @param momentum weight of the batch statistics in the running ones
+     * @param eps added to the variance
+     */
     public static native void splot_batchnorm_forward_training(Pointer ctx, FloatPointer x, FloatPointer gamma, FloatPointer beta,
             FloatPointer y, FloatPointer mean, FloatPointer invStd, FloatPointer runningMean, FloatPointer runningVar, int n, int c,
             int h, int w, float momentum, float eps);
+    /**
+     * {@link dev.splot.backend.Backend#batchNormForwardInference}: normalises with the running statistics.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param x input [n,c,h,w]
+     * @param gamma scale per channel
+     * @param beta shift per channel
+     * @param runningMean running mean per channel
+     * @param runningVar running variance per channel
+     * @param y output, overwritten
+     * @param n batch size
+     * @param c channels
+     * @param h height
+     * @param w width
+     * @param eps added to the variance
+     */
     public static native void splot_batchnorm_forward_inference(Pointer ctx, FloatPointer x, FloatPointer gamma, FloatPointer beta,
             FloatPointer runningMean, FloatPointer runningVar, FloatPointer y, int n, int c, int h, int w, float eps);
+    /**
+     * {@link dev.splot.backend.Backend#batchNormBackward}: dx, dgamma and dbeta from dy and the forward
+     * pass's batch statistics.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param dy output gradient [n,c,h,w]
+     * @param x the forward pass's input
+     * @param gamma scale per channel
+     * @param mean the forward pass's batch mean
+     * @param invStd the forward pass's 1 / sqrt(variance + eps)
+     * @param dx input gradient, overwritten
+     * @param dgamma gradient of gamma, overwritten
+     * @param dbeta gradient of beta, overwritten
+     * @param n batch size
+     * @param c channels
+     * @param h height
+     * @param w width
+     */
     public static native void splot_batchnorm_backward(Pointer ctx, FloatPointer dy, FloatPointer x, FloatPointer gamma,
             FloatPointer mean, FloatPointer invStd, FloatPointer dx, FloatPointer dgamma, FloatPointer dbeta, int n, int c, int h,
             int w);

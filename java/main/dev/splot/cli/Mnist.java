@@ -13,6 +13,7 @@ import dev.splot.optim.AdaDelta;
 import dev.splot.optim.Optimizer;
 import dev.splot.train.EpochStats;
 import dev.splot.train.Evaluation;
+import dev.splot.train.Progress;
 import dev.splot.train.Trainer;
 import dev.splot.train.TrainingDivergedException;
 import dev.splot.train.TrainingPosition;
@@ -113,10 +114,10 @@ public final class Mnist {
             return 1;
         }
         checkPaths(o);
-        MnistData.Split data = MnistData.downloadAndLoad(o.dataset(), o.data(), System.out);
+        MnistData.Split data = MnistData.downloadAndLoad(o.dataset(), o.data(), System.out::println);
         Dataset train = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
-        try (Backend backend = Backends.open(o.backend(), o.device(), System.out);
+        try (Backend backend = Backends.open(o.backend(), o.device(), System.out::println);
              Checkpoint state = o.resume() != null ? resume(o, backend, train) : fresh(o, backend)) {
             Sequential model = state.model();
             Optimizer optimizer = state.optimizer();
@@ -125,7 +126,7 @@ public final class Mnist {
             System.out.print(model.summary());
             System.out.printf("Training on %,d %s images, testing on %,d; batch %d, %d epochs, %s, seed %d%n",
                     train.count(), o.dataset(), test.count(), start.batchSize(), o.epochs(), optimizer, start.seed());
-            Trainer trainer = new Trainer(model, optimizer, start.batchSize(), start.seed(), System.out);
+            Trainer trainer = new Trainer(model, optimizer, start.batchSize(), start.seed()).addListener(new Progress(System.out));
             trainer.resumeAt(start);
             if (o.resume() != null) trainer.lastCheckpoint(o.resume().toString());
             List<EpochStats> history = trainer.fit(train, test, o.epochs(), s -> {

@@ -38,7 +38,8 @@ double splot_peak_gflops(void* ctx, int threads, double seconds);
 
 /* ---- memory --------------------------------------------------------------------------------- */
 
-/* 64-byte aligned, zero-filled; NULL when out of memory. */
+/* 64-byte aligned, zero-filled; NULL when out of memory. Freed blocks of 128 KiB and more go back to
+ * the operating system at once (tensor_memory.cpp says why). */
 void* splot_alloc(long long bytes);
 void splot_free(void* p);
 void splot_fill(void* ctx, float* t, long long n, float value);

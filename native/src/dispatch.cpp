@@ -155,15 +155,6 @@ double splot_peak_gflops(void* ctx, int threads, double seconds) {
     return flops / (splot_now() - t0) * 1e-9;
 }
 
-void* splot_alloc(long long bytes) {
-    size_t b = bytes <= 0 ? 64 : (size_t)((bytes + 63) / 64) * 64;
-    void* p = aligned_alloc(64, b);
-    if (p) memset(p, 0, b);
-    return p;
-}
-
-void splot_free(void* p) { free(p); }
-
 void splot_fill(void* ctx, float* t, long long n, float value) { O(ctx)->fill(T(ctx), t, n, value); }
 void splot_copy(void* ctx, const float* src, float* dst, long long n) { O(ctx)->copy(T(ctx), src, dst, n); }
 

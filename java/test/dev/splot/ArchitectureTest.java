@@ -7,7 +7,10 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -94,6 +97,34 @@ class ArchitectureTest {
                 .resideInAnyPackage("dev.splot.nn..", "dev.splot.optim..", "dev.splot.train..", "dev.splot.data..",
                         "dev.splot.io..", "dev.splot.viz..")
                 .check(main);
+    }
+
+    /**
+     * Library code logs through SLF4J and hands progress to listeners; only the programs (and the OpenCL setup check,
+     * a program of its own) write to the console, and no public method or constructor takes a PrintStream except the
+     * {@code Progress} listener, whose job is printing.
+     */
+    @Test
+    void libraryCodeNeitherPrintsNorTakesPrintStreams() {
+        String[] programs = {"", "dev.splot", "dev.splot.cli.."};
+        noClasses().that().resideOutsideOfPackages(programs)
+                .and().doNotHaveFullyQualifiedName("dev.splot.backend.opencl.OpenClSetupCheck")
+                .should().accessField(System.class, "out").orShould().accessField(System.class, "err")
+                .check(main);
+        List<String> takingPrintStreams = new ArrayList<>();
+        for (JavaClass c : main) {
+            if (c.getPackageName().isEmpty() || c.getPackageName().equals("dev.splot") || c.getPackageName().startsWith("dev.splot.cli")
+                    || c.getName().equals("dev.splot.train.Progress")) {
+                continue;
+            }
+            for (JavaCodeUnit u : c.getCodeUnits()) {
+                if (u.getModifiers().contains(JavaModifier.PUBLIC) && u.getRawParameterTypes().stream()
+                        .anyMatch(t -> t.isAssignableTo(java.io.PrintStream.class))) {
+                    takingPrintStreams.add(u.getFullName());
+                }
+            }
+        }
+        assertEquals(List.of(), takingPrintStreams, "public library methods that take a PrintStream (log through SLF4J instead)");
     }
 
     /** jdeps, run in-process, lists package-to-package edges; a depth-first search finds any cycle. */

@@ -52,7 +52,7 @@ public abstract class BackendBench {
 
     /** Opens the backend named by the parameter. */
     protected void open() {
-        be = Backends.open(backend, System.getProperty(DEVICE_PROPERTY), System.out);
+        be = Backends.open(backend, System.getProperty(DEVICE_PROPERTY), System.out::println);
     }
 
     /** A tensor of uniform values in [lo, hi). */

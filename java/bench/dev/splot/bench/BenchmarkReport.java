@@ -268,7 +268,7 @@ public final class BenchmarkReport {
 
     /** Null when the backend starts; otherwise why not. */
     static String probe(String name, String device) {
-        try (Backend be = Backends.open(name, device, System.out)) {
+        try (Backend be = Backends.open(name, device, System.out::println)) {
             System.out.println("backend " + name + ": " + be.description());
             return null;
         } catch (dev.splot.backend.BackendUnavailableException e) {

@@ -81,11 +81,11 @@ public final class EndToEnd {
     public static Result run(String backendName, String device, Dataset slice, double budgetSeconds, boolean warmUp,
                              PrintStream log) {
         long t0 = System.nanoTime();
-        try (Backend be = Backends.open(backendName, device, log);
+        try (Backend be = Backends.open(backendName, device, log::println);
              Sequential model = SeedModel.build(be, 1);
              AdaDelta optimizer = new AdaDelta()) {
             double open = (System.nanoTime() - t0) / 1e9;
-            Trainer trainer = new Trainer(model, optimizer, BATCH, 1, null);
+            Trainer trainer = new Trainer(model, optimizer, BATCH, 1);
             int epochs = 0;
             double first = Double.NaN;
             if (warmUp) {

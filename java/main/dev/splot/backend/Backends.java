@@ -1,6 +1,5 @@
 package dev.splot.backend;
 
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -9,6 +8,7 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,22 +88,36 @@ public final class Backends {
     }
 
     /**
-     * Starts a backend.
+     * Starts a backend; "auto" logs its choice, and why, through SLF4J at INFO.
      *
      * @param name   "auto" or a provider's name
      * @param device device selector for providers with devices (e.g. an OpenCL index or name substring), or null
-     * @param log    where "auto" explains its choice (a program's console); null: the SLF4J log, at INFO
      * @return the started backend, owned by the caller, who must {@link Backend#close()} it
      * @throws IllegalArgumentException for an unknown name
      * @throws BackendUnavailableException when the named backend (or, for auto, every backend) cannot start
      */
-    public static Backend open(String name, String device, PrintStream log) {
-        if (name.trim().equalsIgnoreCase(AUTO)) return auto(device, log);
+    public static Backend open(String name, String device) {
+        return open(name, device, null);
+    }
+
+    /**
+     * Starts a backend; "auto" tells its choice, and why, to {@code choice} instead of the log: a
+     * program's console ({@code System.out::println}).
+     *
+     * @param name   "auto" or a provider's name
+     * @param device device selector for providers with devices (e.g. an OpenCL index or name substring), or null
+     * @param choice receives the one line that explains what "auto" chose; null: the SLF4J log at INFO
+     * @return the started backend; the caller closes it
+     * @throws IllegalArgumentException for an unknown name
+     * @throws BackendUnavailableException when the named backend (or, for auto, every backend) cannot start
+     */
+    public static Backend open(String name, String device, Consumer<String> choice) {
+        if (name.trim().equalsIgnoreCase(AUTO)) return auto(device, choice != null ? choice : LOG::info);
         return provider(name).open(device);
     }
 
     /** Opens the best-ranked available provider; if it fails to start, the next, saying why. */
-    private static Backend auto(String device, PrintStream log) {
+    private static Backend auto(String device, Consumer<String> choiceLine) {
         List<Ranked> ranked = new ArrayList<>();
         for (BackendProvider p : providers()) ranked.add(new Ranked(p, p.probe(device)));
         ranked.sort(Comparator.comparingInt((Ranked r) -> r.probe.rank()).reversed().thenComparing(r -> r.provider.name()));
@@ -121,8 +135,7 @@ public final class Backends {
                 }
                 String choice = "backend auto: " + r.provider.name() + " (" + b.description() + "; " + firstLine(r.probe.detail()) + ")"
                         + (why.isEmpty() ? "" : "; " + String.join("; ", why));
-                if (log != null) log.println(choice);
-                else LOG.info(choice);
+                choiceLine.accept(choice);
                 return b;
             } catch (BackendUnavailableException | LinkageError e) {
                 why.add(r.provider.name() + " failed to start: " + firstLine(e.getMessage()));

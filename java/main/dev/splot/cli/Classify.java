@@ -71,7 +71,7 @@ public final class Classify {
             err.println("error: " + e.getMessage());
             return 1;
         }
-        try (Backend backend = Backends.open(o.backend(), o.device(), err);
+        try (Backend backend = Backends.open(o.backend(), o.device(), err::println);
              Checkpoint c = Checkpoint.load(o.model(), backend)) {
             return classify(c.model(), o, out, err);
         } catch (IOException | BackendUnavailableException e) {

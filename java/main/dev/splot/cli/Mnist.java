@@ -26,6 +26,7 @@ import dev.splot.train.EarlyStopping;
 import dev.splot.train.EpochMetric;
 import dev.splot.train.EpochStats;
 import dev.splot.train.Evaluation;
+import dev.splot.train.Progress;
 import dev.splot.train.Trainer;
 import dev.splot.train.TrainingDivergedException;
 import dev.splot.train.TrainingPosition;
@@ -159,13 +160,13 @@ public final class Mnist {
             return 1;
         }
         checkPaths(o);
-        MnistData.Split data = MnistData.downloadAndLoad(o.dataset(), o.data(), System.out);
+        MnistData.Split data = MnistData.downloadAndLoad(o.dataset(), o.data(), System.out::println);
         Dataset all = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
         ValidationSplit split = o.validationSplit() > 0 ? ValidationSplit.of(all, o.validationSplit(), o.seed()) : null;
         SampleSource train = split != null ? split.train() : all;
         SampleSource evaluatedEachEpoch = split != null ? split.validation() : test; // the seed run: the test set
-        try (Backend backend = Backends.open(o.backend(), o.device(), System.out);
+        try (Backend backend = Backends.open(o.backend(), o.device(), System.out::println);
              Checkpoint state = o.resume() != null ? resume(o, backend, train) : fresh(o, backend)) {
             Sequential model = state.model();
             Optimizer optimizer = state.optimizer();
@@ -176,7 +177,7 @@ public final class Mnist {
                     train.count(), o.dataset(), test.count(), start.batchSize(), o.epochs(), optimizer,
                     start.schedule() == null ? "" : ", lr schedule " + start.schedule(), start.seed());
             if (split != null) System.out.printf("Validating on %,d held-out training images after each epoch%n", split.validation().count());
-            Trainer trainer = new Trainer(model, optimizer, start.batchSize(), start.seed(), System.out);
+            Trainer trainer = new Trainer(model, optimizer, start.batchSize(), start.seed()).addListener(new Progress(System.out));
             trainer.learningRateSchedule(start.schedule());
             trainer.resumeAt(start);
             if (o.resume() != null) trainer.lastCheckpoint(o.resume().toString());

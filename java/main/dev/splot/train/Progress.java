@@ -5,7 +5,7 @@ import java.io.PrintStream;
 /**
  * A {@link TrainingListener} that prints the progress of each epoch on one line: rewritten in
  * place on a terminal, and printed at every tenth of the epoch when the output is a log file (so
- * logs stay readable). {@link Trainer}'s PrintStream constructor installs one.
+ * logs stay readable). Installed with {@link Trainer#addListener}, as the Mnist program does.
  */
 public final class Progress implements TrainingListener {
     private final PrintStream out;

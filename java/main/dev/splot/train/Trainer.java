@@ -13,7 +13,6 @@ import dev.splot.nn.Parameter;
 import dev.splot.nn.Sequential;
 import dev.splot.optim.LearningRateSchedule;
 import dev.splot.optim.Optimizer;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -37,31 +36,15 @@ public final class Trainer {
     private LearningRateSchedule schedule; // null: the optimizer's base rate throughout
 
     /**
-     * A trainer at epoch 0, step 0, that prints each epoch's progress to {@code progress} (a
-     * {@link Progress} listener; null: silent). Library code that logs elsewhere uses the
-     * constructor without it and adds its own {@link TrainingListener}.
+     * A silent trainer at epoch 0, step 0; {@link #addListener} adds what reports progress (a
+     * {@link Progress} prints each epoch's progress line, as the Mnist program does).
      *
      * @param model the model to train, on the backend where training runs
      * @param optimizer updates the model's parameters after each step
      * @param batchSize samples per step (the last step of an epoch may be shorter)
      * @param seed keys the shuffling and the dropout masks
-     * @param progress receives the per-step progress bar, or {@code null}
      * @throws IllegalArgumentException if the model cannot take batches of {@code batchSize}, or its
      *         backend lacks an operation the loss or the optimizer needs (naming it)
-     */
-    public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed, PrintStream progress) {
-        this(model, optimizer, batchSize, seed);
-        if (progress != null) addListener(new Progress(progress));
-    }
-
-    /**
-     * A silent trainer at epoch 0, step 0; see {@link #addListener}.
-     *
-     * @param model the model to train, on the backend where training runs
-     * @param optimizer updates the model's parameters after each step
-     * @param batchSize samples per step (the last step of an epoch may be shorter)
-     * @param seed keys the shuffling and the dropout masks
-     * @throws IllegalArgumentException as the constructor with a progress stream
      */
     public Trainer(Sequential model, Optimizer optimizer, int batchSize, long seed) {
         ModelLimits.requireBatch(model, batchSize); // before any buffer of batchSize samples is made

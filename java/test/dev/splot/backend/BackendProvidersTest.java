@@ -88,12 +88,12 @@ class BackendProvidersTest {
     void aTrainerRefusesABackendWithoutTheLossOrTheOptimizersOp() {
         try (Backend partial = new PartialBackend(); Sequential m = Sequential.builder(6).add(new ReLU()).build(partial, 1);
              AdaDelta opt = new AdaDelta()) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer(m, opt, 2, 1, null));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer(m, opt, 2, 1));
             assertTrue(e.getMessage().contains("the loss needs the operation softmaxCrossEntropy"), e.getMessage());
         }
         try (Backend java = new JavaBackend(); Sequential m = Sequential.builder(6).add(new ReLU()).build(java, 1);
              AdaDelta opt = new AdaDelta()) {
-            new Trainer(m, opt, 2, 1, null); // every op there
+            new Trainer(m, opt, 2, 1); // every op there
         }
     }
 

@@ -54,7 +54,7 @@ class ClassifyTest {
         Path dark = png("dark.png", 0, false), light = png("light.png", 2, true);
         float[] expected;
         try (Backend b = new JavaBackend(); Sequential m = Tiny.model(b, 4)) {
-            new Trainer(m, new dev.splot.optim.AdaDelta(), 8, 4, null).fit(Tiny.data(48, 1), null, 2, null);
+            new Trainer(m, new dev.splot.optim.AdaDelta(), 8, 4).fit(Tiny.data(48, 1), null, 2, null);
             Checkpoint.save(model, m, null, null);
             float[] x = new float[2 * 64];
             System.arraycopy(Images.readGreyscale(dark, 8, 8).pixels(), 0, x, 0, 64);

@@ -236,7 +236,7 @@ class HostileCommandLineTest {
     /** The Tiny model (1x8x8 inputs, 3 classes), trained a little and saved. */
     static Path tinyModel(Path file) throws IOException {
         try (Backend b = new JavaBackend(); Sequential m = Tiny.model(b, 4); AdaDelta opt = new AdaDelta()) {
-            new Trainer(m, opt, 8, 4, null).fit(Tiny.data(32, 1), null, 1, null);
+            new Trainer(m, opt, 8, 4).fit(Tiny.data(32, 1), null, 1, null);
             Checkpoint.save(file, m, null, null);
         }
         return file;

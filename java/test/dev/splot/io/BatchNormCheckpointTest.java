@@ -54,7 +54,7 @@ class BatchNormCheckpointTest {
         Dataset train = Tiny.data(64, 1);
         Map<String, float[]> uninterrupted, afterOne;
         try (Sequential m = model(backend, SEED); AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, BATCH, SEED, null);
+            Trainer t = new Trainer(m, opt, BATCH, SEED);
             t.fit(train, null, 1, null);
             afterOne = state(m);
             t.fit(train, null, 2, null);
@@ -62,13 +62,13 @@ class BatchNormCheckpointTest {
         }
         Path file = dir.resolve("epoch-1.safetensors");
         try (Sequential m = model(backend, SEED); AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, BATCH, SEED, null);
+            Trainer t = new Trainer(m, opt, BATCH, SEED);
             t.fit(train, null, 1, null);
             Checkpoint.save(file, m, opt, t.position());
         }
         try (Backend fresh = new JavaBackend(); Checkpoint c = Checkpoint.load(file, fresh)) {
             CheckpointTest.assertSameWeights(afterOne, state(c.model()));
-            Trainer t = new Trainer(c.model(), c.optimizer(), BATCH, SEED, null);
+            Trainer t = new Trainer(c.model(), c.optimizer(), BATCH, SEED);
             t.resumeAt(c.position());
             t.fit(train, null, 2, null);
             CheckpointTest.assertSameWeights(uninterrupted, state(c.model()));
@@ -80,7 +80,7 @@ class BatchNormCheckpointTest {
         // resuming with everything but the running statistics (reset to their initial 0 and 1) gives another model
         try (Backend fresh = new JavaBackend(); Checkpoint c = Checkpoint.load(file, fresh)) {
             for (Buffer b : c.model().buffers()) fresh.fill(b.value(), b.name().endsWith("running_var") ? 1f : 0f);
-            Trainer t = new Trainer(c.model(), c.optimizer(), BATCH, SEED, null);
+            Trainer t = new Trainer(c.model(), c.optimizer(), BATCH, SEED);
             t.resumeAt(c.position());
             t.fit(train, null, 2, null);
             assertFalse(java.util.Arrays.equals(uninterrupted.get("batch_normalization.running_mean"),
@@ -95,7 +95,7 @@ class BatchNormCheckpointTest {
         float[] before;
         Map<String, float[]> saved;
         try (Sequential m = model(backend, SEED); AdaDelta opt = new AdaDelta()) {
-            new Trainer(m, opt, 8, SEED, null).fit(data, null, 1, null);
+            new Trainer(m, opt, 8, SEED).fit(data, null, 1, null);
             before = m.predict(data.images(), 40, 7);
             saved = state(m);
             Checkpoint.save(file, m, opt, null);
@@ -128,7 +128,7 @@ class BatchNormCheckpointTest {
     void inferenceUsesTheRunningStatisticsAndBackwardNeedsATrainingPass() {
         Dataset data = Tiny.data(16, 3);
         try (Sequential m = model(backend, SEED); AdaDelta opt = new AdaDelta()) {
-            new Trainer(m, opt, 8, SEED, null).fit(data, null, 1, null);
+            new Trainer(m, opt, 8, SEED).fit(data, null, 1, null);
             // in inference a sample's output does not depend on its batch: one sample alone equals it within a batch
             float[] all = m.predict(data.images(), 16, 16);
             float[] first = m.predict(java.util.Arrays.copyOf(data.images(), 64), 1, 1);

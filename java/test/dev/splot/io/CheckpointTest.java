@@ -69,7 +69,7 @@ class CheckpointTest {
         Map<String, float[]> uninterrupted;
         Map<String, float[]> uninterruptedState = new LinkedHashMap<>();
         try (Sequential m = tinyModel(backend, SEED); AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, BATCH, SEED, null);
+            Trainer t = new Trainer(m, opt, BATCH, SEED);
             t.fit(train, null, 1, null);
             afterOne = weights(m);
             t.fit(train, null, 2, null);
@@ -78,14 +78,14 @@ class CheckpointTest {
         }
         Path file = dir.resolve("epoch-1.safetensors");
         try (Sequential m = tinyModel(backend, SEED); AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, BATCH, SEED, null);
+            Trainer t = new Trainer(m, opt, BATCH, SEED);
             t.fit(train, null, 1, null);
             Checkpoint.save(file, m, opt, t.position());
         }
         try (Backend fresh = new JavaBackend(); Checkpoint c = Checkpoint.load(file, fresh)) {
             assertEquals(new TrainingPosition(1, 3, SEED, BATCH, train.name(), 64), c.position());
             assertSameWeights(afterOne, weights(c.model()));
-            Trainer t = new Trainer(c.model(), c.optimizer(), BATCH, SEED, null);
+            Trainer t = new Trainer(c.model(), c.optimizer(), BATCH, SEED);
             t.resumeAt(c.position());
             t.fit(train, null, 2, null);
             assertEquals(6, t.step());
@@ -99,7 +99,7 @@ class CheckpointTest {
         assertFalse(java.util.Arrays.equals(afterOne.get("dense.weight"), uninterrupted.get("dense.weight")));
         try (Sequential m = tinyModel(backend, SEED); AdaDelta fresh = new AdaDelta()) {
             Checkpoint.loadWeights(file, m);
-            Trainer t = new Trainer(m, fresh, BATCH, SEED, null);
+            Trainer t = new Trainer(m, fresh, BATCH, SEED);
             t.resumeAt(1, 3);
             t.fit(train, null, 2, null);
             assertFalse(java.util.Arrays.equals(uninterrupted.get("dense.weight"), weights(m).get("dense.weight")));
@@ -109,7 +109,7 @@ class CheckpointTest {
     @Test
     void resumeRefusesAnotherSeedOrBatchSize() {
         try (Sequential m = tinyModel(backend, SEED); AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, BATCH, SEED, null);
+            Trainer t = new Trainer(m, opt, BATCH, SEED);
             var e = assertThrows(IllegalArgumentException.class, () -> t.resumeAt(new TrainingPosition(1, 3, SEED, 32)));
             assertTrue(e.getMessage().contains("batch size 32"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> t.resumeAt(new TrainingPosition(1, 3, SEED + 1, BATCH)));
@@ -123,7 +123,7 @@ class CheckpointTest {
         float[] before;
         String arch, summary;
         try (Sequential m = tinyModel(backend, SEED); AdaDelta opt = new AdaDelta(0.5f, 0.9f, 1e-6f)) {
-            new Trainer(m, opt, 5, SEED, null).fit(data, null, 1, null);
+            new Trainer(m, opt, 5, SEED).fit(data, null, 1, null);
             before = m.predict(data.images(), 10, 4);
             arch = Architecture.describe(m);
             summary = m.summary();

@@ -83,7 +83,7 @@ class HostileCheckpointTest {
     Path trained() throws IOException {
         Path file = dir.resolve("good.safetensors");
         try (Backend b = new JavaBackend(); Sequential m = Tiny.model(b, 4); AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, 8, 4, null);
+            Trainer t = new Trainer(m, opt, 8, 4);
             t.fit(Tiny.data(32, 1), null, 1, null);
             Checkpoint.save(file, m, opt, t.position());
         }

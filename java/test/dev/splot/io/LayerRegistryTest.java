@@ -111,7 +111,7 @@ class LayerRegistryTest {
         float[] before;
         Map<String, float[]> weights;
         try (Sequential m = model(backend); AdaDelta opt = new AdaDelta()) {
-            new Trainer(m, opt, 8, 4, null).fit(data, null, 1, null);
+            new Trainer(m, opt, 8, 4).fit(data, null, 1, null);
             before = m.predict(data.images(), 32, 5);
             weights = Tiny.weights(m);
             Checkpoint.save(file, m, opt, null);

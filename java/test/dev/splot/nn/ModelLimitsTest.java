@@ -82,7 +82,7 @@ class ModelLimitsTest {
         try (Backend b = new JavaBackend(); Sequential m = MnistCnn.build(b, 1); AdaDelta opt = new AdaDelta()) {
             int max = ModelLimits.check(m.inputShape(), m.layers()).maxBatch();
             assertDoesNotThrow(() -> ModelLimits.requireBatch(m, max));
-            String e = assertThrows(IllegalArgumentException.class, () -> new Trainer(m, opt, 3_000_000, 1, null)).getMessage();
+            String e = assertThrows(IllegalArgumentException.class, () -> new Trainer(m, opt, 3_000_000, 1)).getMessage();
             assertContains("batch size 3000000 is too large for this model", e);
             assertContains("the largest batch size it allows is " + max, e);
         }

@@ -28,7 +28,7 @@ class SequentialTest {
         dev.splot.data.Dataset data = dev.splot.testing.Tiny.data(96, 3);
         try (Sequential m = dev.splot.testing.Tiny.model(be, 2); dev.splot.optim.AdaDelta opt = new dev.splot.optim.AdaDelta()) {
             double before = dev.splot.train.Trainer.evaluate(m, data, 32).loss();
-            assertEquals(3, new dev.splot.train.Trainer(m, opt, 16, m.seed(), null).fit(data, data, 3, null).size());
+            assertEquals(3, new dev.splot.train.Trainer(m, opt, 16, m.seed()).fit(data, data, 3, null).size());
             dev.splot.train.Evaluation after = dev.splot.train.Trainer.evaluate(m, data, 32);
             assertTrue(after.loss() < before, "training must lower the loss: " + before + " -> " + after.loss());
             float[] p = m.predict(java.util.Arrays.copyOf(data.images(), 5 * 64), 5);

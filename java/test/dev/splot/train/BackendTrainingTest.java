@@ -139,7 +139,7 @@ public abstract class BackendTrainingTest extends BackendSuite {
             }
             // 2. the Trainer: batch 7 leaves a last batch of 2, so buffers are reallocated twice per epoch;
             //    evaluation and prediction run between epochs
-            Trainer trainer = new Trainer(model, opt, 7, 3, null);
+            Trainer trainer = new Trainer(model, opt, 7, 3);
             List<Long> perEpoch = new ArrayList<>();
             trainer.fit(data, Tiny.data(9, 12), 4, s -> {
                 model.predict(data.images(), 5, 2);
@@ -152,7 +152,7 @@ public abstract class BackendTrainingTest extends BackendSuite {
         }
         assertEquals(start, backend.liveTensors(), "live tensors after closing the model and optimizer");
         try (Checkpoint c = Checkpoint.load(scratch.resolve("leak-check.safetensors"), backend)) {
-            Trainer t = new Trainer(c.model(), c.optimizer(), 7, 3, null);
+            Trainer t = new Trainer(c.model(), c.optimizer(), 7, 3);
             t.resumeAt(c.position());
             t.fit(data, null, 5, null);
         }
@@ -169,17 +169,17 @@ public abstract class BackendTrainingTest extends BackendSuite {
         Dataset data = Tiny.data(40, 6);
         java.util.Map<String, float[]> uninterrupted;
         try (Sequential m = Tiny.batchNormModel(backend, 3); AdaDelta opt = new AdaDelta()) {
-            new Trainer(m, opt, 16, 3, null).fit(data, null, 2, null);
+            new Trainer(m, opt, 16, 3).fit(data, null, 2, null);
             uninterrupted = Tiny.savedState(m);
         }
         Path file = scratch.resolve("bn.safetensors");
         try (Sequential m = Tiny.batchNormModel(backend, 3); AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, 16, 3, null);
+            Trainer t = new Trainer(m, opt, 16, 3);
             t.fit(data, null, 1, null);
             Checkpoint.save(file, m, opt, t.position());
         }
         try (Checkpoint c = Checkpoint.load(file, backend)) {
-            Trainer t = new Trainer(c.model(), c.optimizer(), 16, 3, null);
+            Trainer t = new Trainer(c.model(), c.optimizer(), 16, 3);
             t.resumeAt(c.position());
             t.fit(data, null, 2, null);
             java.util.Map<String, float[]> resumed = Tiny.savedState(c.model());

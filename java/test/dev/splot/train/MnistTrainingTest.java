@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class MnistTrainingTest {
     static MnistData.Split data() {
         try {
-            return MnistData.downloadAndLoad("mnist", Path.of(System.getenv().getOrDefault("SPLOT_DATA", "data")), System.out);
+            return MnistData.downloadAndLoad("mnist", Path.of(System.getenv().getOrDefault("SPLOT_DATA", "data")), System.out::println);
         } catch (IOException e) {
             if (System.getenv("CI") != null || System.getenv("SPLOT_REQUIRE_DATA") != null) {
                 throw new AssertionError("MNIST is required here but could not be loaded: " + e.getMessage(), e);
@@ -40,7 +40,7 @@ class MnistTrainingTest {
         try (Backend backend = RequiredBackends.open(backendName);
              Sequential model = MnistCnn.build(backend, 1);
              AdaDelta opt = new AdaDelta()) {
-            new Trainer(model, opt, 128, 1, null).fit(train, null, 2, null);
+            new Trainer(model, opt, 128, 1).fit(train, null, 2, null);
             Evaluation e = Trainer.evaluate(model, test, 500);
             System.out.printf("%s: test accuracy %.4f after 2 epochs of 3,000 images%n", backendName, e.accuracy());
             return e.accuracy();

@@ -35,7 +35,7 @@ class ReproducibilityTest {
              Sequential model = Sequential.builder(1, 10, 10).add(new Conv2D(4, 3)).add(new ReLU()).add(new MaxPool2D(2))
                      .add(new Dropout(0.25)).add(new Flatten()).add(new Dense(3)).build(be, seed);
              AdaDelta opt = new AdaDelta()) {
-            new Trainer(model, opt, 16, seed, null).fit(synthetic(70, 5), null, 2, null);
+            new Trainer(model, opt, 16, seed).fit(synthetic(70, 5), null, 2, null);
             return model.parameters().stream().map(Parameter::value).map(t -> t.toFloatArray())
                     .reduce(new float[0], ReproducibilityTest::concat);
         }

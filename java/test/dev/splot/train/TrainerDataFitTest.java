@@ -17,7 +17,7 @@ class TrainerDataFitTest {
     void moreClassesThanTheModelOutputsAreRefusedBeforeTraining() {
         Dataset fiveClasses = new Dataset("five", new float[2 * 64], new int[] {4, 0}, 2, new int[] {1, 8, 8}, 5);
         try (Backend be = new JavaBackend(); Sequential m = Tiny.model(be, 1); AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, 2, 1, null);
+            Trainer t = new Trainer(m, opt, 2, 1);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.fit(fiveClasses, null, 1, null));
             assertTrue(e.getMessage().contains("'five' has 5 classes, the model outputs 3"), e.getMessage());
             assertTrue(t.step() == 0, "no step was taken");
@@ -31,7 +31,7 @@ class TrainerDataFitTest {
         Dataset wide = new Dataset("wide", new float[2 * 72], new int[] {1, 0}, 2, new int[] {1, 8, 9}, 3);
         try (Backend be = new JavaBackend(); Sequential m = Tiny.model(be, 1); AdaDelta opt = new AdaDelta()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new Trainer(m, opt, 2, 1, null).fit(Tiny.data(4, 1), wide, 1, null));
+                    () -> new Trainer(m, opt, 2, 1).fit(Tiny.data(4, 1), wide, 1, null));
             assertTrue(e.getMessage().contains("the test data 'wide' has samples of shape (1, 8, 9), the model takes (1, 8, 8)"),
                     e.getMessage());
         }

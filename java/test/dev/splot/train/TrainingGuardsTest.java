@@ -59,7 +59,7 @@ class TrainingGuardsTest {
 
         try (Sequential m = Sequential.builder(1, 8, 8).add(new Conv2D(2, 3)).add(new Flatten()).add(new Dense(3)).build(backend, 5);
              AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, BATCH, 5, null);
+            Trainer t = new Trainer(m, opt, BATCH, 5);
             t.fit(clean, null, 1, s -> save(m, opt, t, dir.resolve("epoch-" + s.epoch() + ".safetensors")));
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
                     () -> t.fit(poisoned(clean, poisoned), null, 2, null));
@@ -70,7 +70,7 @@ class TrainingGuardsTest {
         }
         // the named checkpoint is good: it loads and continues on clean data
         try (Checkpoint c = Checkpoint.load(dir.resolve("epoch-1.safetensors"), backend)) {
-            Trainer t = new Trainer(c.model(), c.optimizer(), BATCH, 5, null);
+            Trainer t = new Trainer(c.model(), c.optimizer(), BATCH, 5);
             t.resumeAt(c.position());
             t.fit(clean, null, 2, null);
             assertEquals(8, t.step());
@@ -86,7 +86,7 @@ class TrainingGuardsTest {
     void nanPixelStopsTrainingAtItsStep() {
         Dataset clean = Tiny.data(64, 3);
         try (Sequential m = Tiny.model(backend, 5); AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, BATCH, 5, null);
+            Trainer t = new Trainer(m, opt, BATCH, 5);
             t.fit(clean, null, 1, s -> save(m, opt, t, dir.resolve("epoch-" + s.epoch() + ".safetensors")));
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
                     () -> t.fit(poisoned(clean, 37), null, 2, s -> save(m, opt, t, dir.resolve("epoch-2.safetensors"))));
@@ -101,7 +101,7 @@ class TrainingGuardsTest {
     @Test
     void hugeLearningRateStopsInTheFirstEpochWithoutACheckpoint() {
         try (Sequential m = Tiny.model(backend, 5); AdaDelta opt = new AdaDelta(1e30f, 0.95f, 1e-7f)) {
-            Trainer t = new Trainer(m, opt, BATCH, 5, null);
+            Trainer t = new Trainer(m, opt, BATCH, 5);
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.fit(Tiny.data(64, 3), null, 5, null));
             Matcher where = Pattern.compile("(at step (\\d+) |at the end of epoch 1 \\(step (\\d+)\\))").matcher(e.getMessage());
             assertTrue(where.find(), e.getMessage());

@@ -23,7 +23,7 @@ class TrainingListenerTest {
         List<EpochStats> epochs = new ArrayList<>();
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (Backend be = new JavaBackend(); Sequential m = Tiny.model(be, 1); AdaDelta opt = new AdaDelta()) {
-            Trainer t = new Trainer(m, opt, 16, 1, new PrintStream(printed, true, StandardCharsets.UTF_8));
+            Trainer t = new Trainer(m, opt, 16, 1).addListener(new Progress(new PrintStream(printed, true, StandardCharsets.UTF_8)));
             t.addListener(new TrainingListener() {
                 @Override
                 public void onStep(StepStats s) {

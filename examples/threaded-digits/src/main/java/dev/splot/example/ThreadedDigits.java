@@ -37,7 +37,7 @@ public final class ThreadedDigits {
         String backendName = args.length > 0 ? args[0] : "auto";
         Dataset train = quarters("train", 512, 1), test = quarters("test", 128, 2);
         Path saved = Files.createTempFile("threaded-digits", ".safetensors");
-        try (Backend backend = Backends.open(backendName, null, System.out)) {
+        try (Backend backend = Backends.open(backendName, null, System.out::println)) {
             try (Sequential model = Sequential.builder(1, SIDE, SIDE)
                     .add(new Conv2D(8, 3)).add(new ReLU()).add(new MaxPool2D(2))
                     .add(new Flatten()).add(new Dense(CLASSES))

@@ -95,7 +95,7 @@ public abstract class AbstractBackend implements Backend {
         throw unsupported(Op.RELU_BACKWARD);
     }
 
-    protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+    protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer, long firstIndex) {
         throw unsupported(Op.DROPOUT_FORWARD);
     }
 
@@ -300,7 +300,13 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final synchronized void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+    public final void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+        dropoutForward(x, y, mask, rate, seed, step, layer, 0);
+    }
+
+    @Override
+    public final synchronized void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer,
+            long firstIndex) {
         requireOpen("dropoutForward");
         floats("dropoutForward", x, y, mask);
         Shapes.requireSameSize("dropoutForward", x, y);
@@ -308,7 +314,10 @@ public abstract class AbstractBackend implements Backend {
         if (!(rate >= 0f && rate < 1f)) {
             throw new IllegalArgumentException("dropoutForward: rate must be in [0, 1), got " + rate);
         }
-        dropoutForwardImpl(x, y, mask, rate, seed, step, layer);
+        if (firstIndex < 0) {
+            throw new IllegalArgumentException("dropoutForward: the first element's stream index must be >= 0, got " + firstIndex);
+        }
+        dropoutForwardImpl(x, y, mask, rate, seed, step, layer, firstIndex);
     }
 
     @Override

@@ -59,6 +59,8 @@ public final class SplotNative {
     public static native void splot_dropout_forward(Pointer ctx, FloatPointer x, FloatPointer y, FloatPointer mask, long n,
             float rate, long seed, long step, int layer);
     public static native void splot_dropout_backward(Pointer ctx, FloatPointer dy, FloatPointer mask, FloatPointer dx, long n);
+    public static native void splot_dropout_forward_at(Pointer ctx, FloatPointer x, FloatPointer y, FloatPointer mask, long n,
+            float rate, long seed, long step, int layer, long first);
     public static native void splot_dense_forward(Pointer ctx, FloatPointer x, FloatPointer w, FloatPointer b, FloatPointer y,
             int n, int in, int out);
     public static native void splot_dense_backward(Pointer ctx, FloatPointer dy, FloatPointer x, FloatPointer w, FloatPointer dx,

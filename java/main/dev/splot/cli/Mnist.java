@@ -56,12 +56,15 @@ public final class Mnist {
             "  --checkpoint-dir D save DIR/epoch-N.safetensors after every epoch",
             "  --plots DIR        after training write DIR/curves.png, DIR/digits.png (first 100 test images,",
             "                     misclassified ones framed) and DIR/confusion.png, and print the confusion matrix",
+            "  --spark MASTER     train on Apache Spark (local[N], spark://host:7077): one barrier stage of",
+            "                     --workers tasks, each with its own backend, gradients summed between them",
+            "  --workers N        data-parallel workers with --spark (default 2); --batch-size is the global batch",
             "  --help             this text");
 
     /** Parsed command line. */
     record Options(String backend, String device, boolean listDevices, int epochs, int batchSize, long seed, Path data,
                    String dataset, int limit, int testLimit, float lr, float rho, float eps, Path save, Path resume,
-                   Path checkpointDir, Path plots, boolean inexactResume, Set<String> given) {}
+                   Path checkpointDir, Path plots, boolean inexactResume, Set<String> given, String spark, int workers) {}
 
     public static void main(String[] args) {
         // the program owns this JVM: pictures are decoded and drawn off screen, so no display toolkit may start
@@ -112,10 +115,12 @@ public final class Mnist {
             System.err.println("error: " + ChartLibrary.missingMessage("--plots"));
             return 1;
         }
+        if (o.given().contains("--workers") && o.spark() == null) throw new IllegalArgumentException("--workers needs --spark");
         checkPaths(o);
         MnistData.Split data = MnistData.downloadAndLoad(o.dataset(), o.data(), System.out);
         Dataset train = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
+        if (o.spark() != null) return MnistOnSpark.run(o, train, test);
         try (Backend backend = Backends.open(o.backend(), o.device(), System.out);
              Checkpoint state = o.resume() != null ? resume(o, backend, train) : fresh(o, backend)) {
             Sequential model = state.model();
@@ -284,6 +289,8 @@ public final class Mnist {
         Path save = null, resume = null, checkpointDir = null, plots = null;
         Set<String> given = new HashSet<>();
         long seed = 1;
+        String spark = null;
+        int workers = 2;
         float lr = 1.0f, rho = 0.95f, eps = 1e-7f;
         Path data = Path.of(System.getenv().getOrDefault("SPLOT_DATA", "data"));
         for (int i = 0; i < args.length; i++) {
@@ -309,12 +316,17 @@ public final class Mnist {
                 case "--lr" -> lr = decimal(a, value(args, ++i, a));
                 case "--rho" -> rho = decimal(a, value(args, ++i, a));
                 case "--eps" -> eps = decimal(a, value(args, ++i, a));
+                case "--spark" -> spark = value(args, ++i, a);
+                case "--workers" -> workers = positive(a, value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
         new AdaDelta(lr, rho, eps).close(); // refuses values out of range now, not after the data is loaded
+        if (spark != null && (plots != null || device != null)) {
+            throw new IllegalArgumentException("--spark trains on the executors: --plots and --device are for one machine");
+        }
         return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, lr, rho, eps, save,
-                resume, checkpointDir, plots, inexactResume, Set.copyOf(given));
+                resume, checkpointDir, plots, inexactResume, Set.copyOf(given), spark, workers);
     }
 
     private static String value(String[] args, int i, String option) {

@@ -34,7 +34,7 @@ class MnistTest {
             Map.entry("--dataset", "fashion"), Map.entry("--limit", "8"), Map.entry("--test-limit", "4"),
             Map.entry("--lr", "0.5"), Map.entry("--rho", "0.9"), Map.entry("--eps", "1e-6"), Map.entry("--save", "m.safetensors"),
             Map.entry("--resume", "r.safetensors"), Map.entry("--inexact-resume", ""), Map.entry("--checkpoint-dir", "ck"), Map.entry("--plots", "p"),
-            Map.entry("--help", ""));
+            Map.entry("--spark", "local[2]"), Map.entry("--workers", "2"), Map.entry("--help", ""));
 
     @Test
     void usageAndParserAgree() {

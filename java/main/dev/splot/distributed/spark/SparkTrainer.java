@@ -9,6 +9,7 @@ import dev.splot.nn.Sequential;
 import dev.splot.optim.AdaDelta;
 import dev.splot.optim.Optimizer;
 import dev.splot.train.EpochStats;
+import dev.splot.train.Progress;
 import dev.splot.train.Trainer;
 import dev.splot.train.TrainingListener;
 import dev.splot.train.TrainingPosition;
@@ -211,12 +212,47 @@ public final class SparkTrainer {
     }
 
     /**
+     * A user's own data from Spark (e.g. read from Parquet) as the data set {@link #fit} broadcasts:
+     * each row holds one sample's values (an array column of floats or doubles, in the model's
+     * input order) and its class (an integer column). The rows are collected on the driver, once;
+     * like the broadcast, they must fit in the driver's and each executor's memory.
+     *
+     * @param rows the samples, one per row, in a fixed order (the shuffle is splot's, by seed and epoch)
+     * @param featuresColumn the array column of sample values
+     * @param labelColumn the integer class column
+     * @param name names the data in messages and checkpoints
+     * @param sampleShape one sample's shape, e.g. 1, 28, 28
+     * @param classes the number of classes
+     * @return the data set
+     * @throws IllegalArgumentException naming the row, if a sample has another size than the shape, or a label is not a class
+     */
+    public static Dataset collect(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows, String featuresColumn, String labelColumn,
+            String name, int[] sampleShape, int classes) {
+        List<org.apache.spark.sql.Row> all = rows.select(featuresColumn, labelColumn).collectAsList();
+        int size = 1;
+        for (int d : sampleShape) size *= d;
+        float[] images = new float[Math.multiplyExact(all.size(), size)];
+        int[] labels = new int[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            org.apache.spark.sql.Row row = all.get(i);
+            List<Object> values = row.getList(0);
+            if (values.size() != size) {
+                throw new IllegalArgumentException(name + ": row " + i + " has " + values.size() + " values in column '" + featuresColumn
+                        + "', the sample shape " + java.util.Arrays.toString(sampleShape) + " needs " + size);
+            }
+            for (int k = 0; k < size; k++) images[i * size + k] = ((Number) values.get(k)).floatValue();
+            labels[i] = ((Number) row.get(1)).intValue();
+        }
+        return new Dataset(name, images, labels, all.size(), sampleShape.clone(), classes);
+    }
+
+    /**
      * Spark logs every task and stage at INFO: with the slf4j-simple binding of splot's programs and
      * tests that buries the training's output. Sets Spark's (and its Jetty's, Netty's, Hadoop's)
      * loggers to WARN unless a level was given for them. Call before the SparkContext starts.
      */
     public static void quietSparkLogging() {
-        for (String logger : new String[] {"org.apache.spark", "org.sparkproject", "io.netty", "org.apache.hadoop"}) {
+        for (String logger : new String[] {"org.apache.spark", "org.sparkproject", "io.netty", "org.apache.hadoop", "org.apache.parquet"}) {
             String key = "org.slf4j.simpleLogger.log." + logger;
             if (System.getProperty(key) == null) System.setProperty(key, "warn");
         }
@@ -335,6 +371,7 @@ public final class SparkTrainer {
             Optimizer optimizer = state.optimizer();
             Trainer trainer = new Trainer(model, optimizer, s.batchSize(), s.seed()).dataParallel(allreduce);
             trainer.resumeAt(state.position());
+            if (rank == 0) trainer.addListener(new Progress(System.out)); // the driver's console in local mode, else the executor's log
             if (s.failOnce() != null && stage == 0 && rank == s.failOnce()[1]) {
                 trainer.addListener(new TrainingListener() {
                     @Override
@@ -355,7 +392,7 @@ public final class SparkTrainer {
                 EpochReport report = EpochReport.of(stats, nanos / 1e6 / stepsPerEpoch, bytes / stepsPerEpoch);
                 reports.add(report);
                 if (rank == 0) {
-                    System.out.println(report.line());
+                    System.out.println("worker 0: " + report.line());
                     save(Path.of(s.checkpointDir()).resolve("epoch-" + stats.epoch() + ".safetensors"), model, optimizer, trainer);
                 }
             });

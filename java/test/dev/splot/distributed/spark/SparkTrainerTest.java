@@ -18,10 +18,17 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -132,6 +139,30 @@ class SparkTrainerTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> SparkTrainer.fit(sc, s, TRAIN, TEST, null, new PrintStream(new ByteArrayOutputStream())));
         assertTrue(e.getMessage().contains("needs 5 task slots") && e.getMessage().contains("offers 4"), e.getMessage());
+    }
+
+    /** A user's own data through Parquet: written by Spark, read back, collected into the data set the workers get. */
+    @Test
+    void dataFromParquetIsCollectedSampleForSample(@TempDir Path dir) {
+        SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
+        Dataset small = TRAIN.limit(20);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < small.count(); i++) {
+            float[] sample = Arrays.copyOfRange(small.images(), i * 64, (i + 1) * 64);
+            Float[] boxed = new Float[64];
+            for (int k = 0; k < 64; k++) boxed[k] = sample[k];
+            rows.add(RowFactory.create(i, boxed, small.labels()[i]));
+        }
+        StructType schema = new StructType().add("id", DataTypes.IntegerType)
+                .add("pixels", DataTypes.createArrayType(DataTypes.FloatType)).add("label", DataTypes.IntegerType);
+        String file = dir.resolve("tiny.parquet").toString();
+        spark.createDataFrame(rows, schema).write().parquet(file);
+        Dataset read = SparkTrainer.collect(spark.read().parquet(file).orderBy("id"), "pixels", "label", "tiny parquet", new int[] {1, 8, 8}, 3);
+        assertArrayEquals(small.images(), read.images());
+        assertArrayEquals(small.labels(), read.labels());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkTrainer.collect(
+                spark.read().parquet(file).orderBy("id"), "pixels", "label", "tiny parquet", new int[] {1, 8, 9}, 3));
+        assertTrue(e.getMessage().contains("row 0 has 64 values in column 'pixels'"), e.getMessage());
     }
 
     private static int[] bits(float[] v) {

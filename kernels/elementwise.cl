@@ -26,13 +26,16 @@ __kernel void multiply(__global const float* a, __global const float* b, __globa
 // 8 Philox blocks (32 elements), the blocks computed side by side in uint8 vectors.
 // Element i comes from counter (i/4, layer, low32(step), purpose ^ high32(step)), key (low32(seed), high32(seed)),
 // word i%4; mask = keep (= 1/(1-rate), computed on the host) when u >= rate, else 0; y = x * mask.
+// x[0] is stream element first (a data-parallel worker's slice of a larger batch): the work-items cover a virtual
+// range that starts shift = first % 4 elements earlier, at block firstBlock = low32(first / 4), so each one still
+// computes 8 whole blocks; virtual element v is x[v - shift]. first = 0 is the plain mask.
 __kernel void dropout_forward(__global const float* x, __global float* y, __global float* mask, const int n,
                               const float rate, const float keep, const uint layer, const uint stepLo, const uint stepHiXorPurpose,
-                              const uint seedLo, const uint seedHi) {
+                              const uint seedLo, const uint seedHi, const uint firstBlock, const int shift) {
     const int q = get_global_id(0);
-    const int i0 = q * 32;
+    const int i0 = q * 32 - shift; // x index of the work-item's first virtual element (negative: before x[0])
     if (i0 >= n) return;
-    uint8 c0 = (uint8)((uint)q * 8u) + (uint8)(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u);
+    uint8 c0 = (uint8)(firstBlock + (uint)q * 8u) + (uint8)(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u);
     uint8 c1 = (uint8)(layer), c2 = (uint8)(stepLo), c3 = (uint8)(stepHiXorPurpose);
     uint k0 = seedLo, k1 = seedHi;
     for (int round = 0; round < 10; round++) {
@@ -57,14 +60,14 @@ __kernel void dropout_forward(__global const float* x, __global float* y, __glob
         m[4 * l + 2] = w2[l];
         m[4 * l + 3] = w3[l];
     }
-    if (i0 + 32 <= n) {
+    if (shift == 0 && i0 + 32 <= n) {
         for (int v = 0; v < 2; v++) {
             const float16 mv = vload16(v, m);
             vstore16(mv, v, mask + i0);
             vstore16(vload16(v, x + i0) * mv, v, y + i0);
         }
     } else {
-        for (int j = 0; i0 + j < n; j++) {
+        for (int j = i0 < 0 ? -i0 : 0; j < 32 && i0 + j < n; j++) {
             mask[i0 + j] = m[j];
             y[i0 + j] = x[i0 + j] * m[j];
         }

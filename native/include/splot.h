@@ -106,6 +106,12 @@ void splot_batchnorm_backward(void* ctx, const float* dy, const float* x, const 
                               const float* mean, const float* invstd, float* dx, float* dgamma,
                               float* dbeta, int n, int c, int h, int w);
 
+/* Dropout on elements first, first+1, ... of the mask stream (a data-parallel worker's slice of a
+ * larger batch): mask[i] = Philox.dropoutScale(seed, step, layer, first + i, rate), any alignment of
+ * first; splot_dropout_forward is first = 0. */
+void splot_dropout_forward_at(void* ctx, const float* x, float* y, float* mask, long long n,
+                              float rate, long long seed, long long step, int layer, long long first);
+
 /* Plain SGEMM for benchmarks: C[m,n] = A[m,k] B[k,n], all row-major. */
 void splot_sgemm(void* ctx, int m, int n, int k, const float* a, const float* b, float* c);
 

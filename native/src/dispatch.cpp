@@ -195,7 +195,12 @@ void splot_relu_backward(void* ctx, const float* dy, const float* y, float* dx, 
 
 void splot_dropout_forward(void* ctx, const float* x, float* y, float* mask, long long n, float rate, long long seed,
                            long long step, int layer) {
-    O(ctx)->dropout_fwd(T(ctx), x, y, mask, n, rate, (uint64_t)seed, (uint64_t)step, layer);
+    O(ctx)->dropout_fwd(T(ctx), x, y, mask, n, rate, (uint64_t)seed, (uint64_t)step, layer, 0);
+}
+
+void splot_dropout_forward_at(void* ctx, const float* x, float* y, float* mask, long long n, float rate, long long seed,
+                              long long step, int layer, long long first) {
+    O(ctx)->dropout_fwd(T(ctx), x, y, mask, n, rate, (uint64_t)seed, (uint64_t)step, layer, (uint64_t)first);
 }
 
 void splot_dropout_backward(void* ctx, const float* dy, const float* mask, float* dx, long long n) {

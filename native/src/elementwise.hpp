@@ -59,24 +59,30 @@ static inline void philox16(uint32_t b0, uint32_t c1, uint32_t c2, uint32_t c3, 
     }
 }
 
+/* Elements first .. first+n-1 of the stream. The loop runs over a virtual range that starts at the
+ * block boundary below first (s = first % 4 elements earlier), so every 64-element step is 16 whole
+ * Philox blocks as for first = 0; element v of the virtual range is x[v - s]. */
 static void dropout_fwd(int threads, const float* x, float* y, float* mask, long long n, float rate, uint64_t seed,
-                        uint64_t step, int layer) {
+                        uint64_t step, int layer, uint64_t first) {
     const float keep = 1.0f / (1.0f - rate);
     const uint32_t c1 = (uint32_t)layer, c2 = (uint32_t)step, c3 = 0u /* PURPOSE_DROPOUT */ ^ (uint32_t)(step >> 32);
     const uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    const int T = tasks_for(n); /* CHUNK is a multiple of 64 */
+    const long long s = (long long)(first & 3u), v_n = n + s;
+    const uint32_t block0 = (uint32_t)(first >> 2);
+    const int T = tasks_for(v_n); /* CHUNK is a multiple of 64 */
 #pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
     for (int t = 0; t < T; ++t) {
-        const long long e = lmin(n, (t + 1) * CHUNK);
+        const long long e = lmin(v_n, (t + 1) * CHUNK);
         uint32_t bits[64];
-        for (long long i0 = t * CHUNK; i0 < e; i0 += 64) {
-            philox16((uint32_t)(i0 >> 2), c1, c2, c3, k0, k1, bits);
-            const int m = (int)lmin(64, e - i0);
-            for (int j = 0; j < m; ++j) {
+        for (long long v0 = t * CHUNK; v0 < e; v0 += 64) {
+            philox16(block0 + (uint32_t)(v0 >> 2), c1, c2, c3, k0, k1, bits);
+            const int m = (int)lmin(64, e - v0);
+            for (int j = v0 < s ? (int)s : 0; j < m; ++j) {
+                const long long i = v0 + j - s;
                 const float u = (float)(bits[j] >> 8) * 0x1.0p-24f;
-                const float s = u >= rate ? keep : 0.0f;
-                mask[i0 + j] = s;
-                y[i0 + j] = x[i0 + j] * s;
+                const float sc = u >= rate ? keep : 0.0f;
+                mask[i] = sc;
+                y[i] = x[i] * sc;
             }
         }
     }

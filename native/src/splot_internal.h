@@ -26,7 +26,7 @@ struct splot_ops {
     void (*relu_fwd)(int threads, const float* x, float* y, long long n);
     void (*relu_bwd)(int threads, const float* dy, const float* y, float* dx, long long n);
     void (*dropout_fwd)(int threads, const float* x, float* y, float* mask, long long n, float rate, uint64_t seed,
-                        uint64_t step, int layer);
+                        uint64_t step, int layer, uint64_t first);
     void (*dropout_bwd)(int threads, const float* dy, const float* mask, float* dx, long long n);
     void (*dense_fwd)(int threads, const float* x, const float* w, const float* b, float* y, int n, int in, int out);
     void (*dense_bwd)(int threads, const float* dy, const float* x, const float* w, float* dx, float* dw, float* db,

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  *   programs (dev.splot.cli: Mnist, Classify; dev.splot.Diagnostics; the default-package launchers of the two)
+ *     distributed (data-parallel training: the socket allreduce; .spark, the only package that uses Spark)
  *     io, viz (formats: checkpoints, safetensors, pictures, plots)
  *       train (the loop)  ── data (datasets)
  *         optim
@@ -63,6 +64,7 @@ class ArchitectureTest {
     void packagesFormOneWayLayers() {
         layeredArchitecture().consideringOnlyDependenciesInAnyPackage("dev.splot..", "")
                 .layer("programs").definedBy("", "dev.splot", "dev.splot.cli..")
+                .layer("distributed").definedBy("dev.splot.distributed..")
                 .layer("formats").definedBy("dev.splot.io..", "dev.splot.viz..")
                 .layer("training").definedBy("dev.splot.train..")
                 .layer("data").definedBy("dev.splot.data..")
@@ -72,11 +74,12 @@ class ArchitectureTest {
                 .layer("platform").definedBy("dev.splot.platform..")
                 .layer("backend SPI").definedBy("dev.splot.backend")
                 .whereLayer("programs").mayNotBeAccessedByAnyLayer()
-                .whereLayer("formats").mayOnlyBeAccessedByLayers("programs")
-                .whereLayer("training").mayOnlyBeAccessedByLayers("formats", "programs")
-                .whereLayer("data").mayOnlyBeAccessedByLayers("training", "formats", "programs")
-                .whereLayer("optimizers").mayOnlyBeAccessedByLayers("training", "formats", "programs")
-                .whereLayer("model").mayOnlyBeAccessedByLayers("optimizers", "training", "formats", "programs")
+                .whereLayer("distributed").mayOnlyBeAccessedByLayers("programs")
+                .whereLayer("formats").mayOnlyBeAccessedByLayers("distributed", "programs")
+                .whereLayer("training").mayOnlyBeAccessedByLayers("formats", "distributed", "programs")
+                .whereLayer("data").mayOnlyBeAccessedByLayers("training", "formats", "distributed", "programs")
+                .whereLayer("optimizers").mayOnlyBeAccessedByLayers("training", "formats", "distributed", "programs")
+                .whereLayer("model").mayOnlyBeAccessedByLayers("optimizers", "training", "formats", "distributed", "programs")
                 // found through ServiceLoader: only the programs may name a concrete backend (the reference in Diagnostics)
                 .whereLayer("backend implementations").mayOnlyBeAccessedByLayers("programs")
                 .whereLayer("platform").mayOnlyBeAccessedByLayers("backend implementations", "programs")
@@ -125,6 +128,18 @@ class ArchitectureTest {
             }
         }
         assertEquals(List.of(), takingPrintStreams, "public library methods that take a PrintStream (log through SLF4J instead)");
+
+    }
+
+    /**
+     * Spark is provided, not shipped: only dev.splot.distributed.spark and the program that starts it
+     * (MnistOnSpark) may name it, so the rest of the library loads without it, and the allreduce
+     * stays testable with plain threads.
+     */
+    @Test
+    void onlyTheSparkPackageAndItsProgramUseSpark() {
+        noClasses().that().resideOutsideOfPackages("dev.splot.distributed.spark..").and().doNotHaveFullyQualifiedName("dev.splot.cli.MnistOnSpark")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.spark..", "scala..").check(main);
     }
 
     /** jdeps, run in-process, lists package-to-package edges; a depth-first search finds any cycle. */

@@ -230,8 +230,9 @@ public abstract class AbstractBackend implements Backend {
      * @param seed the run's seed
      * @param step the training step
      * @param layer the layer's index
+     * @param firstIndex the mask-stream index of element 0 (a data-parallel worker's offset in the whole batch)
      */
-    protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+    protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer, long firstIndex) {
         throw unsupported(Op.DROPOUT_FORWARD);
     }
 
@@ -626,7 +627,13 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final synchronized void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+    public final void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+        dropoutForward(x, y, mask, rate, seed, step, layer, 0);
+    }
+
+    @Override
+    public final synchronized void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer,
+            long firstIndex) {
         requireOpen("dropoutForward");
         floats("dropoutForward", x, y, mask);
         Shapes.requireSameSize("dropoutForward", x, y);
@@ -634,7 +641,10 @@ public abstract class AbstractBackend implements Backend {
         if (!(rate >= 0f && rate < 1f)) {
             throw new IllegalArgumentException("dropoutForward: rate must be in [0, 1), got " + rate);
         }
-        dropoutForwardImpl(x, y, mask, rate, seed, step, layer);
+        if (firstIndex < 0) {
+            throw new IllegalArgumentException("dropoutForward: the first element's stream index must be >= 0, got " + firstIndex);
+        }
+        dropoutForwardImpl(x, y, mask, rate, seed, step, layer, firstIndex);
     }
 
     @Override

@@ -270,6 +270,24 @@ public interface Backend extends AutoCloseable {
     void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer);
 
     /**
+     * Inverted dropout on elements {@code firstIndex, firstIndex+1, ...} of the mask stream:
+     * mask[i] = {@link Philox#dropoutScale}(seed, step, layer, firstIndex + i, rate). A data-parallel
+     * worker that runs a slice of a larger batch passes the index its first element has in the whole
+     * batch, so that every sample gets the mask it gets on one machine; {@code firstIndex = 0} is
+     * {@link #dropoutForward(Tensor, Tensor, Tensor, float, long, long, int)}.
+     *
+     * @param x the input
+     * @param y the output, same size as x (may be x)
+     * @param mask receives the scale factors, same size as x
+     * @param rate the fraction dropped, {@code 0 <= rate < 1}
+     * @param seed keys the mask
+     * @param step the global step, keys the mask
+     * @param layer the layer index, keys the mask
+     * @param firstIndex the stream index of element 0, {@code >= 0}
+     */
+    void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer, long firstIndex);
+
+    /**
      * dx = dy * mask.
      *
      * @param dy gradient with respect to y, FLOAT32

@@ -95,11 +95,29 @@ public final class Philox {
      * @param out overwritten with the values
      */
     public static void uniforms(long seed, int purpose, long step, int layer, float[] out) {
-        for (int i = 0; i < out.length; i += 4) {
-            int[] b = block(i >>> 2, layer, (int) step, purpose ^ (int) (step >>> 32), (int) seed, (int) (seed >>> 32));
-            for (int j = 0; j < 4 && i + j < out.length; j++) {
-                out[i + j] = uniform(b[j]);
+        uniforms(seed, purpose, step, layer, 0, out);
+    }
+
+    /**
+     * Fills {@code out} with elements {@code first .. first+out.length-1} of a stream as uniform floats
+     * in [0, 1): {@code out[k]} is element {@code first + k}, whatever the alignment of {@code first}
+     * to the four words of a block (a worker's slice of a batch starts anywhere).
+     *
+     * @param seed the key
+     * @param purpose the stream's purpose, e.g. {@link #PURPOSE_DROPOUT}
+     * @param step the step that names the stream
+     * @param layer the layer that names the stream
+     * @param first the index of the stream element that goes to {@code out[0]}, {@code >= 0}
+     * @param out receives the uniforms
+     */
+    public static void uniforms(long seed, int purpose, long step, int layer, long first, float[] out) {
+        int[] b = null;
+        for (int k = 0; k < out.length; k++) {
+            long index = first + k;
+            if (b == null || (index & 3) == 0) {
+                b = block((int) (index >>> 2), layer, (int) step, purpose ^ (int) (step >>> 32), (int) seed, (int) (seed >>> 32));
             }
+            out[k] = uniform(b[(int) (index & 3)]);
         }
     }
 

@@ -91,13 +91,17 @@ public final class Mnist {
             "  --checkpoint-dir D save DIR/epoch-N.safetensors after every epoch",
             "  --plots DIR        after training write DIR/curves.png, DIR/digits.png (first 100 test images,",
             "                     misclassified ones framed) and DIR/confusion.png, and print the confusion matrix",
+            "  --spark MASTER     train on Apache Spark (local[N], spark://host:7077): one barrier stage of",
+            "                     --workers tasks, each with its own backend, gradients summed between them",
+            "  --workers N        data-parallel workers with --spark (default 2); --batch-size is the global batch",
             "  --help             this text");
 
     /** Parsed command line. */
     record Options(String backend, String device, boolean listDevices, int epochs, int batchSize, long seed, Path data,
                    String dataset, int limit, int testLimit, String optimizer, Map<String, String> settings,
                    LearningRateSchedule schedule, Path save, Path resume, Path checkpointDir, Path plots, boolean inexactResume,
-                   Set<String> given, double validationSplit, int earlyStopping, String model) {}
+                   Set<String> given, double validationSplit, int earlyStopping, String model,
+                   String spark, int workers) {}
 
     /** The options that set an optimizer setting, to the setting's name in {@link Optimizer#config}. */
     private static final Map<String, String> SETTING_OPTIONS = Map.of("--lr", "lr", "--rho", "rho", "--eps", "eps",
@@ -159,10 +163,12 @@ public final class Mnist {
             System.err.println("error: " + ChartLibrary.missingMessage("--plots"));
             return 1;
         }
+        if (o.given().contains("--workers") && o.spark() == null) throw new IllegalArgumentException("--workers needs --spark");
         checkPaths(o);
         MnistData.Split data = MnistData.downloadAndLoad(o.dataset(), o.data(), System.out::println);
         Dataset all = o.limit() > 0 ? data.train().limit(o.limit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().limit(o.testLimit()) : data.test();
+        if (o.spark() != null) return MnistOnSpark.run(o, all, test);
         ValidationSplit split = o.validationSplit() > 0 ? ValidationSplit.of(all, o.validationSplit(), o.seed()) : null;
         SampleSource train = split != null ? split.train() : all;
         SampleSource evaluatedEachEpoch = split != null ? split.validation() : test; // the seed run: the test set
@@ -399,6 +405,8 @@ public final class Mnist {
         String optimizer = AdaDelta.TYPE;
         Map<String, String> settings = new LinkedHashMap<>();
         LearningRateSchedule schedule = null;
+        String spark = null;
+        int workers = 2;
         Path data = Path.of(System.getenv().getOrDefault("SPLOT_DATA", "data"));
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -428,16 +436,22 @@ public final class Mnist {
                 case "--validation-split" -> validationSplit = fraction(a, value(args, ++i, a));
                 case "--early-stopping" -> earlyStopping = positive(a, value(args, ++i, a));
                 case "--model" -> model = choice(a, value(args, ++i, a), MODELS);
+                case "--spark" -> spark = value(args, ++i, a);
+                case "--workers" -> workers = positive(a, value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
         // refuses settings out of range or for another optimizer now, not after the data is loaded; a resumed run's
         // optimizer is the checkpoint's, so without --optimizer its settings are checked against that one later
         if (resume == null || given.contains("--optimizer")) newOptimizer(optimizer, settings).close();
+        if (spark != null && (plots != null || device != null || validationSplit > 0 || earlyStopping > 0)) {
+            throw new IllegalArgumentException("--spark trains on the executors: --plots, --device, --validation-split and "
+                    + "--early-stopping are for one machine");
+        }
         if (earlyStopping > 0 && validationSplit == 0) validationSplit = 0.1; // early stopping watches held-out data, never the test set
         return new Options(backend, device, list, epochs, batch, seed, data, dataset, limit, testLimit, optimizer, Map.copyOf(settings),
                 schedule, save, resume, checkpointDir, plots, inexactResume, Set.copyOf(given), validationSplit, earlyStopping,
-                model);
+                model, spark, workers);
     }
 
     private static String value(String[] args, int i, String option) {

@@ -7,7 +7,9 @@ import java.util.Set;
 /**
  * Inverted dropout: in training, each element is kept with probability 1 - rate and scaled by
  * 1 / (1 - rate); at inference the layer passes its input through untouched. The mask of a step
- * comes from Philox keyed by (seed, step, layer index), so every backend drops the same elements.
+ * comes from Philox keyed by (seed, step, layer index) and indexed by the element's position in the
+ * whole batch ({@link ForwardContext#firstSample}), so every backend, and every data-parallel
+ * worker, drops the same elements.
  */
 public final class Dropout extends Layer {
     private final float rate;
@@ -50,7 +52,8 @@ public final class Dropout extends Layer {
         Tensor output = ws.tensor(this, "output", x.shape());
         Tensor mask = ws.tensor(this, "maskBuffer", x.shape());
         ws.keep(this, "mask", mask);
-        backend.dropoutForward(x, output, mask, rate, ctx.seed(), ctx.step(), index);
+        long perSample = x.size() / x.dim(0); // the mask is indexed by element: sample s starts at s * perSample
+        backend.dropoutForward(x, output, mask, rate, ctx.seed(), ctx.step(), index, ctx.firstSample() * perSample);
         return output;
     }
 

@@ -34,6 +34,8 @@ public final class Trainer {
     private String dataset; // what fit trained on, recorded in the position
     private int samples;
     private LearningRateSchedule schedule; // null: the optimizer's base rate throughout
+    private Allreduce allreduce; // null: one machine
+    private float[][] gradientParts; // per parameter, the host copies the allreduce sums (data-parallel only)
 
     /**
      * A silent trainer at epoch 0, step 0; {@link #addListener} adds what reports progress (a
@@ -112,6 +114,23 @@ public final class Trainer {
 
     /** @return the learning-rate schedule, or {@code null} if there is none */
     public LearningRateSchedule learningRateSchedule() { return schedule; }
+
+    /**
+     * Makes this trainer one worker of a synchronous data-parallel run: each step it computes only
+     * its contiguous slice of the batch (slice {@code rank} of {@code workers}, dropout keyed by the
+     * samples' indices in the whole batch), scales its gradients by slice / batch, sums them with
+     * the other workers through {@code allreduce} and applies the same update as every other
+     * replica. Evaluation is split the same way and summed. Every worker must call {@link #fit} with
+     * the same data, seed and batch size; with one worker the results are bit-identical to a
+     * trainer without it.
+     *
+     * @param allreduce connects this worker to the others
+     * @return this trainer
+     */
+    public Trainer dataParallel(Allreduce allreduce) {
+        this.allreduce = java.util.Objects.requireNonNull(allreduce, "allreduce");
+        return this;
+    }
 
     /** @return the number of steps done so far over all epochs (it keys the dropout masks) */
     public long step() { return step; }
@@ -201,7 +220,7 @@ public final class Trainer {
             double[] trainStats = trainEpoch(train, epochsDone);
             double seconds = (System.nanoTime() - t0) / 1e9;
             requireFiniteParameters(epochsDone + 1);
-            Evaluation eval = test == null ? null : evaluate(model, test, batchSize);
+            Evaluation eval = test == null ? null : allreduce == null ? evaluate(model, test, batchSize) : evaluateShared(test);
             epochsDone++;
             EpochStats s = new EpochStats(epochsDone, trainStats[0], trainStats[1],
                     eval == null ? Double.NaN : eval.loss(), eval == null ? Double.NaN : eval.accuracy(),
@@ -248,33 +267,42 @@ public final class Trainer {
         try {
             for (int from = 0; from < n; from += batchSize) {
                 int b = Math.min(batchSize, n - from);
-                if (x == null || x.dim(0) != b) {
+                // this worker's slice [lo, lo + m) of the batch: all of it on one machine
+                int lo = sliceStart(b, rank()), m = sliceStart(b, rank() + 1) - lo;
+                if (m > 0 && (x == null || x.dim(0) != m)) {
                     closeAll(x, y, dlogits);
-                    x = backend.allocate(batchShape(b, data.sampleShape()));
-                    y = backend.allocate(DType.INT32, b);
-                    dlogits = backend.allocate(b, model.classes());
-                    if (b != xHost.length / sampleSize) {
-                        xHost = new float[b * sampleSize];
-                        yHost = new int[b];
+                    x = backend.allocate(batchShape(m, data.sampleShape()));
+                    y = backend.allocate(DType.INT32, m);
+                    dlogits = backend.allocate(m, model.classes());
+                    if (m != xHost.length / sampleSize) {
+                        xHost = new float[m * sampleSize];
+                        yHost = new int[m];
                     }
                 }
-                data.gather(order, from, from + b, xHost, yHost);
-                backend.upload(x, xHost);
-                backend.upload(y, yHost);
-                Tensor logits = model.forward(x, new ForwardContext(true, seed, step));
-                LossResult r = backend.softmaxCrossEntropy(logits, y, dlogits);
-                if (!Double.isFinite(r.meanLoss())) {
+                double[] stepStats = {0, 0}; // loss summed over the batch's samples, correct predictions
+                if (m > 0) {
+                    data.gather(order, from + lo, from + lo + m, xHost, yHost);
+                    backend.upload(x, xHost);
+                    backend.upload(y, yHost);
+                    Tensor logits = model.forward(x, new ForwardContext(true, seed, step, lo));
+                    LossResult r = backend.softmaxCrossEntropy(logits, y, dlogits);
+                    model.backward(dlogits);
+                    stepStats[0] = r.meanLoss() * m;
+                    stepStats[1] = r.correct();
+                }
+                if (allreduce != null) sumGradients(m, b, stepStats);
+                double meanLoss = stepStats[0] / b;
+                if (!Double.isFinite(meanLoss)) {
                     throw new TrainingDivergedException(String.format(
                             "loss became %s at step %d (epoch %d, batch %d of %d, samples %d..%d); training stopped. "
-                                    + "Last good checkpoint: %s", r.meanLoss(), step, epoch + 1, from / batchSize + 1,
+                                    + "Last good checkpoint: %s", meanLoss, step, epoch + 1, from / batchSize + 1,
                             (n + batchSize - 1) / batchSize, from, from + b - 1, lastCheckpoint));
                 }
-                model.backward(dlogits);
                 if (schedule != null) optimizer.learningRate(schedule.rate(optimizer.baseLearningRate(), step, epoch));
                 optimizer.step(model.parameters());
                 step++;
-                lossSum += r.meanLoss() * b;
-                correct += r.correct();
+                lossSum += stepStats[0];
+                correct += (long) stepStats[1];
                 if (!listeners.isEmpty()) {
                     TrainingListener.StepStats s = new TrainingListener.StepStats(epoch + 1, step, from + b, n, lossSum / (from + b),
                             correct / (double) (from + b), (System.nanoTime() - started) / 1e9, optimizer.learningRate());
@@ -287,6 +315,61 @@ public final class Trainer {
         return new double[] {lossSum / n, correct / (double) n};
     }
 
+    private int rank() {
+        return allreduce == null ? 0 : allreduce.rank();
+    }
+
+    private int workers() {
+        return allreduce == null ? 1 : allreduce.workers();
+    }
+
+    /** First sample of worker {@code rank}'s contiguous slice of a batch of {@code b} (rank = workers: b). */
+    private int sliceStart(int b, int rank) {
+        return (int) ((long) rank * b / workers());
+    }
+
+    /**
+     * Replaces this worker's gradients (of the mean loss over its {@code m} samples) by the sum over
+     * all workers of gradient x m / b, the gradient of the mean loss over the whole batch of
+     * {@code b}, and {@code stats} by its sum over all workers. A worker without samples in this
+     * batch ({@code m = 0}, batches smaller than the number of workers) adds zeros.
+     */
+    private void sumGradients(int m, int b, double[] stats) {
+        List<Parameter> params = model.parameters();
+        if (gradientParts == null) {
+            gradientParts = new float[params.size()][];
+            for (int i = 0; i < params.size(); i++) gradientParts[i] = new float[params.get(i).grad().size()];
+        }
+        int total = 0;
+        for (float[] part : gradientParts) total += part.length;
+        float[] all = new float[total];
+        if (m > 0) {
+            float scale = m == b ? 1f : (float) m / b; // 1 with one worker: its sum is then the single-machine gradient, bit for bit
+            for (int i = 0, off = 0; i < params.size(); off += gradientParts[i].length, i++) {
+                model.backend().download(params.get(i).grad(), gradientParts[i]);
+                for (int k = 0; k < gradientParts[i].length; k++) all[off + k] = m == b ? gradientParts[i][k] : gradientParts[i][k] * scale;
+            }
+        }
+        allreduce.sum(all);
+        allreduce.sum(stats);
+        for (int i = 0, off = 0; i < params.size(); off += gradientParts[i].length, i++) {
+            System.arraycopy(all, off, gradientParts[i], 0, gradientParts[i].length);
+            model.backend().upload(params.get(i).grad(), gradientParts[i]);
+        }
+    }
+
+    /**
+     * Data-parallel evaluation: each worker evaluates its contiguous slice of {@code data}, the sums
+     * are shared. Only loss and accuracy are shared: the per-sample arrays are empty.
+     */
+    private Evaluation evaluateShared(SampleSource data) {
+        int n = data.count();
+        int from = sliceStart(n, rank()), to = sliceStart(n, rank() + 1);
+        double[] sums = evaluateRange(model, data, batchSize, from, to, null, null, null);
+        allreduce.sum(sums);
+        return new Evaluation(sums[0] / n, sums[1] / n, new int[0], new int[0], new int[0], model.classes());
+    }
+
     /**
      * Loss, accuracy, predictions and the rank of each true class of {@code model} on {@code data},
      * in inference mode (no dropout).
@@ -297,21 +380,33 @@ public final class Trainer {
      * @return mean loss, accuracy, the true and predicted class of every sample and the rank of its true class
      */
     public static Evaluation evaluate(Sequential model, SampleSource data, int batchSize) {
+        int n = data.count();
+        int[] predicted = new int[n], labels = new int[n], trueClassRank = new int[n];
+        double[] sums = evaluateRange(model, data, batchSize, 0, n, predicted, labels, trueClassRank);
+        return new Evaluation(sums[0] / n, sums[1] / n, predicted, labels, trueClassRank, model.classes());
+    }
+
+    /**
+     * Samples {@code [start, end)} of {@code data} in inference mode: returns {loss summed over the
+     * samples, correct predictions} and, unless {@code predicted} is null, writes each sample's
+     * predicted class, true class and the rank of its true class (indexed like {@code data}).
+     */
+    private static double[] evaluateRange(Sequential model, SampleSource data, int batchSize, int start, int end, int[] predicted,
+            int[] labels, int[] trueClassRank) {
         requireFits(model, data, "evaluation");
         Backend backend = model.backend();
-        int n = data.count(), k = model.classes();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        int[] predicted = new int[n], labels = new int[n], trueClassRank = new int[n];
+        int n = end - start, k = model.classes();
+        int[] order = new int[data.count()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
         double lossSum = 0;
         long correct = 0;
-        float[] xHost = new float[Math.min(batchSize, n) * data.sampleSize()];
-        int[] yHost = new int[Math.min(batchSize, n)];
-        float[] logitsHost = new float[Math.min(batchSize, n) * k];
+        float[] xHost = new float[Math.max(1, Math.min(batchSize, n)) * data.sampleSize()];
+        int[] yHost = new int[Math.max(1, Math.min(batchSize, n))];
+        float[] logitsHost = new float[Math.max(1, Math.min(batchSize, n)) * k];
         Tensor x = null, y = null;
         try {
-            for (int from = 0; from < n; from += batchSize) {
-                int b = Math.min(batchSize, n - from);
+            for (int from = start; from < end; from += batchSize) {
+                int b = Math.min(batchSize, end - from);
                 if (x == null || x.dim(0) != b) {
                     closeAll(x, y);
                     x = backend.allocate(batchShape(b, data.sampleShape()));
@@ -325,11 +420,13 @@ public final class Trainer {
                 backend.upload(y, yHost);
                 Tensor logits = model.forward(x, ForwardContext.inference());
                 LossResult r = backend.softmaxCrossEntropy(logits, y, null);
-                backend.download(logits, logitsHost);
-                for (int i = 0; i < b; i++) {
-                    predicted[from + i] = argmax(logitsHost, i * k, k);
-                    labels[from + i] = yHost[i];
-                    trueClassRank[from + i] = rank(logitsHost, i * k, k, yHost[i]);
+                if (predicted != null) {
+                    backend.download(logits, logitsHost);
+                    for (int i = 0; i < b; i++) {
+                        predicted[from + i] = argmax(logitsHost, i * k, k);
+                        labels[from + i] = yHost[i];
+                        trueClassRank[from + i] = rank(logitsHost, i * k, k, yHost[i]);
+                    }
                 }
                 lossSum += r.meanLoss() * b;
                 correct += r.correct();
@@ -337,7 +434,7 @@ public final class Trainer {
         } finally {
             closeAll(x, y);
         }
-        return new Evaluation(lossSum / n, correct / (double) n, predicted, labels, trueClassRank, k);
+        return new double[] {lossSum, correct};
     }
 
     /** A permutation of 0..n-1 by Fisher-Yates with Philox draws keyed by (seed, epoch). */

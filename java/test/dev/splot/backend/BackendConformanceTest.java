@@ -181,6 +181,37 @@ public abstract class BackendConformanceTest extends BackendSuite {
         }
     }
 
+    /**
+     * A data-parallel worker runs a slice of a batch with the stream index of its first element: its
+     * mask must be exactly that slice of the whole batch's mask, checked against the definition
+     * (Philox.dropoutScale of the global index) at every alignment to Philox's 4-word blocks, across
+     * the 64-element (native) and 32-element (OpenCL) steps, and past 2^32 elements.
+     */
+    @Test
+    void dropoutMaskOfASliceIsThatSliceOfTheWholeBatchMask() {
+        requireOps(dev.splot.backend.Op.DROPOUT_FORWARD);
+        long seed = 0x5eed_1234_5678L, step = (1L << 33) + 7;
+        int layer = 3;
+        float rate = 0.25f;
+        long[][] slices = {{0, 100}, {1, 1}, {1, 100}, {2, 63}, {3, 9216 + 5}, {4, 37}, {9216L * 2 + 3, 9216 - 2}, {(1L << 34) + 5, 70}};
+        for (long[] slice : slices) {
+            long first = slice[0];
+            int size = (int) slice[1];
+            float[] x = rand(size);
+            try (Tensor tx = up(backend, x, size); Tensor ty = backend.allocate(size); Tensor tm = backend.allocate(size)) {
+                backend.dropoutForward(tx, ty, tm, rate, seed, step, layer, first);
+                float[] mask = tm.toFloatArray(), y = ty.toFloatArray();
+                for (int i = 0; i < size; i++) {
+                    float expected = Philox.dropoutScale(seed, step, layer, first + i, rate);
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(mask[i]),
+                            backend.name() + ": mask element " + i + " of the slice from " + first + " (size " + size + ")");
+                    assertEquals(Float.floatToRawIntBits(x[i] * expected), Float.floatToRawIntBits(y[i]),
+                            backend.name() + ": y element " + i + " of the slice from " + first);
+                }
+            }
+        }
+    }
+
     // ---- dense --------------------------------------------------------------------------------
 
     @Test

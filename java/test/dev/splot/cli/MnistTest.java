@@ -38,7 +38,7 @@ class MnistTest {
             Map.entry("--help", ""), Map.entry("--optimizer", "adam"), Map.entry("--momentum", "0.9"), Map.entry("--nesterov", ""),
             Map.entry("--weight-decay", "0.01"), Map.entry("--lr-schedule", "warmup:10@step,cosine:3"),
             Map.entry("--validation-split", "0.2"), Map.entry("--early-stopping", "3"),
-            Map.entry("--model", "bn-cnn"));
+            Map.entry("--model", "bn-cnn"), Map.entry("--spark", "local[2]"), Map.entry("--workers", "2"));
 
     /** Options that apply to some optimizers only are parsed with one they apply to. */
     static final Map<String, String[]> CONTEXT = Map.of("--momentum", new String[] {"--optimizer", "sgd"},

@@ -212,9 +212,9 @@ public final class JavaBackend extends HeapMemoryBackend {
     }
 
     @Override
-    protected void dropoutForwardImpl(Tensor xt, Tensor yt, Tensor mt, float rate, long seed, long step, int layer) {
+    protected void dropoutForwardImpl(Tensor xt, Tensor yt, Tensor mt, float rate, long seed, long step, int layer, long firstIndex) {
         float[] x = f(xt), y = f(yt), mask = f(mt);
-        Philox.uniforms(seed, Philox.PURPOSE_DROPOUT, step, layer, mask);
+        Philox.uniforms(seed, Philox.PURPOSE_DROPOUT, step, layer, firstIndex, mask);
         float keep = 1.0f / (1.0f - rate);
         for (int k = 0; k < x.length; k++) {
             mask[k] = mask[k] >= rate ? keep : 0f;

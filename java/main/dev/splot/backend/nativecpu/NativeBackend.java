@@ -330,8 +330,8 @@ public final class NativeBackend extends AbstractBackend {
     }
 
     @Override
-    protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
-        SplotNative.splot_dropout_forward(ctx, f(x), f(y), f(mask), x.size(), rate, seed, step, layer);
+    protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer, long firstIndex) {
+        SplotNative.splot_dropout_forward_at(ctx, f(x), f(y), f(mask), x.size(), rate, seed, step, layer, firstIndex);
     }
 
     @Override

@@ -286,6 +286,23 @@ public final class SplotNative {
      */
     public static native void splot_dropout_backward(Pointer ctx, FloatPointer dy, FloatPointer mask, FloatPointer dx, long n);
     /**
+     * {@link dev.splot.backend.Backend#dropoutForward(dev.splot.backend.Tensor, dev.splot.backend.Tensor,
+     * dev.splot.backend.Tensor, float, long, long, int, long)}: the mask of elements first, first+1, ... of the stream.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param x input
+     * @param y output, overwritten (may be x)
+     * @param mask the scale factors, overwritten
+     * @param n elements
+     * @param rate the fraction dropped
+     * @param seed the run's seed
+     * @param step the training step
+     * @param layer the layer's index
+     * @param first the stream index of element 0
+     */
+    public static native void splot_dropout_forward_at(Pointer ctx, FloatPointer x, FloatPointer y, FloatPointer mask, long n,
+            float rate, long seed, long step, int layer, long first);
+    /**
      * {@link dev.splot.backend.Backend#denseForward}: y[n,out] = x[n,in] w[out,in]^T + b.
      *
      * @param ctx a context from {@link #splot_create}

@@ -383,11 +383,12 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     @Override
-    protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer) {
+    protected void dropoutForwardImpl(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer, long firstIndex) {
         int n = x.size();
+        int shift = (int) (firstIndex & 3); // the kernel starts at the block boundary below firstIndex
         float keep = 1.0f / (1.0f - rate); // the same float expression as Philox.dropoutScale
-        launch1d("dropout_forward", (n + 31L) / 32, mem(x), mem(y), mem(mask), n, rate, keep, layer, (int) step,
-                Philox.PURPOSE_DROPOUT ^ (int) (step >>> 32), (int) seed, (int) (seed >>> 32));
+        launch1d("dropout_forward", (n + shift + 31L) / 32, mem(x), mem(y), mem(mask), n, rate, keep, layer, (int) step,
+                Philox.PURPOSE_DROPOUT ^ (int) (step >>> 32), (int) seed, (int) (seed >>> 32), (int) (firstIndex >>> 2), shift);
     }
 
     @Override

@@ -91,6 +91,7 @@ public final class SparkTrainer {
      * @param attempts barrier stages at most (1 = no retry)
      * @param failOnce test hook: {epoch, rank} of a worker that fails once, at its first step of that epoch
      *        in the first stage; {@code null} normally
+     * @serial exclude (sent to the executors of one run only, never stored)
      */
     public record Settings(ModelFactory model, String backend, String optimizer, Map<String, String> optimizerConfig, String schedule, long seed,
             int batchSize, int epochs, int workers, Duration timeout, String checkpointDir, int attempts, int[] failOnce)
@@ -146,6 +147,7 @@ public final class SparkTrainer {
      * @param seconds the epoch's wall time, evaluation excluded
      * @param allreduceMillisPerStep mean wall time a step spent summing gradients
      * @param bytesPerStep bytes one worker sent per step
+     * @serial exclude (it travels between the driver and executors of one run only, never stored)
      */
     public record EpochReport(int epoch, double trainLoss, double trainAccuracy, double testLoss, double testAccuracy, double seconds,
             double allreduceMillisPerStep, long bytesPerStep) implements Serializable {

@@ -82,7 +82,7 @@ public final class Mnist {
             "                     --validation-split, default 0.1); with --checkpoint-dir, DIR/best.safetensors keeps",
             "                     the epoch with the lowest validation loss",
             "  --model M          " + String.join("|", MODELS) + ": the seed's Keras CNN (default), or Conv-BatchNorm-ReLU-MaxPool",
-            "                     twice, Conv-BatchNorm-ReLU, GlobalAvgPool, Dense(10) (94,410 parameters)",
+            "                     twice, Conv-BatchNorm-ReLU twice, GlobalAvgPool, Dense(10) (242,250 parameters)",
             "  --save FILE        save the final model, optimizer state and position (.safetensors)",
             "  --resume FILE      continue a saved run until --epochs epochs in total; its seed, batch size",
             "                     optimizer, its settings and the schedule are used (giving other values is an error)",

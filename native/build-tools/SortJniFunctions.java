@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Puts the JNI functions of JavaCPP-generated C++ files in a fixed order (sorted by their first line), in
@@ -15,6 +17,13 @@ import java.util.List;
  * name symbols, which differ from one JVM run to the next. The functions are independent definitions (the
  * declarations and tables they use come before them), so their order does not change what the library does,
  * only where each function lands in it. Runs of consecutive functions are sorted; everything else is kept.
+ *
+ * <p>The same method order also decides the order of JavaCPP's class table ({@code JavaCPP_classNames}):
+ * a class enters it when the first method that needs it is written (e.g. {@code RuntimeException} before
+ * {@code BytePointer} in most runs, after it in a few), and the functions refer to classes by index
+ * ({@code JavaCPP_getClass(env, 7)}). So the table is put in name order too, its parallel tables
+ * ({@code JavaCPP_members}, {@code JavaCPP_offsets}, {@code JavaCPP_memberOffsetSizes}) are permuted with
+ * it, and every literal class index is renumbered; the meaning of the code is unchanged.
  *
  * <p>Run by {@code javacpp-compiler} (JavaCPP's {@code platform.compiler}) on every generated source before
  * it calls g++: {@code java SortJniFunctions.java FILE.cpp...}. Files that JavaCPP did not generate are
@@ -35,7 +44,7 @@ public final class SortJniFunctions {
             if (lines.isEmpty() || !lines.get(0).startsWith(GENERATED_MARK)) {
                 continue;
             }
-            List<String> sorted = sortFunctionRuns(lines, file);
+            List<String> sorted = sortFunctionRuns(canonicalClassTable(lines, file), file);
             if (!sorted.equals(lines)) {
                 Files.write(file, sorted, StandardCharsets.UTF_8);
             }
@@ -70,6 +79,112 @@ public final class SortJniFunctions {
             run.forEach(out::addAll);
         }
         return out;
+    }
+
+    /** The calls of JavaCPP's helpers whose second argument is an index into the class table. */
+    private static final Pattern CLASS_INDEX = Pattern.compile("\\b(JavaCPP_\\w+)\\(env, (\\d+)\\b");
+    private static final List<String> INDEXED_HELPERS = List.of("JavaCPP_getClass", "JavaCPP_createPointer",
+            "JavaCPP_handleException", "JavaCPP_getFieldID", "JavaCPP_getMethodID", "JavaCPP_getStaticMethodID");
+    private static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"");
+
+    /** The lines with the class table in name order and every class index renumbered to match. */
+    static List<String> canonicalClassTable(List<String> lines, Path file) {
+        int names = indexOfPrefix(lines, "static const char* JavaCPP_classNames[", file);
+        if (names < 0) {
+            return lines; // a source without JNI methods of its own
+        }
+        int count = Integer.parseInt(lines.get(names).replaceAll(".*\\[(\\d+)\\].*", "$1"));
+        List<String> table = new ArrayList<>();
+        for (int i = names + 1; i <= names + count; i++) {
+            Matcher m = QUOTED.matcher(lines.get(i));
+            if (!m.find()) {
+                throw formatChanged(file, i, "a class name per line in JavaCPP_classNames");
+            }
+            table.add(m.group(1));
+        }
+        if (!lines.get(names + count).endsWith(" };")) {
+            throw formatChanged(file, names + count, "JavaCPP_classNames to end after its " + count + " names");
+        }
+        List<String> sortedNames = new ArrayList<>(table);
+        sortedNames.sort(Comparator.naturalOrder());
+        int[] newIndex = new int[count];
+        for (int i = 0; i < count; i++) {
+            newIndex[i] = sortedNames.indexOf(table.get(i));
+        }
+        List<String> out = new ArrayList<>(lines);
+        for (int i = 0; i < count; i++) {
+            out.set(names + 1 + i, "        \"" + sortedNames.get(i) + "\"" + (i == count - 1 ? " };" : ","));
+        }
+        permuteRows(out, "static const char* JavaCPP_members[", count, newIndex, file);
+        permuteRows(out, "static int JavaCPP_offsets[", count, newIndex, file);
+        int sizes = indexOfPrefix(out, "static int JavaCPP_memberOffsetSizes[", file);
+        if (sizes >= 0) {
+            String line = out.get(sizes);
+            String[] values = line.substring(line.indexOf('{') + 1, line.lastIndexOf('}')).trim().split(",\\s*");
+            if (values.length != count) {
+                throw formatChanged(file, sizes, count + " entries in JavaCPP_memberOffsetSizes");
+            }
+            String[] permuted = new String[count];
+            for (int i = 0; i < count; i++) {
+                permuted[newIndex[i]] = values[i];
+            }
+            out.set(sizes, line.substring(0, line.indexOf('{') + 1) + " " + String.join(", ", permuted) + " };");
+        }
+        for (int i = 0; i < out.size(); i++) {
+            Matcher m = CLASS_INDEX.matcher(out.get(i));
+            StringBuilder renumbered = new StringBuilder();
+            while (m.find()) {
+                if (!INDEXED_HELPERS.contains(m.group(1))) {
+                    throw formatChanged(file, i, "class indices only in " + INDEXED_HELPERS + ", not " + m.group(1));
+                }
+                int index = Integer.parseInt(m.group(2));
+                if (index >= count) {
+                    throw formatChanged(file, i, "class index " + index + " below the table's " + count);
+                }
+                m.appendReplacement(renumbered, m.group(1) + "(env, " + newIndex[index]);
+            }
+            m.appendTail(renumbered);
+            out.set(i, renumbered.toString());
+        }
+        return out;
+    }
+
+    /** Permutes the one-line rows of a table declared as {@code prefix...] = {} with one row per class. */
+    private static void permuteRows(List<String> lines, String prefix, int count, int[] newIndex, Path file) {
+        int start = indexOfPrefix(lines, prefix, file);
+        if (start < 0) {
+            return;
+        }
+        String[] rows = new String[count];
+        for (int i = 0; i < count; i++) {
+            String row = lines.get(start + 1 + i).trim();
+            String end = i == count - 1 ? " };" : ",";
+            if (!row.startsWith("{") || !row.endsWith(end)) {
+                throw formatChanged(file, start + 1 + i, "one row per class in " + prefix.trim() + "...]");
+            }
+            rows[newIndex[i]] = row.substring(0, row.length() - end.length());
+        }
+        for (int i = 0; i < count; i++) {
+            lines.set(start + 1 + i, "        " + rows[i] + (i == count - 1 ? " };" : ","));
+        }
+    }
+
+    private static int indexOfPrefix(List<String> lines, String prefix, Path file) {
+        int found = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                if (found >= 0) {
+                    throw formatChanged(file, i, "one " + prefix.trim() + "...] table");
+                }
+                found = i;
+            }
+        }
+        return found;
+    }
+
+    private static IllegalStateException formatChanged(Path file, int line, String expected) {
+        return new IllegalStateException(file + ":" + (line + 1) + ": expected " + expected
+                + ": JavaCPP's output format changed, update SortJniFunctions");
     }
 
     private static boolean isFunctionStart(String line) {

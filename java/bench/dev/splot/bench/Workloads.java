@@ -40,6 +40,8 @@ public final class Workloads {
 
     /** Name of the end-to-end row (Trainer.fit), matched by --ops like the JMH benchmarks. */
     public static final String TRAINING_RUN = "trainingRun";
+    /** Name of the per-operation profile of the training step ({@link StepProfile}), matched by --ops like the JMH benchmarks. */
+    public static final String STEP_PROFILE = "stepProfile";
     /** Name of the memory-copy peak benchmark. */
     public static final String MEMCOPY = "memcopy";
     public static final long MEMCOPY_BYTES = 64L << 20;
@@ -87,6 +89,13 @@ public final class Workloads {
                     String.format(Locale.ROOT, "(fwd %.2f + bwd %.2f MFLOP) × 128 images", FORWARD_FLOPS / BATCH / 1e6,
                             BACKWARD_FLOPS / BATCH / 1e6), BATCH),
             new Work("inference", "inference (batch)", Unit.FLOP, FORWARD_FLOPS,
+                    String.format(Locale.ROOT, "fwd %.2f MFLOP × 128 images", FORWARD_FLOPS / BATCH / 1e6), BATCH),
+            new Work("evaluateTestSet", "test pass (Trainer.evaluate)", Unit.FLOP, FORWARD_FLOPS / BATCH * InferenceBench.TEST_IMAGES,
+                    String.format(Locale.ROOT, "fwd %.2f MFLOP × 10,000 images, batch 128", FORWARD_FLOPS / BATCH / 1e6),
+                    InferenceBench.TEST_IMAGES),
+            new Work("predictBatch1", "predict, batch 1 (latency)", Unit.FLOP, FORWARD_FLOPS / BATCH,
+                    String.format(Locale.ROOT, "fwd %.2f MFLOP × 1 image", FORWARD_FLOPS / BATCH / 1e6), 1),
+            new Work("predictBatch128", "predict, batch 128", Unit.FLOP, FORWARD_FLOPS,
                     String.format(Locale.ROOT, "fwd %.2f MFLOP × 128 images", FORWARD_FLOPS / BATCH / 1e6), BATCH),
             new Work(MEMCOPY, "memory copy (machine peak)", Unit.BYTE, 2.0 * MEMCOPY_BYTES,
                     "read + write 2 × 64 MiB, System.arraycopy on all cores", 0));

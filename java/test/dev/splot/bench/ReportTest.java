@@ -119,6 +119,28 @@ class ReportTest {
     }
 
     @Test
+    void stepProfilesAndEpochRunsHaveTheirSections() {
+        Report.Inputs plain = inputs(JmhResults.parse(JSON));
+        String without = Report.markdown(plain);
+        assertTrue(without.contains("## Training step by operation (seed model, batch 128)\n\nNot run."), without);
+        assertTrue(without.contains("Not run (`--epoch-run` runs it)."), without);
+        StepProfile.Result profile = new StepProfile.Result("native", "AVX2, 2 threads", 128, 5,
+                List.of(new StepProfile.Op("conv2 forward", 2.72e9, 10, 9)), 20, 19);
+        Report.Inputs in = new Report.Inputs(plain.results(), plain.operations(), plain.backends(), plain.skipped(), plain.fma(),
+                plain.bandwidth(), plain.endToEnd(), plain.endToEndFailures(), plain.header(), List.of(profile),
+                Map.of("opencl", "boom"), List.of(new EpochRun.Result("native", "Mnist --backend native --epochs 1", 0, 18.0, 0.98, 30.0),
+                        new EpochRun.Result("opencl", "Mnist --backend opencl --epochs 1", 0, 30.0, 0.979, 45.0),
+                        new EpochRun.Result("java", "Mnist --backend java --epochs 1", -1, Double.NaN, Double.NaN, 3600.0)));
+        String md = Report.markdown(in);
+        assertTrue(md.contains("### native\n\nnative (AVX2, 2 threads), batch 128"), md);
+        assertTrue(md.contains("| conv2 forward | 10.000 | 9.000 | 50% | 272.0 | 62% |"), "divided by the report's FMA peak, 440: " + md);
+        assertTrue(md.contains("### opencl\n\nfailed: boom"), md);
+        assertTrue(md.contains("| native | 18.0 s | 30.0 s | 1.00× | 98.00% | 0 |"), md);
+        assertTrue(md.contains("| opencl | 30.0 s | 45.0 s | 1.50× | 97.90% | 0 |"), md);
+        assertTrue(md.contains("| java | — | 3600.0 s | — | — | -1 |"), "a killed run has no figures: " + md);
+    }
+
+    @Test
     void numberFormatting() {
         assertEquals("1.50 s", Report.time(1.5));
         assertEquals("12.3 ms", Report.time(0.01234));

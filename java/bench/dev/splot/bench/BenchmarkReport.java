@@ -129,23 +129,13 @@ public final class BenchmarkReport {
                 case "--device" -> device = value(args, ++i, a);
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 case "--data" -> data = Path.of(value(args, ++i, a));
-                case "--train-seconds" -> {
-                    String v = value(args, ++i, a);
-                    try {
-                        trainSeconds = Double.parseDouble(v);
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("--train-seconds needs a number, got '" + v + "'");
-                    }
-                    if (!(trainSeconds >= 0)) throw new IllegalArgumentException("--train-seconds must be >= 0");
-                }
+                case "--train-seconds" -> trainSeconds = nonNegative(a, value(args, ++i, a));
                 case "--profile-steps" -> {
-                    String v = value(args, ++i, a);
-                    try {
-                        profileSteps = Integer.parseInt(v);
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("--profile-steps needs a whole number, got '" + v + "'");
+                    double n = nonNegative(a, value(args, ++i, a));
+                    if (n != Math.rint(n) || n > 1e6) {
+                        throw new IllegalArgumentException("--profile-steps needs a whole number up to 1e6, got " + n);
                     }
-                    if (profileSteps < 0) throw new IllegalArgumentException("--profile-steps must be >= 0");
+                    profileSteps = (int) n;
                 }
                 case "--epoch-run" -> epochRun = true;
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
@@ -168,6 +158,17 @@ public final class BenchmarkReport {
                     trainSeconds == null ? 60 : trainSeconds, true, 2 * SeedModel.BATCH, 1.0, ops, backends, device, out, data,
                     profileSteps == null ? 20 : profileSteps, epochRun);
         };
+    }
+
+    private static double nonNegative(String option, String v) {
+        double x;
+        try {
+            x = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number, got '" + v + "'");
+        }
+        if (!(x >= 0)) throw new IllegalArgumentException(option + " must be >= 0");
+        return x;
     }
 
     private static String value(String[] args, int i, String option) {

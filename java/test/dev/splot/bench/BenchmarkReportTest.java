@@ -35,6 +35,7 @@ class BenchmarkReportTest {
         assertTrue(asked.epochRun());
         assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--profile-steps", "-1"}));
         assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--profile-steps", "many"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--profile-steps", "2.5"}));
     }
 
     @Test

@@ -219,6 +219,8 @@ public final class BenchmarkReport {
                 .shouldFailOnError(false)
                 .resultFormat(ResultFormatType.JSON).result(json.toString());
         if (!available.isEmpty()) jmh.param("backend", available.toArray(new String[0]));
+        // the smoke run checks that the test pass runs; 10,000 images would take minutes on the Java backend
+        if (o.mode().equals("smoke")) jmh.param("testImages", Integer.toString(SMOKE_TEST_IMAGES));
         new Runner(jmh.build()).run();
         List<JmhResults.Result> results = Files.exists(json) ? JmhResults.read(json) : List.of();
 
@@ -312,6 +314,9 @@ public final class BenchmarkReport {
         }
         return 0;
     }
+
+    /** Images of the test pass in the smoke run: two batches of 128. */
+    static final int SMOKE_TEST_IMAGES = 256;
 
     /** The longest a whole {@code Mnist --epochs 1} child may run (the Java backend takes about 6 minutes for one epoch on the 2-core machine). */
     static final double EPOCH_RUN_TIMEOUT_SECONDS = 3600;

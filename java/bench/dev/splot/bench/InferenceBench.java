@@ -7,6 +7,7 @@ import dev.splot.train.Evaluation;
 import dev.splot.train.Trainer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -24,6 +25,13 @@ public class InferenceBench extends BackendBench {
     /** Images of the test pass: MNIST's test set. */
     public static final int TEST_IMAGES = 10_000;
 
+    /**
+     * Images of the test pass; {@link BenchmarkReport}'s smoke run sets fewer (it only checks that the pass runs), and
+     * the report then states the work for the images that ran ({@link Workloads#testPass}).
+     */
+    @Param({"10000"})
+    public int testImages;
+
     Sequential model;
     Predictor predictor;
     Dataset testSet;
@@ -34,7 +42,7 @@ public class InferenceBench extends BackendBench {
         open();
         model = SeedModel.build(be, ModelBench.SEED);
         predictor = model.newPredictor();
-        testSet = EndToEnd.synthetic(TEST_IMAGES, "synthetic test set");
+        testSet = EndToEnd.synthetic(testImages, "synthetic test set");
         batchImages = new float[SeedModel.BATCH * 28 * 28];
         for (int i = 0; i < batchImages.length; i++) batchImages[i] = (float) random().nextDouble();
         oneImage = java.util.Arrays.copyOf(batchImages, 28 * 28);
@@ -47,7 +55,7 @@ public class InferenceBench extends BackendBench {
         closeAll();
     }
 
-    /** The per-epoch test pass: Trainer.evaluate over 10,000 images in batches of 128. */
+    /** The per-epoch test pass: Trainer.evaluate over 10,000 images (testImages) in batches of 128. */
     @Benchmark
     public Evaluation evaluateTestSet() {
         return Trainer.evaluate(model, testSet, SeedModel.BATCH);

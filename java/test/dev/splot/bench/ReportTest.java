@@ -141,6 +141,22 @@ class ReportTest {
     }
 
     @Test
+    void aTestPassOnFewerImagesStatesTheWorkThatRan() {
+        String json = "[" + entry("InferenceBench.evaluateTestSet", "java", "2.0", "\"NaN\"", "s/op", 1)
+                .replace("\"backend\" : \"java\"", "\"backend\" : \"java\", \"testImages\" : \"256\"") + "]";
+        List<Result> rs = JmhResults.parse(json);
+        Report.Inputs in = new Report.Inputs(rs, List.of("evaluateTestSet"), List.of("java"), Map.of(),
+                Peaks.fma(new Peaks.Measured(OptionalDouble.of(440), "measured: test loop")), Peaks.bandwidth(OptionalDouble.empty()),
+                List.of(), Map.of(), List.of());
+        Row row = Report.rows(in).get(0);
+        assertEquals(256, row.work().samples(), "the smoke run's 256 images, not the 10,000 of the real pass");
+        assertEquals(Workloads.FORWARD_FLOPS / 128 * 256 / 2.0, row.rate(), 1e-3);
+        String md = Report.markdown(in);
+        assertTrue(md.contains("fwd 23.98 MFLOP × 256 images, batch 128 | java | 2.00 s | 3.07 GFLOP/s, 128 img/s |"), md);
+        assertEquals(10_000, Workloads.of("evaluateTestSet").orElseThrow().samples(), "the workload itself is MNIST's test set");
+    }
+
+    @Test
     void numberFormatting() {
         assertEquals("1.50 s", Report.time(1.5));
         assertEquals("12.3 ms", Report.time(0.01234));

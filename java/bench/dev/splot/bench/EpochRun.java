@@ -34,12 +34,12 @@ public final class EpochRun {
      * @param wallSeconds  the child's wall time from start to exit
      */
     public record Result(String backend, String command, int exitCode, double trainSeconds, double accuracy, double wallSeconds) {
-        /** Whether the child exited normally and printed both figures. */
+        /** @return whether the child exited normally and printed both figures */
         public boolean ok() {
             return exitCode == 0 && !Double.isNaN(trainSeconds) && !Double.isNaN(accuracy);
         }
 
-        /** One line with every figure. */
+        /** @return one line with every figure */
         public String line() {
             return String.format(Locale.ROOT, "epoch run %s: exit %d, train pass %.1f s, whole run %.1f s, test accuracy %.4f (%s)",
                     backend, exitCode, trainSeconds, wallSeconds, accuracy, command);
@@ -59,6 +59,7 @@ public final class EpochRun {
      * @param log            where its output goes
      * @return the figures; a child that failed or timed out gives NaN where it printed nothing
      * @throws IOException if the child cannot be started
+     * @throws InterruptedException if this thread is interrupted while waiting for the child
      */
     public static Result run(String backend, String device, List<String> extraArgs, double timeoutSeconds, PrintStream log)
             throws IOException, InterruptedException {
@@ -103,6 +104,7 @@ public final class EpochRun {
      *
      * @param args backend name, then optionally {@code --device SEL}, {@code --timeout SECONDS}, and after {@code --}
      *             further Mnist options
+     * @throws Exception if the child cannot be started or waiting for it is interrupted
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {

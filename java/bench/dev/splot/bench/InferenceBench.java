@@ -37,6 +37,7 @@ public class InferenceBench extends BackendBench {
     Dataset testSet;
     float[] oneImage, batchImages;
 
+    /** Opens the backend, builds the model and a predictor, and makes the test set and the request images. */
     @Setup(Level.Trial)
     public void setUp() {
         open();
@@ -48,6 +49,7 @@ public class InferenceBench extends BackendBench {
         oneImage = java.util.Arrays.copyOf(batchImages, 28 * 28);
     }
 
+    /** Frees the predictor, the model and the backend. */
     @TearDown(Level.Trial)
     public void tearDown() {
         predictor.close();
@@ -55,19 +57,31 @@ public class InferenceBench extends BackendBench {
         closeAll();
     }
 
-    /** The per-epoch test pass: Trainer.evaluate over 10,000 images (testImages) in batches of 128. */
+    /**
+     * The per-epoch test pass: Trainer.evaluate over 10,000 images (testImages) in batches of 128.
+     *
+     * @return the evaluation (returned so that JMH keeps the work)
+     */
     @Benchmark
     public Evaluation evaluateTestSet() {
         return Trainer.evaluate(model, testSet, SeedModel.BATCH);
     }
 
-    /** One image through a kept predictor: upload, forward, softmax, read-back. */
+    /**
+     * One image through a kept predictor: upload, forward, softmax, read-back.
+     *
+     * @return the class probabilities
+     */
     @Benchmark
     public float[] predictBatch1() {
         return predictor.predict(oneImage, 1, 1);
     }
 
-    /** 128 images through a kept predictor in one forward pass. */
+    /**
+     * 128 images through a kept predictor in one forward pass.
+     *
+     * @return the class probabilities, 128 x 10
+     */
     @Benchmark
     public float[] predictBatch128() {
         return predictor.predict(batchImages, SeedModel.BATCH, SeedModel.BATCH);

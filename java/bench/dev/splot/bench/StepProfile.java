@@ -52,12 +52,12 @@ public final class StepProfile {
      */
     public record Result(String backend, String description, int batch, int steps, List<Op> ops, double medianStepMs,
                          double bestStepMs) {
-        /** The sum of the operations' median times. */
+        /** @return the sum of the operations' median times, ms */
         public double opSumMs() {
             return ops.stream().mapToDouble(Op::medianMs).sum();
         }
 
-        /** The whole step's median minus the sum of the operations' medians. */
+        /** @return the whole step's median minus the sum of the operations' medians, ms */
         public double gapMs() {
             return medianStepMs - opSumMs();
         }
@@ -137,7 +137,12 @@ public final class StepProfile {
         return md.toString();
     }
 
-    /** The header line of a profile: backend, batch, steps, and the epoch the whole step extrapolates to. */
+    /**
+     * The header line of a profile: backend, batch, steps, and the epoch the whole step extrapolates to.
+     *
+     * @param r a profile
+     * @return one line, no newline
+     */
     public static String summary(Result r) {
         int stepsPerEpoch = (EndToEnd.EPOCH_IMAGES + r.batch() - 1) / r.batch();
         return String.format(Locale.ROOT, "%s (%s), batch %d, median of %d steps after %d warm-up: whole step %.1f ms "

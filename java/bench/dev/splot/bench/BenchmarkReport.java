@@ -62,12 +62,16 @@ public final class BenchmarkReport {
             "  --out DIR          output folder (default results)",
             "  --data DIR         where MNIST is looked for, as DIR/mnist (default $SPLOT_DATA or data); synthetic otherwise",
             "  --train-seconds S  time budget of the Trainer.fit run per backend",
+            "  --profile-steps N  measured steps of the per-operation step profile per backend (" + Workloads.STEP_PROFILE + ";",
+            "                     default 20, --quick 5, --smoke 1; 0 turns it off)",
+            "  --epoch-run        also run Mnist --epochs 1 per backend in a child JVM (minutes each) and report",
+            "                     its train pass, whole-run time and accuracy",
             "  --help             this text");
 
     /** Settings of one run. */
     record Options(String mode, int warmups, TimeValue warmupTime, int iterations, TimeValue iterationTime, int forks,
                    double trainSeconds, boolean trainWarmUp, int trainImages, double fmaSeconds, Pattern ops,
-                   List<String> backends, String device, Path out, Path data) {}
+                   List<String> backends, String device, Path out, Path data, int profileSteps, boolean epochRun) {}
 
     public static void main(String[] args) throws Exception {
         Options o;
@@ -101,6 +105,8 @@ public final class BenchmarkReport {
         Path out = Path.of("results");
         Path data = Path.of(System.getenv().getOrDefault("SPLOT_DATA", "data"));
         Double trainSeconds = null;
+        Integer profileSteps = null;
+        boolean epochRun = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -123,31 +129,46 @@ public final class BenchmarkReport {
                 case "--device" -> device = value(args, ++i, a);
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 case "--data" -> data = Path.of(value(args, ++i, a));
-                case "--train-seconds" -> {
-                    String v = value(args, ++i, a);
-                    try {
-                        trainSeconds = Double.parseDouble(v);
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("--train-seconds needs a number, got '" + v + "'");
+                case "--train-seconds" -> trainSeconds = nonNegative(a, value(args, ++i, a));
+                case "--profile-steps" -> {
+                    double n = nonNegative(a, value(args, ++i, a));
+                    if (n != Math.rint(n) || n > 1e6) {
+                        throw new IllegalArgumentException("--profile-steps needs a whole number up to 1e6, got " + n);
                     }
-                    if (!(trainSeconds >= 0)) throw new IllegalArgumentException("--train-seconds must be >= 0");
+                    profileSteps = (int) n;
                 }
+                case "--epoch-run" -> epochRun = true;
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
         if (ops != null) {
             Pattern p = ops;
-            boolean any = Workloads.ALL.stream().anyMatch(w -> p.matcher(w.id()).find()) || p.matcher(Workloads.TRAINING_RUN).find();
+            boolean any = Workloads.ALL.stream().anyMatch(w -> p.matcher(w.id()).find()) || p.matcher(Workloads.TRAINING_RUN).find()
+                    || p.matcher(Workloads.STEP_PROFILE).find();
             if (!any) throw new IllegalArgumentException("--ops '" + ops + "' matches no operation");
         }
         return switch (mode) {
             case "smoke" -> new Options(mode, 0, TimeValue.milliseconds(1), 1, TimeValue.milliseconds(1), 0,
-                    trainSeconds == null ? 0 : trainSeconds, false, SeedModel.BATCH, 0.2, ops, backends, device, out, data);
+                    trainSeconds == null ? 0 : trainSeconds, false, SeedModel.BATCH, 0.2, ops, backends, device, out, data,
+                    profileSteps == null ? 1 : profileSteps, epochRun);
             case "quick" -> new Options(mode, 1, TimeValue.seconds(1), 3, TimeValue.seconds(1), 1,
-                    trainSeconds == null ? 10 : trainSeconds, true, 2 * SeedModel.BATCH, 0.5, ops, backends, device, out, data);
+                    trainSeconds == null ? 10 : trainSeconds, true, 2 * SeedModel.BATCH, 0.5, ops, backends, device, out, data,
+                    profileSteps == null ? 5 : profileSteps, epochRun);
             default -> new Options(mode, 3, TimeValue.seconds(2), 5, TimeValue.seconds(2), 2,
-                    trainSeconds == null ? 60 : trainSeconds, true, 2 * SeedModel.BATCH, 1.0, ops, backends, device, out, data);
+                    trainSeconds == null ? 60 : trainSeconds, true, 2 * SeedModel.BATCH, 1.0, ops, backends, device, out, data,
+                    profileSteps == null ? 20 : profileSteps, epochRun);
         };
+    }
+
+    private static double nonNegative(String option, String v) {
+        double x;
+        try {
+            x = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number, got '" + v + "'");
+        }
+        if (!(x >= 0)) throw new IllegalArgumentException(option + " must be >= 0");
+        return x;
     }
 
     private static String value(String[] args, int i, String option) {
@@ -198,6 +219,8 @@ public final class BenchmarkReport {
                 .shouldFailOnError(false)
                 .resultFormat(ResultFormatType.JSON).result(json.toString());
         if (!available.isEmpty()) jmh.param("backend", available.toArray(new String[0]));
+        // the smoke run checks that the test pass runs; 10,000 images would take minutes on the Java backend
+        if (o.mode().equals("smoke")) jmh.param("testImages", Integer.toString(SMOKE_TEST_IMAGES));
         new Runner(jmh.build()).run();
         List<JmhResults.Result> results = Files.exists(json) ? JmhResults.read(json) : List.of();
 
@@ -224,7 +247,39 @@ public final class BenchmarkReport {
             }
         }
 
-        // 5. the report
+        // 5. the training step broken down by operation, per backend
+        List<StepProfile.Result> profiles = new ArrayList<>();
+        Map<String, String> profileFailures = new LinkedHashMap<>();
+        if (o.profileSteps() > 0 && selected(o, Workloads.STEP_PROFILE)) {
+            for (String b : available) {
+                try (Backend be = Backends.open(b, o.device(), System.out::println)) {
+                    StepProfile.Result r = StepProfile.measure(be, o.profileSteps(), SeedModel.BATCH);
+                    System.out.println("step profile: " + StepProfile.summary(r));
+                    profiles.add(r);
+                } catch (RuntimeException e) {
+                    e.printStackTrace();
+                    profileFailures.put(b, String.valueOf(e));
+                }
+            }
+        }
+
+        // 6. Mnist --epochs 1 per backend, as a user runs it
+        List<EpochRun.Result> epochRuns = new ArrayList<>();
+        if (o.epochRun()) {
+            for (String b : available) {
+                try {
+                    EpochRun.Result r = EpochRun.run(b, o.device(), List.of("--data", o.data().toString()), EPOCH_RUN_TIMEOUT_SECONDS,
+                            System.out);
+                    System.out.println(r.line());
+                    epochRuns.add(r);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted during the epoch run on " + b, e);
+                }
+            }
+        }
+
+        // 7. the report
         Peak fmaPeak = Peaks.fma(fma);
         Peak bandwidth = Peaks.bandwidth(Report.memcopyGBs(results));
         List<String> header = List.of(
@@ -238,7 +293,7 @@ public final class BenchmarkReport {
                         + Runtime.getRuntime().availableProcessors() + " cores: more than the core count means other work slowed this run",
                 "Shared, noisy machine: compare backends within one run, as ratios.");
         Report.Inputs in = new Report.Inputs(results, available.isEmpty() ? List.of() : ids, available, skipped, fmaPeak, bandwidth, e2e,
-                e2eFailures, header);
+                e2eFailures, header, profiles, profileFailures, epochRuns);
         String md = Report.markdown(in);
         Path mdFile = o.out().resolve("report.md");
         Files.writeString(mdFile, md);
@@ -249,14 +304,22 @@ public final class BenchmarkReport {
         System.out.println(md);
         System.out.println("Wrote " + json + ", " + mdFile + (rows.isEmpty() ? "" : ", " + png));
 
-        // 6. anything that should have run and did not
+        // 8. anything that should have run and did not
         List<String> missing = missing(rows, e2eFailures, results);
+        profileFailures.keySet().forEach(b -> missing.add(Workloads.STEP_PROFILE + " on " + b));
+        epochRuns.stream().filter(r -> !r.ok()).forEach(r -> missing.add("epoch run on " + r.backend()));
         if (!missing.isEmpty()) {
             System.out.println("No result for: " + String.join(", ", missing));
             if (o.mode().equals("smoke")) return 1;
         }
         return 0;
     }
+
+    /** Images of the test pass in the smoke run: two batches of 128. */
+    static final int SMOKE_TEST_IMAGES = 256;
+
+    /** The longest a whole {@code Mnist --epochs 1} child may run (the Java backend takes about 6 minutes for one epoch on the 2-core machine). */
+    static final double EPOCH_RUN_TIMEOUT_SECONDS = 3600;
 
     static List<String> missing(List<Report.Row> rows, Map<String, String> e2eFailures, List<JmhResults.Result> results) {
         List<String> missing = new ArrayList<>();

@@ -29,10 +29,22 @@ public final class Report {
      * @param fma       the FMA peak the GFLOP/s figures are divided by
      * @param bandwidth the bandwidth the GB/s figures are divided by
      * @param header    lines under the title (date, command, machine, settings)
+     * @param stepProfiles the training step broken down by operation, per backend
+     * @param stepProfileFailures backend name -> why its step profile failed
+     * @param epochRuns the whole {@code Mnist --epochs 1} runs, per backend (empty when not asked for)
      */
     public record Inputs(List<Result> results, List<String> operations, List<String> backends, Map<String, String> skipped,
                          Peak fma, Peak bandwidth, List<EndToEnd.Result> endToEnd, Map<String, String> endToEndFailures,
-                         List<String> header) {}
+                         List<String> header, List<StepProfile.Result> stepProfiles, Map<String, String> stepProfileFailures,
+                         List<EpochRun.Result> epochRuns) {
+        /** Inputs without step profiles and whole-epoch runs (sections then say "Not run."). */
+        public Inputs(List<Result> results, List<String> operations, List<String> backends, Map<String, String> skipped,
+                      Peak fma, Peak bandwidth, List<EndToEnd.Result> endToEnd, Map<String, String> endToEndFailures,
+                      List<String> header) {
+            this(results, operations, backends, skipped, fma, bandwidth, endToEnd, endToEndFailures, header, List.of(), Map.of(),
+                    List.of());
+        }
+    }
 
     /** One cell group of the table; seconds is NaN when the benchmark produced no result. */
     public record Row(Work work, String backend, double seconds, double errorSeconds, int samples, double rate,
@@ -75,14 +87,21 @@ public final class Report {
                     continue;
                 }
                 double s = r.seconds();
-                double rate = w.rate(s);
+                Work done = workDone(w, r);
+                double rate = done.rate(s);
                 Peak peak = w.unit() == Unit.FLOP ? in.fma() : in.bandwidth();
                 double fraction = rate / 1e9 / peak.value();
                 double speedup = ref == null ? Double.NaN : ref.seconds() / s;
-                rows.add(new Row(w, b, s, r.errorSeconds(), r.samples(), rate, fraction, speedup));
+                rows.add(new Row(done, b, s, r.errorSeconds(), r.samples(), rate, fraction, speedup));
             }
         }
         return rows;
+    }
+
+    /** The work a result did: the workload's, except for a test pass run on fewer images (the smoke run). */
+    static Work workDone(Work w, Result r) {
+        String images = r.param("testImages");
+        return w.id().equals(Workloads.TEST_PASS) && images != null ? Workloads.testPass(Integer.parseInt(images)) : w;
     }
 
     public static String markdown(Inputs in) {
@@ -160,7 +179,48 @@ public final class Report {
             in.endToEndFailures().forEach((b, why) -> md.append("| ").append(b).append(" | failed: ").append(why)
                     .append(" | | | | | | |\n"));
         }
+        appendStepProfiles(md, in);
+        appendEpochRuns(md, in);
         return md.toString();
+    }
+
+    /** The step-profile section: one table per backend, the gap between the ops' sum and a real step. */
+    static void appendStepProfiles(StringBuilder md, Inputs in) {
+        md.append("\n## Training step by operation (seed model, batch 128)\n\n");
+        if (in.stepProfiles().isEmpty() && in.stepProfileFailures().isEmpty()) {
+            md.append("Not run.\n");
+            return;
+        }
+        md.append("Each operation of one training step (`SeedModelStep`: backend operations only, AdaDelta) timed on its own, ")
+                .append("the backend synchronised after it; interleaved with whole steps run without synchronisation between ")
+                .append("the operations. Medians over the measured steps; share = the operation's median / the whole step's. ")
+                .append("The gap (whole step − sum of the operations) is host work and synchronisation the profile adds or does ")
+                .append("not see (positive), or overlap a device queue gets when nothing waits (negative). \"of peak\" divides ")
+                .append("by the CPU's FMA peak above (meaningless for a GPU device).\n");
+        for (StepProfile.Result r : in.stepProfiles()) {
+            md.append("\n### ").append(r.backend()).append("\n\n").append(StepProfile.summary(r)).append("\n\n");
+            md.append(StepProfile.markdown(r, in.fma().measured() ? OptionalDouble.of(in.fma().value()) : OptionalDouble.empty()));
+        }
+        in.stepProfileFailures().forEach((b, why) -> md.append("\n### ").append(b).append("\n\nfailed: ").append(why).append('\n'));
+    }
+
+    /** The whole-epoch section: Mnist --epochs 1 per backend, train pass and whole run, and the ratio to native. */
+    static void appendEpochRuns(StringBuilder md, Inputs in) {
+        md.append("\n## One epoch, whole run (`Mnist --backend B --epochs 1`)\n\n");
+        if (in.epochRuns().isEmpty()) {
+            md.append("Not run (`--epoch-run` runs it).\n");
+            return;
+        }
+        md.append("A child JVM per backend, one after another. Train pass: Mnist's \"Trained 1 epochs in X s\". Whole run: the child's ")
+                .append("wall time (JVM and backend start, data loading, training, the per-epoch test pass, the final evaluation).\n\n");
+        EpochRun.Result ref = in.epochRuns().stream().filter(e -> e.backend().equals("native") && e.ok()).findFirst().orElse(null);
+        md.append("| backend | train pass | whole run | whole run vs native | test accuracy | exit |\n|---|---:|---:|---:|---:|---:|\n");
+        for (EpochRun.Result e : in.epochRuns()) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.1f s | %s | %s | %d |%n", e.backend(),
+                    Double.isNaN(e.trainSeconds()) ? "—" : String.format(Locale.ROOT, "%.1f s", e.trainSeconds()), e.wallSeconds(),
+                    ref == null || !e.ok() ? "—" : String.format(Locale.ROOT, "%.2f×", e.wallSeconds() / ref.wallSeconds()),
+                    Double.isNaN(e.accuracy()) ? "—" : String.format(Locale.ROOT, "%.2f%%", 100 * e.accuracy()), e.exitCode()));
+        }
     }
 
     /** FLOPs of one epoch of 60,000 images (forward + backward), ~4.3 TFLOP (docs/architecture.md). */

@@ -40,6 +40,10 @@ public final class Workloads {
 
     /** Name of the end-to-end row (Trainer.fit), matched by --ops like the JMH benchmarks. */
     public static final String TRAINING_RUN = "trainingRun";
+    /** Name of the per-operation profile of the training step ({@link StepProfile}), matched by --ops like the JMH benchmarks. */
+    public static final String STEP_PROFILE = "stepProfile";
+    /** Name of the per-epoch test pass benchmark, whose work depends on its {@code testImages} parameter. */
+    public static final String TEST_PASS = "evaluateTestSet";
     /** Name of the memory-copy peak benchmark. */
     public static final String MEMCOPY = "memcopy";
     public static final long MEMCOPY_BYTES = 64L << 20;
@@ -88,10 +92,21 @@ public final class Workloads {
                             BACKWARD_FLOPS / BATCH / 1e6), BATCH),
             new Work("inference", "inference (batch)", Unit.FLOP, FORWARD_FLOPS,
                     String.format(Locale.ROOT, "fwd %.2f MFLOP × 128 images", FORWARD_FLOPS / BATCH / 1e6), BATCH),
+            testPass(InferenceBench.TEST_IMAGES),
+            new Work("predictBatch1", "predict, batch 1 (latency)", Unit.FLOP, FORWARD_FLOPS / BATCH,
+                    String.format(Locale.ROOT, "fwd %.2f MFLOP × 1 image", FORWARD_FLOPS / BATCH / 1e6), 1),
+            new Work("predictBatch128", "predict, batch 128", Unit.FLOP, FORWARD_FLOPS,
+                    String.format(Locale.ROOT, "fwd %.2f MFLOP × 128 images", FORWARD_FLOPS / BATCH / 1e6), BATCH),
             new Work(MEMCOPY, "memory copy (machine peak)", Unit.BYTE, 2.0 * MEMCOPY_BYTES,
                     "read + write 2 × 64 MiB, System.arraycopy on all cores", 0));
 
     private Workloads() {}
+
+    /** The work of the per-epoch test pass ({@code evaluateTestSet}) over {@code images} images. */
+    public static Work testPass(int images) {
+        return new Work(TEST_PASS, "test pass (Trainer.evaluate)", Unit.FLOP, FORWARD_FLOPS / BATCH * images,
+                String.format(Locale.ROOT, "fwd %.2f MFLOP × %,d images, batch 128", FORWARD_FLOPS / BATCH / 1e6, images), images);
+    }
 
     private static Work conv(String id, String label, ConvGeometry g) {
         return new Work(id, label, Unit.FLOP, g.flops(), String.format(Locale.ROOT, "2·N·O·OH·OW·C·KH·KW = 2·%d·%d·%d·%d·%d·%d·%d",

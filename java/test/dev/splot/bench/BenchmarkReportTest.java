@@ -26,6 +26,16 @@ class BenchmarkReportTest {
         assertEquals(0, smoke.warmups());
         assertEquals(1, smoke.iterations());
         assertNull(BenchmarkReport.parse(new String[] {"--help"}));
+        assertEquals(1, smoke.profileSteps(), "the smoke run profiles one step per backend");
+        assertEquals(5, quick.profileSteps());
+        assertEquals(20, full.profileSteps());
+        assertFalse(full.epochRun(), "whole epochs take minutes: only when asked for");
+        BenchmarkReport.Options asked = BenchmarkReport.parse(new String[] {"--smoke", "--profile-steps", "0", "--epoch-run"});
+        assertEquals(0, asked.profileSteps());
+        assertTrue(asked.epochRun());
+        assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--profile-steps", "-1"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--profile-steps", "many"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--profile-steps", "2.5"}));
     }
 
     @Test
@@ -41,6 +51,8 @@ class BenchmarkReportTest {
         BenchmarkReport.Options o = BenchmarkReport.parse(new String[] {"--ops", "conv2|trainingRun"});
         assertTrue(BenchmarkReport.selected(o, "conv2Forward"));
         assertTrue(BenchmarkReport.selected(o, Workloads.TRAINING_RUN));
+        assertTrue(BenchmarkReport.selected(BenchmarkReport.parse(new String[] {"--ops", "stepProfile"}), Workloads.STEP_PROFILE));
+        assertFalse(BenchmarkReport.selected(o, Workloads.STEP_PROFILE));
         assertFalse(BenchmarkReport.selected(o, "conv1Forward"));
         assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--ops", "nothingLikeThis"}));
         assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--ops", "(["}));

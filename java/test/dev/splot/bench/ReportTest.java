@@ -119,6 +119,44 @@ class ReportTest {
     }
 
     @Test
+    void stepProfilesAndEpochRunsHaveTheirSections() {
+        Report.Inputs plain = inputs(JmhResults.parse(JSON));
+        String without = Report.markdown(plain);
+        assertTrue(without.contains("## Training step by operation (seed model, batch 128)\n\nNot run."), without);
+        assertTrue(without.contains("Not run (`--epoch-run` runs it)."), without);
+        StepProfile.Result profile = new StepProfile.Result("native", "AVX2, 2 threads", 128, 5,
+                List.of(new StepProfile.Op("conv2 forward", 2.72e9, 10, 9)), 20, 19);
+        Report.Inputs in = new Report.Inputs(plain.results(), plain.operations(), plain.backends(), plain.skipped(), plain.fma(),
+                plain.bandwidth(), plain.endToEnd(), plain.endToEndFailures(), plain.header(), List.of(profile),
+                Map.of("opencl", "boom"), List.of(new EpochRun.Result("native", "Mnist --backend native --epochs 1", 0, 18.0, 0.98, 30.0),
+                        new EpochRun.Result("opencl", "Mnist --backend opencl --epochs 1", 0, 30.0, 0.979, 45.0),
+                        new EpochRun.Result("java", "Mnist --backend java --epochs 1", -1, Double.NaN, Double.NaN, 3600.0)));
+        String md = Report.markdown(in);
+        assertTrue(md.contains("### native\n\nnative (AVX2, 2 threads), batch 128"), md);
+        assertTrue(md.contains("| conv2 forward | 10.000 | 9.000 | 50% | 272.0 | 62% |"), "divided by the report's FMA peak, 440: " + md);
+        assertTrue(md.contains("### opencl\n\nfailed: boom"), md);
+        assertTrue(md.contains("| native | 18.0 s | 30.0 s | 1.00× | 98.00% | 0 |"), md);
+        assertTrue(md.contains("| opencl | 30.0 s | 45.0 s | 1.50× | 97.90% | 0 |"), md);
+        assertTrue(md.contains("| java | — | 3600.0 s | — | — | -1 |"), "a killed run has no figures: " + md);
+    }
+
+    @Test
+    void aTestPassOnFewerImagesStatesTheWorkThatRan() {
+        String json = "[" + entry("InferenceBench.evaluateTestSet", "java", "2.0", "\"NaN\"", "s/op", 1)
+                .replace("\"backend\" : \"java\"", "\"backend\" : \"java\", \"testImages\" : \"256\"") + "]";
+        List<Result> rs = JmhResults.parse(json);
+        Report.Inputs in = new Report.Inputs(rs, List.of("evaluateTestSet"), List.of("java"), Map.of(),
+                Peaks.fma(new Peaks.Measured(OptionalDouble.of(440), "measured: test loop")), Peaks.bandwidth(OptionalDouble.empty()),
+                List.of(), Map.of(), List.of());
+        Row row = Report.rows(in).get(0);
+        assertEquals(256, row.work().samples(), "the smoke run's 256 images, not the 10,000 of the real pass");
+        assertEquals(Workloads.FORWARD_FLOPS / 128 * 256 / 2.0, row.rate(), 1e-3);
+        String md = Report.markdown(in);
+        assertTrue(md.contains("fwd 23.98 MFLOP × 256 images, batch 128 | java | 2.00 s | 3.07 GFLOP/s, 128 img/s |"), md);
+        assertEquals(10_000, Workloads.of("evaluateTestSet").orElseThrow().samples(), "the workload itself is MNIST's test set");
+    }
+
+    @Test
     void numberFormatting() {
         assertEquals("1.50 s", Report.time(1.5));
         assertEquals("12.3 ms", Report.time(0.01234));

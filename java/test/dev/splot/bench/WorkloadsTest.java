@@ -35,6 +35,10 @@ class WorkloadsTest {
         assertEquals(47.6, Workloads.BACKWARD_FLOPS / 128 / 1e6, 0.05);
         assertEquals(71.6, amount("trainStep") / 128 / 1e6, 0.05);
         assertEquals(Workloads.FORWARD_FLOPS, amount("inference"));
+        assertEquals(Workloads.FORWARD_FLOPS / 128 * 10_000, amount("evaluateTestSet"), 1e-3, "the per-epoch test pass: 10,000 images");
+        assertEquals(Workloads.FORWARD_FLOPS / 128, amount("predictBatch1"), 1e-6);
+        assertEquals(Workloads.FORWARD_FLOPS, amount("predictBatch128"));
+        assertEquals(1, Workloads.of("predictBatch1").orElseThrow().samples(), "images per call give img/s");
         assertEquals(4.7, amount("dense1Backward") / 128 / 1e6, 0.05);
         // ~4.3 TFLOP per epoch of 60,000
         assertEquals(4.29, Report.epochFlops() / 1e12, 0.01);
@@ -61,7 +65,7 @@ class WorkloadsTest {
     @Test
     void everyBenchmarkMethodHasItsWorkAndViceVersa() {
         Set<String> methods = new TreeSet<>();
-        for (Class<?> c : new Class<?>[] {ConvBench.class, LayerOpsBench.class, ModelBench.class, PeakBench.class}) {
+        for (Class<?> c : new Class<?>[] {ConvBench.class, LayerOpsBench.class, ModelBench.class, PeakBench.class, InferenceBench.class}) {
             for (Method m : c.getDeclaredMethods()) {
                 if (m.isAnnotationPresent(Benchmark.class)) methods.add(m.getName());
             }

@@ -158,13 +158,15 @@ class GemmTilesTest {
         }
     }
 
-    private static float[] random(SplittableRandom r, int size) {
+    /** Values uniform in [-1, 1) (also the inputs of {@link GemmTileSweep}). */
+    static float[] random(SplittableRandom r, int size) {
         float[] x = new float[size];
         for (int i = 0; i < size; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
         return x;
     }
 
-    private static Tensor put(OpenClBackend be, List<Tensor> live, float[] data) {
+    /** A device copy of {@code data}, added to {@code live} to be freed (also used by {@link GemmTileSweep}). */
+    static Tensor put(OpenClBackend be, List<Tensor> live, float[] data) {
         Tensor t = be.allocate(data.length);
         live.add(t);
         be.upload(t, data);

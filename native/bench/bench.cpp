@@ -98,36 +98,45 @@ int main(int argc, char** argv) {
                peak, peakCpu, T);
         printf("%-34s %9s %9s %9s %9s %7s\n", "op (batch 128)", "wall ms", "cpu ms/T", "GFLOP/s", "GF/s cpu", "of peak");
         double total = 0, totalCpu = 0;
+        double lastCpu = 0; /* cpu ms/T of the last timed op */
         auto timed = [&](const char* name, double flop, auto f, bool step = true) {
             double ms, cms;
             best_ms(reps, f, &ms, &cms);
             cms /= T;
+            lastCpu = cms;
             if (step) total += ms, totalCpu += cms;
             if (flop > 0)
                 printf("%-34s %9.3f %9.3f %9.1f %9.1f %6.1f%%\n", name, ms, cms, flop / ms * 1e-6, flop / cms * 1e-6,
                        100.0 * flop / ms * 1e-6 / peak);
             else
                 printf("%-34s %9.3f %9.3f\n", name, ms, cms);
+            return ms;
+        };
+        /* the primitives a fused op replaces: their wall and cpu ms, added up as they are timed */
+        double replaced = 0, replacedCpu = 0;
+        auto replaceable = [&](const char* name, double flop, auto f) {
+            replaced += timed(name, flop, f);
+            replacedCpu += lastCpu;
         };
         timed("sgemm 64x288 . 288x73728", 2.0 * 64 * 288 * 73728, [&] { splot_sgemm(ctx, 64, 73728, 288, sa, sb, sc); }, false);
         timed("sgemm 128x9216 . 9216x128", 2.0 * 128 * 9216 * 128, [&] { splot_sgemm(ctx, 128, 128, 9216, da, dbm, dc); }, false);
         const double c1 = 2.0 * N * 32 * 676 * 9, c2 = 2.0 * N * 64 * 576 * 288, d1 = 2.0 * N * 9216 * 128;
-        timed("conv1 forward", c1, [&] { splot_conv2d_forward(ctx, x0, w1, b1, a1, N, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 26, 26); });
-        timed("relu1 forward", 0, [&] { splot_relu_forward(ctx, a1, a1, (long long)N * 32 * 676); });
-        timed("conv2 forward", c2, [&] { splot_conv2d_forward(ctx, a1, w2, b2, a2, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
-        timed("relu2 forward", 0, [&] { splot_relu_forward(ctx, a2, a2, (long long)N * 64 * 576); });
-        timed("maxpool forward", 0, [&] { splot_maxpool_forward(ctx, a2, p, arg, N, 64, 24, 24, 2, 2, 2, 2, 12, 12); });
-        timed("dropout forward (9216)", 0,
+        replaceable("conv1 forward", c1, [&] { splot_conv2d_forward(ctx, x0, w1, b1, a1, N, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 26, 26); });
+        replaceable("relu1 forward", 0, [&] { splot_relu_forward(ctx, a1, a1, (long long)N * 32 * 676); });
+        replaceable("conv2 forward", c2, [&] { splot_conv2d_forward(ctx, a1, w2, b2, a2, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
+        replaceable("relu2 forward", 0, [&] { splot_relu_forward(ctx, a2, a2, (long long)N * 64 * 576); });
+        replaceable("maxpool forward", 0, [&] { splot_maxpool_forward(ctx, a2, p, arg, N, 64, 24, 24, 2, 2, 2, 2, 12, 12); });
+        replaceable("dropout forward (9216)", 0,
               [&] { splot_dropout_forward(ctx, p, p, mask, (long long)N * 9216, 0.25f, 42, 7, 1); });
         timed("dense1 forward", d1, [&] { splot_dense_forward(ctx, p, wd, bd, h, N, 9216, 128); });
         timed("dense1 backward (dW, db, dx)", 2 * d1, [&] { splot_dense_backward(ctx, dh, p, wd, dp, dwd, dbd, N, 9216, 128); });
-        timed("dropout backward (9216)", 0, [&] { splot_dropout_backward(ctx, dp, mask, dp, (long long)N * 9216); });
-        timed("maxpool backward", 0, [&] { splot_maxpool_backward(ctx, dp, arg, d2, N, 64, 24, 24, 12, 12); });
-        timed("relu2 backward", 0, [&] { splot_relu_backward(ctx, d2, a2, d2, (long long)N * 64 * 576); });
+        replaceable("dropout backward (9216)", 0, [&] { splot_dropout_backward(ctx, dp, mask, dp, (long long)N * 9216); });
+        replaceable("maxpool backward", 0, [&] { splot_maxpool_backward(ctx, dp, arg, d2, N, 64, 24, 24, 12, 12); });
+        replaceable("relu2 backward", 0, [&] { splot_relu_backward(ctx, d2, a2, d2, (long long)N * 64 * 576); });
         timed("conv2 backward-weights", c2,
               [&] { splot_conv2d_backward_weights(ctx, a1, d2, dw2, db2, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
-        timed("conv2 backward-data", c2, [&] { splot_conv2d_backward_data(ctx, d2, w2, da1, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
-        timed("relu1 backward", 0, [&] { splot_relu_backward(ctx, da1, a1, da1, (long long)N * 32 * 676); });
+        replaceable("conv2 backward-data", c2, [&] { splot_conv2d_backward_data(ctx, d2, w2, da1, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
+        replaceable("relu1 backward", 0, [&] { splot_relu_backward(ctx, da1, a1, da1, (long long)N * 32 * 676); });
         timed("conv1 backward-weights", c1,
               [&] { splot_conv2d_backward_weights(ctx, x0, da1, dw1, db1, N, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 26, 26); });
         timed("adadelta (1,199,882 params)", 0, [&] { splot_adadelta(ctx, ap, ag, aa, ad, 1199882, 1.0f, 0.95f, 1e-7f); });
@@ -160,6 +169,29 @@ int main(int argc, char** argv) {
         }
         printf("%-34s %9.3f %9.3f  (sum of the step's ops; x469 steps = %.1f s wall, %.1f s by CPU time per epoch)\n",
                "training step (ops only)", total, totalCpu, total * 469e-3, totalCpu * 469e-3);
+        /* the fused ops (splot.h) against the primitives above they replace, on the same buffers */
+        double fused = 0, fusedCpu = 0;
+        auto fusedOp = [&](const char* name, double flop, auto f) {
+            fused += timed(name, flop, f, false);
+            fusedCpu += lastCpu;
+        };
+        fusedOp("fused conv1 + relu1 forward", c1,
+                [&] { splot_conv2d_relu_forward(ctx, x0, w1, b1, a1, N, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 26, 26); });
+        fusedOp("fused conv2 + relu2 forward", c2,
+                [&] { splot_conv2d_relu_forward(ctx, a1, w2, b2, a2, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
+        fusedOp("fused maxpool + dropout forward", 0, [&] {
+            splot_maxpool_dropout_forward(ctx, a2, p, arg, mask, N, 64, 24, 24, 2, 2, 2, 2, 12, 12, 0.25f, 42, 7, 1, 0);
+        });
+        fusedOp("fused dropout+maxpool+relu2 bwd", 0,
+                [&] { splot_dropout_maxpool_relu_backward(ctx, dp, mask, arg, a2, d2, N, 64, 24, 24, 12, 12); });
+        fusedOp("fused conv2 bwd-data + relu1 bwd", c2, [&] {
+            splot_conv2d_backward_data_relu(ctx, d2, w2, a1, da1, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24);
+        });
+        printf("%-34s %9.3f %9.3f  (the primitives they replace: %.3f wall, %.3f cpu ms/T)\n", "fused ops", fused, fusedCpu,
+               replaced, replacedCpu);
+        printf("%-34s %9.3f %9.3f  (x469 steps = %.1f s wall, %.1f s by CPU time per epoch)\n", "training step, fused (ops only)",
+               total - replaced + fused, totalCpu - replacedCpu + fusedCpu, (total - replaced + fused) * 469e-3,
+               (totalCpu - replacedCpu + fusedCpu) * 469e-3);
         splot_destroy(ctx);
     }
     return 0;

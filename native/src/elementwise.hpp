@@ -82,18 +82,14 @@ static inline dropout_stream dropout_stream_of(float rate, uint64_t seed, uint64
     return d;
 }
 
-/* Virtual elements [vb, ve) (vb a multiple of 64), 64 at a time: produce(i0, i1) first writes
- * x[i0 .. i1) (the fused max-pool + dropout pools them there, while they are in L1; plain dropout
- * has nothing to do), then y = x * mask. */
-template <class Produce>
-static inline void dropout_span(const dropout_stream& d, const float* x, float* y, float* mask, long long vb, long long ve,
-                                Produce produce) {
+/* Virtual elements [vb, ve) (vb a multiple of 64), 64 at a time: y = x * mask (also the second
+ * half of the fused max-pool + dropout, fused.hpp). */
+static inline void dropout_span(const dropout_stream& d, const float* x, float* y, float* mask, long long vb, long long ve) {
     uint32_t bits[64];
     for (long long v0 = vb; v0 < ve; v0 += 64) {
         philox16(d.block0 + (uint32_t)(v0 >> 2), d.c1, d.c2, d.c3, d.k0, d.k1, bits);
-        const int m = (int)lmin(64, ve - v0), j0 = v0 < d.s ? (int)d.s : 0;
-        produce(v0 + j0 - d.s, v0 + m - d.s);
-        for (int j = j0; j < m; ++j) {
+        const int m = (int)lmin(64, ve - v0);
+        for (int j = v0 < d.s ? (int)d.s : 0; j < m; ++j) {
             const long long i = v0 + j - d.s;
             const float u = (float)(bits[j] >> 8) * 0x1.0p-24f;
             const float sc = u >= d.rate ? d.keep : 0.0f;
@@ -110,7 +106,7 @@ static void dropout_fwd(int threads, const float* x, float* y, float* mask, long
     const int T = tasks_for(v_n); /* CHUNK is a multiple of 64 */
 #pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
     for (int t = 0; t < T; ++t)
-        dropout_span(d, x, y, mask, t * CHUNK, lmin(v_n, (t + 1) * CHUNK), [](long long, long long) {});
+        dropout_span(d, x, y, mask, t * CHUNK, lmin(v_n, (t + 1) * CHUNK));
 }
 
 static void dropout_bwd(int threads, const float* dy, const float* mask, float* dx, long long n) {

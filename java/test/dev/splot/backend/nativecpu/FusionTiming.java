@@ -25,6 +25,11 @@ import java.util.SplittableRandom;
 public final class FusionTiming {
     private FusionTiming() {}
 
+    /**
+     * Prints the best and median step time with fusion on and off, and their ratios.
+     *
+     * @param args the number of measured steps (default 30) and of native threads (default 1)
+     */
     public static void main(String[] args) {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;

@@ -1,5 +1,6 @@
 /* Hand-run timing harness for the native kernels at the seed model's shapes, batch 128:
- * prints each op's time, GFLOP/s and fraction of the measured FMA peak of the same path.
+ * prints each op's time, GFLOP/s and fraction of the measured FMA peak of the same path, then
+ * each fused op against the primitives it replaces, the two timed alternately.
  *   cmake --build target/native-build --target splot_bench
  *   target/native-build/splot_bench [isa ...] [--threads N] [--reps R] [--conv auto|gemm|winograd]
  * Not a JUnit test: machines are shared and noisy, compare variants within one run. */
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -78,6 +80,7 @@ int main(int argc, char** argv) {
     float *sa = buf(64 * 288, 23), *sb = buf(288LL * 73728, 24), *sc = buf(64LL * 73728, 25);
     float *ap = buf(1199882, 29), *ag = buf(1199882, 30), *aa = buf(1199882, 31), *ad = buf(1199882, 32);
     for (int i = 0; i < 1199882; ++i) aa[i] = aa[i] * aa[i], ad[i] = ad[i] * ad[i];
+    float* h2full = buf((long long)N * 9216, 33); /* the pooled gradient the unfused backward writes */
     float *da = buf(128LL * 9216, 26), *dbm = buf(9216LL * 128, 27), *dc = buf(128 * 128, 28);
     for (const std::string& isa : isas) {
         char err[256];
@@ -160,6 +163,49 @@ int main(int argc, char** argv) {
         }
         printf("%-34s %9.3f %9.3f  (sum of the step's ops; x469 steps = %.1f s wall, %.1f s by CPU time per epoch)\n",
                "training step (ops only)", total, totalCpu, total * 469e-3, totalCpu * 469e-3);
+        /* Each fused op (splot.h) against the primitives it replaces, on the same buffers: the two
+         * alternate, rep by rep, so both see the same machine load; best cpu ms/T of each. */
+        printf("%-34s %9s %9s %9s\n", "fused op vs its primitives", "prims cpu", "fused cpu", "fused/prims");
+        double pairs = 0, fusedOps = 0;
+        auto ab = [&](const char* name, auto primitives, auto fused) {
+            primitives();
+            fused();
+            double best[2] = {1e30, 1e30};
+            for (int r = 0; r < reps; ++r) {
+                double c = cpu_now();
+                primitives();
+                best[0] = std::min(best[0], cpu_now() - c);
+                c = cpu_now();
+                fused();
+                best[1] = std::min(best[1], cpu_now() - c);
+            }
+            pairs += best[0] * 1e3 / T;
+            fusedOps += best[1] * 1e3 / T;
+            printf("%-34s %9.3f %9.3f %9.3f\n", name, best[0] * 1e3 / T, best[1] * 1e3 / T, best[1] / best[0]);
+        };
+        ab("conv1 forward + relu1", [&] {
+            splot_conv2d_forward(ctx, x0, w1, b1, a1, N, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 26, 26);
+            splot_relu_forward(ctx, a1, a1, (long long)N * 32 * 676);
+        }, [&] { splot_conv2d_relu_forward(ctx, x0, w1, b1, a1, N, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 26, 26); });
+        ab("conv2 forward + relu2", [&] {
+            splot_conv2d_forward(ctx, a1, w2, b2, a2, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24);
+            splot_relu_forward(ctx, a2, a2, (long long)N * 64 * 576);
+        }, [&] { splot_conv2d_relu_forward(ctx, a1, w2, b2, a2, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
+        ab("maxpool + dropout forward", [&] {
+            splot_maxpool_forward(ctx, a2, p, arg, N, 64, 24, 24, 2, 2, 2, 2, 12, 12);
+            splot_dropout_forward(ctx, p, p, mask, (long long)N * 9216, 0.25f, 42, 7, 1);
+        }, [&] { splot_maxpool_dropout_forward(ctx, a2, p, arg, mask, N, 64, 24, 24, 2, 2, 2, 2, 12, 12, 0.25f, 42, 7, 1, 0); });
+        ab("dropout+maxpool+relu2 backward", [&] {
+            splot_dropout_backward(ctx, dp, mask, h2full, (long long)N * 9216);
+            splot_maxpool_backward(ctx, h2full, arg, d2, N, 64, 24, 24, 12, 12);
+            splot_relu_backward(ctx, d2, a2, d2, (long long)N * 64 * 576);
+        }, [&] { splot_dropout_maxpool_relu_backward(ctx, dp, mask, arg, a2, d2, N, 64, 24, 24, 12, 12); });
+        ab("conv2 backward-data + relu1", [&] {
+            splot_conv2d_backward_data(ctx, d2, w2, da1, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24);
+            splot_relu_backward(ctx, da1, a1, da1, (long long)N * 32 * 676);
+        }, [&] { splot_conv2d_backward_data_relu(ctx, d2, w2, a1, da1, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
+        printf("%-34s %9.3f %9.3f %9.3f  (step with the fused ops: %.3f cpu ms/T)\n", "all five", pairs, fusedOps,
+               fusedOps / pairs, totalCpu - pairs + fusedOps);
         splot_destroy(ctx);
     }
     return 0;

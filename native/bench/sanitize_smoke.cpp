@@ -26,6 +26,8 @@ int main(){
    splot_conv2d_forward(ctx,x,w,b,y,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
    splot_conv2d_backward_data(ctx,y,w,dx,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
    splot_conv2d_backward_weights(ctx,x,y,dw,db,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
+   splot_conv2d_relu_forward(ctx,x,w,b,y,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
+   splot_conv2d_backward_data_relu(ctx,y,w,x,dx,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
    free(x);free(w);free(b);free(y);free(dx);free(dw);free(db);}}
   int dc[][3]={{1,9,7},{3,33,10},{5,130,129},{2,1,1},{7,300,17},{4,9216,128},{128,9216,128},{3,700,5}};
   for(auto& d: dc){int n=d[0],in=d[1],out=d[2]; float *x=F((long)n*in),*w=F((long)out*in),*b=F(out),*y=F((long)n*out),*dx=F((long)n*in),*dw=F((long)out*in),*db=F(out);
@@ -34,7 +36,10 @@ int main(){
   int pc[][6]={{1,1,2,2,2,2},{2,3,6,6,2,2},{1,4,7,5,2,2},{2,2,9,9,3,2},{3,64,24,24,2,2},{1,1,2,40,2,2}};
   for(auto& p: pc){int n=p[0],c=p[1],h=p[2],w=p[3],k=p[4],s=p[5],oh=(h-k)/s+1,ow=(w-k)/s+1; long xi=(long)n*c*h*w, yi=(long)n*c*oh*ow;
    float *x=F(xi),*y=F(yi),*dx=F(xi); int* a=(int*)malloc(yi*4);
-   splot_maxpool_forward(ctx,x,y,a,n,c,h,w,k,k,s,s,oh,ow); splot_maxpool_backward(ctx,y,a,dx,n,c,h,w,oh,ow); free(x);free(y);free(dx);free(a);}
+   splot_maxpool_forward(ctx,x,y,a,n,c,h,w,k,k,s,s,oh,ow); splot_maxpool_backward(ctx,y,a,dx,n,c,h,w,oh,ow);
+   float* m=F(yi); splot_maxpool_dropout_forward(ctx,x,y,a,m,n,c,h,w,k,k,s,s,oh,ow,0.25f,1,2,3,5);
+   splot_dropout_maxpool_relu_backward(ctx,y,m,a,x,dx,n,c,h,w,oh,ow); free(m);
+   free(x);free(y);free(dx);free(a);}
   for(auto& p: pc){int n=p[0],c=p[1],h=p[2],w=p[3],k=p[4],s=p[5],oh=(h-k)/s+1,ow=(w-k)/s+1; long xi=(long)n*c*h*w, yi=(long)n*c*oh*ow;
    float *x=F(xi),*y=F(yi),*dx=F(xi),*g=F(n*c);
    splot_avgpool_forward(ctx,x,y,n,c,h,w,k,k,s,s,oh,ow); splot_avgpool_backward(ctx,y,dx,n,c,h,w,k,k,s,s,oh,ow);

@@ -112,6 +112,25 @@ void splot_batchnorm_backward(void* ctx, const float* dy, const float* x, const 
 void splot_dropout_forward_at(void* ctx, const float* x, float* y, float* mask, long long n,
                               float rate, long long seed, long long step, int layer, long long first);
 
+/* ---- fused operations: the bits of the primitives they stand for, in one pass --------------- */
+
+/* y = relu(conv2d_forward(x, w, b)): the ReLU applied where the convolution stores its output. */
+void splot_conv2d_relu_forward(void* ctx, const float* x, const float* w, const float* b, float* y,
+                               int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw,
+                               int pt, int pl, int oh, int ow);
+/* dx = relu_backward(conv2d_backward_data(dy, w), relu_y): relu_y is the output of the ReLU whose
+ * output is the convolution's input (shaped as dx); dx is zero wherever relu_y is not positive. */
+void splot_conv2d_backward_data_relu(void* ctx, const float* dy, const float* w, const float* relu_y, float* dx,
+                                     int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw,
+                                     int pt, int pl, int oh, int ow);
+/* maxpool_forward into y and argmax, then dropout_forward_at of y in place (mask written), in one pass. */
+void splot_maxpool_dropout_forward(void* ctx, const float* x, float* y, int* argmax, float* mask,
+                                   int n, int c, int h, int w, int ph, int pw, int sh, int sw, int oh, int ow,
+                                   float rate, long long seed, long long step, int layer, long long first);
+/* dx = relu_backward(maxpool_backward(dy * mask, argmax), relu_y): relu_y is the pooling's input. */
+void splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float* mask, const int* argmax,
+                                         const float* relu_y, float* dx, int n, int c, int h, int w, int oh, int ow);
+
 /* Plain SGEMM for benchmarks: C[m,n] = A[m,k] B[k,n], all row-major. */
 void splot_sgemm(void* ctx, int m, int n, int k, const float* a, const float* b, float* c);
 

@@ -44,7 +44,7 @@ static void s1_offsets(int C, int KH, int KW, int Hp, int Wp, int* koff) {
 
 template <int NRT>
 static void s1_image_nr(int M, int K, const float* Ap, const float* xp, const int* koff, int OH, int OW, int Wp, const float* bias,
-                     float* out) {
+                     bool relu, float* out) {
     const int NE = OH * Wp, ld = ((NE + NRT - 1) / NRT) * NRT;
     Scratch<float> ext(SCRATCH_TASK_TEMP1, (size_t)M * ld);
     const int KC = k_block_size(K), NB = (NRT * imax(1, 256 / NRT));
@@ -62,22 +62,26 @@ static void s1_image_nr(int M, int K, const float* Ap, const float* xp, const in
         for (int oh = 0; oh < OH; ++oh) {
             const float* s = ext + (long)o * ld + (long)oh * Wp;
             float* d = out + ((long)o * OH + oh) * OW;
-            for (int q = 0; q < OW; ++q) d[q] = s[q];
+            if (relu) /* the fused forward's epilogue, as relu_fwd: NaN passes */
+                for (int q = 0; q < OW; ++q) d[q] = s[q] <= 0.0f ? 0.0f : s[q];
+            else
+                for (int q = 0; q < OW; ++q) d[q] = s[q];
         }
 }
 
 static void s1_image(int M, int K, const float* Ap, const float* xp, const int* koff, int OH, int OW, int Wp, const float* bias,
-                     float* out) {
+                     bool relu, float* out) {
     if (prefer_nr_alt(OH * Wp))
-        s1_image_nr<NR_ALT>(M, K, Ap, xp, koff, OH, OW, Wp, bias, out);
+        s1_image_nr<NR_ALT>(M, K, Ap, xp, koff, OH, OW, Wp, bias, relu, out);
     else
-        s1_image_nr<NR>(M, K, Ap, xp, koff, OH, OW, Wp, bias, out);
+        s1_image_nr<NR>(M, K, Ap, xp, koff, OH, OW, Wp, bias, relu, out);
 }
 
 /* out[n] (M x OH x OW) = the stride-1 correlation of in[n] (C x H x W, placed at (pt, pl) in a zero
- * plane of (OH+KH-1) x (OW+KW-1)) with the weights wm (M x C*KH*KW rows) (+ bias), per image. */
+ * plane of (OH+KH-1) x (OW+KW-1)) with the weights wm (M x C*KH*KW rows) (+ bias), clamped at 0
+ * when relu, per image. */
 static void s1_correlate(int threads, int N, const float* wm, int M, int C, int KH, int KW, const float* in, int H, int W,
-                         int pt, int pl, int OH, int OW, const float* bias, float* out) {
+                         int pt, int pl, int OH, int OW, const float* bias, bool relu, float* out) {
     const int K = C * KH * KW, Hp = OH + KH - 1, Wp = OW + KW - 1;
     Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)((M + MR - 1) / MR) * MR * K);
     pack_a_all(M, K, wm, K, 1, Ap);
@@ -87,12 +91,12 @@ static void s1_correlate(int threads, int N, const float* wm, int M, int C, int 
     for (int n = 0; n < N; ++n) {
         Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)C * Hp * Wp + s1_slack());
         pad_image(in + (long)n * C * H * W, C, H, W, pt, pl, Hp, Wp, xp);
-        s1_image(M, K, Ap, xp, koff, OH, OW, Wp, bias, out + (long)n * M * OH * OW);
+        s1_image(M, K, Ap, xp, koff, OH, OW, Wp, bias, relu, out + (long)n * M * OH * OW);
     }
 }
 
 static void conv_fwd_s1(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
-    s1_correlate(threads, g.n, w, g.o, g.c, g.kh, g.kw, x, g.h, g.w, g.pt, g.pl, g.oh, g.ow, b, y);
+    s1_correlate(threads, g.n, w, g.o, g.c, g.kh, g.kw, x, g.h, g.w, g.pt, g.pl, g.oh, g.ow, b, g.relu != 0, y);
 }
 
 /* dx = the stride-1 correlation of dy, padded by (KH-1-pt, KW-1-pl), with the weights flipped and
@@ -106,7 +110,8 @@ static void conv_bwd_data_s1(int threads, const float* dy, const float* w, float
                 for (int kw = 0; kw < g.kw; ++kw)
                     wf[(long)c * K + (o * g.kh + kh) * g.kw + kw] =
                         w[(((long)o * g.c + c) * g.kh + (g.kh - 1 - kh)) * g.kw + (g.kw - 1 - kw)];
-    s1_correlate(threads, g.n, wf, g.c, g.o, g.kh, g.kw, dy, g.oh, g.ow, g.kh - 1 - g.pt, g.kw - 1 - g.pl, g.h, g.w, nullptr, dx);
+    s1_correlate(threads, g.n, wf, g.c, g.o, g.kh, g.kw, dy, g.oh, g.ow, g.kh - 1 - g.pt, g.kw - 1 - g.pl, g.h, g.w, nullptr, false,
+                 dx);
 }
 
 /* dw[o][k] = sum_n sum_p' dyext[o][p'] xp[koff[k] + p'] (dyext: dy with zeros in the extended

@@ -158,7 +158,7 @@ double splot_peak_gflops(void* ctx, int threads, double seconds) {
 void splot_fill(void* ctx, float* t, long long n, float value) { O(ctx)->fill(T(ctx), t, n, value); }
 void splot_copy(void* ctx, const float* src, float* dst, long long n) { O(ctx)->copy(T(ctx), src, dst, n); }
 
-#define GEOM splot_conv_geom g = {n, c, h, wd, o, kh, kw, sh, sw, pt, pl, oh, ow, static_cast<Context*>(ctx)->conv_algo}
+#define GEOM splot_conv_geom g = {n, c, h, wd, o, kh, kw, sh, sw, pt, pl, oh, ow, static_cast<Context*>(ctx)->conv_algo, 0, nullptr}
 
 void splot_conv2d_forward(void* ctx, const float* x, const float* w, const float* b, float* y, int n, int c, int h, int wd,
                           int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow) {
@@ -267,6 +267,32 @@ void splot_batchnorm_forward_inference(void* ctx, const float* x, const float* g
 void splot_batchnorm_backward(void* ctx, const float* dy, const float* x, const float* gamma, const float* mean,
                               const float* invstd, float* dx, float* dgamma, float* dbeta, int n, int c, int h, int w) {
     O(ctx)->batchnorm_bwd(T(ctx), dy, x, gamma, mean, invstd, dx, dgamma, dbeta, n, c, h, w);
+}
+
+void splot_conv2d_relu_forward(void* ctx, const float* x, const float* w, const float* b, float* y, int n, int c, int h, int wd,
+                               int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow) {
+    GEOM;
+    g.relu = 1;
+    O(ctx)->conv_fwd(T(ctx), x, w, b, y, &g);
+}
+
+void splot_conv2d_backward_data_relu(void* ctx, const float* dy, const float* w, const float* relu_y, float* dx, int n, int c,
+                                     int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow) {
+    GEOM;
+    g.relu_y = relu_y;
+    O(ctx)->conv_bwd_data(T(ctx), dy, w, dx, &g);
+}
+
+void splot_maxpool_dropout_forward(void* ctx, const float* x, float* y, int* argmax, float* mask, int n, int c, int h, int w,
+                                   int ph, int pw, int sh, int sw, int oh, int ow, float rate, long long seed, long long step,
+                                   int layer, long long first) {
+    O(ctx)->maxpool_dropout_fwd(T(ctx), x, y, argmax, mask, n, c, h, w, ph, pw, sh, sw, oh, ow, rate, (uint64_t)seed,
+                                (uint64_t)step, layer, (uint64_t)first);
+}
+
+void splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float* mask, const int* argmax, const float* relu_y,
+                                         float* dx, int n, int c, int h, int w, int oh, int ow) {
+    O(ctx)->dropout_maxpool_relu_bwd(T(ctx), dy, mask, argmax, relu_y, dx, n, c, h, w, oh, ow);
 }
 
 }  // extern "C"

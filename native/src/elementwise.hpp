@@ -62,30 +62,51 @@ static inline void philox16(uint32_t b0, uint32_t c1, uint32_t c2, uint32_t c3, 
 /* Elements first .. first+n-1 of the stream. The loop runs over a virtual range that starts at the
  * block boundary below first (s = first % 4 elements earlier), so every 64-element step is 16 whole
  * Philox blocks as for first = 0; element v of the virtual range is x[v - s]. */
-static void dropout_fwd(int threads, const float* x, float* y, float* mask, long long n, float rate, uint64_t seed,
-                        uint64_t step, int layer, uint64_t first) {
-    const float keep = 1.0f / (1.0f - rate);
-    const uint32_t c1 = (uint32_t)layer, c2 = (uint32_t)step, c3 = 0u /* PURPOSE_DROPOUT */ ^ (uint32_t)(step >> 32);
-    const uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    const long long s = (long long)(first & 3u), v_n = n + s;
-    const uint32_t block0 = (uint32_t)(first >> 2);
-    const int T = tasks_for(v_n); /* CHUNK is a multiple of 64 */
-#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
-    for (int t = 0; t < T; ++t) {
-        const long long e = lmin(v_n, (t + 1) * CHUNK);
-        uint32_t bits[64];
-        for (long long v0 = t * CHUNK; v0 < e; v0 += 64) {
-            philox16(block0 + (uint32_t)(v0 >> 2), c1, c2, c3, k0, k1, bits);
-            const int m = (int)lmin(64, e - v0);
-            for (int j = v0 < s ? (int)s : 0; j < m; ++j) {
-                const long long i = v0 + j - s;
-                const float u = (float)(bits[j] >> 8) * 0x1.0p-24f;
-                const float sc = u >= rate ? keep : 0.0f;
-                mask[i] = sc;
-                y[i] = x[i] * sc;
-            }
+struct dropout_stream {
+    float rate, keep;
+    uint32_t c1, c2, c3, k0, k1, block0;
+    long long s;
+};
+
+static inline dropout_stream dropout_stream_of(float rate, uint64_t seed, uint64_t step, int layer, uint64_t first) {
+    dropout_stream d;
+    d.rate = rate;
+    d.keep = 1.0f / (1.0f - rate);
+    d.c1 = (uint32_t)layer;
+    d.c2 = (uint32_t)step;
+    d.c3 = 0u /* PURPOSE_DROPOUT */ ^ (uint32_t)(step >> 32);
+    d.k0 = (uint32_t)seed;
+    d.k1 = (uint32_t)(seed >> 32);
+    d.s = (long long)(first & 3u);
+    d.block0 = (uint32_t)(first >> 2);
+    return d;
+}
+
+/* Virtual elements [vb, ve) (vb a multiple of 64), 64 at a time: y = x * mask (also the second
+ * half of the fused max-pool + dropout, fused.hpp). */
+static inline void dropout_span(const dropout_stream& d, const float* x, float* y, float* mask, long long vb, long long ve) {
+    uint32_t bits[64];
+    for (long long v0 = vb; v0 < ve; v0 += 64) {
+        philox16(d.block0 + (uint32_t)(v0 >> 2), d.c1, d.c2, d.c3, d.k0, d.k1, bits);
+        const int m = (int)lmin(64, ve - v0);
+        for (int j = v0 < d.s ? (int)d.s : 0; j < m; ++j) {
+            const long long i = v0 + j - d.s;
+            const float u = (float)(bits[j] >> 8) * 0x1.0p-24f;
+            const float sc = u >= d.rate ? d.keep : 0.0f;
+            mask[i] = sc;
+            y[i] = x[i] * sc;
         }
     }
+}
+
+static void dropout_fwd(int threads, const float* x, float* y, float* mask, long long n, float rate, uint64_t seed,
+                        uint64_t step, int layer, uint64_t first) {
+    const dropout_stream d = dropout_stream_of(rate, seed, step, layer, first);
+    const long long v_n = n + d.s;
+    const int T = tasks_for(v_n); /* CHUNK is a multiple of 64 */
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t)
+        dropout_span(d, x, y, mask, t * CHUNK, lmin(v_n, (t + 1) * CHUNK));
 }
 
 static void dropout_bwd(int threads, const float* dy, const float* mask, float* dx, long long n) {

@@ -25,6 +25,8 @@
  *   loss.hpp           softmax, softmax cross-entropy
  *   optimizer.hpp      AdaDelta, SGD, Adam / AdamW
  *   batchnorm.hpp      batch normalisation forward (training, inference) / backward
+ *   fused.hpp          fused ops: max-pool + dropout forward; dropout + max-pool + ReLU backward
+ *                      (conv + ReLU epilogues: splot_conv_geom's relu fields, in conv.hpp's paths)
  * The SIMD paths get their micro-kernels from microkernels.hpp, written once over the
  * width-generic vectors of vec.hpp (which the Winograd transforms use on every path). */
 #include "common.hpp"
@@ -36,10 +38,12 @@
 #include "loss.hpp"
 #include "optimizer.hpp"
 #include "batchnorm.hpp"
+#include "fused.hpp"
 
 static const splot_ops OPS = {
     ISA_NAME,  conv_fwd, conv_bwd_data, conv_bwd_weights, maxpool_fwd, maxpool_bwd, relu_fwd,    relu_bwd, dropout_fwd,
     dropout_bwd, dense_fwd, dense_bwd, softmax_xent, softmax_op, adadelta_op, fill_op, copy_op, sgemm_api, fma_loop,
     sgd_op, adam_op,
     avgpool_fwd, avgpool_bwd, batchnorm_fwd_train, batchnorm_fwd_infer, batchnorm_bwd,
+    maxpool_dropout_fwd, dropout_maxpool_relu_bwd,
 };

@@ -23,45 +23,48 @@ static inline float bitsf(uint32_t u) {
         id = (int)(((uint32_t)(at) & t_) | ((uint32_t)id & ~t_));                   \
     } while (0)
 
+/* Outputs [ja, jb) of output row i of plane nc (also the fused max-pool + dropout's, fused.hpp). */
+static inline void maxpool_row(const float* x, float* y, int* arg, long nc, int i, int ja, int jb, int h, int w, int ph, int pw,
+                               int sh, int sw, int oh, int ow) {
+    const long yo = nc * oh * ow + (long)i * ow;
+    float* yr = y + yo;
+    int* ar = arg + yo;
+    const int r0 = (int)(nc * h * w + (long)i * sh * w);
+    const float* x0 = x + r0;
+    if (ph == 2 && pw == 2 && sh == 2 && sw == 2) {
+        const float* x1 = x0 + w;
+        int j = ja;
+#ifdef SPLOT_HAVE_POOL2X2
+        j = ja + pool2x2_row(x0 + 2 * ja, x1 + 2 * ja, r0 + 2 * ja, w, jb - ja, yr + ja, ar + ja);
+#endif
+        for (; j < jb; ++j) {
+            float m = x0[2 * j];
+            int id = r0 + 2 * j;
+            SPLOT_POOL_TAKE(x0[2 * j + 1], r0 + 2 * j + 1);
+            SPLOT_POOL_TAKE(x1[2 * j], r0 + w + 2 * j);
+            SPLOT_POOL_TAKE(x1[2 * j + 1], r0 + w + 2 * j + 1);
+            yr[j] = m;
+            ar[j] = id;
+        }
+    } else {
+        for (int j = ja; j < jb; ++j) {
+            float m = x0[j * sw];
+            int id = r0 + j * sw;
+            for (int a = 0; a < ph; ++a)
+                for (int bb = 0; bb < pw; ++bb) SPLOT_POOL_TAKE(x0[a * w + j * sw + bb], r0 + a * w + j * sw + bb);
+            yr[j] = m;
+            ar[j] = id;
+        }
+    }
+}
+
 static void maxpool_fwd(int threads, const float* x, float* y, int* arg, int n, int c, int h, int w, int ph, int pw, int sh,
                         int sw, int oh, int ow) {
     const long planes = (long)n * c;
     const int T = planes * h * w >= CHUNK ? threads : 1;
 #pragma omp parallel for schedule(static) num_threads(T)
-    for (long nc = 0; nc < planes; ++nc) {
-        const long xp = nc * h * w, yp = nc * oh * ow;
-        for (int i = 0; i < oh; ++i) {
-            float* yr = y + yp + (long)i * ow;
-            int* ar = arg + yp + (long)i * ow;
-            const int r0 = (int)(xp + (long)i * sh * w);
-            const float* x0 = x + r0;
-            if (ph == 2 && pw == 2 && sh == 2 && sw == 2) {
-                const float* x1 = x0 + w;
-                int j = 0;
-#ifdef SPLOT_HAVE_POOL2X2
-                j = pool2x2_row(x0, x1, r0, w, ow, yr, ar);
-#endif
-                for (; j < ow; ++j) {
-                    float m = x0[2 * j];
-                    int id = r0 + 2 * j;
-                    SPLOT_POOL_TAKE(x0[2 * j + 1], r0 + 2 * j + 1);
-                    SPLOT_POOL_TAKE(x1[2 * j], r0 + w + 2 * j);
-                    SPLOT_POOL_TAKE(x1[2 * j + 1], r0 + w + 2 * j + 1);
-                    yr[j] = m;
-                    ar[j] = id;
-                }
-            } else {
-                for (int j = 0; j < ow; ++j) {
-                    float m = x0[j * sw];
-                    int id = r0 + j * sw;
-                    for (int a = 0; a < ph; ++a)
-                        for (int bb = 0; bb < pw; ++bb) SPLOT_POOL_TAKE(x0[a * w + j * sw + bb], r0 + a * w + j * sw + bb);
-                    yr[j] = m;
-                    ar[j] = id;
-                }
-            }
-        }
-    }
+    for (long nc = 0; nc < planes; ++nc)
+        for (int i = 0; i < oh; ++i) maxpool_row(x, y, arg, nc, i, 0, ow, h, w, ph, pw, sh, sw, oh, ow);
 }
 
 static void maxpool_bwd(int threads, const float* dy, const int* arg, float* dx, int n, int c, int h, int w, int oh, int ow) {

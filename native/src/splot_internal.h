@@ -13,6 +13,11 @@ enum { SPLOT_CONV_AUTO = 0, SPLOT_CONV_GEMM = 1, SPLOT_CONV_WINOGRAD = 2 };
 struct splot_conv_geom {
     int n, c, h, w, o, kh, kw, sh, sw, pt, pl, oh, ow;
     int algo; /* SPLOT_CONV_* */
+    /* Epilogues of the fused ops, applied where the op stores its output (zero / NULL: none).
+     * Forward: relu != 0 clamps y as relu_fwd. Backward-data: relu_y != NULL zeroes dx wherever
+     * relu_y (the output of the ReLU before the convolution, shaped as x) is not positive, as relu_bwd. */
+    int relu;
+    const float* relu_y;
 };
 
 struct splot_ops {
@@ -53,6 +58,12 @@ struct splot_ops {
                                 const float* rvar, float* y, int n, int c, int h, int w, float eps);
     void (*batchnorm_bwd)(int threads, const float* dy, const float* x, const float* gamma, const float* mean,
                           const float* invstd, float* dx, float* dgamma, float* dbeta, int n, int c, int h, int w);
+    /* fused ops (fused.hpp): max-pool then dropout of its output; dropout, max-pool and ReLU backward */
+    void (*maxpool_dropout_fwd)(int threads, const float* x, float* y, int* arg, float* mask, int n, int c, int h, int w, int ph,
+                                int pw, int sh, int sw, int oh, int ow, float rate, uint64_t seed, uint64_t step, int layer,
+                                uint64_t first);
+    void (*dropout_maxpool_relu_bwd)(int threads, const float* dy, const float* mask, const int* arg, const float* relu_y, float* dx,
+                                     int n, int c, int h, int w, int oh, int ow);
 };
 
 /* Scratch slots by lifetime. Op-wide: taken on the calling thread before an op's parallel region,

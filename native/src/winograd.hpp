@@ -219,9 +219,13 @@ static void wg_grad_flat(const float* dyp, int O, const wg_shape& s, int t0, int
     }
 }
 
+/* ReLU as relu_fwd, on the vector the output transform stores (the fused forward's epilogue):
+ * 0 where v <= 0, v elsewhere (NaN passes). */
+static inline vf wg_relu_if(vf v, bool relu) { return relu ? (v <= vf{} ? vf{} : v) : v; }
+
 /* y[o][2ty+a][2tx+b] = bias[o] + (A^T M A)[a][b], A^T = [1 1 1 0; 0 1 -1 -1], for the in-image
- * outputs of the tiles of block [t0, t0+nb). Rows are interleaved in registers; exactly the
- * in-image columns are written (y has no slack). */
+ * outputs of the tiles of block [t0, t0+nb), clamped at 0 when g.relu. Rows are interleaved in
+ * registers; exactly the in-image columns are written (y has no slack). */
 static void wg_output_rows(const float* M, long sx, int ld, int O, const wg_shape& s, const splot_conv_geom& g, int t0, int nb,
                            const float* bias, float* y, float* tmp) {
     const int tl = (nb + 2 * VW - 1) / VW * VW; /* temp rows: every chunk of the block, plus one */
@@ -239,10 +243,10 @@ static void wg_output_rows(const float* M, long sx, int ld, int O, const wg_shap
                 x0[q] = m0 + m1 + m2;
                 x1[q] = m1 - m2 - m3;
             }
-            vstore(yab[0] + j, bo + (x0[0] + x0[1] + x0[2]));
-            vstore(yab[1] + j, bo + (x0[1] - x0[2] - x0[3]));
-            vstore(yab[2] + j, bo + (x1[0] + x1[1] + x1[2]));
-            vstore(yab[3] + j, bo + (x1[1] - x1[2] - x1[3]));
+            vstore(yab[0] + j, wg_relu_if(bo + (x0[0] + x0[1] + x0[2]), g.relu));
+            vstore(yab[1] + j, wg_relu_if(bo + (x0[1] - x0[2] - x0[3]), g.relu));
+            vstore(yab[2] + j, wg_relu_if(bo + (x1[0] + x1[1] + x1[2]), g.relu));
+            vstore(yab[3] + j, wg_relu_if(bo + (x1[1] - x1[2] - x1[3]), g.relu));
         }
         WG_FOR_TILE_ROWS(s, t0, nb) {
             for (int a = 0; a < 2 && 2 * ty + a < g.oh; ++a) {
@@ -383,6 +387,8 @@ static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float
                 const float* ev = dxp + ((long)c * s.Hp + r + g.pt) * s.Wp;
                 const float* od = ev + half;
                 float* __restrict d = dxn + ((long)c * g.h + r) * g.w;
+                /* the fused ReLU backward: dx = 0 where the ReLU's output (shaped as dx) is not positive */
+                const float* ry = g.relu_y ? g.relu_y + ((long)n * C * g.h + (long)c * g.h + r) * g.w : nullptr;
                 /* input column q is padded column q + pl: even ones in ev, odd ones in od */
                 const float* __restrict first = (g.pl & 1) ? od + (g.pl >> 1) : ev + (g.pl >> 1);
                 const float* __restrict second = (g.pl & 1) ? ev + ((g.pl + 1) >> 1) : od + (g.pl >> 1);
@@ -390,6 +396,10 @@ static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float
                     const int n = imin(2 * VW, g.w - 2 * k);
                     vf lo, hi;
                     vinterleave(vload(first + k), vload(second + k), &lo, &hi);
+                    if (ry) {
+                        lo = vload_n(ry + 2 * k, imin(n, VW)) > vf{} ? lo : vf{};
+                        hi = vload_n(ry + 2 * k + VW, imax(0, n - VW)) > vf{} ? hi : vf{};
+                    }
                     vstore_n(d + 2 * k, lo, imin(n, VW));
                     if (n > VW) vstore_n(d + 2 * k + VW, hi, n - VW);
                 }

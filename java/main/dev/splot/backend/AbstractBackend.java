@@ -30,7 +30,10 @@ public abstract class AbstractBackend implements Backend {
         return supported;
     }
 
-    /** The ops whose {@code *Impl} method {@code type} (or a superclass below this one) overrides. */
+    /**
+     * The ops whose {@code *Impl} method {@code type} (or a superclass below this one) overrides, plus
+     * the fused ops whose primitives all are among them (they run by the default composition).
+     */
     private static EnumSet<Op> overriddenOps(Class<?> type) {
         EnumSet<Op> ops = EnumSet.noneOf(Op.class);
         for (Class<?> c = type; c != AbstractBackend.class; c = c.getSuperclass()) {
@@ -39,6 +42,9 @@ public abstract class AbstractBackend implements Backend {
                     if (m.getName().equals(op.methodName() + "Impl") && !m.isSynthetic()) ops.add(op);
                 }
             }
+        }
+        for (Op op : Op.values()) {
+            if (op.isFused() && ops.containsAll(op.composedOf())) ops.add(op);
         }
         return ops;
     }
@@ -445,6 +451,79 @@ public abstract class AbstractBackend implements Backend {
         throw unsupported(Op.BATCH_NORM_BACKWARD);
     }
 
+    /**
+     * Runs {@link #conv2dReluForward}, arguments checked. The default is the reference composition:
+     * {@link #conv2dForwardImpl}, then {@link #reluForwardImpl} of y in place; a backend overrides it
+     * with a kernel that clamps where the convolution stores its output, giving the same bits.
+     *
+     * @param x input {@code [n, c, h, w]}
+     * @param w weights {@code [o, c, kh, kw]}
+     * @param b bias {@code [o]}
+     * @param y output {@code [n, o, outH, outW]}, to overwrite
+     * @param g the geometry
+     */
+    protected void conv2dReluForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        conv2dForwardImpl(x, w, b, y, g);
+        reluForwardImpl(y, y);
+    }
+
+    /**
+     * Runs {@link #conv2dBackwardDataRelu}, arguments checked. The default is the reference
+     * composition: {@link #conv2dBackwardDataImpl} into dx, then {@link #reluBackwardImpl} of dx in place.
+     *
+     * @param dy output gradient {@code [n, o, outH, outW]}
+     * @param w weights {@code [o, c, kh, kw]}
+     * @param reluOutput the ReLU's output, {@code [n, c, h, w]}
+     * @param dx input gradient {@code [n, c, h, w]}, to overwrite
+     * @param g the geometry
+     */
+    protected void conv2dBackwardDataReluImpl(Tensor dy, Tensor w, Tensor reluOutput, Tensor dx, ConvGeometry g) {
+        conv2dBackwardDataImpl(dy, w, dx, g);
+        reluBackwardImpl(dx, reluOutput, dx);
+    }
+
+    /**
+     * Runs {@link #maxPoolDropoutForward}, arguments checked. The default is the reference
+     * composition: {@link #maxPoolForwardImpl} into y, then {@link #dropoutForwardImpl} of y in place.
+     *
+     * @param x input {@code [n, c, h, w]}
+     * @param y output {@code [n, c, outH, outW]}, to overwrite
+     * @param argmax INT32 {@code [n, c, outH, outW]}, to overwrite
+     * @param mask the dropout factors {@code [n, c, outH, outW]}, to overwrite
+     * @param g the pooling geometry
+     * @param rate the fraction dropped
+     * @param seed the run's seed
+     * @param step the training step
+     * @param layer the dropout layer's index
+     * @param firstIndex the mask-stream index of element 0
+     */
+    protected void maxPoolDropoutForwardImpl(Tensor x, Tensor y, Tensor argmax, Tensor mask, PoolGeometry g, float rate, long seed,
+            long step, int layer, long firstIndex) {
+        maxPoolForwardImpl(x, y, argmax, g);
+        dropoutForwardImpl(y, y, mask, rate, seed, step, layer, firstIndex);
+    }
+
+    /**
+     * Runs {@link #dropoutMaxPoolReluBackward}, arguments checked. The default is the reference
+     * composition: {@link #dropoutBackwardImpl} into a temporary of the pooled shape (freed before
+     * returning), {@link #maxPoolBackwardImpl} of it into dx, then {@link #reluBackwardImpl} of dx in place.
+     *
+     * @param dy gradient of the dropout's output {@code [n, c, outH, outW]}
+     * @param mask the dropout factors {@code [n, c, outH, outW]}
+     * @param argmax INT32 max-pool indices {@code [n, c, outH, outW]}
+     * @param reluOutput the ReLU's output {@code [n, c, h, w]}
+     * @param dx gradient of the ReLU's input {@code [n, c, h, w]}, to overwrite
+     * @param g the pooling geometry
+     */
+    protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx,
+            PoolGeometry g) {
+        try (Tensor pooledGrad = allocate(g.outputShape())) {
+            dropoutBackwardImpl(dy, mask, pooledGrad);
+            maxPoolBackwardImpl(pooledGrad, argmax, dx, g);
+        }
+        reluBackwardImpl(dx, reluOutput, dx);
+    }
+
     // ---- memory -------------------------------------------------------------------------------
 
     @Override
@@ -553,24 +632,30 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final synchronized void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         requireOpen("conv2dForward");
-        String op = "conv2dForward";
+        checkConv2dForward("conv2dForward", x, w, b, y, g);
+        conv2dForwardImpl(x, w, b, y, g);
+    }
+
+    private void checkConv2dForward(String op, Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         floats(op, x, w, b, y);
         Shapes.require(op, "x", x, g.inputShape());
         Shapes.require(op, "w", w, g.weightShape());
         Shapes.require(op, "b", b, g.o());
         Shapes.require(op, "y", y, g.outputShape());
-        conv2dForwardImpl(x, w, b, y, g);
     }
 
     @Override
     public final synchronized void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         requireOpen("conv2dBackwardData");
-        String op = "conv2dBackwardData";
+        checkConv2dBackwardData("conv2dBackwardData", dy, w, dx, g);
+        conv2dBackwardDataImpl(dy, w, dx, g);
+    }
+
+    private void checkConv2dBackwardData(String op, Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         floats(op, dy, w, dx);
         Shapes.require(op, "dy", dy, g.outputShape());
         Shapes.require(op, "w", w, g.weightShape());
         Shapes.require(op, "dx", dx, g.inputShape());
-        conv2dBackwardDataImpl(dy, w, dx, g);
     }
 
     @Override
@@ -588,25 +673,31 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final synchronized void maxPoolForward(Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
         requireOpen("maxPoolForward");
-        String op = "maxPoolForward";
+        checkMaxPoolForward("maxPoolForward", x, y, argmax, g);
+        maxPoolForwardImpl(x, y, argmax, g);
+    }
+
+    private void checkMaxPoolForward(String op, Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
         floats(op, x, y);
         ints(op, argmax);
         Shapes.require(op, "x", x, g.inputShape());
         Shapes.require(op, "y", y, g.outputShape());
         Shapes.require(op, "argmax", argmax, g.outputShape());
-        maxPoolForwardImpl(x, y, argmax, g);
     }
 
     @Override
     public final synchronized void maxPoolBackward(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
         requireOpen("maxPoolBackward");
-        String op = "maxPoolBackward";
+        checkMaxPoolBackward("maxPoolBackward", dy, argmax, dx, g);
+        maxPoolBackwardImpl(dy, argmax, dx, g);
+    }
+
+    private void checkMaxPoolBackward(String op, Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
         floats(op, dy, dx);
         ints(op, argmax);
         Shapes.require(op, "dy", dy, g.outputShape());
         Shapes.require(op, "argmax", argmax, g.outputShape());
         Shapes.require(op, "dx", dx, g.inputShape());
-        maxPoolBackwardImpl(dy, argmax, dx, g);
     }
 
     @Override
@@ -620,10 +711,14 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final synchronized void reluBackward(Tensor dy, Tensor y, Tensor dx) {
         requireOpen("reluBackward");
-        floats("reluBackward", dy, y, dx);
-        Shapes.requireSameSize("reluBackward", dy, y);
-        Shapes.requireSameSize("reluBackward", dy, dx);
+        checkReluBackward("reluBackward", dy, y, dx);
         reluBackwardImpl(dy, y, dx);
+    }
+
+    private void checkReluBackward(String op, Tensor dy, Tensor y, Tensor dx) {
+        floats(op, dy, y, dx);
+        Shapes.requireSameSize(op, dy, y);
+        Shapes.requireSameSize(op, dy, dx);
     }
 
     @Override
@@ -635,25 +730,33 @@ public abstract class AbstractBackend implements Backend {
     public final synchronized void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer,
             long firstIndex) {
         requireOpen("dropoutForward");
-        floats("dropoutForward", x, y, mask);
-        Shapes.requireSameSize("dropoutForward", x, y);
-        Shapes.requireSameSize("dropoutForward", x, mask);
+        checkDropoutForward("dropoutForward", x, y, mask, rate, firstIndex);
+        dropoutForwardImpl(x, y, mask, rate, seed, step, layer, firstIndex);
+    }
+
+    private void checkDropoutForward(String op, Tensor x, Tensor y, Tensor mask, float rate, long firstIndex) {
+        floats(op, x, y, mask);
+        Shapes.requireSameSize(op, x, y);
+        Shapes.requireSameSize(op, x, mask);
         if (!(rate >= 0f && rate < 1f)) {
-            throw new IllegalArgumentException("dropoutForward: rate must be in [0, 1), got " + rate);
+            throw new IllegalArgumentException(op + ": rate must be in [0, 1), got " + rate);
         }
         if (firstIndex < 0) {
-            throw new IllegalArgumentException("dropoutForward: the first element's stream index must be >= 0, got " + firstIndex);
+            throw new IllegalArgumentException(op + ": the first element's stream index must be >= 0, got " + firstIndex);
         }
-        dropoutForwardImpl(x, y, mask, rate, seed, step, layer, firstIndex);
     }
 
     @Override
     public final synchronized void dropoutBackward(Tensor dy, Tensor mask, Tensor dx) {
         requireOpen("dropoutBackward");
-        floats("dropoutBackward", dy, mask, dx);
-        Shapes.requireSameSize("dropoutBackward", dy, mask);
-        Shapes.requireSameSize("dropoutBackward", dy, dx);
+        checkDropoutBackward("dropoutBackward", dy, mask, dx);
         dropoutBackwardImpl(dy, mask, dx);
+    }
+
+    private void checkDropoutBackward(String op, Tensor dy, Tensor mask, Tensor dx) {
+        floats(op, dy, mask, dx);
+        Shapes.requireSameSize(op, dy, mask);
+        Shapes.requireSameSize(op, dy, dx);
     }
 
     @Override
@@ -832,6 +935,58 @@ public abstract class AbstractBackend implements Backend {
         Shapes.require(op, "dy", dy, x.shape());
         Shapes.require(op, "dx", dx, x.shape());
         batchNormBackwardImpl(dy, x, gamma, mean, invStd, dx, dgamma, dbeta);
+    }
+
+    // ---- fused ops: the primitives' checks under the fused op's name, then one Impl call ----------
+
+    @Override
+    public final synchronized void conv2dReluForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        String op = Op.CONV2D_RELU_FORWARD.methodName();
+        requireOpen(op);
+        requireSupported(Op.CONV2D_RELU_FORWARD);
+        checkConv2dForward(op, x, w, b, y, g);
+        conv2dReluForwardImpl(x, w, b, y, g);
+    }
+
+    @Override
+    public final synchronized void conv2dBackwardDataRelu(Tensor dy, Tensor w, Tensor reluOutput, Tensor dx, ConvGeometry g) {
+        String op = Op.CONV2D_BACKWARD_DATA_RELU.methodName();
+        requireOpen(op);
+        requireSupported(Op.CONV2D_BACKWARD_DATA_RELU);
+        checkConv2dBackwardData(op, dy, w, dx, g);
+        checkReluBackward(op, dx, reluOutput, dx);
+        conv2dBackwardDataReluImpl(dy, w, reluOutput, dx, g);
+    }
+
+    @Override
+    public final synchronized void maxPoolDropoutForward(Tensor x, Tensor y, Tensor argmax, Tensor mask, PoolGeometry g, float rate,
+            long seed, long step, int layer, long firstIndex) {
+        String op = Op.MAX_POOL_DROPOUT_FORWARD.methodName();
+        requireOpen(op);
+        requireSupported(Op.MAX_POOL_DROPOUT_FORWARD);
+        checkMaxPoolForward(op, x, y, argmax, g);
+        checkDropoutForward(op, y, y, mask, rate, firstIndex);
+        maxPoolDropoutForwardImpl(x, y, argmax, mask, g, rate, seed, step, layer, firstIndex);
+    }
+
+    @Override
+    public final synchronized void dropoutMaxPoolReluBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx,
+            PoolGeometry g) {
+        String op = Op.DROPOUT_MAX_POOL_RELU_BACKWARD.methodName();
+        requireOpen(op);
+        requireSupported(Op.DROPOUT_MAX_POOL_RELU_BACKWARD);
+        checkDropoutBackward(op, dy, mask, dy);
+        checkMaxPoolBackward(op, dy, argmax, dx, g);
+        checkReluBackward(op, dx, reluOutput, dx);
+        dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, reluOutput, dx, g);
+    }
+
+    /**
+     * A fused op whose primitives this backend lacks fails before any of them runs, naming the fused op
+     * (not whichever primitive the composition would have reached first).
+     */
+    private void requireSupported(Op op) {
+        if (!supported.contains(op)) throw unsupported(op);
     }
 
     /** x must be [n, c, h, w] and eps positive; returns c, the shape of every per-channel tensor. */

@@ -486,4 +486,66 @@ public interface Backend extends AutoCloseable {
      * @param dbeta gradient with respect to beta, shape [c] (overwritten)
      */
     void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor dx, Tensor dgamma, Tensor dbeta);
+
+    // ---- fused ops: optional kernels, defined by the primitives they stand for ----------------
+    // A backend provides each where it provides its primitives (Op.composedOf); the reference is the
+    // composition, so a fused kernel must give the same bits (ReLU, max-pool and dropout are exact).
+
+    /**
+     * y = relu(conv(x, w) + b): {@link #conv2dForward} then {@link #reluForward} on its output,
+     * without storing the convolution's output first where the backend fuses them.
+     *
+     * @param x input, NCHW {@code [n, c, h, w]}
+     * @param w weights, OIHW {@code [o, c, kh, kw]}
+     * @param b bias {@code [o]}
+     * @param y output, NCHW {@code [n, o, outH, outW]}; overwritten with the ReLU of the convolution
+     * @param g the sizes, strides and padding
+     */
+    void conv2dReluForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g);
+
+    /**
+     * dx = reluBackward(conv2dBackwardData(dy, w), reluOutput): the input gradient of a convolution
+     * whose input is the output of a ReLU, carried through that ReLU (zero where reluOutput is not
+     * positive).
+     *
+     * @param dy gradient with respect to the convolution's output, {@code [n, o, outH, outW]}
+     * @param w weights, OIHW {@code [o, c, kh, kw]}
+     * @param reluOutput the ReLU's forward output, which is the convolution's input: {@code [n, c, h, w]}
+     * @param dx gradient with respect to the ReLU's input, {@code [n, c, h, w]}; overwritten
+     * @param g the geometry of the forward convolution
+     */
+    void conv2dBackwardDataRelu(Tensor dy, Tensor w, Tensor reluOutput, Tensor dx, ConvGeometry g);
+
+    /**
+     * Max pooling followed by inverted dropout on its output: {@link #maxPoolForward} into y, then
+     * {@link #dropoutForward(Tensor, Tensor, Tensor, float, long, long, int, long)} of y in place, with
+     * the same mask stream (the mask is indexed by the element of the pooled output).
+     *
+     * @param x input, FLOAT32 {@code [n, c, h, w]}
+     * @param y output, FLOAT32 {@code [n, c, outH, outW]}: the pooled values times the mask; overwritten
+     * @param argmax INT32 {@code [n, c, outH, outW]}: flat indices into x of each maximum; overwritten
+     * @param mask FLOAT32 {@code [n, c, outH, outW]}: the dropout factors; overwritten
+     * @param g the pooling geometry
+     * @param rate the fraction of elements dropped, {@code 0 <= rate < 1}
+     * @param seed the training run's seed
+     * @param step the training step
+     * @param layer the dropout layer's index
+     * @param firstIndex the mask-stream index of element 0, {@code >= 0}
+     * @throws IllegalArgumentException when rate or firstIndex is out of range or a shape differs
+     */
+    void maxPoolDropoutForward(Tensor x, Tensor y, Tensor argmax, Tensor mask, PoolGeometry g, float rate, long seed, long step,
+            int layer, long firstIndex);
+
+    /**
+     * The backward pass of ReLU, max pooling and dropout in that forward order: dx =
+     * reluBackward(maxPoolBackward(dropoutBackward(dy, mask), argmax), reluOutput).
+     *
+     * @param dy gradient with respect to the dropout's output, FLOAT32 {@code [n, c, outH, outW]}
+     * @param mask the dropout factors of the forward pass, {@code [n, c, outH, outW]}
+     * @param argmax the INT32 max-pool indices of the forward pass, {@code [n, c, outH, outW]}
+     * @param reluOutput the ReLU's forward output (the pooling's input), {@code [n, c, h, w]}
+     * @param dx gradient with respect to the ReLU's input, {@code [n, c, h, w]}; overwritten
+     * @param g the pooling geometry
+     */
+    void dropoutMaxPoolReluBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx, PoolGeometry g);
 }

@@ -1,9 +1,13 @@
 package dev.splot.backend;
 
+import java.util.List;
+
 /**
- * The primitive operations of the {@link Backend} interface, one constant per method. A backend may
+ * The operations of the {@link Backend} interface, one constant per method. A backend may
  * provide only some of them ({@link Backend#supportedOps()}); a model whose layers need an op the
- * backend lacks is refused when it is built, naming the layer, the op and the backend.
+ * backend lacks is refused when it is built, naming the layer, the op and the backend. The last
+ * constants are optional fused ops ({@link #isFused()}): each stands for a fixed sequence of
+ * primitives, which is its reference semantics, and a backend may run it in one pass.
  */
 public enum Op {
     /** Convolution, forward: {@link Backend#conv2dForward}. */
@@ -47,12 +51,34 @@ public enum Op {
     /** Batch normalisation with the running statistics: {@link Backend#batchNormForwardInference}. */
     BATCH_NORM_FORWARD_INFERENCE("batchNormForwardInference"),
     /** Batch normalisation, gradients of input, gamma and beta: {@link Backend#batchNormBackward}. */
-    BATCH_NORM_BACKWARD("batchNormBackward");
+    BATCH_NORM_BACKWARD("batchNormBackward"),
+    /**
+     * Convolution, bias and ReLU in one op: {@link Backend#conv2dReluForward}; composed of
+     * {@link #CONV2D_FORWARD} and {@link #RELU_FORWARD} where a backend has no fused kernel.
+     */
+    CONV2D_RELU_FORWARD("conv2dReluForward", CONV2D_FORWARD, RELU_FORWARD),
+    /**
+     * Convolution's input gradient masked by the ReLU before it: {@link Backend#conv2dBackwardDataRelu};
+     * composed of {@link #CONV2D_BACKWARD_DATA} and {@link #RELU_BACKWARD} where a backend has no fused kernel.
+     */
+    CONV2D_BACKWARD_DATA_RELU("conv2dBackwardDataRelu", CONV2D_BACKWARD_DATA, RELU_BACKWARD),
+    /**
+     * Max pooling then dropout in one op: {@link Backend#maxPoolDropoutForward}; composed of
+     * {@link #MAX_POOL_FORWARD} and {@link #DROPOUT_FORWARD} where a backend has no fused kernel.
+     */
+    MAX_POOL_DROPOUT_FORWARD("maxPoolDropoutForward", MAX_POOL_FORWARD, DROPOUT_FORWARD),
+    /**
+     * Dropout, max-pool and ReLU backward in one op: {@link Backend#dropoutMaxPoolReluBackward}; composed of
+     * {@link #DROPOUT_BACKWARD}, {@link #MAX_POOL_BACKWARD} and {@link #RELU_BACKWARD} where a backend has no fused kernel.
+     */
+    DROPOUT_MAX_POOL_RELU_BACKWARD("dropoutMaxPoolReluBackward", DROPOUT_BACKWARD, MAX_POOL_BACKWARD, RELU_BACKWARD);
 
     private final String methodName;
+    private final List<Op> composedOf;
 
-    Op(String methodName) {
+    Op(String methodName, Op... composedOf) {
         this.methodName = methodName;
+        this.composedOf = List.of(composedOf);
     }
 
     /**
@@ -63,6 +89,26 @@ public enum Op {
      */
     public String methodName() {
         return methodName;
+    }
+
+    /**
+     * The primitive ops a fused op stands for, in the order its reference composition runs them; a
+     * backend that provides all of them provides the fused op too (by that composition, unless it
+     * has a kernel of its own). Empty for a primitive op.
+     *
+     * @return the primitives, unmodifiable; empty for primitives
+     */
+    public List<Op> composedOf() {
+        return composedOf;
+    }
+
+    /**
+     * Whether this op is a fusion of primitive ops ({@link #composedOf()} not empty).
+     *
+     * @return true for the fused ops
+     */
+    public boolean isFused() {
+        return !composedOf.isEmpty();
     }
 
     @Override

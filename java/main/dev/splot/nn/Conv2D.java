@@ -109,13 +109,45 @@ public final class Conv2D extends Layer {
 
     @Override
     public Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws) {
-        ConvGeometry g = geometry.withBatch(dy.dim(0));
-        backend.conv2dBackwardWeights(ws.recall(this, "input"), dy, weight.grad(), bias.grad(), g);
+        ConvGeometry g = backwardWeights(dy, ws);
         if (!needInputGradient) {
             return null;
         }
         Tensor inputGrad = ws.tensor(this, "inputGrad", g.inputShape());
         backend.conv2dBackwardData(dy, weight.value(), inputGrad, g);
+        return inputGrad;
+    }
+
+    /** Fills the parameters' gradients; returns the batch's geometry. */
+    private ConvGeometry backwardWeights(Tensor dy, Workspace ws) {
+        ConvGeometry g = geometry.withBatch(dy.dim(0));
+        backend.conv2dBackwardWeights(ws.recall(this, "input"), dy, weight.grad(), bias.grad(), g);
+        return g;
+    }
+
+    /**
+     * Forward of this layer and the ReLU after it in one backend op: the result is the ReLU's output,
+     * in the ReLU's buffer (this layer's own output is not materialised); both keep what their
+     * backward passes need.
+     */
+    Tensor forwardWithRelu(Tensor x, ReLU relu, Workspace ws) {
+        ConvGeometry g = geometry.withBatch(x.dim(0));
+        Tensor output = relu.outputBuffer(g.outputShape(), ws);
+        backend.conv2dReluForward(x, weight.value(), bias.value(), output, g);
+        ws.keep(this, "input", x);
+        return output;
+    }
+
+    /**
+     * Backward of this layer with the ReLU before it: the parameters' gradients, then the input
+     * gradient carried through that ReLU in one backend op.
+     *
+     * @return the gradient with respect to the ReLU's input, in the ReLU's buffer
+     */
+    Tensor backwardThroughRelu(Tensor dy, ReLU relu, Workspace ws) {
+        ConvGeometry g = backwardWeights(dy, ws);
+        Tensor inputGrad = relu.inputGradBuffer(g.inputShape(), ws);
+        backend.conv2dBackwardDataRelu(dy, weight.value(), relu.savedOutput(ws), inputGrad, g);
         return inputGrad;
     }
 

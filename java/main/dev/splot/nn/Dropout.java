@@ -49,11 +49,9 @@ public final class Dropout extends Layer {
             ws.forget(this, "mask"); // a backward now would use a stale mask: recall refuses instead
             return x;
         }
-        Tensor output = ws.tensor(this, "output", x.shape());
-        Tensor mask = ws.tensor(this, "maskBuffer", x.shape());
-        ws.keep(this, "mask", mask);
-        long perSample = x.size() / x.dim(0); // the mask is indexed by element: sample s starts at s * perSample
-        backend.dropoutForward(x, output, mask, rate, ctx.seed(), ctx.step(), index, ctx.firstSample() * perSample);
+        Tensor output = outputBuffer(x.shape(), ws);
+        Tensor mask = maskBuffer(x.shape(), ws);
+        backend.dropoutForward(x, output, mask, rate, ctx.seed(), ctx.step(), index, firstIndex(ctx, x.shape()));
         return output;
     }
 
@@ -61,8 +59,34 @@ public final class Dropout extends Layer {
     public Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws) {
         if (!needInputGradient) return null;
         Tensor inputGrad = ws.tensor(this, "inputGrad", dy.shape());
-        backend.dropoutBackward(dy, ws.recall(this, "mask"), inputGrad);
+        backend.dropoutBackward(dy, savedMask(ws), inputGrad);
         return inputGrad;
+    }
+
+    // what a fused op of the layer before (FusedPasses) reads and writes in this layer's stead
+
+    /** This layer's output buffer in {@code ws} (training). */
+    Tensor outputBuffer(int[] shape, Workspace ws) {
+        return ws.tensor(this, "output", shape);
+    }
+
+    /** The mask buffer in {@code ws}, kept for the backward pass. */
+    Tensor maskBuffer(int[] shape, Workspace ws) {
+        Tensor mask = ws.tensor(this, "maskBuffer", shape);
+        ws.keep(this, "mask", mask);
+        return mask;
+    }
+
+    /** The mask of the last training forward pass in {@code ws}. */
+    Tensor savedMask(Workspace ws) {
+        return ws.recall(this, "mask");
+    }
+
+    /** The mask-stream index of the batch's first element: the mask is indexed by element, sample s starting at s * perSample. */
+    static long firstIndex(ForwardContext ctx, int[] batchShape) {
+        long perSample = 1;
+        for (int k = 1; k < batchShape.length; k++) perSample *= batchShape[k];
+        return ctx.firstSample() * perSample;
     }
 
     @Override

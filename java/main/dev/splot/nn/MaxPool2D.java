@@ -41,8 +41,7 @@ public final class MaxPool2D extends Pool2D {
     public Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
         PoolGeometry g = geometry.withBatch(x.dim(0));
         Tensor output = ws.tensor(this, "output", g.outputShape());
-        Tensor argmax = ws.tensor(this, "argmax", DType.INT32, g.outputShape());
-        backend.maxPoolForward(x, output, argmax, g);
+        backend.maxPoolForward(x, output, argmaxBuffer(g, ws), g);
         return output;
     }
 
@@ -52,6 +51,36 @@ public final class MaxPool2D extends Pool2D {
         PoolGeometry g = geometry.withBatch(dy.dim(0));
         Tensor inputGrad = ws.tensor(this, "inputGrad", g.inputShape());
         backend.maxPoolBackward(dy, ws.recall(this, "argmax"), inputGrad, g);
+        return inputGrad;
+    }
+
+    private Tensor argmaxBuffer(PoolGeometry g, Workspace ws) {
+        return ws.tensor(this, "argmax", DType.INT32, g.outputShape());
+    }
+
+    /**
+     * Training forward of this layer and the dropout after it in one backend op: the dropout's
+     * output, mask and this layer's argmax are written where the two layers keep them (this layer's
+     * own output is not materialised).
+     */
+    Tensor forwardWithDropout(Tensor x, Dropout dropout, ForwardContext ctx, Workspace ws) {
+        PoolGeometry g = geometry.withBatch(x.dim(0));
+        int[] shape = g.outputShape();
+        Tensor output = dropout.outputBuffer(shape, ws);
+        backend.maxPoolDropoutForward(x, output, argmaxBuffer(g, ws), dropout.maskBuffer(shape, ws), g, dropout.rate(), ctx.seed(),
+                ctx.step(), dropout.index(), Dropout.firstIndex(ctx, shape));
+        return output;
+    }
+
+    /**
+     * Backward of the dropout after this layer, this layer and the ReLU before it in one backend op.
+     *
+     * @return the gradient with respect to the ReLU's input, in the ReLU's buffer
+     */
+    Tensor backwardThroughDropoutAndRelu(Tensor dy, Dropout dropout, ReLU relu, Workspace ws) {
+        PoolGeometry g = geometry.withBatch(dy.dim(0));
+        Tensor inputGrad = relu.inputGradBuffer(g.inputShape(), ws);
+        backend.dropoutMaxPoolReluBackward(dy, dropout.savedMask(ws), ws.recall(this, "argmax"), relu.savedOutput(ws), inputGrad, g);
         return inputGrad;
     }
 

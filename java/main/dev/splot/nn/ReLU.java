@@ -24,7 +24,7 @@ public final class ReLU extends Layer {
 
     @Override
     public Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
-        Tensor output = ws.tensor(this, "output", x.shape());
+        Tensor output = outputBuffer(x.shape(), ws);
         backend.reluForward(x, output);
         return output;
     }
@@ -32,9 +32,26 @@ public final class ReLU extends Layer {
     @Override
     public Tensor backward(Tensor dy, boolean needInputGradient, Workspace ws) {
         if (!needInputGradient) return null;
-        Tensor inputGrad = ws.tensor(this, "inputGrad", dy.shape());
-        backend.reluBackward(dy, ws.recall(this, "output"), inputGrad);
+        Tensor inputGrad = inputGradBuffer(dy.shape(), ws);
+        backend.reluBackward(dy, savedOutput(ws), inputGrad);
         return inputGrad;
+    }
+
+    // what a fused op of the layer before or after (FusedPasses) reads and writes in this layer's stead
+
+    /** This layer's output buffer in {@code ws}, which its backward pass reads back. */
+    Tensor outputBuffer(int[] shape, Workspace ws) {
+        return ws.tensor(this, "output", shape);
+    }
+
+    /** The output of the last training forward pass in {@code ws}. */
+    Tensor savedOutput(Workspace ws) {
+        return ws.recall(this, "output");
+    }
+
+    /** The buffer of this layer's input gradient in {@code ws}. */
+    Tensor inputGradBuffer(int[] shape, Workspace ws) {
+        return ws.tensor(this, "inputGrad", shape);
     }
 
     @Override

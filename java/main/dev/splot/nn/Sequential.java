@@ -33,17 +33,27 @@ public final class Sequential implements AutoCloseable {
     private final int[] inputShape;
     private final List<int[]> outputShapes;
     private final long seed;
+    private final boolean fusion;
+    private final FusedPasses passes;
     private final Workspace workspace = new Workspace(); // training and evaluation buffers
     private final AtomicReference<Thread> user = new AtomicReference<>(); // the thread inside forward/backward now
     private volatile Thread awaitingBackward; // the thread whose training forward has not yet been followed by backward
 
-    private Sequential(Backend backend, List<Layer> layers, int[] inputShape, List<int[]> outputShapes, long seed) {
+    private Sequential(Backend backend, List<Layer> layers, int[] inputShape, List<int[]> outputShapes, long seed, boolean fusion) {
         this.backend = backend;
         this.layers = layers;
         this.inputShape = inputShape;
         this.outputShapes = outputShapes;
         this.seed = seed;
+        this.fusion = fusion;
+        this.passes = new FusedPasses(layers, backend, fusion);
     }
+
+    /**
+     * The system property that sets whether models use the backend's fused ops ({@link Builder#fusion}):
+     * {@code -Dsplot.fusion=false} runs every layer alone, e.g. to compare the two. Default true.
+     */
+    public static final String FUSION_PROPERTY = "splot.fusion";
 
     /**
      * Starts a model.
@@ -60,6 +70,7 @@ public final class Sequential implements AutoCloseable {
     public static final class Builder {
         private final int[] inputShape;
         private final List<Layer> layers = new ArrayList<>();
+        private boolean fusion = fusionDefault();
 
         private Builder(int[] inputShape) {
             Shapes.size(inputShape);
@@ -72,6 +83,19 @@ public final class Sequential implements AutoCloseable {
          */
         public Builder add(Layer layer) {
             layers.add(layer);
+            return this;
+        }
+
+        /**
+         * Whether the model calls the backend's fused ops for Conv2D-ReLU, MaxPool2D-Dropout and the
+         * backward runs around them (same results, fewer passes over memory); false runs every layer
+         * alone. Defaults to the system property {@link #FUSION_PROPERTY}, true when it is not set.
+         *
+         * @param enabled whether to fuse
+         * @return this builder
+         */
+        public Builder fusion(boolean enabled) {
+            this.fusion = enabled;
             return this;
         }
 
@@ -110,8 +134,16 @@ public final class Sequential implements AutoCloseable {
                 built.forEach(Layer::close); // the layers already built hold backend memory
                 throw e;
             }
-            return new Sequential(backend, List.copyOf(layers), inputShape.clone(), shapes, seed);
+            return new Sequential(backend, List.copyOf(layers), inputShape.clone(), shapes, seed, fusion);
         }
+    }
+
+    /** {@link #FUSION_PROPERTY}: true when unset; a value other than true or false is an error, not a silent default. */
+    private static boolean fusionDefault() {
+        String value = System.getProperty(FUSION_PROPERTY);
+        if (value == null || value.equalsIgnoreCase("true")) return true;
+        if (value.equalsIgnoreCase("false")) return false;
+        throw new IllegalArgumentException("the system property " + FUSION_PROPERTY + " must be true or false, got '" + value + "'");
     }
 
     /** A layer needs every op of its forward and backward passes; all that are missing are named, in {@link Op} order. */
@@ -160,6 +192,11 @@ public final class Sequential implements AutoCloseable {
     /** @return the seed the model was built with */
     public long seed() {
         return seed;
+    }
+
+    /** @return whether the model calls the backend's fused ops ({@link Builder#fusion}) */
+    public boolean fusion() {
+        return fusion;
     }
 
     /** @return all parameters in layer order (weight before bias) */
@@ -225,9 +262,7 @@ public final class Sequential implements AutoCloseable {
         expected[0] = x.dim(0);
         System.arraycopy(inputShape, 0, expected, 1, inputShape.length);
         Shapes.require("model input", "x", x, expected);
-        Tensor t = x;
-        for (Layer l : layers) t = l.forward(t, ctx, ws);
-        return t;
+        return passes.forward(x, ctx, ws);
     }
 
     /**
@@ -241,10 +276,7 @@ public final class Sequential implements AutoCloseable {
     public void backward(Tensor dlogits) {
         enter("backward");
         try {
-            Tensor g = dlogits;
-            for (int i = layers.size() - 1; i >= 0; i--) {
-                g = layers.get(i).backward(g, i > 0, workspace);
-            }
+            passes.backward(dlogits, workspace);
             awaitingBackward = null;
         } finally {
             exit();

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Test;
  * room for unlucky orders while any indexing or semantic error gives differences of order 1. The
  * weight and bias gradients sum at most 3 x 26 x 26 = 2028 terms per element here, so the same
  * bound holds for each on its own scale. Operations without sums (ReLU, max-pool values and
- * argmax, dropout, copies) must match exactly.
+ * argmax, dropout, copies) must match exactly. The fused ops' part of the suite is in its superclass,
+ * {@link FusedOpsConformanceTest}.
  */
-public abstract class BackendConformanceTest extends BackendSuite {
+public abstract class BackendConformanceTest extends FusedOpsConformanceTest {
     static final double TOLERANCE = 1e-5;
 
     private final SplittableRandom random = new SplittableRandom(20261128);

@@ -416,4 +416,32 @@ public final class NativeBackend extends AbstractBackend {
         SplotNative.splot_batchnorm_backward(ctx, f(dy), f(x), f(gamma), f(mean), f(invStd), f(dx), f(dgamma), f(dbeta), x.dim(0),
                 x.dim(1), x.dim(2), x.dim(3));
     }
+
+    // ---- fused ops: one pass each (native/src/fused.hpp and the convolutions' store epilogues) ----
+
+    @Override
+    protected void conv2dReluForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        SplotNative.splot_conv2d_relu_forward(ctx, f(x), f(w), f(b), f(y), g.n(), g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(),
+                g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW());
+    }
+
+    @Override
+    protected void conv2dBackwardDataReluImpl(Tensor dy, Tensor w, Tensor reluOutput, Tensor dx, ConvGeometry g) {
+        SplotNative.splot_conv2d_backward_data_relu(ctx, f(dy), f(w), f(reluOutput), f(dx), g.n(), g.c(), g.h(), g.w(), g.o(),
+                g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW());
+    }
+
+    @Override
+    protected void maxPoolDropoutForwardImpl(Tensor x, Tensor y, Tensor argmax, Tensor mask, PoolGeometry g, float rate, long seed,
+            long step, int layer, long firstIndex) {
+        SplotNative.splot_maxpool_dropout_forward(ctx, f(x), f(y), i(argmax), f(mask), g.n(), g.c(), g.h(), g.w(), g.poolH(),
+                g.poolW(), g.strideH(), g.strideW(), g.outH(), g.outW(), rate, seed, step, layer, firstIndex);
+    }
+
+    @Override
+    protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx,
+            PoolGeometry g) {
+        SplotNative.splot_dropout_maxpool_relu_backward(ctx, f(dy), f(mask), i(argmax), f(reluOutput), f(dx), g.n(), g.c(), g.h(),
+                g.w(), g.outH(), g.outW());
+    }
 }

@@ -521,4 +521,97 @@ public final class SplotNative {
     public static native void splot_batchnorm_backward(Pointer ctx, FloatPointer dy, FloatPointer x, FloatPointer gamma,
             FloatPointer mean, FloatPointer invStd, FloatPointer dx, FloatPointer dgamma, FloatPointer dbeta, int n, int c, int h,
             int w);
+    /**
+     * {@link dev.splot.backend.Backend#conv2dReluForward}: the convolution's output clamped at 0 where it is stored.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param x input
+     * @param w weights
+     * @param b bias
+     * @param y output, overwritten
+     * @param n batch size
+     * @param c input channels
+     * @param h input height
+     * @param wd input width
+     * @param o output channels
+     * @param kh kernel height
+     * @param kw kernel width
+     * @param sh vertical stride
+     * @param sw horizontal stride
+     * @param pt padding at the top
+     * @param pl padding at the left
+     * @param oh output height
+     * @param ow output width
+     */
+    public static native void splot_conv2d_relu_forward(Pointer ctx, FloatPointer x, FloatPointer w, FloatPointer b, FloatPointer y,
+            int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow);
+    /**
+     * {@link dev.splot.backend.Backend#conv2dBackwardDataRelu}: dx zero wherever reluY is not positive.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param dy output gradient
+     * @param w weights
+     * @param reluY the output of the ReLU before the convolution, shaped as dx
+     * @param dx input gradient, overwritten
+     * @param n batch size
+     * @param c input channels
+     * @param h input height
+     * @param wd input width
+     * @param o output channels
+     * @param kh kernel height
+     * @param kw kernel width
+     * @param sh vertical stride
+     * @param sw horizontal stride
+     * @param pt padding at the top
+     * @param pl padding at the left
+     * @param oh output height
+     * @param ow output width
+     */
+    public static native void splot_conv2d_backward_data_relu(Pointer ctx, FloatPointer dy, FloatPointer w, FloatPointer reluY,
+            FloatPointer dx, int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow);
+    /**
+     * {@link dev.splot.backend.Backend#maxPoolDropoutForward}: max-pool, then dropout of its output, in one pass.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param x input
+     * @param y output (pooled values times the mask), overwritten
+     * @param argmax flat indices into x of each maximum, overwritten
+     * @param mask the dropout factors, overwritten
+     * @param n batch size
+     * @param c channels
+     * @param h input height
+     * @param w input width
+     * @param ph window height
+     * @param pw window width
+     * @param sh vertical stride
+     * @param sw horizontal stride
+     * @param oh output height
+     * @param ow output width
+     * @param rate the fraction dropped
+     * @param seed the run's seed
+     * @param step the training step
+     * @param layer the dropout layer's index
+     * @param first the stream index of element 0
+     */
+    public static native void splot_maxpool_dropout_forward(Pointer ctx, FloatPointer x, FloatPointer y, IntPointer argmax,
+            FloatPointer mask, int n, int c, int h, int w, int ph, int pw, int sh, int sw, int oh, int ow, float rate, long seed,
+            long step, int layer, long first);
+    /**
+     * {@link dev.splot.backend.Backend#dropoutMaxPoolReluBackward}: dropout, max-pool and ReLU backward in one pass.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param dy gradient of the dropout's output
+     * @param mask the dropout factors
+     * @param argmax the max-pool indices
+     * @param reluY the ReLU's output (the pooling's input)
+     * @param dx gradient of the ReLU's input, overwritten
+     * @param n batch size
+     * @param c channels
+     * @param h input height
+     * @param w input width
+     * @param oh output height
+     * @param ow output width
+     */
+    public static native void splot_dropout_maxpool_relu_backward(Pointer ctx, FloatPointer dy, FloatPointer mask, IntPointer argmax,
+            FloatPointer reluY, FloatPointer dx, int n, int c, int h, int w, int oh, int ow);
 }

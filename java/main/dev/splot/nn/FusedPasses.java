@@ -1,0 +1,83 @@
+package dev.splot.nn;
+
+import dev.splot.backend.Backend;
+import dev.splot.backend.Op;
+import dev.splot.backend.Tensor;
+import java.util.List;
+
+/**
+ * Runs a {@link Sequential}'s layers, forward and backward, calling the backend's fused ops for the
+ * layer runs that have one (the planner of the model's passes):
+ * <ul>
+ *   <li>forward: Conv2D then ReLU ({@link Backend#conv2dReluForward}); in training, MaxPool2D then
+ *       Dropout ({@link Backend#maxPoolDropoutForward});
+ *   <li>backward: ReLU, MaxPool2D, Dropout ({@link Backend#dropoutMaxPoolReluBackward}); a Conv2D
+ *       after a ReLU ({@link Backend#conv2dBackwardDataRelu}), where the ReLU's input gradient is needed.
+ * </ul>
+ * A fused run reads and writes the same workspace slots as its layers would one by one, so the two
+ * kinds of pass mix freely (a fused forward may be followed by an unfused backward) and every layer's
+ * own forward and backward behave as before. The fused ops give the bits of the layers one by one;
+ * with fusion off (or on a backend lacking an op) each layer runs alone.
+ */
+final class FusedPasses {
+    private final List<Layer> layers;
+    private final boolean convRelu;
+    private final boolean poolDropout;
+    private final boolean dropoutPoolReluBackward;
+    private final boolean convReluBackward;
+
+    /**
+     * @param layers the model's layers, built
+     * @param backend where they run: a fused op is used only where it {@link Backend#supports} it
+     * @param enabled false: every layer runs alone
+     */
+    FusedPasses(List<Layer> layers, Backend backend, boolean enabled) {
+        this.layers = layers;
+        this.convRelu = enabled && backend.supports(Op.CONV2D_RELU_FORWARD);
+        this.poolDropout = enabled && backend.supports(Op.MAX_POOL_DROPOUT_FORWARD);
+        this.dropoutPoolReluBackward = enabled && backend.supports(Op.DROPOUT_MAX_POOL_RELU_BACKWARD);
+        this.convReluBackward = enabled && backend.supports(Op.CONV2D_BACKWARD_DATA_RELU);
+    }
+
+    /** The layers' forward pass from x, in ws. */
+    Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
+        Tensor t = x;
+        int i = 0;
+        while (i < layers.size()) {
+            Layer layer = layers.get(i);
+            Layer next = i + 1 < layers.size() ? layers.get(i + 1) : null;
+            if (convRelu && layer instanceof Conv2D conv && next instanceof ReLU relu) {
+                t = conv.forwardWithRelu(t, relu, ws);
+                i += 2;
+            } else if (poolDropout && ctx.training() && layer instanceof MaxPool2D pool && next instanceof Dropout dropout) {
+                t = pool.forwardWithDropout(t, dropout, ctx, ws);
+                i += 2;
+            } else {
+                t = layer.forward(t, ctx, ws);
+                i += 1;
+            }
+        }
+        return t;
+    }
+
+    /** The layers' backward pass from the gradient of the logits, after a training forward in ws. */
+    void backward(Tensor dlogits, Workspace ws) {
+        Tensor g = dlogits;
+        int i = layers.size() - 1;
+        while (i >= 0) {
+            Layer layer = layers.get(i);
+            // a fused run ends in a ReLU's input gradient: only where someone uses it (the ReLU is not layer 0)
+            if (dropoutPoolReluBackward && i >= 3 && layer instanceof Dropout dropout && layers.get(i - 1) instanceof MaxPool2D pool
+                    && layers.get(i - 2) instanceof ReLU relu) {
+                g = pool.backwardThroughDropoutAndRelu(g, dropout, relu, ws);
+                i -= 3;
+            } else if (convReluBackward && i >= 2 && layer instanceof Conv2D conv && layers.get(i - 1) instanceof ReLU relu) {
+                g = conv.backwardThroughRelu(g, relu, ws);
+                i -= 2;
+            } else {
+                g = layer.backward(g, i > 0, ws);
+                i -= 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package dev.splot.backend;
+
+import static dev.splot.backend.BackendConformanceTest.up;
+
+import dev.splot.testing.BackendSuite;
+import dev.splot.testing.Outputs;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fused ops on every backend, each against the primitives it stands for: on the backend itself
+ * the fused op must give the very bits of its composition (ReLU, max-pool and dropout are exact and
+ * the convolution's epilogue only clamps or zeroes what the convolution computed), and against the
+ * Java reference's composition it must match as the primitives do: exactly for pooling, dropout
+ * and ReLU, within {@link BackendConformanceTest#TOLERANCE} of each output's own scale for the
+ * convolutions (their sums run in another order, see there). Shapes: the conformance suite's
+ * convolution and pooling cases (odd sizes, batch 1, stride 2, 'same' padding, overlapping windows,
+ * the seed model's layers). {@link BackendConformanceTest} extends this, so every backend and every
+ * forced native path (instruction set, convolution algorithm) runs it with the rest of the suite.
+ */
+public abstract class FusedOpsConformanceTest extends BackendSuite {
+    private final SplittableRandom random = new SplittableRandom(20261129);
+
+    @Test
+    void conv2dReluForwardIsConvolutionThenRelu() {
+        requireOps(Op.CONV2D_RELU_FORWARD);
+        for (ConvGeometry g : BackendConformanceTest.convCases()) {
+            float[] x = rand(g.inputShape()), w = rand(g.weightShape()), b = rand(g.o());
+            BackendConformanceTest.Op fused = be -> {
+                try (Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape()); Tensor tb = up(be, b, g.o());
+                     Tensor ty = be.allocate(g.outputShape())) {
+                    be.fill(ty, Float.NaN); // overwritten, not clamped in place
+                    be.conv2dReluForward(tx, tw, tb, ty, g);
+                    return new Outputs().add("y", ty);
+                }
+            };
+            BackendConformanceTest.Op composed = be -> {
+                try (Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape()); Tensor tb = up(be, b, g.o());
+                     Tensor conv = be.allocate(g.outputShape()); Tensor ty = be.allocate(g.outputShape())) {
+                    be.conv2dForward(tx, tw, tb, conv, g);
+                    be.reluForward(conv, ty);
+                    return new Outputs().add("y", ty);
+                }
+            };
+            assertFusedIsItsPrimitives("conv2dReluForward " + g, composed, fused, BackendConformanceTest.TOLERANCE);
+        }
+    }
+
+    @Test
+    void conv2dBackwardDataReluIsBackwardDataThenReluBackward() {
+        requireOps(Op.CONV2D_BACKWARD_DATA_RELU);
+        for (ConvGeometry g : BackendConformanceTest.convCases()) {
+            float[] dy = rand(g.outputShape()), w = rand(g.weightShape()), reluOutput = relu(rand(g.inputShape()));
+            BackendConformanceTest.Op fused = be -> {
+                try (Tensor tdy = up(be, dy, g.outputShape()); Tensor tw = up(be, w, g.weightShape());
+                     Tensor ty = up(be, reluOutput, g.inputShape()); Tensor tdx = be.allocate(g.inputShape())) {
+                    be.fill(tdx, Float.NaN);
+                    be.conv2dBackwardDataRelu(tdy, tw, ty, tdx, g);
+                    return new Outputs().add("dx", tdx);
+                }
+            };
+            BackendConformanceTest.Op composed = be -> {
+                try (Tensor tdy = up(be, dy, g.outputShape()); Tensor tw = up(be, w, g.weightShape());
+                     Tensor ty = up(be, reluOutput, g.inputShape()); Tensor convDx = be.allocate(g.inputShape());
+                     Tensor tdx = be.allocate(g.inputShape())) {
+                    be.conv2dBackwardData(tdy, tw, convDx, g);
+                    be.reluBackward(convDx, ty, tdx);
+                    return new Outputs().add("dx", tdx);
+                }
+            };
+            assertFusedIsItsPrimitives("conv2dBackwardDataRelu " + g, composed, fused, BackendConformanceTest.TOLERANCE);
+        }
+    }
+
+    @Test
+    void maxPoolDropoutForwardIsMaxPoolThenDropout() {
+        requireOps(Op.MAX_POOL_DROPOUT_FORWARD);
+        long[] firstIndices = {0, 3, 1001}; // a data-parallel worker's slice starts anywhere in the mask stream
+        int k = 0;
+        for (PoolGeometry g : BackendConformanceTest.poolCases()) {
+            float[] x = rand(g.inputShape());
+            long first = firstIndices[k++ % firstIndices.length];
+            BackendConformanceTest.Op fused = be -> {
+                try (Tensor tx = up(be, x, g.inputShape()); Tensor ty = be.allocate(g.outputShape());
+                     Tensor arg = be.allocate(DType.INT32, g.outputShape()); Tensor mask = be.allocate(g.outputShape())) {
+                    be.fill(ty, Float.NaN);
+                    be.maxPoolDropoutForward(tx, ty, arg, mask, g, 0.25f, 42, 7, 5, first);
+                    return new Outputs().add("y", ty).add("argmax", arg.toIntArray()).add("mask", mask);
+                }
+            };
+            BackendConformanceTest.Op composed = be -> {
+                try (Tensor tx = up(be, x, g.inputShape()); Tensor pooled = be.allocate(g.outputShape());
+                     Tensor ty = be.allocate(g.outputShape()); Tensor arg = be.allocate(DType.INT32, g.outputShape());
+                     Tensor mask = be.allocate(g.outputShape())) {
+                    be.maxPoolForward(tx, pooled, arg, g);
+                    be.dropoutForward(pooled, ty, mask, 0.25f, 42, 7, 5, first);
+                    return new Outputs().add("y", ty).add("argmax", arg.toIntArray()).add("mask", mask);
+                }
+            };
+            assertFusedIsItsPrimitives("maxPoolDropoutForward " + g, composed, fused, EXACT);
+        }
+    }
+
+    @Test
+    void dropoutMaxPoolReluBackwardIsTheThreeBackwardPasses() {
+        requireOps(Op.DROPOUT_MAX_POOL_RELU_BACKWARD);
+        for (PoolGeometry g : BackendConformanceTest.poolCases()) {
+            // the forward pass on the reference: a ReLU output (a quarter of 2x2 windows all zero: their argmax has no gradient), its
+            // max-pool indices and a dropout mask
+            float[] reluOutput = relu(rand(g.inputShape())), dy = rand(g.outputShape());
+            int[] argmax;
+            float[] mask;
+            try (Tensor ty = up(reference, reluOutput, g.inputShape()); Tensor pooled = reference.allocate(g.outputShape());
+                 Tensor arg = reference.allocate(DType.INT32, g.outputShape()); Tensor m = reference.allocate(g.outputShape())) {
+                reference.maxPoolForward(ty, pooled, arg, g);
+                reference.dropoutForward(pooled, pooled, m, 0.5f, 3, 1, 2);
+                argmax = arg.toIntArray();
+                mask = m.toFloatArray();
+            }
+            BackendConformanceTest.Op fused = be -> {
+                try (Tensor tdy = up(be, dy, g.outputShape()); Tensor m = up(be, mask, g.outputShape());
+                     Tensor arg = upInts(be, argmax, g.outputShape()); Tensor ty = up(be, reluOutput, g.inputShape());
+                     Tensor tdx = be.allocate(g.inputShape())) {
+                    be.fill(tdx, Float.NaN);
+                    be.dropoutMaxPoolReluBackward(tdy, m, arg, ty, tdx, g);
+                    return new Outputs().add("dx", tdx);
+                }
+            };
+            BackendConformanceTest.Op composed = be -> {
+                try (Tensor tdy = up(be, dy, g.outputShape()); Tensor m = up(be, mask, g.outputShape());
+                     Tensor arg = upInts(be, argmax, g.outputShape()); Tensor ty = up(be, reluOutput, g.inputShape());
+                     Tensor pooledGrad = be.allocate(g.outputShape()); Tensor poolDx = be.allocate(g.inputShape());
+                     Tensor tdx = be.allocate(g.inputShape())) {
+                    be.dropoutBackward(tdy, m, pooledGrad);
+                    be.maxPoolBackward(pooledGrad, arg, poolDx, g);
+                    be.reluBackward(poolDx, ty, tdx);
+                    return new Outputs().add("dx", tdx);
+                }
+            };
+            assertFusedIsItsPrimitives("dropoutMaxPoolReluBackward " + g, composed, fused, EXACT);
+        }
+    }
+
+    @Test
+    void fusedOpsCheckShapesUnderTheirOwnName() {
+        requireOps(Op.CONV2D_RELU_FORWARD, Op.DROPOUT_MAX_POOL_RELU_BACKWARD);
+        ConvGeometry g = ConvGeometry.of(1, 2, 5, 5, 3, 3, 3, 1, Padding.VALID);
+        PoolGeometry p = PoolGeometry.of(1, 2, 4, 4, 2, 2);
+        try (Tensor x = backend.allocate(g.inputShape()); Tensor w = backend.allocate(g.weightShape()); Tensor b = backend.allocate(3);
+             Tensor wrongY = backend.allocate(1, 3, 4, 4); Tensor dy = backend.allocate(p.outputShape());
+             Tensor arg = backend.allocate(DType.INT32, p.outputShape()); Tensor y = backend.allocate(p.inputShape());
+             Tensor wrongDx = backend.allocate(1, 2, 4, 5)) {
+            IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> backend.conv2dReluForward(x, w, b, wrongY, g));
+            Assertions.assertTrue(e.getMessage().startsWith("conv2dReluForward: y "), e.getMessage());
+            e = Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> backend.dropoutMaxPoolReluBackward(dy, dy, arg, y, wrongDx, p));
+            Assertions.assertTrue(e.getMessage().startsWith("dropoutMaxPoolReluBackward: dx "), e.getMessage());
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    /** Against the reference: the same bits (pooling, dropout and ReLU have no sums to reorder). */
+    private static final double EXACT = 0;
+
+    /**
+     * The fused op gives its composition's very bits on the backend under test, and matches the
+     * reference's composition as the primitives do: exactly, or within {@code toleranceAgainstReference}
+     * of each output's own scale where they sum in another order.
+     */
+    private void assertFusedIsItsPrimitives(String what, BackendConformanceTest.Op composed, BackendConformanceTest.Op fused,
+            double toleranceAgainstReference) {
+        Outputs actual = fused.apply(backend);
+        composed.apply(backend).assertSameBitsAs(actual, what + " vs its primitives on " + backend.name());
+        Outputs expected = composed.apply(reference);
+        if (toleranceAgainstReference == EXACT) expected.assertSameBitsAs(actual, what + " vs the reference");
+        else expected.assertMatchedBy(actual, toleranceAgainstReference, what + " vs the reference");
+    }
+
+    private static float[] relu(float[] a) {
+        for (int k = 0; k < a.length; k++) a[k] = Math.max(a[k], 0f);
+        return a;
+    }
+
+    private static Tensor upInts(Backend be, int[] data, int... shape) {
+        Tensor t = be.allocate(DType.INT32, shape);
+        be.upload(t, data);
+        return t;
+    }
+
+    private float[] rand(int... shape) {
+        float[] a = new float[(int) Shapes.size(shape)];
+        for (int k = 0; k < a.length; k++) a[k] = (float) (random.nextDouble() * 2 - 1);
+        return a;
+    }
+}

@@ -1,0 +1,59 @@
+/* Fused ops: each gives the bits of the primitives it stands for (the Java reference composes them)
+ * in one pass over memory. Part of the ops written once per ISA (see ops.hpp). The convolution +
+ * ReLU epilogues live where the convolutions store (splot_conv_geom's relu fields, conv.hpp). */
+#pragma once
+#include "common.hpp"
+#include "elementwise.hpp"
+#include "pooling.hpp"
+
+/* Max-pool outputs [i0, i1) in flat (n, c, oh, ow) order, row piece by row piece. */
+static inline void maxpool_span(const float* x, float* y, int* arg, long long i0, long long i1, int h, int w, int ph, int pw,
+                                int sh, int sw, int oh, int ow) {
+    const long long plane = (long long)oh * ow;
+    long nc = (long)(i0 / plane);
+    const int r = (int)(i0 - nc * plane);
+    int i = r / ow, ja = r % ow;
+    while (i0 < i1) {
+        const int jb = (int)lmin(ow, ja + (i1 - i0));
+        maxpool_row(x, y, arg, nc, i, ja, jb, h, w, ph, pw, sh, sw, oh, ow);
+        i0 += jb - ja;
+        ja = 0;
+        if (++i == oh) i = 0, ++nc;
+    }
+}
+
+/* maxpool_fwd into y, then dropout_fwd of y in place, task by task: each task pools its CHUNK
+ * outputs (128 KiB, still in L2) and then scales them, so the pooled values never make a round trip
+ * through memory. Measured no faster than the two ops on Zen 3 (native/README.md, "Fused ops"): the
+ * pooled tensor (4.7 MB at batch 128) stays in L3 between them, and pooling 64 outputs at a time
+ * inside dropout's Philox loop was no faster either. */
+static void maxpool_dropout_fwd(int threads, const float* x, float* y, int* arg, float* mask, int n, int c, int h, int w, int ph,
+                                int pw, int sh, int sw, int oh, int ow, float rate, uint64_t seed, uint64_t step, int layer,
+                                uint64_t first) {
+    const dropout_stream d = dropout_stream_of(rate, seed, step, layer, first);
+    const long long v_n = (long long)n * c * oh * ow + d.s;
+    const int T = tasks_for(v_n); /* CHUNK is a multiple of 64 */
+#pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
+    for (int t = 0; t < T; ++t) {
+        const long long vb = t * CHUNK, ve = lmin(v_n, (t + 1) * CHUNK);
+        maxpool_span(x, y, arg, vb < d.s ? 0 : vb - d.s, ve - d.s, h, w, ph, pw, sh, sw, oh, ow);
+        dropout_span(d, y, y, mask, vb, ve);
+    }
+}
+
+/* dx = relu_bwd(maxpool_bwd(dy * mask, arg), relu_y): each plane of dx zeroed, then dy * mask added
+ * at its argmax where relu_y there is positive (adding 0 elsewhere keeps the composition's +0). */
+static void dropout_maxpool_relu_bwd(int threads, const float* dy, const float* mask, const int* arg, const float* relu_y,
+                                     float* dx, int n, int c, int h, int w, int oh, int ow) {
+    const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
+#pragma omp parallel for schedule(static) num_threads(planes * pin >= CHUNK ? threads : 1)
+    for (long nc = 0; nc < planes; ++nc) {
+        float* d = dx + nc * pin;
+        for (long i = 0; i < pin; ++i) d[i] = 0.0f;
+        for (long k = nc * pout; k < (nc + 1) * pout; ++k) {
+            const int a = arg[k];
+            const float g = dy[k] * mask[k];
+            dx[a] += relu_y[a] > 0.0f ? g : 0.0f;
+        }
+    }
+}

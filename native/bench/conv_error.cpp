@@ -1,10 +1,10 @@
 /* Rounding error of the 3x3 convolution algorithms against a double-precision direct convolution:
- * for each pass (forward y, backward-data dx, backward-weights dW) and each --conv algorithm, the
+ * for each pass (forward y, backward-data dx, backward-weights dW) and each algorithm (gemm, winograd2, winograd4), the
  * largest absolute error divided by the largest absolute reference value (the measure the
  * conformance tests hold to a tolerance) and the root-mean-square error divided by the reference's
  * root mean square. Data uniform in [-1, 1], as in the conformance tests.
  *   cmake --build target/native-build --target splot_conv_error
- *   target/native-build/splot_conv_error [isa] [N C H W O pad]   (default: avx2... conv2, N = 32)
+ *   target/native-build/splot_conv_error [isa] [N C H W O pad]   (default: auto, conv2 at N = 32)
  * Not a JUnit test: a hand-run measurement for native/README.md. */
 #include <math.h>
 #include <stdio.h>

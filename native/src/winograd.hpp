@@ -43,17 +43,17 @@ struct wg_shape {
 };
 
 /* The tiling of g's output into m x m tiles (m = 2 or 4). Padded rows hold m phases of TW + 1
- * columns each (Wp = m (TW + 1) >= m TW + 2): see the deinterleaved layouts below. */
-static inline wg_shape wg_shape_of(const splot_conv_geom& g, int m) {
+ * columns each, rounded up to a multiple of `align` (Wp = m * that >= m TW + 2): see the
+ * deinterleaved layouts below. */
+static inline wg_shape wg_shape_of(const splot_conv_geom& g, int m, int align) {
     wg_shape s;
     s.TH = (g.oh + m - 1) / m;
     s.TW = (g.ow + m - 1) / m;
     s.T = s.TH * s.TW;
     s.Hp = m * s.TH + 2;
-    s.Wp = m * (s.TW + 1);
+    s.Wp = m * ((s.TW + align) / align * align);
     return s;
 }
-
 
 /* U[e][o][c] = (G g[o][c] G^T)[e], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]; U holds 16*O*C floats. */
 static void wg_weights(const float* w, int O, int C, float* U) {
@@ -376,7 +376,7 @@ static long wg_tmp_floats(int TB) {
 template <class WG>
 static void wg_conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
     constexpr int E = WG::E;
-    const wg_shape s = wg_shape_of(g, WG::M);
+    const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
     const int O = g.o, C = g.c, TB = WG::block(), ld = TB + VW;
     const long apsz = (long)((O + MR - 1) / MR) * MR * C;
     Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)E * O * C);
@@ -405,7 +405,7 @@ static void wg_conv_fwd(int threads, const float* x, const float* w, const float
 template <class WG>
 static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
     constexpr int E = WG::E;
-    const wg_shape s = wg_shape_of(g, WG::M);
+    const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
     const int O = g.o, C = g.c, TB = WG::block(), ld = TB + VW;
     const long apsz = (long)((C + MR - 1) / MR) * MR * O;
     Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)E * O * C);

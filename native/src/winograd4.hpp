@@ -78,7 +78,7 @@ static inline void wg4_a(const T y[4], T out[6]) {
 /* out = F in F^T for a 1-D transform F from NI to NO values (wg4_bt, wg4_b: 6 -> 6; wg4_at: 6 -> 4;
  * wg4_a: 4 -> 6): F down each column of in(r, k), then along each row; out(i, k) receives the result. */
 template <int NI, int NO, class T, class In, class F, class Out>
-static inline void wg4_2d(In in, F f, Out out) {
+static inline __attribute__((always_inline)) void wg4_2d(In in, F f, Out out) {
     T u[NO][NI];
 #pragma GCC unroll 6
     for (int k = 0; k < NI; ++k) {
@@ -135,7 +135,9 @@ static inline void wg4_store_y(float* row, vf y0, vf y1, vf y2, vf y3, int count
 
 /* The F(4x4,3x3) tile type for the drivers of winograd.hpp and winograd_bwd_weights.hpp. */
 struct Wg4 {
-    static constexpr int M = 4, E = 36;
+    /* phases start on whole vectors, so that backward-data's accumulation into one phase never
+     * re-loads part of a vector just stored into the one before (a failed store-to-load forward) */
+    static constexpr int M = 4, E = 36, PHASE_ALIGN = VW;
     /* as many tile planes in a block as F(2x2)'s 96 tiles x 16 (the block's V and M stay in L2),
      * rounded to whole panels: 48 on AVX2, so a 24x24 output's 36 tiles are one block */
     static int block() { return NR * imax(1, (96 * 16 / 36 + NR / 2) / NR); }
@@ -171,7 +173,7 @@ struct Wg4 {
     }
 
     static void pad_input(const float* xn, int C, const splot_conv_geom& g, const wg_shape& s, float* xp) {
-        const int q = s.TW + 1;
+        const int q = s.Wp / 4;
         for (int c = 0; c < C; ++c)
             for (int r = 0; r < s.Hp; ++r) {
                 float* row = xp + ((long)c * s.Hp + r) * s.Wp;
@@ -187,7 +189,7 @@ struct Wg4 {
 
     /* V = B^T d B for the tiles of block [t0, t0+nb), VW tiles at a time (as wg_input_rows). */
     static void input_rows(const float* xp, int C, const wg_shape& s, int t0, int nb, float* V, long sx, int ld) {
-        const int q = s.TW + 1;
+        const int q = s.Wp / 4;
         wg_for_input_vectors(xp, C, s, 4, t0, nb, V, ld, [&](const float* r0, float* dc, int tx) {
             /* patch column j: phase j & 3, element tx + (j >> 2) */
             wg4_2d<6, 6, vf>([&](int r, int j) { return vload(r0 + r * s.Wp + (j & 3) * q + (j >> 2) + tx); }, wg4_bt<vf>,
@@ -251,7 +253,7 @@ struct Wg4 {
     /* dxp[c][4ty+r][4tx+k] += (B dV B^T)[r][k] for the tiles of block [t0, t0+nb), each image serially
      * in a fixed order (neighbouring patches overlap by two rows / columns); tmp holds 36 rows. */
     static void input_grad_rows(const float* V, long sx, int ld, int C, const wg_shape& s, int t0, int nb, float* dxp, float* tmp) {
-        const int q = s.TW + 1, tl = (nb + VW - 1) / VW * VW;
+        const int q = s.Wp / 4, tl = (nb + VW - 1) / VW * VW;
         for (int c = 0; c < C; ++c) {
             const float* v = V + (long)c * ld;
             for (int j = 0; j < nb; j += VW)
@@ -260,14 +262,19 @@ struct Wg4 {
             WG_FOR_TILE_ROWS(s, t0, nb) {
                 for (int r = 0; r < 6; ++r) {
                     float* row = dxp + ((long)c * s.Hp + 4 * ty + r) * s.Wp;
-                    for (int k = 0; k < 6; ++k) { /* column k of tile tx is phase k & 3, element tx + (k >> 2) */
-                        float* dst = row + (k & 3) * q + (k >> 2);
-                        const float* src = tmp + (r * 6 + k) * tl + jb;
-                        /* whole vectors: lanes past txb add zero to what is there (the plane has 2 VW + 1
-                         * floats of slack), cheaper than masked loads and stores */
-                        for (int tx = txa; tx < txb; tx += VW) {
-                            const vi own = vfirst(txb - tx);
-                            vstore(dst + tx, vload(dst + tx) + (own ? vload(src + tx) : vf{}));
+                    /* column k of tile tx is phase k & 3, element tx + (k >> 2): element e of phases 0 and 1
+                     * takes tile e's column 0 / 1, then tile e-1's column 4 / 5, in one pass per phase.
+                     * Whole vectors: lanes outside add zero to what is there (the plane has 2 VW + 1 floats of
+                     * slack), cheaper than masked loads and stores. */
+                    for (int p = 0; p < 4; ++p) {
+                        float* dst = row + p * q;
+                        const float* own = tmp + (r * 6 + p) * tl + jb;
+                        const float* left = tmp + (r * 6 + p + 4) * tl + jb - 1; /* p < 2 only */
+                        for (int e = txa; e < txb || (p < 2 && e <= txb); e += VW) {
+                            const vi in_own = vfirst(txb - e), in_left = vfirst(txb + 1 - e) & ~vfirst(txa + 1 - e);
+                            vf acc = vload(dst + e) + (in_own ? vload(own + e) : vf{});
+                            if (p < 2) acc += in_left ? vload(left + e) : vf{};
+                            vstore(dst + e, acc);
                         }
                     }
                 }
@@ -277,7 +284,7 @@ struct Wg4 {
 
     /* dx (C x H x W) = the image part of the 4-phase padded plane dxp. */
     static void unpad(const float* dxp, int C, const wg_shape& s, const splot_conv_geom& g, float* dxn) {
-        const int q = s.TW + 1;
+        const int q = s.Wp / 4;
         for (int c = 0; c < C; ++c)
             for (int r = 0; r < g.h; ++r) {
                 const float* row = dxp + ((long)c * s.Hp + r + g.pt) * s.Wp;

@@ -106,7 +106,7 @@ static inline void wg_grad_hwc(const float* dyh, int O, int W2, int ty, int tx, 
 template <class WG, int NRT>
 static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
     constexpr int E = WG::E;
-    const wg_shape s = wg_shape_of(g, WG::M);
+    const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
     const int O = g.o, C = g.c, TB = WG::block(), H2 = WG::M * s.TH, W2 = WG::M * s.TW;
     const int opn = (O + MR - 1) / MR, cpn = (C + NRT - 1) / NRT;
     const long asx = wg_plane_stride((long)opn * MR * TB), bsx = wg_plane_stride((long)cpn * NRT * TB);
@@ -169,7 +169,7 @@ static void wg_conv_bwd_weights(int threads, const float* x, const float* dy, fl
 
 /* The F(2x2,3x3) tile type for the shared drivers (see winograd.hpp). */
 struct Wg2 {
-    static constexpr int M = 2, E = 16;
+    static constexpr int M = 2, E = 16, PHASE_ALIGN = 1;
     static int block() { return wg_block(); }
     static void weights(const float* w, int O, int C, float* U) { wg_weights(w, O, C, U); }
     static void pad_input(const float* xn, int C, const splot_conv_geom& g, const wg_shape& s, float* xp) {

@@ -2,7 +2,7 @@
  * prints each op's time, GFLOP/s and fraction of the measured FMA peak of the same path, then
  * each fused op against the primitives it replaces, the two timed alternately.
  *   cmake --build target/native-build --target splot_bench
- *   target/native-build/splot_bench [isa ...] [--threads N] [--reps R] [--conv auto|gemm|winograd]
+ *   target/native-build/splot_bench [isa ...] [--threads N] [--reps R] [--conv auto|gemm|winograd2|winograd4]
  * Not a JUnit test: machines are shared and noisy, compare variants within one run. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
             continue;
         }
         if (!splot_set_conv_algorithm(ctx, conv)) {
-            printf("unknown --conv %s (expected auto, gemm or winograd)\n", conv);
+            printf("unknown --conv %s (expected auto, gemm, winograd2, winograd4 or winograd)\n", conv);
             return 2;
         }
         const int T = splot_threads(ctx);

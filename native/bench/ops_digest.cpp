@@ -20,7 +20,7 @@ int main(int argc, char** argv){
   printf("best=%s using=%s avx2=%d avx512=%d\n", splot_best_isa(), splot_isa(ctx), splot_cpu_supports("avx2"), splot_cpu_supports("avx512"));
   struct C{int n,c,h,w,o,kh,kw,s,pt,pl,oh,ow;};
   std::vector<C> cs={{2,3,7,6,5,3,3,1,1,1,7,6},{3,2,9,8,4,3,3,2,0,0,4,3},{2,8,30,27,8,3,3,1,1,1,30,27},{2,32,26,26,64,3,3,1,0,0,24,24},{1,5,6,7,7,1,1,1,0,0,6,7}};
-  const char* convs[]={"gemm","winograd"};
+  const char* convs[]={"gemm","winograd2","winograd4"};
   char name[64];
   for(const char* conv: convs){ splot_set_conv_algorithm(ctx,conv); int gi=0;
     for(auto g: cs){ long xi=(long)g.n*g.c*g.h*g.w, wi=(long)g.o*g.c*g.kh*g.kw, yi=(long)g.n*g.o*g.oh*g.ow;

@@ -18,7 +18,7 @@ int main(){
    {1,5,6,7,7,1,1,1,0,0,6,7},{2,4,10,10,6,5,5,1,2,2,10,10},{1,3,11,13,9,2,4,3,0,1,4,5},{3,1,28,28,32,3,3,1,0,0,26,26},{1,17,12,11,33,3,3,1,0,0,10,9},{2,1,1,1,1,1,1,1,0,0,1,1},
    {1,9,7,5,10,3,3,1,1,1,7,5},{2,8,30,27,8,3,3,1,1,1,30,27},{2,32,26,26,64,3,3,1,0,0,24,24},
    {1,1,5,5,2,3,3,1,0,0,3,3},{2,3,7,6,4,3,3,1,1,1,7,6},{1,1,2,2,1,3,3,1,1,1,2,2},{1,2,1,1,3,3,3,1,1,1,1,1},{1,4,3,1,2,3,3,1,1,1,3,1}};
- const char* convs[]={"auto","gemm","winograd"};
+ const char* convs[]={"auto","gemm","winograd2","winograd4"};
  for(const char* isa: isas){ char e[200]; void* ctx=splot_create(isa,2,e,200); if(!ctx){printf("%s\n",e);continue;}
   for(const char* conv: convs){ splot_set_conv_algorithm(ctx,conv);
   for(auto g: cs){ long xi=(long)g.n*g.c*g.h*g.w, wi=(long)g.o*g.c*g.kh*g.kw, yi=(long)g.n*g.o*g.oh*g.ow;

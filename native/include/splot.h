@@ -20,10 +20,11 @@ void splot_destroy(void* ctx);
 /* The chosen path: "scalar", "avx2" or "avx512". */
 const char* splot_isa(void* ctx);
 int splot_threads(void* ctx);
-/* Algorithm for 3x3 stride-1 convolutions: "auto" (the default: Winograd F(2x2,3x3) where both
- * channel counts are >= 8, GEMM otherwise), "gemm" (implicit GEMM / im2col) or "winograd"
- * (wherever it applies). Other kernel sizes and strides always use GEMM. Returns 0 when the name
- * is unknown (the setting is then unchanged). */
+/* Algorithm for 3x3 stride-1 convolutions: "auto" (the default: Winograd F(4x4,3x3) where both
+ * channel counts are >= 8, GEMM otherwise), "gemm" (implicit GEMM / im2col), "winograd2" or
+ * "winograd4" (Winograd F(2x2,3x3) / F(4x4,3x3) wherever it applies; "winograd" is accepted as
+ * "winograd4"). Other kernel sizes and strides always use GEMM. Returns 0 when the name is
+ * unknown (the setting is then unchanged). */
 int splot_set_conv_algorithm(void* ctx, const char* name);
 const char* splot_conv_algorithm(void* ctx);
 /* The best path this CPU supports ("avx512", "avx2" or "scalar"). */

@@ -20,7 +20,9 @@ struct Context {
     int threads;
     int conv_algo; /* SPLOT_CONV_* */
 };
-const char* const CONV_ALGOS[] = {"auto", "gemm", "winograd"};
+const char* const CONV_ALGOS[] = {"auto", "gemm", "winograd2", "winograd4"};
+/* "winograd" names the Winograd tile size that measured fastest for conv2 (native/README.md) */
+const char* const CONV_ALIAS_WINOGRAD = "winograd4";
 
 bool cpu_has(const char* isa) {
     if (strcmp(isa, "scalar") == 0) return true;
@@ -136,7 +138,8 @@ void splot_destroy(void* ctx) { free(ctx); }
 const char* splot_isa(void* ctx) { return O(ctx)->name; }
 int splot_threads(void* ctx) { return T(ctx); }
 int splot_set_conv_algorithm(void* ctx, const char* name) {
-    for (int a = 0; a < 3; ++a)
+    if (name && strcmp(name, "winograd") == 0) name = CONV_ALIAS_WINOGRAD;
+    for (int a = 0; a < (int)(sizeof CONV_ALGOS / sizeof *CONV_ALGOS); ++a)
         if (name && strcmp(name, CONV_ALGOS[a]) == 0) {
             static_cast<Context*>(ctx)->conv_algo = a;
             return 1;

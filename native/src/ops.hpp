@@ -18,7 +18,8 @@
  *   scratch.hpp        Scratch<T>: named per-thread scratch slots, held for a scope
  *   gemm.hpp           packing, register tiles, threaded SGEMM, dot-product tiles
  *   conv.hpp           the convolution entry points, over conv_im2col.hpp (any stride),
- *                      conv_implicit.hpp (stride 1), winograd.hpp + winograd_bwd_weights.hpp (3x3)
+ *                      conv_implicit.hpp (stride 1), winograd.hpp + winograd_bwd_weights.hpp (3x3,
+ *                      F(2x2)) + winograd4.hpp (3x3, F(4x4))
  *   dense.hpp          fully connected forward / backward
  *   pooling.hpp        max-pool and average-pool forward / backward
  *   elementwise.hpp    ReLU, dropout (Philox), fill, copy

@@ -20,7 +20,8 @@
  *                                                                              TEMP4 lane sums
  *   any stride fwd / bwd-data (conv_im2col)    PACKED A                        INPUT packed B, TEMP1 row / dcol
  *   any stride bwd-weights (conv_im2col)       PACKED chunk sums               INPUT im2col columns
- *   Winograd fwd (winograd.hpp)                WEIGHTS U, PACKED U, TABLE      INPUT plane, TEMP1 V, TEMP2 M, TEMP3
+ *   Winograd fwd (winograd.hpp, F(2x2) and     WEIGHTS U, PACKED U, TABLE      INPUT plane, TEMP1 V, TEMP2 M, TEMP3
+ *     F(4x4) alike)
  *   Winograd bwd-data (winograd.hpp)           WEIGHTS U, PACKED U^T, TABLE    INPUT dy quarters, TEMP1 dM, TEMP2 dV,
  *                                                                              TEMP3, TEMP4 padded dx
  *   Winograd bwd-weights                       PACKED chunk sums               INPUT x, TEMP1 dy (channel-last),

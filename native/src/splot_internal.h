@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /* Convolution algorithm for 3x3 stride-1 layers (other shapes always use the GEMM paths). */
-enum { SPLOT_CONV_AUTO = 0, SPLOT_CONV_GEMM = 1, SPLOT_CONV_WINOGRAD = 2 };
+enum { SPLOT_CONV_AUTO = 0, SPLOT_CONV_GEMM = 1, SPLOT_CONV_WINOGRAD2 = 2, SPLOT_CONV_WINOGRAD4 = 3 };
 
 struct splot_conv_geom {
     int n, c, h, w, o, kh, kw, sh, sw, pt, pl, oh, ow;

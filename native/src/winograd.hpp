@@ -16,7 +16,9 @@
  * Blocking: each image's tiles are processed wg_block() (96) at a time (transform, 16 GEMMs, inverse
  * transform) so that a block's transformed data stays in L2. Every output element is computed by
  * one task in an order fixed by the shapes: results do not depend on the thread count.
- * Backward-weights is in winograd_bwd_weights.hpp. */
+ * Backward-weights is in winograd_bwd_weights.hpp. The drivers at the end of this file (and of
+ * winograd_bwd_weights.hpp) serve F(4x4,3x3) as well (winograd4.hpp): they take a tile type with
+ * the transforms, and F(2x2)'s is Wg2. */
 #pragma once
 #include "gemm.hpp"
 #include "scratch.hpp"
@@ -37,25 +39,20 @@ static inline long wg_plane_stride(long floats) { return (floats + 15) / 16 * 16
 
 struct wg_shape {
     int TH, TW, T; /* tiles down, across, in all (per image) */
-    int Hp, Wp;    /* padded input plane: every tile's 4x4 patch lies inside */
+    int Hp, Wp;    /* padded input plane: every tile's (m+2)x(m+2) patch lies inside */
 };
 
-static inline wg_shape wg_shape_of(const splot_conv_geom& g) {
+/* The tiling of g's output into m x m tiles (m = 2 or 4). Padded rows hold m phases of TW + 1
+ * columns each, rounded up to a multiple of `align` (Wp = m * that >= m TW + 2): see the
+ * deinterleaved layouts below. */
+static inline wg_shape wg_shape_of(const splot_conv_geom& g, int m, int align) {
     wg_shape s;
-    s.TH = (g.oh + 1) / 2;
-    s.TW = (g.ow + 1) / 2;
+    s.TH = (g.oh + m - 1) / m;
+    s.TW = (g.ow + m - 1) / m;
     s.T = s.TH * s.TW;
-    s.Hp = 2 * s.TH + 2;
-    s.Wp = 2 * s.TW + 2;
+    s.Hp = m * s.TH + 2;
+    s.Wp = m * ((s.TW + align) / align * align);
     return s;
-}
-
-/* "auto" takes Winograd where the channel GEMMs are big enough to pay for the transforms (the
- * first layer of an image model, C = 1, is not); "winograd" wherever it applies. */
-static inline bool wg_applies(const splot_conv_geom& g) {
-    if (g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1) return false;
-    if (g.algo == SPLOT_CONV_WINOGRAD) return true;
-    return g.algo == SPLOT_CONV_AUTO && g.c >= 8 && g.o >= 8;
 }
 
 /* U[e][o][c] = (G g[o][c] G^T)[e], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]; U holds 16*O*C floats. */
@@ -148,16 +145,26 @@ static void wg_pad_deint(const float* x, int C, int H, int W, int pt, int pl, in
                  jb = ty * (s).TW - (t0), once_ = 1;                                        \
              once_; once_ = 0)
 
+/* f(r0, dc, tx) for the input transform of tiles tx .. tx+VW-1 of each tile row of block
+ * [t0, t0+nb), channel by channel: r0 = the tile row's first patch row in channel c's padded plane
+ * (tiles m x m), dc = row c of V at the tile row's first tile in the block. */
+template <class F>
+static inline void wg_for_input_vectors(const float* xp, int C, const wg_shape& s, int m, int t0, int nb, float* V, int ld, F f) {
+    WG_FOR_TILE_ROWS(s, t0, nb) {
+        for (int c = 0; c < C; ++c) {
+            const float* r0 = xp + ((long)c * s.Hp + m * ty) * s.Wp;
+            float* dc = V + (long)c * ld + jb;
+            for (int tx = txa; tx < txb; tx += VW) f(r0, dc, tx);
+        }
+    }
+}
+
 /* V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], for the tiles of block [t0, t0+nb)
  * from the deinterleaved padded image xp (VW floats of slack). Patch columns 2tx .. 2tx+3 are
  * E[tx], O[tx], E[tx+1], O[tx+1] of each row. V rows need VW floats of slack past the block. */
 static void wg_input_rows(const float* xp, int C, const wg_shape& s, int t0, int nb, float* V, long sx, int ld) {
     const int half = s.TW + 1;
-    WG_FOR_TILE_ROWS(s, t0, nb) {
-        for (int c = 0; c < C; ++c) {
-            const float* r0 = xp + ((long)c * s.Hp + 2 * ty) * s.Wp;
-            float* dc = V + (long)c * ld + jb;
-            for (int tx = txa; tx < txb; tx += VW) {
+    wg_for_input_vectors(xp, C, s, 2, t0, nb, V, ld, [&](const float* r0, float* dc, int tx) {
                 vf u[4][4]; /* B^T d down the rows, at each patch column q */
 #pragma GCC unroll 4
                 for (int q = 0; q < 4; ++q) {
@@ -176,9 +183,7 @@ static void wg_input_rows(const float* xp, int C, const wg_shape& s, int t0, int
                     vstore(d + 2 * sx, u[i][2] - u[i][1]);
                     vstore(d + 3 * sx, u[i][1] - u[i][3]);
                 }
-            }
-        }
-    }
+    });
 }
 
 /* dyp[o][a][b] (TH x TW each) = dy[o][2ty + a][2tx + b], zero beyond OH / OW: the four quarters of
@@ -222,6 +227,17 @@ static void wg_grad_flat(const float* dyp, int O, const wg_shape& s, int t0, int
 /* ReLU as relu_fwd, on the vector the output transform stores (the fused forward's epilogue):
  * 0 where v <= 0, v elsewhere (NaN passes). */
 static inline vf wg_relu_if(vf v, bool relu) { return relu ? (v <= vf{} ? vf{} : v) : v; }
+
+/* ReLU backward as relu_bwd, in place (the fused backward-data's epilogue): dx = 0 where the ReLU's
+ * output y (shaped as dx) is not positive. */
+static inline void wg_relu_mask(float* __restrict dx, const float* __restrict y, long count) {
+    long i = 0;
+    for (; i + VW <= count; i += VW) vstore(dx + i, vload(y + i) > vf{} ? vload(dx + i) : vf{});
+    if (i < count) {
+        const int rest = (int)(count - i);
+        vstore_n(dx + i, vload_n(y + i, rest) > vf{} ? vload_n(dx + i, rest) : vf{}, rest);
+    }
+}
 
 /* y[o][2ty+a][2tx+b] = bias[o] + (A^T M A)[a][b], A^T = [1 1 1 0; 0 1 -1 -1], for the in-image
  * outputs of the tiles of block [t0, t0+nb), clamped at 0 when g.relu. Rows are interleaved in
@@ -316,93 +332,122 @@ static void wg_input_grad_rows(const float* V, long sx, int ld, int C, const wg_
     }
 }
 
-/* C[M x nb] (ldc) = packed A (M x K) x the K rows B + koff[k] (canonical rows, nb columns used). */
+/* Rows of a GEMM result plane: M rounded up to whole MR tiles (see wg_gemm_rows). */
+static inline long wg_gemm_plane_rows(int M) { return (M + MR - 1) / MR * MR; }
+
+/* C[M x nb] (ldc) = packed A (M x K) x the K rows B + koff[k] (canonical rows, nb columns used).
+ * Edge tiles are computed whole, straight into C: C has wg_gemm_plane_rows(M) rows, and rows of B
+ * and C have room for nb rounded up to NR (the block size is a multiple of NR); what lands beyond
+ * M x nb is never read. A last panel of at most VW columns runs the one-vector kernel (F(4x4)'s
+ * 36-tile blocks end in 4 columns). Each element's sum is the same whatever the tile width. */
 static void wg_gemm_rows(int M, int nb, int K, const float* Ap, const float* B, const int* koff, float* C, long ldc) {
     const int KC = k_block_size(K);
     for (int j = 0; j < nb; j += NR)
         for (int k0 = 0; k0 < K; k0 += KC) {
             const int kl = imin(KC, K - k0);
-            for (int i = 0; i < M; i += MR)
-                tile_off<NR>(kl, Ap + (long)(i / MR) * K * MR + (long)k0 * MR, B + j, koff + k0, C + (long)i * ldc + j, ldc,
-                             imin(MR, M - i), imin(NR, nb - j), nullptr, k0 > 0);
+            const bool narrow = nb - j <= VW && VW < NR;
+            for (int i = 0; i < M; i += MR) {
+                const float* A = Ap + (long)(i / MR) * K * MR + (long)k0 * MR;
+                if (narrow)
+                    ukernel_off<VW>(kl, A, B + j, koff + k0, C + (long)i * ldc + j, ldc, nullptr, k0 > 0);
+                else
+                    ukernel_off<NR>(kl, A, B + j, koff + k0, C + (long)i * ldc + j, ldc, nullptr, k0 > 0);
+            }
         }
 }
 
+/* dx (C x H x W) = the image part of the deinterleaved padded plane dxp (F(2x2)'s layout). */
+static void wg_unpad_deint(const float* dxp, int C, const wg_shape& s, const splot_conv_geom& g, float* dxn) {
+    const int half = s.TW + 1;
+    for (int c = 0; c < C; ++c)
+        for (int r = 0; r < g.h; ++r) {
+            const float* ev = dxp + ((long)c * s.Hp + r + g.pt) * s.Wp;
+            const float* od = ev + half;
+            float* __restrict d = dxn + ((long)c * g.h + r) * g.w;
+            /* input column q is padded column q + pl: even ones in ev, odd ones in od */
+            const float* __restrict first = (g.pl & 1) ? od + (g.pl >> 1) : ev + (g.pl >> 1);
+            const float* __restrict second = (g.pl & 1) ? ev + ((g.pl + 1) >> 1) : od + (g.pl >> 1);
+            for (int k = 0; k < (g.w + 1) / 2; k += VW) { /* columns 2k.. from first[k..], 2k+1.. from second[k..] */
+                const int n = imin(2 * VW, g.w - 2 * k);
+                vf lo, hi;
+                vinterleave(vload(first + k), vload(second + k), &lo, &hi);
+                vstore_n(d + 2 * k, lo, imin(n, VW));
+                if (n > VW) vstore_n(d + 2 * k + VW, hi, n - VW);
+            }
+        }
+}
+
+/* ---- the drivers, shared by F(2x2) and F(4x4) -------------------------------------------------
+ * A tile type WG (Wg2 in winograd_bwd_weights.hpp, Wg4 in winograd4.hpp) gives the output tile
+ * size M, the E = (M+2)^2 elements of a transformed tile, its tiles per block, and the transforms
+ * in the layouts above; the drivers do the blocking, the E channel GEMMs and the scratch. */
+
+/* Floats of the per-task temporary (TEMP3): the output / input-gradient transform's rows. */
+template <class WG>
+static long wg_tmp_floats(int TB) {
+    return (long)WG::E * (TB + 2 * VW);
+}
+
+template <class WG>
 static void wg_conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
-    const wg_shape s = wg_shape_of(g);
-    const int O = g.o, C = g.c, TB = wg_block(), ld = TB + VW;
+    constexpr int E = WG::E;
+    const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
+    const int O = g.o, C = g.c, TB = WG::block(), ld = TB + VW;
     const long apsz = (long)((O + MR - 1) / MR) * MR * C;
-    Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)16 * O * C);
-    wg_weights(w, O, C, U);
-    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)16 * apsz);
-    for (int e = 0; e < 16; ++e) pack_a_all(O, C, U + (long)e * O * C, C, 1, Ap + e * apsz);
+    Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)E * O * C);
+    WG::weights(w, O, C, U);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)E * apsz);
+    for (int e = 0; e < E; ++e) pack_a_all(O, C, U + (long)e * O * C, C, 1, Ap + e * apsz);
     Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)C);
     for (int c = 0; c < C; ++c) koff[c] = c * ld;
-    const long vsx = wg_plane_stride((long)C * ld), msx = wg_plane_stride((long)O * ld);
+    const long vsx = wg_plane_stride((long)C * ld), msx = wg_plane_stride(wg_gemm_plane_rows(O) * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int n = 0; n < g.n; ++n) {
-        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)C * s.Hp * s.Wp + VW);
-        Scratch<float> V(SCRATCH_TASK_TEMP1, (size_t)16 * vsx);
-        Scratch<float> M(SCRATCH_TASK_TEMP2, (size_t)16 * msx);
-        Scratch<float> tmp(SCRATCH_TASK_TEMP3, (size_t)4 * (TB + 2 * VW));
-        wg_pad_deint(x + (long)n * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.TW + 1, xp);
+        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)C * s.Hp * s.Wp + 2 * VW);
+        Scratch<float> V(SCRATCH_TASK_TEMP1, (size_t)E * vsx);
+        Scratch<float> M(SCRATCH_TASK_TEMP2, (size_t)E * msx);
+        Scratch<float> tmp(SCRATCH_TASK_TEMP3, (size_t)wg_tmp_floats<WG>(TB));
+        WG::pad_input(x + (long)n * C * g.h * g.w, C, g, s, xp);
         for (int t0 = 0; t0 < s.T; t0 += TB) {
             const int nb = imin(TB, s.T - t0);
-            wg_input_rows(xp, C, s, t0, nb, V, vsx, ld);
-            for (int e = 0; e < 16; ++e) wg_gemm_rows(O, nb, C, Ap + e * apsz, V + e * vsx, koff, M + e * msx, ld);
-            wg_output_rows(M, msx, ld, O, s, g, t0, nb, b, y + (long)n * O * g.oh * g.ow, tmp);
+            WG::input_rows(xp, C, s, t0, nb, V, vsx, ld);
+            for (int e = 0; e < E; ++e) wg_gemm_rows(O, nb, C, Ap + e * apsz, V + e * vsx, koff, M + e * msx, ld);
+            WG::output_rows(M, msx, ld, O, s, g, t0, nb, b, y + (long)n * O * g.oh * g.ow, tmp);
         }
     }
 }
 
+template <class WG>
 static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
-    const wg_shape s = wg_shape_of(g);
-    const int O = g.o, C = g.c, TB = wg_block(), ld = TB + VW, half = s.TW + 1;
+    constexpr int E = WG::E;
+    const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
+    const int O = g.o, C = g.c, TB = WG::block(), ld = TB + VW;
     const long apsz = (long)((C + MR - 1) / MR) * MR * O;
-    Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)16 * O * C);
-    wg_weights(w, O, C, U);
-    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)16 * apsz);
-    for (int e = 0; e < 16; ++e) pack_a_all(C, O, U + (long)e * O * C, 1, C, Ap + e * apsz); /* U[e]^T */
+    Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)E * O * C);
+    WG::weights(w, O, C, U);
+    Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)E * apsz);
+    for (int e = 0; e < E; ++e) pack_a_all(C, O, U + (long)e * O * C, 1, C, Ap + e * apsz); /* U[e]^T */
     Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)O);
     for (int o = 0; o < O; ++o) koff[o] = o * ld;
-    const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride((long)C * ld);
+    const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int n = 0; n < g.n; ++n) {
-        Scratch<float> dyp(SCRATCH_TASK_INPUT, (size_t)O * (2 * s.TH) * (2 * s.TW) + VW);
-        Scratch<float> Mg(SCRATCH_TASK_TEMP1, (size_t)16 * gsx);
-        Scratch<float> V(SCRATCH_TASK_TEMP2, (size_t)16 * vsx);
-        Scratch<float> tmp(SCRATCH_TASK_TEMP3, (size_t)16 * TB + VW);
-        Scratch<float> dxp(SCRATCH_TASK_TEMP4, (size_t)C * s.Hp * s.Wp + VW + 1);
-        wg_pad_grad_quarters(dy + (long)n * O * g.oh * g.ow, O, s, g, dyp);
+        Scratch<float> dyp(SCRATCH_TASK_INPUT, (size_t)O * (WG::M * s.TH) * (WG::M * s.TW) + VW);
+        Scratch<float> Mg(SCRATCH_TASK_TEMP1, (size_t)E * gsx);
+        Scratch<float> V(SCRATCH_TASK_TEMP2, (size_t)E * vsx);
+        Scratch<float> tmp(SCRATCH_TASK_TEMP3, (size_t)wg_tmp_floats<WG>(TB));
+        Scratch<float> dxp(SCRATCH_TASK_TEMP4, (size_t)C * s.Hp * s.Wp + 2 * VW + 1);
+        WG::pad_grad(dy + (long)n * O * g.oh * g.ow, O, s, g, dyp);
         for (long i = 0; i < (long)C * s.Hp * s.Wp; ++i) dxp[i] = 0.0f;
         for (int t0 = 0; t0 < s.T; t0 += TB) {
             const int nb = imin(TB, s.T - t0);
-            wg_grad_flat(dyp, O, s, t0, nb, Mg, gsx, ld);
-            for (int e = 0; e < 16; ++e) wg_gemm_rows(C, nb, O, Ap + e * apsz, Mg + e * gsx, koff, V + e * vsx, ld);
-            wg_input_grad_rows(V, vsx, ld, C, s, t0, nb, dxp, tmp);
+            WG::grad_flat(dyp, O, s, t0, nb, Mg, gsx, ld);
+            for (int e = 0; e < E; ++e) wg_gemm_rows(C, nb, O, Ap + e * apsz, Mg + e * gsx, koff, V + e * vsx, ld);
+            WG::input_grad_rows(V, vsx, ld, C, s, t0, nb, dxp, tmp);
         }
         float* dxn = dx + (long)n * C * g.h * g.w;
-        for (int c = 0; c < C; ++c)
-            for (int r = 0; r < g.h; ++r) {
-                const float* ev = dxp + ((long)c * s.Hp + r + g.pt) * s.Wp;
-                const float* od = ev + half;
-                float* __restrict d = dxn + ((long)c * g.h + r) * g.w;
-                /* the fused ReLU backward: dx = 0 where the ReLU's output (shaped as dx) is not positive */
-                const float* ry = g.relu_y ? g.relu_y + ((long)n * C * g.h + (long)c * g.h + r) * g.w : nullptr;
-                /* input column q is padded column q + pl: even ones in ev, odd ones in od */
-                const float* __restrict first = (g.pl & 1) ? od + (g.pl >> 1) : ev + (g.pl >> 1);
-                const float* __restrict second = (g.pl & 1) ? ev + ((g.pl + 1) >> 1) : od + (g.pl >> 1);
-                for (int k = 0; k < (g.w + 1) / 2; k += VW) { /* columns 2k.. from first[k..], 2k+1.. from second[k..] */
-                    const int n = imin(2 * VW, g.w - 2 * k);
-                    vf lo, hi;
-                    vinterleave(vload(first + k), vload(second + k), &lo, &hi);
-                    if (ry) {
-                        lo = vload_n(ry + 2 * k, imin(n, VW)) > vf{} ? lo : vf{};
-                        hi = vload_n(ry + 2 * k + VW, imax(0, n - VW)) > vf{} ? hi : vf{};
-                    }
-                    vstore_n(d + 2 * k, lo, imin(n, VW));
-                    if (n > VW) vstore_n(d + 2 * k + VW, hi, n - VW);
-                }
-            }
+        WG::unpad(dxp, C, s, g, dxn);
+        /* the fused ReLU backward, on the image's dx while it is in cache */
+        if (g.relu_y) wg_relu_mask(dxn, g.relu_y + (long)n * C * g.h * g.w, (long)C * g.h * g.w);
     }
 }

@@ -50,16 +50,24 @@ static void wg_pad_hwc(const float* x, int C, int H, int W, int pt, int pl, int 
         }
 }
 
-/* V = B^T d B over the channels, for tile ty, tx, written to out[e*sx + (c/P)*pstride + c%P]. */
-static inline void wg_input_hwc(const float* xh, int C, int Wp, int ty, int tx, float* out, long sx, int P, long pstride) {
-    const float* p = xh + ((long)(2 * ty) * Wp + 2 * tx) * C;
-    const long rs = (long)Wp * C;
+/* f(q, o, c) for channel c of each panel of P channels of one pixel p (channel-last): q = the
+ * panel's first channel at p, o = the panel's slot of out (out + panel * pstride). The transforms
+ * below write element e of channel c of the panel to o[e*sx + c]. */
+template <class F>
+static inline void wg_hwc_panels(const float* p, int C, float* out, int P, long pstride, F f) {
     for (int c0 = 0; c0 < C; c0 += P) {
         const int pc = imin(P, C - c0);
         float* __restrict o = out + (long)(c0 / P) * pstride;
         const float* __restrict q = p + c0;
-        #pragma GCC ivdep
-        for (int c = 0; c < pc; ++c) {
+#pragma GCC ivdep
+        for (int c = 0; c < pc; ++c) f(q, o, c);
+    }
+}
+
+/* V = B^T d B over the channels, for tile ty, tx, written to out[e*sx + (c/P)*pstride + c%P]. */
+static inline void wg_input_hwc(const float* xh, int C, int Wp, int ty, int tx, float* out, long sx, int P, long pstride) {
+    const long rs = (long)Wp * C;
+    wg_hwc_panels(xh + ((long)(2 * ty) * Wp + 2 * tx) * C, C, out, P, pstride, [&](const float* __restrict q, float* __restrict o, int c) {
             float u[4][4];
 #pragma GCC unroll 4
             for (int k = 0; k < 4; ++k) {
@@ -76,20 +84,13 @@ static inline void wg_input_hwc(const float* xh, int C, int Wp, int ty, int tx, 
                 o[(i * 4 + 2) * sx + c] = u[i][2] - u[i][1];
                 o[(i * 4 + 3) * sx + c] = u[i][1] - u[i][3];
             }
-        }
-    }
+    });
 }
 
 /* dM = A dY A^T over the channels, for tile ty, tx of dyh (2TH x 2TW x O, zero beyond OH / OW). */
 static inline void wg_grad_hwc(const float* dyh, int O, int W2, int ty, int tx, float* out, long sx, int P, long pstride) {
-    const float* p = dyh + ((long)(2 * ty) * W2 + 2 * tx) * O;
     const long rs = (long)W2 * O;
-    for (int o0 = 0; o0 < O; o0 += P) {
-        const int po = imin(P, O - o0);
-        float* __restrict d = out + (long)(o0 / P) * pstride;
-        const float* __restrict q = p + o0;
-        #pragma GCC ivdep
-        for (int o = 0; o < po; ++o) {
+    wg_hwc_panels(dyh + ((long)(2 * ty) * W2 + 2 * tx) * O, O, out, P, pstride, [&](const float* __restrict q, float* __restrict d, int o) {
             const float a0 = q[o], a1 = q[O + o], b0 = q[rs + o], b1 = q[rs + O + o];
             const float x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
 #pragma GCC unroll 4
@@ -99,18 +100,18 @@ static inline void wg_grad_hwc(const float* dyh, int O, int W2, int ty, int tx, 
                 d[(i * 4 + 2) * sx + o] = x[i][0] - x[i][1];
                 d[(i * 4 + 3) * sx + o] = -x[i][1];
             }
-        }
-    }
+    });
 }
 
-template <int NRT>
+template <class WG, int NRT>
 static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
-    const wg_shape s = wg_shape_of(g);
-    const int O = g.o, C = g.c, TB = wg_block(), H2 = 2 * s.TH, W2 = 2 * s.TW;
+    constexpr int E = WG::E;
+    const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
+    const int O = g.o, C = g.c, TB = WG::block(), H2 = WG::M * s.TH, W2 = WG::M * s.TW;
     const int opn = (O + MR - 1) / MR, cpn = (C + NRT - 1) / NRT;
     const long asx = wg_plane_stride((long)opn * MR * TB), bsx = wg_plane_stride((long)cpn * NRT * TB);
     const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
-    const long OC = (long)O * C, part = 16 * OC + O;
+    const long OC = (long)O * C, part = E * OC + O;
     Scratch<float> parts(SCRATCH_OP_PACKED, (size_t)G * part);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int gi = 0; gi < G; ++gi) {
@@ -118,22 +119,22 @@ static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy,
         for (long i = 0; i < part; ++i) acc[i] = 0.0f;
         Scratch<float> xh(SCRATCH_TASK_INPUT, (size_t)s.Hp * s.Wp * C);
         Scratch<float> dyh(SCRATCH_TASK_TEMP1, (size_t)H2 * W2 * O);
-        Scratch<float> Am(SCRATCH_TASK_TEMP2, (size_t)16 * asx);
-        Scratch<float> Bv(SCRATCH_TASK_TEMP3, (size_t)16 * bsx);
+        Scratch<float> Am(SCRATCH_TASK_TEMP2, (size_t)E * asx);
+        Scratch<float> Bv(SCRATCH_TASK_TEMP3, (size_t)E * bsx);
         const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
         for (int n = n0; n < n1; ++n) {
             const float* dyn = dy + (long)n * O * g.oh * g.ow;
             wg_pad_hwc(x + (long)n * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.Wp, xh);
             wg_pad_hwc(dyn, O, g.oh, g.ow, 0, 0, H2, W2, dyh);
-            for (int o = 0; o < O; ++o) acc[16 * OC + o] += wg_sum(dyn + (long)o * g.oh * g.ow, g.oh * g.ow);
+            for (int o = 0; o < O; ++o) acc[E * OC + o] += wg_sum(dyn + (long)o * g.oh * g.ow, g.oh * g.ow);
             for (int t0 = 0; t0 < s.T; t0 += TB) {
                 const int nb = imin(TB, s.T - t0);
                 for (int j = 0; j < nb; ++j) {
                     const int t = t0 + j, ty = t / s.TW, tx = t % s.TW;
-                    wg_grad_hwc(dyh, O, W2, ty, tx, Am + (long)j * MR, asx, MR, (long)nb * MR);
-                    wg_input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
+                    WG::grad_hwc(dyh, O, W2, ty, tx, Am + (long)j * MR, asx, MR, (long)nb * MR);
+                    WG::input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
                 }
-                for (int e = 0; e < 16; ++e)
+                for (int e = 0; e < E; ++e)
                     for (int i = 0; i < O; i += MR)
                         for (int j = 0; j < C; j += NRT)
                             tile<NRT>(nb, Am + e * asx + (long)(i / MR) * nb * MR, Bv + e * bsx + (long)(j / NRT) * nb * NRT,
@@ -143,24 +144,61 @@ static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy,
     }
 #pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * part))
     for (long oc = 0; oc < OC; ++oc) {
-        float du[16];
-        for (int e = 0; e < 16; ++e) {
+        float du[E];
+        for (int e = 0; e < E; ++e) {
             float sum = parts[e * OC + oc];
             for (int gi = 1; gi < G; ++gi) sum += parts[gi * part + e * OC + oc];
             du[e] = sum;
         }
-        wg_weight_grad(du, dw + oc * 9);
+        WG::weight_grad(du, dw + oc * 9);
     }
     for (int o = 0; o < O; ++o) {
-        float sum = parts[16 * OC + o];
-        for (int gi = 1; gi < G; ++gi) sum += parts[gi * part + 16 * OC + o];
+        float sum = parts[E * OC + o];
+        for (int gi = 1; gi < G; ++gi) sum += parts[gi * part + E * OC + o];
         db[o] = sum;
     }
 }
 
+template <class WG>
 static void wg_conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
     if (prefer_nr_alt(g.c))
-        wg_conv_bwd_weights_nr<NR_ALT>(threads, x, dy, dw, db, g);
+        wg_conv_bwd_weights_nr<WG, NR_ALT>(threads, x, dy, dw, db, g);
     else
-        wg_conv_bwd_weights_nr<NR>(threads, x, dy, dw, db, g);
+        wg_conv_bwd_weights_nr<WG, NR>(threads, x, dy, dw, db, g);
 }
+
+/* The F(2x2,3x3) tile type for the shared drivers (see winograd.hpp). */
+struct Wg2 {
+    static constexpr int M = 2, E = 16, PHASE_ALIGN = 1;
+    static int block() { return wg_block(); }
+    static void weights(const float* w, int O, int C, float* U) { wg_weights(w, O, C, U); }
+    static void pad_input(const float* xn, int C, const splot_conv_geom& g, const wg_shape& s, float* xp) {
+        wg_pad_deint(xn, C, g.h, g.w, g.pt, g.pl, s.Hp, s.TW + 1, xp);
+    }
+    static void input_rows(const float* xp, int C, const wg_shape& s, int t0, int nb, float* V, long sx, int ld) {
+        wg_input_rows(xp, C, s, t0, nb, V, sx, ld);
+    }
+    static void output_rows(const float* M, long sx, int ld, int O, const wg_shape& s, const splot_conv_geom& g, int t0, int nb,
+                            const float* bias, float* y, float* tmp) {
+        wg_output_rows(M, sx, ld, O, s, g, t0, nb, bias, y, tmp);
+    }
+    static void pad_grad(const float* dyn, int O, const wg_shape& s, const splot_conv_geom& g, float* dyp) {
+        wg_pad_grad_quarters(dyn, O, s, g, dyp);
+    }
+    static void grad_flat(const float* dyp, int O, const wg_shape& s, int t0, int nb, float* Mg, long sx, int ld) {
+        wg_grad_flat(dyp, O, s, t0, nb, Mg, sx, ld);
+    }
+    static void input_grad_rows(const float* V, long sx, int ld, int C, const wg_shape& s, int t0, int nb, float* dxp, float* tmp) {
+        wg_input_grad_rows(V, sx, ld, C, s, t0, nb, dxp, tmp);
+    }
+    static void unpad(const float* dxp, int C, const wg_shape& s, const splot_conv_geom& g, float* dxn) {
+        wg_unpad_deint(dxp, C, s, g, dxn);
+    }
+    static void grad_hwc(const float* dyh, int O, int W2, int ty, int tx, float* out, long sx, int P, long pstride) {
+        wg_grad_hwc(dyh, O, W2, ty, tx, out, sx, P, pstride);
+    }
+    static void input_hwc(const float* xh, int C, int Wp, int ty, int tx, float* out, long sx, int P, long pstride) {
+        wg_input_hwc(xh, C, Wp, ty, tx, out, sx, P, pstride);
+    }
+    static void weight_grad(const float du[16], float* dw) { wg_weight_grad(du, dw); }
+};

@@ -47,14 +47,15 @@ class NativeBackendTest {
         RequiredBackends.nativeBackend().close(); // skips (or fails) with the reason if unavailable
         ConvGeometry g = ConvGeometry.of(5, 8, 13, 12, 16, 3, 3, 1, Padding.SAME);
         ConvGeometry g2 = ConvGeometry.of(3, 5, 11, 9, 7, 3, 3, 2, Padding.VALID);
-        // stride 1, VALID: Winograd under "auto", the explicit-GEMM backward-data path under "gemm"; large enough to run in parallel
+        // stride 1, VALID: Winograd under "auto" (and F(2x2) / F(4x4) forced), the explicit-GEMM backward-data path under
+        // "gemm"; large enough to run in parallel
         ConvGeometry g3 = ConvGeometry.of(6, 8, 20, 19, 16, 3, 3, 1, Padding.VALID);
         float[] x = rand(5 * 8 * 13 * 12), w = rand(16 * 8 * 9), b = rand(16), dy = rand(5 * 16 * 13 * 12);
         float[] x2 = rand(3 * 5 * 11 * 9), w2 = rand(7 * 5 * 9), dy2 = rand((int) Shapes.size(g2.outputShape()));
         float[] x3 = rand((int) Shapes.size(g3.inputShape())), w3 = rand(16 * 8 * 9), dy3 = rand((int) Shapes.size(g3.outputShape()));
         // dense: 37 x 1500 x 19 multiply-adds, above the native serial threshold (2^20)
         float[] dx = rand(37 * 1500), dw = rand(19 * 1500), ddy = rand(37 * 19);
-        for (String isa : paths()) for (String conv : new String[] {"auto", "gemm"}) {
+        for (String isa : paths()) for (String conv : new String[] {"auto", "gemm", "winograd2", "winograd4"}) {
             Outputs[] results = new Outputs[3];
             int[] threads = {1, 2, 3};
             for (int t = 0; t < threads.length; t++) {

@@ -26,10 +26,13 @@ import org.bytedeco.javacpp.Pointer;
  *
  * <p>System properties: {@code splot.native.isa} = auto (default) | scalar | avx2 | avx512 forces
  * a path (an error if the CPU lacks it); {@code splot.native.threads} = thread count (default: all
- * cores); {@code splot.native.conv} = auto (default) | gemm | winograd chooses the algorithm for
- * 3x3 stride-1 convolutions: auto takes Winograd F(2x2,3x3) (2.25x fewer multiplications) where
- * both channel counts are at least 8 and the implicit GEMM elsewhere; gemm and winograd force one
- * wherever it applies. Other kernel sizes and strides always use GEMM.
+ * cores); {@code splot.native.conv} = auto (default) | gemm | winograd2 | winograd4 chooses the
+ * algorithm for 3x3 stride-1 convolutions: auto takes Winograd where both channel counts are at
+ * least 8, with the tile size that measured faster for each pass (F(4x4,3x3), 4x fewer
+ * multiplications than direct, for all three passes on conv2's shape, against 2.25x for
+ * F(2x2,3x3); see native/README.md), and the implicit GEMM elsewhere; gemm, winograd2 (F(2x2)) and winograd4
+ * (F(4x4)) force one wherever it applies, and winograd is accepted as winograd4. Other kernel
+ * sizes and strides always use GEMM.
  */
 public final class NativeBackend extends AbstractBackend {
     private static final String ALTERNATIVES = "; use --backend java (the reference) or --backend opencl instead";
@@ -87,7 +90,7 @@ public final class NativeBackend extends AbstractBackend {
 
     /**
      * As {@link #create(String, int)}, with the algorithm for 3x3 stride-1 convolutions: "auto",
-     * "gemm" or "winograd" (see the class comment).
+     * "gemm", "winograd2", "winograd4" or "winograd" (= "winograd4"; see the class comment).
      *
      * @param isa the instruction-set path, case-insensitive; null means "auto"
      * @param threads OpenMP threads; 0 or less: all cores
@@ -111,7 +114,7 @@ public final class NativeBackend extends AbstractBackend {
             if (SplotNative.splot_set_conv_algorithm(ctx, conv) != 1) {
                 SplotNative.splot_destroy(ctx);
                 throw new BackendUnavailableException("native backend unavailable: unknown convolution algorithm '" + conv
-                        + "' (splot.native.conv must be auto, gemm or winograd)" + ALTERNATIVES, null);
+                        + "' (splot.native.conv must be auto, gemm, winograd2, winograd4 or winograd)" + ALTERNATIVES, null);
             }
             return new NativeBackend(ctx);
         } finally {
@@ -141,7 +144,7 @@ public final class NativeBackend extends AbstractBackend {
     /**
      * The algorithm setting for 3x3 stride-1 convolutions.
      *
-     * @return "auto", "gemm" or "winograd"
+     * @return "auto", "gemm", "winograd2" or "winograd4" ("winograd" is reported as "winograd4")
      */
     public String convAlgorithm() {
         return convAlgorithm;

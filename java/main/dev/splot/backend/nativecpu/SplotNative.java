@@ -60,7 +60,8 @@ public final class SplotNative {
      * Chooses the algorithm for 3x3 stride-1 convolutions; other kernels always use GEMM.
      *
      * @param ctx a context from {@link #splot_create}
-     * @param name "auto" (Winograd F(2x2,3x3) where both channel counts are at least 8, GEMM elsewhere), "gemm" or "winograd"
+     * @param name "auto" (Winograd where both channel counts are at least 8, GEMM elsewhere), "gemm", "winograd2"
+     *     (F(2x2,3x3)), "winograd4" (F(4x4,3x3)) or "winograd" (= "winograd4")
      * @return 1 when set, 0 when the name is unknown (the setting is then unchanged)
      */
     public static native int splot_set_conv_algorithm(Pointer ctx, String name);
@@ -68,7 +69,7 @@ public final class SplotNative {
      * The algorithm setting of a context.
      *
      * @param ctx a context from {@link #splot_create}
-     * @return "auto", "gemm" or "winograd", a static string
+     * @return "auto", "gemm", "winograd2" or "winograd4", a static string
      */
     public static native @Cast("const char*") BytePointer splot_conv_algorithm(Pointer ctx);
     /**

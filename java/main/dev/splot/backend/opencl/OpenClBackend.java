@@ -27,7 +27,7 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend: every operation runs as a hand-written kernel ({@code kernels/*.cl}) on one
  * device through JOCL; tensors are {@code cl_mem} buffers that stay on the device. Convolutions
- * are im2col + a register-blocked batched SGEMM, 3x3 stride-1 ones with enough channels Winograd F(2x2,3x3) around the
+ * are im2col + a register-blocked batched SGEMM, or for 3x3 stride-1 ones on request Winograd F(2x2,3x3) around the
  * same GEMM ({@value #CONV_PROPERTY}); every reduction runs in a fixed order without
  * float atomics, so results are bit-for-bit repeatable on the same device.
  *
@@ -64,9 +64,9 @@ public final class OpenClBackend extends AbstractBackend {
      */
     public static final String SCRATCH_PROPERTY = "splot.opencl.scratchBytes";
     /**
-     * The algorithm for 3x3 stride-1 convolutions: "auto" (default: Winograd F(2x2,3x3) where both channel counts are at
-     * least 8, im2col + GEMM elsewhere), "gemm" or "winograd" (forced wherever it applies); as the native backend's
-     * {@code splot.native.conv}. Other kernel sizes and strides always take im2col + GEMM.
+     * The algorithm for 3x3 stride-1 convolutions: "auto" (default: im2col + GEMM, measured faster than Winograd on PoCL,
+     * see docs/opencl.md), "gemm" or "winograd" (Winograd F(2x2,3x3) forced wherever it applies); the same values as the
+     * native backend's {@code splot.native.conv}. Other kernel sizes and strides always take im2col + GEMM.
      */
     public static final String CONV_PROPERTY = "splot.opencl.conv";
 

@@ -59,11 +59,12 @@ final class Winograd {
         cl_mem v = scratch.get("winogradV", (long) E * step * tiles * c), m = scratch.get("winogradM", (long) E * step * tiles * o);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0), t = nb * tiles;
-            kernels.launch1d("winograd_input", (long) t * c, x, v, g.n(), c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g),
-                    tilesW(g), nb, n0, t, 1, t * c);
+            kernels.launch1d("winograd_input", (long) nb * c * tilesH(g), x, v, g.n(), c, g.h(), g.w(), g.padTop(), g.padLeft(),
+                    tilesH(g), tilesW(g), nb, n0, nb * c * tilesH(g));
             gemm.run(GemmCall.of(o, t, c, Operand.rowMajor(u, 0, c).perBatch((long) o * c), Operand.rowMajor(v, 0, t).perBatch((long) c * t),
                     Operand.rowMajor(m, 0, t).perBatch((long) o * t)).batched(E));
-            kernels.launch1d("winograd_output", (long) t * o, m, b, y, o, g.outH(), g.outW(), tilesH(g), tilesW(g), n0, t, t * o);
+            kernels.launch1d("winograd_output", (long) nb * o * tilesH(g), m, b, y, o, g.outH(), g.outW(), tilesH(g), tilesW(g), n0, t,
+                    nb * o * tilesH(g));
         }
     }
 
@@ -73,39 +74,40 @@ final class Winograd {
         cl_mem u = transformedWeights(w, g);
         int step = Convolutions.imagesPerChunk(g.n(), (long) E * tiles * (c + o), 1, chunkBytes);
         cl_mem dm = scratch.get("winogradM", (long) E * step * tiles * o), dv = scratch.get("winogradV", (long) E * step * tiles * c);
-        int blocks = ((g.h() + g.padTop() + 1) / 2) * ((g.w() + g.padLeft() + 1) / 2);
+        int blockRows = (g.h() + g.padTop() + 1) / 2;
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0), t = nb * tiles;
-            kernels.launch1d("winograd_output_grad", (long) t * o, dy, dm, g.n(), o, g.outH(), g.outW(), tilesH(g), tilesW(g), nb, n0,
-                    t, 1, t * o);
+            kernels.launch1d("winograd_output_grad", (long) nb * o * tilesH(g), dy, dm, g.n(), o, g.outH(), g.outW(), tilesH(g), tilesW(g),
+                    nb, n0, nb * o * tilesH(g));
             gemm.run(GemmCall.of(c, t, o, Operand.transposed(u, 0, c).perBatch((long) o * c), Operand.rowMajor(dm, 0, t).perBatch((long) o * t),
                     Operand.rowMajor(dv, 0, t).perBatch((long) c * t)).batched(E));
-            int total = nb * c * blocks;
-            kernels.launch1d("winograd_input_grad", total, dv, dx, c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g), tilesW(g), n0,
-                    t, total);
+            kernels.launch1d("winograd_input_grad", (long) nb * c * blockRows, dv, dx, c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g),
+                    tilesW(g), n0, t, nb * c * blockRows);
         }
     }
 
     /**
-     * dw (db by {@link Convolutions#biasGradient}): per group of images, dU^T[e] = V[e] . dM[e]^T (C x O, the sum over the
-     * group's tiles), then dw = G^T (the sum of the groups' dU, in order) G.
+     * dw (db by {@link Convolutions#biasGradient}): per group of images, dU[e] = dM[e] . V[e]^T (O x C, the sum over the
+     * group's tiles; V transposed first, as gemm.cl reads rows of B contiguously), then dw = G^T (the sum of the groups'
+     * dU, in order) G.
      */
     void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, ConvGeometry g) {
         int c = g.c(), o = g.o(), n = g.n(), tiles = tilesH(g) * tilesW(g);
         int gsize = Convolutions.imagesPerGroup(n), groups = (n + gsize - 1) / gsize, t = gsize * tiles;
         // whole groups per chunk (at least one, whatever the limit: a group's tiles are one GEMM's K)
-        int step = Convolutions.imagesPerChunk(groups * gsize, (long) E * tiles * (c + o), gsize, chunkBytes) / gsize;
-        cl_mem v = scratch.get("winogradV", (long) E * step * t * c), dmT = scratch.get("winogradM", (long) E * step * t * o);
-        cl_mem part = scratch.get("winogradPart", (long) groups * E * c * o);
+        int step = Convolutions.imagesPerChunk(groups * gsize, (long) E * tiles * (2 * c + o), gsize, chunkBytes) / gsize;
+        cl_mem v = scratch.get("winogradV", (long) E * step * t * c), dm = scratch.get("winogradM", (long) E * step * t * o);
+        cl_mem vT = scratch.get("winogradVT", (long) E * step * t * c), part = scratch.get("winogradPart", (long) groups * E * o * c);
         for (int g0 = 0; g0 < groups; g0 += step) {
-            int gc = Math.min(step, groups - g0), n0 = g0 * gsize;
+            int gc = Math.min(step, groups - g0), n0 = g0 * gsize, rows = gc * gsize * tilesH(g);
             // images at or beyond n in the last group read as zero and add nothing
-            kernels.launch1d("winograd_input", (long) gc * t * c, x, v, n, c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g), tilesW(g),
-                    gsize, n0, t, 1, gc * t * c);
-            kernels.launch1d("winograd_output_grad", (long) gc * t * o, dy, dmT, n, o, g.outH(), g.outW(), tilesH(g), tilesW(g), gsize, n0,
-                    1, o, gc * t * o);
-            gemm.run(GemmCall.of(c, o, t, Operand.rowMajor(v, 0, t).perBatch((long) c * t), Operand.rowMajor(dmT, 0, o).perBatch((long) t * o),
-                    Operand.rowMajor(part, (long) g0 * E * c * o, o).perBatch((long) c * o)).batched(gc * E));
+            kernels.launch1d("winograd_input", (long) rows * c, x, v, n, c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g), tilesW(g),
+                    gsize, n0, rows * c);
+            gemm.transpose(v, 0, vT, c, t, gc * E);
+            kernels.launch1d("winograd_output_grad", (long) rows * o, dy, dm, n, o, g.outH(), g.outW(), tilesH(g), tilesW(g), gsize, n0,
+                    rows * o);
+            gemm.run(GemmCall.of(o, c, t, Operand.rowMajor(dm, 0, t).perBatch((long) o * t), Operand.rowMajor(vT, 0, c).perBatch((long) t * c),
+                    Operand.rowMajor(part, (long) g0 * E * o * c, c).perBatch((long) o * c)).batched(gc * E));
         }
         kernels.launch1d("winograd_weights_grad", (long) o * c, part, dw, o, c, groups);
     }

@@ -67,6 +67,18 @@ __kernel void winograd_weights(__global const float* restrict w, __global float*
     }
 }
 
+// Work-item q of a transform over rows of tiles: its row th of tiles, channel ch (of CH) and image ic of the chunk;
+// returns where element e = 0 of the row's first tile lies in the transformed tensor t, *planeE the distance to e + 1.
+inline __global float* transformed_row(__global float* t, const int q, const int CH, const int tilesH, const int tilesW,
+                                       const int imagesPerGroup, int* th, int* ch, int* ic, long* planeE) {
+    *th = q % tilesH;
+    *ch = (q / tilesH) % CH;
+    *ic = q / (tilesH * CH);
+    const int T = imagesPerGroup * tilesH * tilesW;
+    *planeE = (long)CH * T;
+    return t + ((long)(*ic / imagesPerGroup) * 16 * CH + *ch) * T + (long)(*ic % imagesPerGroup) * tilesH * tilesW + *th * tilesW;
+}
+
 // V = B^T d B for the tiles of images n0 .. n0 + groups*imagesPerGroup - 1 of x. One work-item per (th, c, image of the
 // chunk), walking along the row of tiles.
 __kernel void winograd_input(__global const float* restrict x, __global float* restrict v,
@@ -74,10 +86,10 @@ __kernel void winograd_input(__global const float* restrict x, __global float* r
                              const int tilesH, const int tilesW, const int imagesPerGroup, const int n0, const int total) {
     const int q = get_global_id(0);
     if (q >= total) return;
-    const int th = q % tilesH, c = (q / tilesH) % C, ic = q / (tilesH * C);
-    const int g = ic / imagesPerGroup, T = imagesPerGroup * tilesH * tilesW, n = n0 + ic;
-    __global float* out = v + ((long)g * 16 * C + c) * T + (long)(ic % imagesPerGroup) * tilesH * tilesW + th * tilesW;
-    const long planeE = (long)C * T;
+    int th, c, ic;
+    long planeE;
+    __global float* out = transformed_row(v, q, C, tilesH, tilesW, imagesPerGroup, &th, &c, &ic, &planeE);
+    const int n = n0 + ic;
     const int ih0 = 2 * th - PT;
     bool rowIn[4];
     for (int i = 0; i < 4; i++) rowIn[i] = n < N && ih0 + i >= 0 && ih0 + i < H;
@@ -111,10 +123,10 @@ __kernel void winograd_output_grad(__global const float* restrict dy, __global f
                                    const int tilesH, const int tilesW, const int imagesPerGroup, const int n0, const int total) {
     const int q = get_global_id(0);
     if (q >= total) return;
-    const int th = q % tilesH, o = (q / tilesH) % O, ic = q / (tilesH * O);
-    const int g = ic / imagesPerGroup, T = imagesPerGroup * tilesH * tilesW, n = n0 + ic;
-    __global float* out = dm + ((long)g * 16 * O + o) * T + (long)(ic % imagesPerGroup) * tilesH * tilesW + th * tilesW;
-    const long planeE = (long)O * T;
+    int th, o, ic;
+    long planeE;
+    __global float* out = transformed_row(dm, q, O, tilesH, tilesW, imagesPerGroup, &th, &o, &ic, &planeE);
+    const int n = n0 + ic;
     const int oh = 2 * th;
     const bool in0 = n < N, in1 = n < N && oh + 1 < OH;
     const __global float* row0 = dy + ((long)min(n, N - 1) * O + o) * OH * OW + (long)oh * OW;

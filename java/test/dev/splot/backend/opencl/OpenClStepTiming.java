@@ -36,7 +36,8 @@ public final class OpenClStepTiming {
         }
     }
 
-    private static Backend open(String config) {
+    /** "native", or the OpenCL backend on the default device with {@value OpenClBackend#CONV_PROPERTY} = config. */
+    static Backend open(String config) {
         if (config.equals("native")) return NativeBackend.create();
         String before = System.getProperty(OpenClBackend.CONV_PROPERTY);
         System.setProperty(OpenClBackend.CONV_PROPERTY, config);

@@ -2,6 +2,7 @@ package dev.splot.backend;
 
 import dev.splot.backend.opencl.OpenClBackend;
 import dev.splot.testing.RequiredBackends;
+import java.util.Map;
 
 /**
  * The conformance suite once more with every GEMM on the local-memory kernel (the GPU default) and an odd tile
@@ -11,22 +12,7 @@ import dev.splot.testing.RequiredBackends;
 class OpenClLocalGemmConformanceTest extends OpenClBackendConformanceTest {
     @Override
     protected Backend createBackend() {
-        String tile = System.getProperty(OpenClBackend.GEMM_PROPERTY), panel = System.getProperty(OpenClBackend.GEMM_PANEL_PROPERTY);
-        String scratch = System.getProperty(OpenClBackend.SCRATCH_PROPERTY);
-        System.setProperty(OpenClBackend.GEMM_PROPERTY, "5x1/3/16");
-        System.setProperty(OpenClBackend.GEMM_PANEL_PROPERTY, "always");
-        System.setProperty(OpenClBackend.SCRATCH_PROPERTY, String.valueOf(16 << 10));
-        try {
-            return RequiredBackends.openCl();
-        } finally {
-            restore(OpenClBackend.GEMM_PROPERTY, tile);
-            restore(OpenClBackend.GEMM_PANEL_PROPERTY, panel);
-            restore(OpenClBackend.SCRATCH_PROPERTY, scratch);
-        }
-    }
-
-    private static void restore(String key, String value) {
-        if (value == null) System.clearProperty(key);
-        else System.setProperty(key, value);
+        return RequiredBackends.openCl(Map.of(OpenClBackend.GEMM_PROPERTY, "5x1/3/16", OpenClBackend.GEMM_PANEL_PROPERTY, "always",
+                OpenClBackend.SCRATCH_PROPERTY, String.valueOf(16 << 10)));
     }
 }

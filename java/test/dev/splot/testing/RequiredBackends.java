@@ -66,6 +66,26 @@ public final class RequiredBackends {
         return open("native", () -> NativeBackend.create(isa, threads, convAlgorithm));
     }
 
+    /**
+     * The OpenCL backend started with the given system properties set (each put back as it was afterwards), e.g. a forced
+     * convolution algorithm or GEMM tile: the backend reads its settings when it starts.
+     */
+    public static OpenClBackend openCl(java.util.Map<String, String> properties) {
+        java.util.Map<String, String> before = new java.util.HashMap<>();
+        properties.forEach((key, value) -> {
+            before.put(key, System.getProperty(key));
+            System.setProperty(key, value);
+        });
+        try {
+            return openCl();
+        } finally {
+            before.forEach((key, value) -> {
+                if (value == null) System.clearProperty(key);
+                else System.setProperty(key, value);
+            });
+        }
+    }
+
     /** The OpenCL backend on the default device; prints which device and how long its programs took to build. */
     public static OpenClBackend openCl() {
         OpenClBackend be = open("opencl", () -> OpenClBackend.create(null));

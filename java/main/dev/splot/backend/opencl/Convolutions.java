@@ -25,7 +25,15 @@ final class Convolutions {
 
     /** Images per chunk so that a scratch buffer of floatsPerImage floats per image stays under the limit. */
     private int chunk(int n, long floatsPerImage, int multipleOf) {
-        long fit = Math.max(1, scratchLimit / (4 * floatsPerImage));
+        return imagesPerChunk(n, floatsPerImage, multipleOf, scratchLimit);
+    }
+
+    /**
+     * Images per chunk of a batch of n so that floatsPerImage floats per image stay within limitBytes: a multiple of
+     * multipleOf (at least multipleOf, whatever the limit) and at most n.
+     */
+    static int imagesPerChunk(int n, long floatsPerImage, int multipleOf, long limitBytes) {
+        long fit = Math.max(1, limitBytes / (4 * floatsPerImage));
         long c = Math.max(multipleOf, fit / multipleOf * multipleOf);
         return (int) Math.min(n, c);
     }
@@ -93,13 +101,18 @@ final class Convolutions {
         return (n + groups - 1) / groups;
     }
 
-    /** dw and db: a split-K GEMM over fixed groups of images, then the groups summed in order. */
-    void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, cl_mem db, ConvGeometry g) {
-        int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o(), n = g.n();
-        // db[o] = sum over n of (sum over p of dy[n][o][p])
+    /** db[o] = sum over n of (sum over p of dy[n][o][p]): per image, then the images in order. */
+    void biasGradient(cl_mem dy, cl_mem db, ConvGeometry g) {
+        int p = g.outH() * g.outW(), o = g.o(), n = g.n();
         cl_mem biasPart = scratch.get("biasPart", (long) n * o);
         kernels.launch1d("bias_partial", (long) n * o, dy, biasPart, p, n * o);
         kernels.launch1d("reduce_partials", o, biasPart, db, n, 1, o, 0);
+    }
+
+    /** dw and db: a split-K GEMM over fixed groups of images, then the groups summed in order. */
+    void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, cl_mem db, ConvGeometry g) {
+        int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o(), n = g.n();
+        biasGradient(dy, db, g);
         // dw^T[ckk][o] = sum over groups of sum over images of col[img] (ckk x p) . dyT[img] (p x o)
         int gsize = imagesPerGroup(n);
         int groups = (n + gsize - 1) / gsize;

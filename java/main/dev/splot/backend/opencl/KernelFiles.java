@@ -20,7 +20,9 @@ final class KernelFiles {
                         "sgd", "adam"),
                 new ProgramSpec("softmax.cl", base, "xent_rows", "xent_reduce", "softmax_rows"),
                 new ProgramSpec("batchnorm.cl", base, "batchnorm_stats", "batchnorm_normalise", "batchnorm_backward_reduce",
-                        "batchnorm_backward_data")));
+                        "batchnorm_backward_data"),
+                new ProgramSpec("winograd.cl", base, "winograd_weights", "winograd_input", "winograd_output", "winograd_output_grad",
+                        "winograd_input_grad", "winograd_weights_grad")));
         if (tile.hasPanel()) {
             // gemm.cl once more with local-memory panels, its kernel registered as "gemm_local"
             specs.add(new ProgramSpec("gemm.cl", (base + " " + tile.defines(true)).trim(), "gemm>gemm_local"));

@@ -27,13 +27,14 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend: every operation runs as a hand-written kernel ({@code kernels/*.cl}) on one
  * device through JOCL; tensors are {@code cl_mem} buffers that stay on the device. Convolutions
- * are im2col + a register-blocked batched SGEMM; every reduction runs in a fixed order without
+ * are im2col + a register-blocked batched SGEMM, or for 3x3 stride-1 ones on request Winograd F(2x2,3x3) around the
+ * same GEMM ({@value #CONV_PROPERTY}); every reduction runs in a fixed order without
  * float atomics, so results are bit-for-bit repeatable on the same device.
  *
  * <p>This class maps the backend's operations onto kernels. The rest has a class each: {@link Devices} (discovery and
  * selection), {@link ProgramBuilder} (building, with {@link ProgramCache}), {@link Kernels} (launching),
- * {@link Gemm} with {@link GemmCall} and {@link GemmTiles} (the GEMM's launch plan and tile per device class) and
- * {@link ScratchBuffers}; {@link OpenClSetupCheck} is the command-line diagnosis.
+ * {@link Gemm} with {@link GemmCall} and {@link GemmTiles} (the GEMM's launch plan and tile per device class),
+ * {@link Convolutions} (im2col + GEMM), {@link Winograd} (chosen by {@link ConvAlgorithm}) and {@link ScratchBuffers}; {@link OpenClSetupCheck} is the command-line diagnosis.
  *
  * <p>Device choice ({@link #create}): an index into {@link #listDevices()} ("0"), a
  * "platform:device" pair ("0:1") or a case-insensitive substring of the device or platform name;
@@ -62,6 +63,12 @@ public final class OpenClBackend extends AbstractBackend {
      * images. Small values force chunking (tests).
      */
     public static final String SCRATCH_PROPERTY = "splot.opencl.scratchBytes";
+    /**
+     * The algorithm for 3x3 stride-1 convolutions: "auto" (default: im2col + GEMM, measured faster than Winograd on PoCL,
+     * see docs/opencl.md), "gemm" or "winograd" (Winograd F(2x2,3x3) forced wherever it applies); the same values as the
+     * native backend's {@code splot.native.conv}. Other kernel sizes and strides always take im2col + GEMM.
+     */
+    public static final String CONV_PROPERTY = "splot.opencl.conv";
 
     private final DeviceInfo info;
     private final cl_context context;
@@ -70,6 +77,8 @@ public final class OpenClBackend extends AbstractBackend {
     private final Gemm gemm;
     private final ScratchBuffers scratch;
     private final Convolutions convolutions;
+    private final Winograd winograd;
+    private final ConvAlgorithm convAlgorithm;
     private final long buildMillis;
     private final boolean fromCache;
     private final List<String> buildReport;
@@ -129,6 +138,7 @@ public final class OpenClBackend extends AbstractBackend {
     @SuppressWarnings("deprecation")
     private OpenClBackend(DeviceInfo info, ProgramCache cache, GemmTile tile, Gemm.PanelUse panelUse) {
         this.info = info;
+        this.convAlgorithm = ConvAlgorithm.fromProperty();
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, info.platform());
         try {
@@ -141,7 +151,9 @@ public final class OpenClBackend extends AbstractBackend {
         kernels = new Kernels(info, queue);
         gemm = new Gemm(info, kernels, tile, panelUse);
         scratch = new ScratchBuffers(context, info.deviceName());
-        convolutions = new Convolutions(kernels, gemm, scratch, Long.getLong(SCRATCH_PROPERTY, 256L << 20));
+        long scratchLimit = Long.getLong(SCRATCH_PROPERTY, 256L << 20);
+        convolutions = new Convolutions(kernels, gemm, scratch, scratchLimit);
+        winograd = new Winograd(kernels, gemm, scratch, scratchLimit);
         long t0 = System.nanoTime();
         try {
             List<Built> built = new ProgramBuilder(info, context, cache).buildAll(KernelFiles.forBackend(info, tile));
@@ -171,7 +183,7 @@ public final class OpenClBackend extends AbstractBackend {
     public String description() {
         return "OpenCL " + info.typeName() + " " + info.deviceName() + " (" + info.computeUnits() + " compute units) on "
                 + info.platformName() + " (" + info.platformVersion() + "), driver " + info.driverVersion()
-                + ", " + gemm.tile().describe();
+                + ", " + gemm.tile().describe() + ", conv " + convAlgorithm.propertyValue();
     }
 
     /**
@@ -328,17 +340,24 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void conv2dForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
-        convolutions.forward(mem(x), mem(w), mem(b), mem(y), g);
+        if (convAlgorithm.usesWinograd(g)) winograd.forward(mem(x), mem(w), mem(b), mem(y), g);
+        else convolutions.forward(mem(x), mem(w), mem(b), mem(y), g);
     }
 
     @Override
     protected void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
-        convolutions.backwardData(mem(dy), mem(w), mem(dx), g);
+        if (convAlgorithm.usesWinograd(g)) winograd.backwardData(mem(dy), mem(w), mem(dx), g);
+        else convolutions.backwardData(mem(dy), mem(w), mem(dx), g);
     }
 
     @Override
     protected void conv2dBackwardWeightsImpl(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
-        convolutions.backwardWeights(mem(x), mem(dy), mem(dw), mem(db), g);
+        if (convAlgorithm.usesWinograd(g)) {
+            convolutions.biasGradient(mem(dy), mem(db), g);
+            winograd.backwardWeights(mem(x), mem(dy), mem(dw), g);
+        } else {
+            convolutions.backwardWeights(mem(x), mem(dy), mem(dw), mem(db), g);
+        }
     }
 
     // ---- pooling ------------------------------------------------------------------------------

@@ -47,6 +47,20 @@ class OpenClDiagnosticsTest {
     }
 
     @Test
+    void anUnknownConvolutionAlgorithmIsRefusedNamingTheChoices() {
+        devicesOrSkip();
+        String old = System.getProperty(OpenClBackend.CONV_PROPERTY);
+        System.setProperty(OpenClBackend.CONV_PROPERTY, "fft");
+        try {
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> OpenClBackend.create(null));
+            assertEquals("OpenCL: unknown convolution algorithm 'fft' (splot.opencl.conv must be auto, gemm or winograd)", e.getMessage());
+        } finally {
+            if (old == null) System.clearProperty(OpenClBackend.CONV_PROPERTY);
+            else System.setProperty(OpenClBackend.CONV_PROPERTY, old);
+        }
+    }
+
+    @Test
     void aKernelThatDoesNotBuildReportsFileOptionsAndTheFullLog() {
         devicesOrSkip();
         try (OpenClBackend be = OpenClBackend.create(null)) {

@@ -2,7 +2,8 @@
  * prints each op's time, GFLOP/s and fraction of the measured FMA peak of the same path, then
  * each fused op against the primitives it replaces, the two timed alternately.
  *   cmake --build target/native-build --target splot_bench
- *   target/native-build/splot_bench [isa ...] [--threads N] [--reps R] [--conv auto|gemm|winograd2|winograd4]
+ *   target/native-build/splot_bench [isa ...] [--threads N] [--reps R] [--conv auto|gemm|winograd2|winograd4] [--only TEXT]
+ * (--only: just the ops whose name contains TEXT, e.g. "conv2" under perf)
  * Not a JUnit test: machines are shared and noisy, compare variants within one run. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,10 +62,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> isas;
     int threads = 0, reps = 10;
     const char* conv = "auto";
+    const char* only = nullptr;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--conv") && i + 1 < argc) conv = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else isas.push_back(argv[i]);
     }
     if (isas.empty()) isas.push_back("auto");
@@ -102,6 +105,7 @@ int main(int argc, char** argv) {
         printf("%-34s %9s %9s %9s %9s %7s\n", "op (batch 128)", "wall ms", "cpu ms/T", "GFLOP/s", "GF/s cpu", "of peak");
         double total = 0, totalCpu = 0;
         auto timed = [&](const char* name, double flop, auto f, bool step = true) {
+            if (only && !strstr(name, only)) return;
             double ms, cms;
             best_ms(reps, f, &ms, &cms);
             cms /= T;
@@ -168,6 +172,7 @@ int main(int argc, char** argv) {
         printf("%-34s %9s %9s %9s\n", "fused op vs its primitives", "prims cpu", "fused cpu", "fused/prims");
         double pairs = 0, fusedOps = 0;
         auto ab = [&](const char* name, auto primitives, auto fused) {
+            if (only && !strstr(name, only)) return;
             primitives();
             fused();
             double best[2] = {1e30, 1e30};

@@ -101,16 +101,34 @@ static inline __attribute__((always_inline)) void wg4_2d(In in, F f, Out out) {
 static const double WG4_G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
                                    {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
 
-/* p[b][k] = src[4k + b - pl] for k < q, zero outside [0, W). Element by element: rows are short
- * (q = 7 for a 26-wide image), where masked vector loads and stores cost more than they save. */
-static void wg4_deinterleave(const float* src, int W, int pl, int q, float* const p[4]) {
-    for (int b = 0; b < 4; ++b) {
-        float* __restrict d = p[b];
-        const int lo = imin(q, imax(0, (pl - b + 3) / 4)), hi = imax(lo, imin(q, (W + pl - b + 3) / 4)); /* 0 <= 4k + b - pl < W */
-        const float* s = src + b - pl;
-        for (int k = 0; k < lo; ++k) d[k] = 0.0f;
-        for (int k = lo; k < hi; ++k) d[k] = s[4 * k];
-        for (int k = hi; k < q; ++k) d[k] = 0.0f;
+/* Lanes l of src[i0 + l] that lie in [0, W), the others zero; whole vectors in the interior. */
+static inline vf wg4_load_in(const float* src, int i0, int W) {
+    if (i0 >= 0 && i0 + VW <= W) return vload(src + i0);
+    if (i0 >= W || i0 + VW <= 0) return vf{};
+    if (i0 >= 0) return vload_n(src + i0, W - i0);
+    vf v = {};
+    for (int l = -i0; l < VW && i0 + l < W; ++l) v[l] = src[i0 + l];
+    return v;
+}
+
+/* p[b][k] = src[4k + b - pl] for k < q, zero outside [0, W): 4 VW source floats at a time, split
+ * into their four column phases by two rounds of even/odd deinterleaving. With `overrun`, the last
+ * vector of each phase may write up to VW - 1 floats past q (the caller rewrites them later);
+ * without, it stops at q exactly. */
+static void wg4_deinterleave(const float* src, int W, int pl, int q, float* const p[4], bool overrun) {
+    for (int k = 0; k < q; k += VW) {
+        const int i0 = 4 * k - pl;
+        vf e0, o0, e1, o1, ph[4];
+        vdeinterleave2(wg4_load_in(src, i0, W), wg4_load_in(src, i0 + VW, W), &e0, &o0);
+        vdeinterleave2(wg4_load_in(src, i0 + 2 * VW, W), wg4_load_in(src, i0 + 3 * VW, W), &e1, &o1);
+        vdeinterleave2(e0, e1, &ph[0], &ph[2]);
+        vdeinterleave2(o0, o1, &ph[1], &ph[3]);
+        for (int b = 0; b < 4; ++b) {
+            if (overrun || k + VW <= q)
+                vstore(p[b] + k, ph[b]);
+            else
+                vstore_n(p[b] + k, ph[b], q - k);
+        }
     }
 }
 
@@ -183,7 +201,7 @@ struct Wg4 {
                     continue;
                 }
                 float* const phases[4] = {row, row + q, row + 2 * q, row + 3 * q};
-                wg4_deinterleave(xn + ((long)c * g.h + ih) * g.w, g.w, g.pl, q, phases);
+                wg4_deinterleave(xn + ((long)c * g.h + ih) * g.w, g.w, g.pl, q, phases, false); /* q: whole vectors */
             }
     }
 
@@ -234,7 +252,11 @@ struct Wg4 {
                     continue;
                 }
                 float* const phases[4] = {p0, p0 + T, p0 + 2 * T, p0 + 3 * T};
-                wg4_deinterleave(dyn + ((long)o * g.oh + r) * g.ow, g.ow, 0, s.TW, phases);
+                /* a tile row's overrun (up to VW - 1 floats past its TW) lands on the tile rows after it,
+                 * written later (rows go in order) while it stays inside the plane; past the plane's end it
+                 * would land on the next plane's first row, written before: there it stops exactly */
+                const bool overrun = (long)(r >> 2) * s.TW + (s.TW + VW - 1) / VW * VW <= T;
+                wg4_deinterleave(dyn + ((long)o * g.oh + r) * g.ow, g.ow, 0, s.TW, phases, overrun);
             }
     }
 

@@ -26,8 +26,15 @@ static inline float wg_sum(const float* p, int n) {
 
 /* dst[r][q][c] (Hp x Wp x C) = the padded plane of channel c (image at (pt, pl)). */
 static void wg_pad_hwc(const float* x, int C, int H, int W, int pt, int pl, int Hp, int Wp, float* dst) {
-    for (long i = 0; i < (long)Hp * Wp * C; ++i) dst[i] = 0.0f;
     const int w0 = imax(0, -pl), w1 = imin(W, Wp - pl), h0 = imax(0, -pt), h1 = imin(H, Hp - pt); /* what lands inside */
+    /* zero only the border the copy below leaves: a second full pass over dst cost as much as the copy */
+    for (int r = 0; r < Hp; ++r) {
+        float* row = dst + (long)r * Wp * C;
+        const bool inside = r >= h0 + pt && r < h1 + pt && w0 < w1;
+        const long a = inside ? (long)(w0 + pl) * C : (long)Wp * C, b = inside ? (long)(w1 + pl) * C : (long)Wp * C;
+        for (long i = 0; i < a; ++i) row[i] = 0.0f;
+        for (long i = b; i < (long)Wp * C; ++i) row[i] = 0.0f;
+    }
     const long plane = (long)H * W;
     int c0 = 0;
 #ifdef SPLOT_HAVE_TRANSPOSE8
@@ -121,6 +128,10 @@ static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy,
         Scratch<float> dyh(SCRATCH_TASK_TEMP1, (size_t)H2 * W2 * O);
         Scratch<float> Am(SCRATCH_TASK_TEMP2, (size_t)E * asx);
         Scratch<float> Bv(SCRATCH_TASK_TEMP3, (size_t)E * bsx);
+        /* dM of one tile over all O channels (plane stride Opad), before it is cut into MR panels:
+         * the transform vectorises over whole vectors of channels, not over MR (6 on AVX2) at a time */
+        const int Opad = (O + VW - 1) / VW * VW;
+        Scratch<float> dm1(SCRATCH_TASK_TEMP4, (size_t)E * Opad);
         const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
         for (int n = n0; n < n1; ++n) {
             const float* dyn = dy + (long)n * O * g.oh * g.ow;
@@ -131,7 +142,16 @@ static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy,
                 const int nb = imin(TB, s.T - t0);
                 for (int j = 0; j < nb; ++j) {
                     const int t = t0 + j, ty = t / s.TW, tx = t % s.TW;
-                    WG::grad_hwc(dyh, O, W2, ty, tx, Am + (long)j * MR, asx, MR, (long)nb * MR);
+                    WG::grad_hwc(dyh, O, W2, ty, tx, dm1, Opad, O, 0);
+                    for (int e = 0; e < E; ++e)
+                        for (int i = 0; i < O; i += MR) {
+                            const float* src = dm1 + (long)e * Opad + i;
+                            float* dst = Am + e * asx + (long)(i / MR) * nb * MR + (long)j * MR;
+                            if (i + MR <= O)
+                                memcpy(dst, src, MR * sizeof(float)); /* a fixed size: a few vector moves */
+                            else
+                                for (int r = 0; r < O - i; ++r) dst[r] = src[r];
+                        }
                     WG::input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
                 }
                 for (int e = 0; e < E; ++e)
@@ -142,14 +162,22 @@ static void wg_conv_bwd_weights_nr(int threads, const float* x, const float* dy,
             }
         }
     }
+    /* the chunks' sums, in chunk order, into chunk 0's slots: contiguous runs (vectorised), where
+     * a gather of E x G values per weight cost 10% of the pass */
+    const long runs = E * OC, RUN = 1024;
 #pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)G * part))
+    for (long r0 = 0; r0 < runs; r0 += RUN) {
+        const long r1 = r0 + RUN < runs ? r0 + RUN : runs;
+        for (int gi = 1; gi < G; ++gi) {
+            const float* __restrict src = parts + gi * part;
+            float* __restrict sum = parts;
+            for (long i = r0; i < r1; ++i) sum[i] += src[i];
+        }
+    }
+#pragma omp parallel for schedule(static) num_threads(par_threads(threads, (double)part))
     for (long oc = 0; oc < OC; ++oc) {
         float du[E];
-        for (int e = 0; e < E; ++e) {
-            float sum = parts[e * OC + oc];
-            for (int gi = 1; gi < G; ++gi) sum += parts[gi * part + e * OC + oc];
-            du[e] = sum;
-        }
+        for (int e = 0; e < E; ++e) du[e] = parts[e * OC + oc];
         WG::weight_grad(du, dw + oc * 9);
     }
     for (int o = 0; o < O; ++o) {

@@ -388,12 +388,24 @@ static long wg_tmp_floats(int TB) {
     return (long)WG::E * (TB + 2 * VW);
 }
 
+/* Images per task. An image whose tiles fit one block is a block by itself, and its last GEMM panel
+ * is often mostly empty (F(4x4) at conv2's 24x24 output: 36 tiles = two 16-column panels and a
+ * narrow one with 4 of its 8 columns used, a third of the GEMM time for a ninth of the work): such
+ * images go up to 2 TB tiles to a block, side by side (72 tiles: four panels and a full narrow one).
+ * Columns are independent sums, so the grouping does not change a bit of the result. */
+static inline int wg_images_per_task(int T, int TB, int n) { return T > TB ? 1 : imax(1, imin(n, 2 * TB / T)); }
+
+/* Floats per GEMM row for blocks of at most nb tiles: the columns of whole NR panels, and VW of
+ * slack past the block for the transforms' vectors. */
+static inline int wg_row_floats(int nb) { return (nb + NR - 1) / NR * NR + VW; }
+
 template <class WG>
 static void wg_conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
     constexpr int E = WG::E;
     const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
-    const int O = g.o, C = g.c, TB = WG::block(), ld = TB + VW;
-    const long apsz = (long)((O + MR - 1) / MR) * MR * C;
+    const int O = g.o, C = g.c, TB = WG::block(), ipg = wg_images_per_task(s.T, TB, g.n);
+    const int ld = wg_row_floats(ipg > 1 ? ipg * s.T : TB), tasks = (g.n + ipg - 1) / ipg;
+    const long apsz = (long)((O + MR - 1) / MR) * MR * C, xps = (long)C * s.Hp * s.Wp + 2 * VW;
     Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)E * O * C);
     WG::weights(w, O, C, U);
     Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)E * apsz);
@@ -402,17 +414,19 @@ static void wg_conv_fwd(int threads, const float* x, const float* w, const float
     for (int c = 0; c < C; ++c) koff[c] = c * ld;
     const long vsx = wg_plane_stride((long)C * ld), msx = wg_plane_stride(wg_gemm_plane_rows(O) * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int n = 0; n < g.n; ++n) {
-        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)C * s.Hp * s.Wp + 2 * VW);
+    for (int task = 0; task < tasks; ++task) {
+        const int n0 = task * ipg, ni = imin(ipg, g.n - n0);
+        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)ipg * xps);
         Scratch<float> V(SCRATCH_TASK_TEMP1, (size_t)E * vsx);
         Scratch<float> M(SCRATCH_TASK_TEMP2, (size_t)E * msx);
         Scratch<float> tmp(SCRATCH_TASK_TEMP3, (size_t)wg_tmp_floats<WG>(TB));
-        WG::pad_input(x + (long)n * C * g.h * g.w, C, g, s, xp);
-        for (int t0 = 0; t0 < s.T; t0 += TB) {
+        for (int i = 0; i < ni; ++i) WG::pad_input(x + (long)(n0 + i) * C * g.h * g.w, C, g, s, xp + i * xps);
+        for (int t0 = 0; t0 < s.T; t0 += TB) { /* grouped images (ipg > 1) are one block each */
             const int nb = imin(TB, s.T - t0);
-            WG::input_rows(xp, C, s, t0, nb, V, vsx, ld);
-            for (int e = 0; e < E; ++e) wg_gemm_rows(O, nb, C, Ap + e * apsz, V + e * vsx, koff, M + e * msx, ld);
-            WG::output_rows(M, msx, ld, O, s, g, t0, nb, b, y + (long)n * O * g.oh * g.ow, tmp);
+            /* image i's tiles at columns i*nb..; each transform's slack past its columns is rewritten by the next */
+            for (int i = 0; i < ni; ++i) WG::input_rows(xp + i * xps, C, s, t0, nb, V + i * nb, vsx, ld);
+            for (int e = 0; e < E; ++e) wg_gemm_rows(O, ni * nb, C, Ap + e * apsz, V + e * vsx, koff, M + e * msx, ld);
+            for (int i = 0; i < ni; ++i) WG::output_rows(M + i * nb, msx, ld, O, s, g, t0, nb, b, y + (long)(n0 + i) * O * g.oh * g.ow, tmp);
         }
     }
 }
@@ -421,8 +435,10 @@ template <class WG>
 static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
     constexpr int E = WG::E;
     const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
-    const int O = g.o, C = g.c, TB = WG::block(), ld = TB + VW;
+    const int O = g.o, C = g.c, TB = WG::block(), ipg = wg_images_per_task(s.T, TB, g.n);
+    const int ld = wg_row_floats(ipg > 1 ? ipg * s.T : TB), tasks = (g.n + ipg - 1) / ipg;
     const long apsz = (long)((C + MR - 1) / MR) * MR * O;
+    const long dyps = (long)O * (WG::M * s.TH) * (WG::M * s.TW) + VW, dxps = (long)C * s.Hp * s.Wp + 2 * VW + 1;
     Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)E * O * C);
     WG::weights(w, O, C, U);
     Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)E * apsz);
@@ -431,23 +447,28 @@ static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float
     for (int o = 0; o < O; ++o) koff[o] = o * ld;
     const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int n = 0; n < g.n; ++n) {
-        Scratch<float> dyp(SCRATCH_TASK_INPUT, (size_t)O * (WG::M * s.TH) * (WG::M * s.TW) + VW);
+    for (int task = 0; task < tasks; ++task) {
+        const int n0 = task * ipg, ni = imin(ipg, g.n - n0);
+        Scratch<float> dyp(SCRATCH_TASK_INPUT, (size_t)ipg * dyps);
         Scratch<float> Mg(SCRATCH_TASK_TEMP1, (size_t)E * gsx);
         Scratch<float> V(SCRATCH_TASK_TEMP2, (size_t)E * vsx);
         Scratch<float> tmp(SCRATCH_TASK_TEMP3, (size_t)wg_tmp_floats<WG>(TB));
-        Scratch<float> dxp(SCRATCH_TASK_TEMP4, (size_t)C * s.Hp * s.Wp + 2 * VW + 1);
-        WG::pad_grad(dy + (long)n * O * g.oh * g.ow, O, s, g, dyp);
-        for (long i = 0; i < (long)C * s.Hp * s.Wp; ++i) dxp[i] = 0.0f;
-        for (int t0 = 0; t0 < s.T; t0 += TB) {
-            const int nb = imin(TB, s.T - t0);
-            WG::grad_flat(dyp, O, s, t0, nb, Mg, gsx, ld);
-            for (int e = 0; e < E; ++e) wg_gemm_rows(C, nb, O, Ap + e * apsz, Mg + e * gsx, koff, V + e * vsx, ld);
-            WG::input_grad_rows(V, vsx, ld, C, s, t0, nb, dxp, tmp);
+        Scratch<float> dxp(SCRATCH_TASK_TEMP4, (size_t)ipg * dxps);
+        for (int i = 0; i < ni; ++i) {
+            WG::pad_grad(dy + (long)(n0 + i) * O * g.oh * g.ow, O, s, g, dyp + i * dyps);
+            for (long k = 0; k < (long)C * s.Hp * s.Wp; ++k) dxp[i * dxps + k] = 0.0f;
         }
-        float* dxn = dx + (long)n * C * g.h * g.w;
-        WG::unpad(dxp, C, s, g, dxn);
-        /* the fused ReLU backward, on the image's dx while it is in cache */
-        if (g.relu_y) wg_relu_mask(dxn, g.relu_y + (long)n * C * g.h * g.w, (long)C * g.h * g.w);
+        for (int t0 = 0; t0 < s.T; t0 += TB) { /* grouped images (ipg > 1) are one block each */
+            const int nb = imin(TB, s.T - t0);
+            for (int i = 0; i < ni; ++i) WG::grad_flat(dyp + i * dyps, O, s, t0, nb, Mg + i * nb, gsx, ld);
+            for (int e = 0; e < E; ++e) wg_gemm_rows(C, ni * nb, O, Ap + e * apsz, Mg + e * gsx, koff, V + e * vsx, ld);
+            for (int i = 0; i < ni; ++i) WG::input_grad_rows(V + i * nb, vsx, ld, C, s, t0, nb, dxp + i * dxps, tmp);
+        }
+        for (int i = 0; i < ni; ++i) {
+            const long off = (long)(n0 + i) * C * g.h * g.w;
+            WG::unpad(dxp + i * dxps, C, s, g, dx + off);
+            /* the fused ReLU backward, on the image's dx while it is in cache */
+            if (g.relu_y) wg_relu_mask(dx + off, g.relu_y + off, (long)C * g.h * g.w);
+        }
     }
 }

@@ -52,7 +52,10 @@ public abstract class BackendConformanceTest extends FusedOpsConformanceTest {
                 // Winograd (auto) edges: odd output sizes with 'same' padding; 210 2x2 tiles, so
                 // the 96-tile blocks end in the middle of a row of tiles
                 ConvGeometry.of(1, 9, 7, 5, 10, 3, 3, 1, Padding.SAME),
-                ConvGeometry.of(2, 8, 30, 27, 8, 3, 3, 1, Padding.SAME));
+                ConvGeometry.of(2, 8, 30, 27, 8, 3, 3, 1, Padding.SAME),
+                // native F(4x4) puts images of at most one block side by side in one GEMM: 36 tiles
+                // each, two to a group, so three images end in a group of one
+                ConvGeometry.of(3, 3, 26, 25, 5, 3, 3, 1, Padding.VALID));
     }
 
     static List<PoolGeometry> poolCases() {

@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     printf("%-10s %-6s %22s %22s %22s\n", "conv", "path", "forward y", "backward-data dx", "backward-weights dW");
-    for (const char* conv : {"gemm", "winograd2", "winograd4"}) {
+    for (const char* conv : {"auto", "gemm", "winograd2", "winograd4"}) {
         if (!splot_set_conv_algorithm(ctx, conv)) {
             printf("unknown --conv %s\n", conv);
             return 2;

@@ -1,10 +1,12 @@
 /* The three convolution entry points: each picks Winograd F(2x2) or F(4x4) (3x3 stride 1,
- * winograd.hpp, winograd4.hpp), the implicit GEMM (other stride-1 shapes, conv_implicit.hpp) or
+ * winograd.hpp, winograd4.hpp), a direct loop (backward-weights, stride 1 with at most 16 taps,
+ * conv_direct.hpp), the implicit GEMM (other stride-1 shapes, conv_implicit.hpp) or
  * explicit im2col / col2im (any stride, conv_im2col.hpp). Part of the ops written once per ISA (see ops.hpp). */
 #pragma once
 #include "elementwise.hpp"
 #include "conv_im2col.hpp"
 #include "conv_implicit.hpp"
+#include "conv_direct.hpp"
 #include "winograd.hpp"
 #include "winograd_bwd_weights.hpp"
 #include "winograd4.hpp"
@@ -63,6 +65,7 @@ static void conv_bwd_weights(int threads, const float* x, const float* dy, float
         case 2: return wg_conv_bwd_weights<Wg2>(threads, x, dy, dw, db, g);
         case 4: return wg_conv_bwd_weights<Wg4>(threads, x, dy, dw, db, g);
     }
+    if (conv_direct_applies(g)) return conv_bwd_weights_direct(threads, x, dy, dw, db, g);
     if (g.sh == 1 && g.sw == 1) return conv_bwd_weights_s1(threads, x, dy, dw, db, g);
     conv_bwd_weights_im2col(threads, x, dy, dw, db, g);
 }

@@ -277,8 +277,9 @@ static inline int long_k_groups(int M, int N, int kb) {
  * group of one (row block, column block) of C and packs its own blocks of both operands, K block
  * by K block, so that each element is packed once per row / column block, the packed blocks stay
  * in the core's L2 and the threads share no data. Each group's partial product (its K blocks
- * added in order) goes to scratch; C = colbias + the groups' partial products, in group order:
- * fixed by the shapes, whatever the threads. */
+ * added in order) goes to scratch; the task that finishes a block's last group (a counter per
+ * block, so no barrier waits for the slowest task of the op) sets C = colbias + the groups'
+ * partial products, in group order: fixed by the shapes, whatever the threads. */
 template <int NRT>
 static void gemm_abt_long_k_nr(int threads, int M, int N, int K, const float* A, long lda, const float* Bt, long ldb,
                                const float* colbias, float* C, long ldc) {
@@ -290,40 +291,42 @@ static void gemm_abt_long_k_nr(int threads, int M, int N, int K, const float* A,
     const int nrb = (M + MB - 1) / MB, ncb = (N + NB - 1) / NB;
     const long part = (long)M * N;
     Scratch<float> P(SCRATCH_OP_PACKED, (size_t)G * part);
-#pragma omp parallel num_threads(threads)
-    {
-#pragma omp for schedule(dynamic)
-        for (int t = 0; t < G * nrb * ncb; ++t) {
-            const int g = t / (nrb * ncb), i0 = (t / ncb % nrb) * MB, j0 = (t % ncb) * NB;
-            const int mb = imin(MB, M - i0), nb = imin(NB, N - j0);
-            const int tiles = ((nb + NRT - 1) / NRT) * ((mb + MR - 1) / MR);
-            Scratch<float> Ap(SCRATCH_TASK_INPUT, (size_t)MB * KC + PACK_SPILL), Bp(SCRATCH_TASK_TEMP1, (size_t)NB * KC + PACK_SPILL);
-            float* Pg = P + g * part;
-            const int b1 = (g + 1) * nkb / G;
-            for (int kbi = g * nkb / G; kbi < b1; ++kbi) {
-                const int k0 = kbi * KC, kl = imin(KC, K - k0), kn = k0 + kl, kln = imin(KC, K - kn);
-                for (int i = 0; i < mb; i += MR)
-                    pack_rows_panel<MR>(imin(MR, mb - i), kl, A + (long)(i0 + i) * lda + k0, lda, M - i0 - i, Ap + (long)i * kl);
-                for (int j = 0; j < nb; j += NRT)
-                    pack_rows_panel<NRT>(imin(NRT, nb - j), kl, Bt + (long)(j0 + j) * ldb + k0, ldb, N - j0 - j, Bp + (long)j * kl);
-                int ti = 0;
-                for (int j = 0; j < nb; j += NRT)
-                    for (int i = 0; i < mb; i += MR, ++ti) {
-                        if (kbi + 1 < b1) { /* the next K block of both operands, a share per tile */
-                            prefetch_rows_share(A + (long)i0 * lda + kn, lda, mb, kln, ti, tiles);
-                            prefetch_rows_share(Bt + (long)j0 * ldb + kn, ldb, nb, kln, ti, tiles);
-                        }
-                        tile<NRT>(kl, Ap + (long)i * kl, Bp + (long)j * kl, Pg + (long)(i0 + i) * N + j0 + j, N, imin(MR, mb - i),
-                                  imin(NRT, nb - j), nullptr, kbi > g * nkb / G);
+    Scratch<int> groups_done(SCRATCH_OP_TABLE, (size_t)nrb * ncb);
+    for (int b = 0; b < nrb * ncb; ++b) groups_done[b] = 0;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int t = 0; t < G * nrb * ncb; ++t) {
+        const int g = t / (nrb * ncb), i0 = (t / ncb % nrb) * MB, j0 = (t % ncb) * NB;
+        const int mb = imin(MB, M - i0), nb = imin(NB, N - j0);
+        const int tiles = ((nb + NRT - 1) / NRT) * ((mb + MR - 1) / MR);
+        Scratch<float> Ap(SCRATCH_TASK_INPUT, (size_t)MB * KC + PACK_SPILL), Bp(SCRATCH_TASK_TEMP1, (size_t)NB * KC + PACK_SPILL);
+        float* Pg = P + g * part;
+        const int b1 = (g + 1) * nkb / G;
+        for (int kbi = g * nkb / G; kbi < b1; ++kbi) {
+            const int k0 = kbi * KC, kl = imin(KC, K - k0), kn = k0 + kl, kln = imin(KC, K - kn);
+            for (int i = 0; i < mb; i += MR)
+                pack_rows_panel<MR>(imin(MR, mb - i), kl, A + (long)(i0 + i) * lda + k0, lda, M - i0 - i, Ap + (long)i * kl);
+            for (int j = 0; j < nb; j += NRT)
+                pack_rows_panel<NRT>(imin(NRT, nb - j), kl, Bt + (long)(j0 + j) * ldb + k0, ldb, N - j0 - j, Bp + (long)j * kl);
+            int ti = 0;
+            for (int j = 0; j < nb; j += NRT)
+                for (int i = 0; i < mb; i += MR, ++ti) {
+                    if (kbi + 1 < b1) { /* the next K block of both operands, a share per tile */
+                        prefetch_rows_share(A + (long)i0 * lda + kn, lda, mb, kln, ti, tiles);
+                        prefetch_rows_share(Bt + (long)j0 * ldb + kn, ldb, nb, kln, ti, tiles);
                     }
-            }
+                    tile<NRT>(kl, Ap + (long)i * kl, Bp + (long)j * kl, Pg + (long)(i0 + i) * N + j0 + j, N, imin(MR, mb - i),
+                              imin(NRT, nb - j), nullptr, kbi > g * nkb / G);
+                }
         }
-#pragma omp for schedule(static)
-        for (int i = 0; i < M; ++i)
-            for (int j = 0; j < N; ++j) {
+        int done; /* seq_cst: the other groups' partial products are visible once their count is */
+#pragma omp atomic capture seq_cst
+        done = ++groups_done[t % (nrb * ncb)];
+        if (done < G) continue;
+        for (int i = i0; i < i0 + mb; ++i)
+            for (int j = j0; j < j0 + nb; ++j) {
                 const long e = (long)i * N + j;
                 float s = colbias ? colbias[j] + P[e] : P[e];
-                for (int g = 1; g < G; ++g) s += P[g * part + e];
+                for (int gi = 1; gi < G; ++gi) s += P[gi * part + e];
                 C[(long)i * ldc + j] = s;
             }
     }

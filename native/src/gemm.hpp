@@ -127,7 +127,7 @@ static inline int gemm_block_cols() { return NR * imax(1, 256 / NR); }
  * threads. */
 template <int NRT>
 static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
-                 float* C, long ldc) {
+                 float* C, long ldc, int prefetch_ahead) {
     threads = par_threads(threads, (double)M * N * K);
     const int mp = (M + MR - 1) / MR;
     Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)mp * MR * K);
@@ -144,6 +144,8 @@ static void gemm_nr(int threads, int M, int N, int K, const float* A, long rsa, 
                 /* row by row across all panels of the block: long contiguous reads of B */
                 for (int k = 0; k < K; ++k) {
                     const float* s = B + (long)k * rsb + j0;
+                    if (prefetch_ahead > 0 && k + prefetch_ahead < K)
+                        for (int j = 0; j < nb; j += 16) __builtin_prefetch(s + (long)prefetch_ahead * rsb + j);
                     for (int p = 0; p < np; ++p) {
                         float* d = Bp + (long)p * K * NRT + (long)k * NRT;
                         const int nr = imin(NRT, nb - p * NRT);
@@ -185,13 +187,16 @@ static inline bool prefer_nr_alt(int n) {
     return NR_ALT != NR && wasteAlt * NR < waste * NR_ALT;
 }
 
-/* Picks the panel width that wastes fewer padded columns of N. */
+/* Picks the panel width that wastes fewer padded columns of N. prefetch_ahead > 0: where tasks
+ * pack their own block of a row-major B (wide N), each packed row prefetches the row that many
+ * rows further down, so that the packing keeps several rows' misses in flight rather than waiting
+ * for each (dense backward: B rows 36 KB apart, 1 KB read from each). */
 static void gemm(int threads, int M, int N, int K, const float* A, long rsa, long csa, const float* B, long rsb, long csb,
-                 float* C, long ldc) {
+                 float* C, long ldc, int prefetch_ahead = 0) {
     if (prefer_nr_alt(N))
-        gemm_nr<NR_ALT>(threads, M, N, K, A, rsa, csa, B, rsb, csb, C, ldc);
+        gemm_nr<NR_ALT>(threads, M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, prefetch_ahead);
     else
-        gemm_nr<NR>(threads, M, N, K, A, rsa, csa, B, rsb, csb, C, ldc);
+        gemm_nr<NR>(threads, M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, prefetch_ahead);
 }
 
 /* tile() with B rows read in place at B + koff[k] (implicit GEMM and Winograd: rows of a padded
@@ -214,6 +219,127 @@ static void tile_off(int K, const float* Ap, const float* xb, const int* koff, f
     }
 }
 
+
+/* Prefetches share `part` of `parts` of the cache lines of rows [0, rows) x floats [0, len) at src
+ * (row stride ld): a loop over `parts` tiles spreads the loads of an operand's next block over
+ * itself, so that they overlap the arithmetic instead of stalling the next packing. */
+static inline void prefetch_rows_share(const float* src, long ld, int rows, int len, int part, int parts) {
+    const int lpr = (len + 15) / 16;
+    const long lines = (long)rows * lpr, l0 = part * lines / parts, l1 = (part + 1) * lines / parts;
+    int r = (int)(l0 / lpr), c = (int)(l0 % lpr);
+    for (long l = l0; l < l1; ++l) {
+        __builtin_prefetch(src + (long)r * ld + c * 16);
+        if (++c == lpr) c = 0, ++r;
+    }
+}
+
+/* One panel of a register tile from `rows` rows of a K-contiguous matrix (row r at src + r*lds):
+ * dst[k*W + r] = src[r*lds + k], rows [rows, W) zero (W = MR or NRT). Where the ISA has the 8x8
+ * transpose, groups of 8 rows (rows_readable: how many rows at src may be read) go through it,
+ * straight into dst: contiguous 32-byte reads of each row rather than a gather one float at a
+ * time. A panel narrower than 8 (the AVX2 tile's 6 rows) takes its first 8 rows that way: each
+ * stored row of 8 spills 8 - W floats into the next k's slots, which the next store or the rows
+ * after overwrite; the last k's spill lands past the panel, so dst must have PACK_SPILL floats to
+ * spare and panels must be packed in order. */
+static const int PACK_SPILL = 8;
+template <int W>
+static void pack_rows_panel(int rows, int K, const float* src, long lds, int rows_readable, float* dst) {
+    int r0 = 0;
+#ifdef SPLOT_HAVE_TRANSPOSE8
+    const int k8 = K & ~7;
+    for (; r0 < rows && r0 + 8 <= rows_readable && (r0 + 8 <= W || W < 8); r0 += 8) {
+        for (int k = 0; k < k8; k += 8) transpose8(src + (long)r0 * lds + k, lds, dst + (long)k * W + r0, W);
+        const int nr = imin(8, rows - r0);
+        for (int k = k8; k < K; ++k)
+            for (int r = 0; r < nr; ++r) dst[(long)k * W + r0 + r] = src[(long)(r0 + r) * lds + k];
+    }
+#else
+    (void)rows_readable;
+#endif
+    for (int r = r0; r < rows; ++r)
+        for (int k = 0; k < K; ++k) dst[(long)k * W + r] = src[(long)r * lds + k];
+    for (int r = rows; r < W; ++r)
+        for (int k = 0; k < K; ++k) dst[(long)k * W + r] = 0.0f;
+}
+
+/* The fixed split of a long K into groups of whole K blocks for gemm_abt_long_k: a power of two
+ * (at most 8, each at least two blocks) so that two threads get equal shares, and 1 when the
+ * groups' partial products (G x M x N floats) would be large. Depends on the shapes only. */
+static inline int long_k_groups(int M, int N, int kb) {
+    int g = 1;
+    while (g < 8 && 2 * g * 2 <= kb && (double)2 * g * M * N <= (1 << 22)) g *= 2;
+    return g;
+}
+
+/* C[M x N] (ldc) = (colbias[j] if given) + A Bt^T, both K-contiguous (A(i,k) = A[i*lda + k],
+ * B(k,j) = Bt[j*ldb + k]), for a K much longer than M and N (the dense layer's forward: 9216
+ * inputs, a 128 x 128 output). K is split in long_k_groups() groups of K blocks; a task is one
+ * group of one (row block, column block) of C and packs its own blocks of both operands, K block
+ * by K block, so that each element is packed once per row / column block, the packed blocks stay
+ * in the core's L2 and the threads share no data. Each group's partial product (its K blocks
+ * added in order) goes to scratch; the task that finishes a block's last group (a counter per
+ * block, so no barrier waits for the slowest task of the op) sets C = colbias + the groups'
+ * partial products, in group order: fixed by the shapes, whatever the threads. */
+template <int NRT>
+static void gemm_abt_long_k_nr(int threads, int M, int N, int K, const float* A, long lda, const float* Bt, long ldb,
+                               const float* colbias, float* C, long ldc) {
+    threads = par_threads(threads, (double)M * N * K);
+    /* K blocks of about KCMAX / 2: the two packed blocks (128 rows or columns each) fit in L2 */
+    const int kb = (K + KCMAX / 2 - 1) / (KCMAX / 2), KC = (K + kb - 1) / kb, nkb = (K + KC - 1) / KC;
+    const int G = long_k_groups(M, N, nkb);
+    const int MB = MR * ((128 + MR - 1) / MR), NB = NRT * ((128 + NRT - 1) / NRT);
+    const int nrb = (M + MB - 1) / MB, ncb = (N + NB - 1) / NB;
+    const long part = (long)M * N;
+    Scratch<float> P(SCRATCH_OP_PACKED, (size_t)G * part);
+    Scratch<int> groups_done(SCRATCH_OP_TABLE, (size_t)nrb * ncb);
+    for (int b = 0; b < nrb * ncb; ++b) groups_done[b] = 0;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int t = 0; t < G * nrb * ncb; ++t) {
+        const int g = t / (nrb * ncb), i0 = (t / ncb % nrb) * MB, j0 = (t % ncb) * NB;
+        const int mb = imin(MB, M - i0), nb = imin(NB, N - j0);
+        const int tiles = ((nb + NRT - 1) / NRT) * ((mb + MR - 1) / MR);
+        Scratch<float> Ap(SCRATCH_TASK_INPUT, (size_t)MB * KC + PACK_SPILL), Bp(SCRATCH_TASK_TEMP1, (size_t)NB * KC + PACK_SPILL);
+        float* Pg = P + g * part;
+        const int b1 = (g + 1) * nkb / G;
+        for (int kbi = g * nkb / G; kbi < b1; ++kbi) {
+            const int k0 = kbi * KC, kl = imin(KC, K - k0), kn = k0 + kl, kln = imin(KC, K - kn);
+            for (int i = 0; i < mb; i += MR)
+                pack_rows_panel<MR>(imin(MR, mb - i), kl, A + (long)(i0 + i) * lda + k0, lda, M - i0 - i, Ap + (long)i * kl);
+            for (int j = 0; j < nb; j += NRT)
+                pack_rows_panel<NRT>(imin(NRT, nb - j), kl, Bt + (long)(j0 + j) * ldb + k0, ldb, N - j0 - j, Bp + (long)j * kl);
+            int ti = 0;
+            for (int j = 0; j < nb; j += NRT)
+                for (int i = 0; i < mb; i += MR, ++ti) {
+                    if (kbi + 1 < b1) { /* the next K block of both operands, a share per tile */
+                        prefetch_rows_share(A + (long)i0 * lda + kn, lda, mb, kln, ti, tiles);
+                        prefetch_rows_share(Bt + (long)j0 * ldb + kn, ldb, nb, kln, ti, tiles);
+                    }
+                    tile<NRT>(kl, Ap + (long)i * kl, Bp + (long)j * kl, Pg + (long)(i0 + i) * N + j0 + j, N, imin(MR, mb - i),
+                              imin(NRT, nb - j), nullptr, kbi > g * nkb / G);
+                }
+        }
+        int done; /* seq_cst: the other groups' partial products are visible once their count is */
+#pragma omp atomic capture seq_cst
+        done = ++groups_done[t % (nrb * ncb)];
+        if (done < G) continue;
+        for (int i = i0; i < i0 + mb; ++i)
+            for (int j = j0; j < j0 + nb; ++j) {
+                const long e = (long)i * N + j;
+                float s = colbias ? colbias[j] + P[e] : P[e];
+                for (int gi = 1; gi < G; ++gi) s += P[gi * part + e];
+                C[(long)i * ldc + j] = s;
+            }
+    }
+}
+
+/* gemm_abt_long_k_nr at the panel width that wastes fewer padded columns of N. */
+static void gemm_abt_long_k(int threads, int M, int N, int K, const float* A, long lda, const float* Bt, long ldb, const float* colbias,
+                            float* C, long ldc) {
+    if (prefer_nr_alt(N))
+        gemm_abt_long_k_nr<NR_ALT>(threads, M, N, K, A, lda, Bt, ldb, colbias, C, ldc);
+    else
+        gemm_abt_long_k_nr<NR>(threads, M, N, K, A, lda, Bt, ldb, colbias, C, ldc);
+}
 
 static void sgemm_api(int threads, int m, int n, int k, const float* a, const float* b, float* c) {
     gemm(threads, m, n, k, a, k, 1, b, n, 1, c, n);

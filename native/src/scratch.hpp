@@ -12,6 +12,8 @@
  *   op (file)                                  op-wide slots                  task slots
  *   GEMM (gemm.hpp)                            PACKED A; TABLE shared packed   INPUT packed B panel (wide N)
  *                                              B (narrow N)
+ *   long-K GEMM, dense forward (gemm.hpp)      PACKED the K groups' partial    INPUT packed A block, TEMP1 packed
+ *                                              products, TABLE group counters  B block
  *   stride-1 fwd, bwd-data by correlation      WEIGHTS flipped (bwd-data),     INPUT padded plane, TEMP1 extended
  *     (conv_implicit.hpp)                      PACKED A, TABLE row offsets     output (s1_image)
  *   stride-1 VALID bwd-data (conv_implicit)    PACKED A, TABLE row offsets     INPUT widened dy, TEMP1 dcol

@@ -67,7 +67,10 @@ public abstract class BackendConformanceTest extends FusedOpsConformanceTest {
                 PoolGeometry.of(3, 64, 24, 24, 2, 2));
     }
 
-    static final int[][] DENSE_CASES = {{1, 9, 7}, {3, 33, 10}, {5, 130, 129}, {2, 1, 1}, {7, 300, 17}, {4, 9216, 128}};
+    // {20, 1100, 40}: the native long-K forward's 8-row transposes into 6-row panels (batch >= 8),
+    // a K block that is not a multiple of 8, two K groups, and a last column panel of 8
+    static final int[][] DENSE_CASES = {{1, 9, 7}, {3, 33, 10}, {5, 130, 129}, {2, 1, 1}, {7, 300, 17}, {4, 9216, 128},
+            {20, 1100, 40}};
 
     // ---- convolution --------------------------------------------------------------------------
 

@@ -152,7 +152,7 @@ public final class OpenClBackend extends AbstractBackend {
         gemm = new Gemm(info, kernels, tile, panelUse);
         scratch = new ScratchBuffers(context, info.deviceName());
         long scratchLimit = Long.getLong(SCRATCH_PROPERTY, 256L << 20);
-        convolutions = new Convolutions(kernels, gemm, scratch, scratchLimit);
+        convolutions = new Convolutions(kernels, gemm, scratch, scratchLimit, info.isCpu());
         winograd = new Winograd(kernels, gemm, scratch, scratchLimit);
         long t0 = System.nanoTime();
         try {

@@ -75,3 +75,62 @@ __kernel void bias_partial(__global const float* restrict dy, __global float* re
     for (; p < P; p++) s0 += src[p];
     part[g] = (s0 + s1) + (s2 + s3);
 }
+
+// The weight gradient of a convolution with few taps (C*KH*KW small, e.g. a first layer on one input channel) straight
+// from x and dy, without im2col, a transposed dy or a GEMM whose 8-row tiles would be mostly empty (Convolutions.java
+// says when). Work-item (o, c, group) computes part[group][o][c*KH*KW + kh*KW + kw] = the sum over the group's images,
+// then output rows, then output columns, of dy[n][o][oh][ow] * x[n][c][oh*SH + kh - PT][ow*SW + kw - PL], one tap at a
+// time so that its slice of dy stays in cache. The products go to six accumulators by a fixed rule (row parity; for
+// stride 1, eight columns at a time into a float8 by chunk parity, the rest one at a time), which are added in a fixed
+// tree at the end: the order never depends on the launch, and the four float8 chains hide the adds' latency (one chain
+// ran 2x slower). The host adds the groups in order (reduce_partials).
+
+// Adds one output row's products for one tap: stride-1 chunks of eight alternately to *even and *odd, the rest to *rest.
+inline void conv_weights_tap_row(const __global float* dr, const __global float* xr, const int owLo, const int owHi,
+                                 const int SW, const int shift, float8* even, float8* odd, float* rest) {
+    int ow = owLo;
+    if (SW == 1) {
+        for (; ow + 16 <= owHi; ow += 16) {
+            *even += vload8(0, dr + ow) * vload8(0, xr + ow + shift);
+            *odd += vload8(0, dr + ow + 8) * vload8(0, xr + ow + 8 + shift);
+        }
+        if (ow + 8 <= owHi) {
+            *even += vload8(0, dr + ow) * vload8(0, xr + ow + shift);
+            ow += 8;
+        }
+    }
+    for (; ow < owHi; ow++) *rest += dr[ow] * xr[ow * SW + shift];
+}
+
+__kernel void conv_weights_few_taps(__global const float* restrict x, __global const float* restrict dy,
+                                    __global float* restrict part, const int N, const int C, const int H, const int W,
+                                    const int O, const int KH, const int KW, const int SH, const int SW, const int PT,
+                                    const int PL, const int OH, const int OW, const int imagesPerGroup) {
+    const int o = get_global_id(0), c = get_global_id(1), group = get_global_id(2);
+    if (o >= O || c >= C) return;
+    const int nEnd = min(N, (group + 1) * imagesPerGroup);
+    __global float* dst = part + ((long)group * O + o) * C * KH * KW + (long)c * KH * KW;
+    for (int kh = 0; kh < KH; kh++) {
+        for (int kw = 0; kw < KW; kw++) {
+            // the output columns whose input column ow*SW + kw - PL lies inside the image
+            const int need = PL - kw;
+            const int owLo = need <= 0 ? 0 : (need + SW - 1) / SW;
+            const int lim = W - 1 + PL - kw;
+            const int owHi = lim < 0 ? 0 : min(OW, lim / SW + 1);
+            float8 v0 = (float8)(0.0f), v1 = (float8)(0.0f), v2 = (float8)(0.0f), v3 = (float8)(0.0f);
+            float s0 = 0.0f, s1 = 0.0f;
+            for (int n = group * imagesPerGroup; n < nEnd; n++) {
+                const __global float* xs = x + ((long)n * C + c) * H * W;
+                const __global float* ds = dy + ((long)n * O + o) * OH * OW;
+                for (int oh = 0; oh < OH; oh++) {
+                    const int ih = oh * SH + kh - PT;
+                    if (ih < 0 || ih >= H) continue;
+                    if (oh & 1) conv_weights_tap_row(ds + (long)oh * OW, xs + (long)ih * W, owLo, owHi, SW, kw - PL, &v2, &v3, &s1);
+                    else conv_weights_tap_row(ds + (long)oh * OW, xs + (long)ih * W, owLo, owHi, SW, kw - PL, &v0, &v1, &s0);
+                }
+            }
+            const float8 v = (v0 + v1) + (v2 + v3);
+            dst[kh * KW + kw] = ((((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7))) + s0) + s1;
+        }
+    }
+}

@@ -2,24 +2,43 @@
 // SGD and Adam / AdamW.
 #pragma OPENCL FP_CONTRACT OFF
 
+// The memory-bound kernels below take eight elements per work-item: float8 loads and stores (one AVX2 register) where a
+// whole vector fits and one element at a time in the last work-item's ragged tail. On PoCL (2-core AVX2 EPYC) the
+// earlier one-element-per-work-item versions ran 3-8x slower (docs/opencl.md). The host launches ceil(n / 8)
+// work-items (OpenClBackend.launchPerVector).
+// ELEMENTWISE8(n, BODY) runs BODY(T, LOAD, STORE, k) once with T = float8 at element k and, in the tail, with T = float
+// for each remaining element, so every operation's expressions are written once for both; float8 arithmetic rounds
+// each element as the scalar expression does.
+#define LOAD8(ptr, k) vload8(0, (ptr) + (k))
+#define STORE8(v, ptr, k) vstore8((v), 0, (ptr) + (k))
+#define LOAD1(ptr, k) (ptr)[k]
+#define STORE1(v, ptr, k) ((ptr)[k] = (v))
+#define ELEMENTWISE8(n, BODY)                                                     \
+    const long first = get_global_id(0) * 8;                                      \
+    if (first + 8 <= (n)) {                                                       \
+        BODY(float8, LOAD8, STORE8, first)                                        \
+    } else {                                                                      \
+        for (long k = first; k < (n); k++) { BODY(float, LOAD1, STORE1, k) }     \
+    }
+
+// y = x where x > 0, else 0; NaN passes through, as in the reference (NaN <= 0 is false, so select keeps it).
+#define RELU_FORWARD(T, LOAD, STORE, k) {                                         \
+    const T v = LOAD(x, k);                                                       \
+    STORE(select(v, (T)(0.0f), v <= (T)(0.0f)), y, k);                            \
+}
 __kernel void relu_forward(__global const float* x, __global float* y, const int n) {
-    const int g = get_global_id(0);
-    if (g >= n) return;
-    const float v = x[g];
-    y[g] = v <= 0.0f ? 0.0f : v; // NaN passes through, as in the reference
+    ELEMENTWISE8(n, RELU_FORWARD)
 }
 
+#define RELU_BACKWARD(T, LOAD, STORE, k) STORE(select((T)(0.0f), LOAD(dy, k), LOAD(y, k) > (T)(0.0f)), dx, k);
 __kernel void relu_backward(__global const float* dy, __global const float* y, __global float* dx, const int n) {
-    const int g = get_global_id(0);
-    if (g >= n) return;
-    dx[g] = y[g] > 0.0f ? dy[g] : 0.0f;
+    ELEMENTWISE8(n, RELU_BACKWARD)
 }
 
 // out = a * b (dropout backward: dx = dy * mask).
+#define MULTIPLY(T, LOAD, STORE, k) STORE(LOAD(a, k) * LOAD(b, k), out, k);
 __kernel void multiply(__global const float* a, __global const float* b, __global float* out, const int n) {
-    const int g = get_global_id(0);
-    if (g >= n) return;
-    out[g] = a[g] * b[g];
+    ELEMENTWISE8(n, MULTIPLY)
 }
 
 // Dropout with Philox4x32-10 (ten rounds, the constants and word order of Philox.block in Java). One work-item per
@@ -75,17 +94,18 @@ __kernel void dropout_forward(__global const float* x, __global float* y, __glob
 }
 
 // AdaDelta (Zeiler 2012, as Keras 2), in the same operation order as the Java reference.
+#define ADADELTA(T, LOAD, STORE, k) {                                             \
+    const T g = LOAD(grad, k);                                                    \
+    const T ag = rho * LOAD(accG, k) + (1.0f - rho) * g * g;                      \
+    const T ad = LOAD(accD, k);                                                   \
+    const T delta = g * sqrt(ad + eps) / sqrt(ag + eps);                          \
+    STORE(ag, accG, k);                                                           \
+    STORE(LOAD(p, k) - lr * delta, p, k);                                         \
+    STORE(rho * ad + (1.0f - rho) * delta * delta, accD, k);                      \
+}
 __kernel void adadelta(__global float* p, __global const float* grad, __global float* accG, __global float* accD,
                        const float lr, const float rho, const float eps, const int n) {
-    const int k = get_global_id(0);
-    if (k >= n) return;
-    const float g = grad[k];
-    const float ag = rho * accG[k] + (1.0f - rho) * g * g;
-    const float ad = accD[k];
-    const float delta = g * sqrt(ad + eps) / sqrt(ag + eps);
-    accG[k] = ag;
-    p[k] = p[k] - lr * delta;
-    accD[k] = rho * ad + (1.0f - rho) * delta * delta;
+    ELEMENTWISE8(n, ADADELTA)
 }
 
 // SGD as torch.optim.SGD, in the same operation order as the Java reference. Without momentum the

@@ -49,6 +49,9 @@ public abstract class BackendConformanceTest extends FusedOpsConformanceTest {
                 ConvGeometry.of(3, 1, 28, 28, 32, 3, 3, 1, Padding.VALID),
                 ConvGeometry.of(2, 32, 26, 26, 64, 3, 3, 1, Padding.VALID),
                 ConvGeometry.of(1, 17, 12, 11, 33, 3, 3, 1, Padding.VALID),
+                // few taps (OpenCL's direct weight gradient on CPUs): stride 2 with padding, and 16 taps of a 2x4 kernel
+                ConvGeometry.of(2, 1, 9, 8, 3, 3, 3, 2, Padding.SAME),
+                ConvGeometry.of(3, 2, 11, 13, 5, 2, 4, 3, Padding.SAME),
                 // Winograd (auto) edges: odd output sizes with 'same' padding; 210 2x2 tiles, so
                 // the 96-tile blocks end in the middle of a row of tiles
                 ConvGeometry.of(1, 9, 7, 5, 10, 3, 3, 1, Padding.SAME),

@@ -15,12 +15,22 @@ final class Convolutions {
     private final Gemm gemm;
     private final ScratchBuffers scratch;
     private final long scratchLimit;
+    private final boolean cpuDevice;
 
-    Convolutions(Kernels kernels, Gemm gemm, ScratchBuffers scratch, long scratchLimit) {
+    /**
+     * The most taps (c*kh*kw) whose weight gradient runs as {@code conv_weights_few_taps} on a CPU device rather than
+     * im2col + transposed dy + GEMM: fewer than two of the CPU GEMM's 8-row tiles, most of which such a GEMM computes
+     * for nothing. The seed model's conv1 (9 taps) measured 3x faster that way on PoCL (docs/opencl.md); its conv2 (288
+     * taps) stays on the GEMM. GPUs keep the GEMM: the direct kernel has only o*c*groups work-items (not measured on one).
+     */
+    static final int FEW_TAPS = 16;
+
+    Convolutions(Kernels kernels, Gemm gemm, ScratchBuffers scratch, long scratchLimit, boolean cpuDevice) {
         this.kernels = kernels;
         this.gemm = gemm;
         this.scratch = scratch;
         this.scratchLimit = scratchLimit;
+        this.cpuDevice = cpuDevice;
     }
 
     /** Images per chunk so that a scratch buffer of floatsPerImage floats per image stays under the limit. */
@@ -109,13 +119,24 @@ final class Convolutions {
         kernels.launch1d("reduce_partials", o, biasPart, db, n, 1, o, 0);
     }
 
-    /** dw and db: a split-K GEMM over fixed groups of images, then the groups summed in order. */
+    /**
+     * dw and db: per fixed group of images a partial dw (a split-K GEMM, or with few taps on a CPU the direct kernel),
+     * then the groups summed in order.
+     */
     void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, cl_mem db, ConvGeometry g) {
         int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o(), n = g.n();
         biasGradient(dy, db, g);
-        // dw^T[ckk][o] = sum over groups of sum over images of col[img] (ckk x p) . dyT[img] (p x o)
         int gsize = imagesPerGroup(n);
         int groups = (n + gsize - 1) / gsize;
+        if (cpuDevice && ckk <= FEW_TAPS) {
+            // part[group][o][ckk], then dw[o][ckk] = the groups added in order
+            cl_mem part = scratch.get("part", (long) groups * o * ckk);
+            kernels.launch("conv_weights_few_taps", new long[] {o, g.c(), groups}, new long[] {1, 1, 1}, x, dy, part, n, g.c(),
+                    g.h(), g.w(), o, g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW(), gsize);
+            kernels.launch1d("reduce_partials", (long) o * ckk, part, dw, groups, o, ckk, 0);
+            return;
+        }
+        // dw^T[ckk][o] = sum over groups of sum over images of col[img] (ckk x p) . dyT[img] (p x o)
         int step = chunk(n, (long) ckk * p + (long) p * o, gsize);
         cl_mem part = scratch.get("part", (long) groups * ckk * o);
         for (int n0 = 0; n0 < n; n0 += step) {

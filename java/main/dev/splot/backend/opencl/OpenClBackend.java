@@ -152,7 +152,7 @@ public final class OpenClBackend extends AbstractBackend {
         gemm = new Gemm(info, kernels, tile, panelUse);
         scratch = new ScratchBuffers(context, info.deviceName());
         long scratchLimit = Long.getLong(SCRATCH_PROPERTY, 256L << 20);
-        convolutions = new Convolutions(kernels, gemm, scratch, scratchLimit);
+        convolutions = new Convolutions(kernels, gemm, scratch, scratchLimit, info.isCpu());
         winograd = new Winograd(kernels, gemm, scratch, scratchLimit);
         long t0 = System.nanoTime();
         try {
@@ -321,6 +321,14 @@ public final class OpenClBackend extends AbstractBackend {
         kernels.launch1d(kernelName, items, args);
     }
 
+    /** Elements per work-item of the kernels built on ELEMENTWISE8 in kernels/elementwise.cl (one float8). */
+    private static final int ELEMENTS_PER_WORK_ITEM = 8;
+
+    /** Launches an ELEMENTWISE8 kernel over {@code elements} elements: one work-item per eight of them. */
+    private void launchPerVector(String kernelName, long elements, Object... args) {
+        kernels.launch1d(kernelName, (elements + ELEMENTS_PER_WORK_ITEM - 1) / ELEMENTS_PER_WORK_ITEM, args);
+    }
+
     Gemm gemm() {
         return gemm;
     }
@@ -393,12 +401,12 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void reluForwardImpl(Tensor x, Tensor y) {
-        launch1d("relu_forward", x.size(), mem(x), mem(y), x.size());
+        launchPerVector("relu_forward", x.size(), mem(x), mem(y), x.size());
     }
 
     @Override
     protected void reluBackwardImpl(Tensor dy, Tensor y, Tensor dx) {
-        launch1d("relu_backward", dy.size(), mem(dy), mem(y), mem(dx), dy.size());
+        launchPerVector("relu_backward", dy.size(), mem(dy), mem(y), mem(dx), dy.size());
     }
 
     @Override
@@ -412,7 +420,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void dropoutBackwardImpl(Tensor dy, Tensor mask, Tensor dx) {
-        launch1d("multiply", dy.size(), mem(dy), mem(mask), mem(dx), dy.size());
+        launchPerVector("multiply", dy.size(), mem(dy), mem(mask), mem(dx), dy.size());
     }
 
     // ---- dense --------------------------------------------------------------------------------
@@ -463,7 +471,7 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void adadeltaUpdateImpl(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps) {
         int n = param.size();
-        launch1d("adadelta", n, mem(param), mem(grad), mem(accGrad), mem(accDelta), lr, rho, eps, n);
+        launchPerVector("adadelta", n, mem(param), mem(grad), mem(accGrad), mem(accDelta), lr, rho, eps, n);
     }
 
     @Override

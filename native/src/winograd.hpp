@@ -14,7 +14,8 @@
  * BackendConformanceTest holds it to 1e-5 of the output's scale on every path.
  *
  * Blocking: each image's tiles are processed wg_block() (96) at a time (transform, 16 GEMMs, inverse
- * transform) so that a block's transformed data stays in L2. Every output element is computed by
+ * transform) so that a block's transformed data stays in L2; images of at most one block share one
+ * block's GEMMs, side by side (wg_images_per_task). Every output element is computed by
  * one task in an order fixed by the shapes: results do not depend on the thread count.
  * Backward-weights is in winograd_bwd_weights.hpp. The drivers at the end of this file (and of
  * winograd_bwd_weights.hpp) serve F(4x4,3x3) as well (winograd4.hpp): they take a tile type with

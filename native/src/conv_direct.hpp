@@ -25,22 +25,6 @@ static inline vf direct_madd(vf a, vf b, vf c) {
 #endif
 }
 
-/* Lanes summed in a fixed order (pairs, then pairs of pairs): the same on every thread count. */
-static inline float direct_lane_sum(vf v) {
-    float lane[VW];
-    memcpy(lane, &v, sizeof v);
-    for (int width = VW / 2; width > 0; width /= 2)
-        for (int l = 0; l < width; ++l) lane[l] += lane[l + width];
-    return lane[0];
-}
-
-/* Offsets of the taps (c, kh, kw), in that order, in a C x Hp x Wp padded image. */
-static inline void direct_tap_offsets(const splot_conv_geom& g, int Hp, int Wp, int* off) {
-    for (int c = 0; c < g.c; ++c)
-        for (int kh = 0; kh < g.kh; ++kh)
-            for (int kw = 0; kw < g.kw; ++kw) off[(c * g.kh + kh) * g.kw + kw] = (c * Hp + kh) * Wp + kw;
-}
-
 /* dw[o][k] = sum over the batch of sum_{r,q} dy[n][o][r][q] xp[off[k] + r*Wp + q], db[o] = sum of dy:
  * per image and channel, lane-wise partial sums over the rows (a row's last vector masked to the
  * output's width on both sides, so no pixel outside it enters a sum), added to the batch chunk's;
@@ -54,7 +38,7 @@ static void conv_bwd_weights_direct_k(int threads, const float* x, const float* 
     const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
     const long part = (long)O * K1;
     int off[DIRECT_MAX_TAPS];
-    direct_tap_offsets(g, Hp, Wp, off);
+    s1_offsets(g.c, g.kh, g.kw, Hp, Wp, off);
     Scratch<float> parts(SCRATCH_OP_PACKED, (size_t)G * part);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int gi = 0; gi < G; ++gi) {
@@ -92,7 +76,7 @@ static void conv_bwd_weights_direct_k(int threads, const float* x, const float* 
             }
         }
         float* acc = parts + gi * part;
-        for (long i = 0; i < part; ++i) acc[i] = direct_lane_sum(vload(lanes + i * VW));
+        for (long i = 0; i < part; ++i) acc[i] = vsum(vload(lanes + i * VW)); /* lanes in a fixed order */
     }
     for (int o = 0; o < O; ++o) {
         for (int k = 0; k < K1; ++k) {

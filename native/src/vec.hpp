@@ -107,4 +107,7 @@ static inline float vsum(vf v) {
     q = _mm_add_ss(q, _mm_movehdup_ps(q));
     return _mm_cvtss_f32(q);
 }
+#else
+/* The portable path's vsum, in the same halving order. */
+static inline float vsum(vf v) { return (v[0] + v[2]) + (v[1] + v[3]); }
 #endif

@@ -15,7 +15,7 @@
  *
  * Blocking: each image's tiles are processed wg_block() (96) at a time (transform, 16 GEMMs, inverse
  * transform) so that a block's transformed data stays in L2; images of at most one block share one
- * block's GEMMs, side by side (wg_images_per_task). Every output element is computed by
+ * block's GEMMs, side by side (wg_tasks_of). Every output element is computed by
  * one task in an order fixed by the shapes: results do not depend on the thread count.
  * Backward-weights is in winograd_bwd_weights.hpp. The drivers at the end of this file (and of
  * winograd_bwd_weights.hpp) serve F(4x4,3x3) as well (winograd4.hpp): they take a tile type with
@@ -394,18 +394,28 @@ static long wg_tmp_floats(int TB) {
  * narrow one with 4 of its 8 columns used, a third of the GEMM time for a ninth of the work): such
  * images go up to 2 TB tiles to a block, side by side (72 tiles: four panels and a full narrow one).
  * Columns are independent sums, so the grouping does not change a bit of the result. */
-static inline int wg_images_per_task(int T, int TB, int n) { return T > TB ? 1 : imax(1, imin(n, 2 * TB / T)); }
-
-/* Floats per GEMM row for blocks of at most nb tiles: the columns of whole NR panels, and VW of
- * slack past the block for the transforms' vectors. */
-static inline int wg_row_floats(int nb) { return (nb + NR - 1) / NR * NR + VW; }
+struct wg_tasks {
+    int ipg;   /* images per task */
+    int count; /* tasks */
+    int ld;    /* floats per GEMM row: whole NR panels of a task's columns, and VW of slack past them
+                * for the transforms' vectors */
+};
+static inline wg_tasks wg_tasks_of(int T, int TB, int n) {
+    wg_tasks t;
+    t.ipg = T > TB ? 1 : imax(1, imin(n, 2 * TB / T));
+    t.count = (n + t.ipg - 1) / t.ipg;
+    const int cols = t.ipg > 1 ? t.ipg * T : TB;
+    t.ld = (cols + NR - 1) / NR * NR + VW;
+    return t;
+}
 
 template <class WG>
 static void wg_conv_fwd(int threads, const float* x, const float* w, const float* b, float* y, const splot_conv_geom& g) {
     constexpr int E = WG::E;
     const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
-    const int O = g.o, C = g.c, TB = WG::block(), ipg = wg_images_per_task(s.T, TB, g.n);
-    const int ld = wg_row_floats(ipg > 1 ? ipg * s.T : TB), tasks = (g.n + ipg - 1) / ipg;
+    const int O = g.o, C = g.c, TB = WG::block();
+    const wg_tasks tk = wg_tasks_of(s.T, TB, g.n);
+    const int ipg = tk.ipg, ld = tk.ld;
     const long apsz = (long)((O + MR - 1) / MR) * MR * C, xps = (long)C * s.Hp * s.Wp + 2 * VW;
     Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)E * O * C);
     WG::weights(w, O, C, U);
@@ -415,7 +425,7 @@ static void wg_conv_fwd(int threads, const float* x, const float* w, const float
     for (int c = 0; c < C; ++c) koff[c] = c * ld;
     const long vsx = wg_plane_stride((long)C * ld), msx = wg_plane_stride(wg_gemm_plane_rows(O) * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int task = 0; task < tasks; ++task) {
+    for (int task = 0; task < tk.count; ++task) {
         const int n0 = task * ipg, ni = imin(ipg, g.n - n0);
         Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)ipg * xps);
         Scratch<float> V(SCRATCH_TASK_TEMP1, (size_t)E * vsx);
@@ -436,8 +446,9 @@ template <class WG>
 static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float* dx, const splot_conv_geom& g) {
     constexpr int E = WG::E;
     const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
-    const int O = g.o, C = g.c, TB = WG::block(), ipg = wg_images_per_task(s.T, TB, g.n);
-    const int ld = wg_row_floats(ipg > 1 ? ipg * s.T : TB), tasks = (g.n + ipg - 1) / ipg;
+    const int O = g.o, C = g.c, TB = WG::block();
+    const wg_tasks tk = wg_tasks_of(s.T, TB, g.n);
+    const int ipg = tk.ipg, ld = tk.ld;
     const long apsz = (long)((C + MR - 1) / MR) * MR * O;
     const long dyps = (long)O * (WG::M * s.TH) * (WG::M * s.TW) + VW, dxps = (long)C * s.Hp * s.Wp + 2 * VW + 1;
     Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)E * O * C);
@@ -448,7 +459,7 @@ static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float
     for (int o = 0; o < O; ++o) koff[o] = o * ld;
     const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int task = 0; task < tasks; ++task) {
+    for (int task = 0; task < tk.count; ++task) {
         const int n0 = task * ipg, ni = imin(ipg, g.n - n0);
         Scratch<float> dyp(SCRATCH_TASK_INPUT, (size_t)ipg * dyps);
         Scratch<float> Mg(SCRATCH_TASK_TEMP1, (size_t)E * gsx);

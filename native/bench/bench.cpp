@@ -211,6 +211,20 @@ int main(int argc, char** argv) {
         }, [&] { splot_conv2d_backward_data_relu(ctx, d2, w2, a1, da1, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
         printf("%-34s %9.3f %9.3f %9.3f  (step with the fused ops: %.3f cpu ms/T)\n", "all five", pairs, fusedOps,
                fusedOps / pairs, totalCpu - pairs + fusedOps);
+        /* the whole backward from the pooled gradient to conv2's dx, dW and db (it overlaps the last two above);
+         * argmax from a forward pass first (--only may have skipped them all) */
+        splot_maxpool_forward(ctx, a2, p, arg, N, 64, 24, 24, 2, 2, 2, 2, 12, 12);
+        ab("pool+relu2+conv2+relu1 backward", [&] {
+            splot_dropout_backward(ctx, dp, mask, h2full, (long long)N * 9216);
+            splot_maxpool_backward(ctx, h2full, arg, d2, N, 64, 24, 24, 12, 12);
+            splot_relu_backward(ctx, d2, a2, d2, (long long)N * 64 * 576);
+            splot_conv2d_backward_weights(ctx, a1, d2, dw2, db2, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24);
+            splot_conv2d_backward_data(ctx, d2, w2, da1, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24);
+            splot_relu_backward(ctx, da1, a1, da1, (long long)N * 32 * 676);
+        }, [&] {
+            splot_pool_relu_conv2d_backward(ctx, dp, mask, arg, a2, 12, 12, a1, w2, da1, a1, dw2, db2, N, 32, 26, 26, 64, 3, 3, 1, 1,
+                                            0, 0, 24, 24);
+        });
         splot_destroy(ctx);
     }
     return 0;

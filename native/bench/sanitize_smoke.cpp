@@ -28,6 +28,13 @@ int main(){
    splot_conv2d_backward_weights(ctx,x,y,dw,db,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
    splot_conv2d_relu_forward(ctx,x,w,b,y,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
    splot_conv2d_backward_data_relu(ctx,y,w,x,dx,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
+   if(g.oh>=2&&g.ow>=2){ /* the fused backward from a 2x2 max-pool + dropout of y: with dx through a ReLU, plain dx, none */
+    int ph=(g.oh-2)/2+1,pw=(g.ow-2)/2+1; long pi=(long)g.n*g.o*ph*pw; float *p=F(pi),*m=F(pi); int* a=(int*)malloc(pi*4);
+    splot_maxpool_dropout_forward(ctx,y,p,a,m,g.n,g.o,g.oh,g.ow,2,2,2,2,ph,pw,0.25f,1,2,3,0);
+    splot_pool_relu_conv2d_backward(ctx,p,m,a,y,ph,pw,x,w,dx,x,dw,db,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
+    splot_pool_relu_conv2d_backward(ctx,p,m,a,y,ph,pw,x,w,dx,nullptr,dw,db,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
+    splot_pool_relu_conv2d_backward(ctx,p,m,a,y,ph,pw,x,w,nullptr,nullptr,dw,db,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
+    free(p);free(m);free(a);}
    free(x);free(w);free(b);free(y);free(dx);free(dw);free(db);}}
   int dc[][3]={{1,9,7},{3,33,10},{5,130,129},{2,1,1},{7,300,17},{4,9216,128},{128,9216,128},{3,700,5}};
   for(auto& d: dc){int n=d[0],in=d[1],out=d[2]; float *x=F((long)n*in),*w=F((long)out*in),*b=F(out),*y=F((long)n*out),*dx=F((long)n*in),*dw=F((long)out*in),*db=F(out);

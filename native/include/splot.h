@@ -131,6 +131,18 @@ void splot_maxpool_dropout_forward(void* ctx, const float* x, float* y, int* arg
 /* dx = relu_backward(maxpool_backward(dy * mask, argmax), relu_y): relu_y is the pooling's input. */
 void splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float* mask, const int* argmax,
                                          const float* relu_y, float* dx, int n, int c, int h, int w, int oh, int ow);
+/* The convolution's backward passes from the gradient of a max-pool + dropout after its ReLU:
+ * d = dropout_maxpool_relu_backward(pdy, mask, argmax, relu_y) (the convolution's output gradient,
+ * [n, o, oh, ow]; pooled size pooled_h x pooled_w; never stored), then conv2d_backward_weights(x, d) into dw, db
+ * and, where dx is not NULL, conv2d_backward_data(d, w) into dx, zero wherever in_relu_y (the ReLU
+ * before the convolution, shaped as x; NULL: none) is not positive. Returns 0 when done, 1 (nothing
+ * written) where this convolution has no fused path (not a Winograd one): the caller then runs the
+ * ops one by one. */
+int splot_pool_relu_conv2d_backward(void* ctx, const float* pdy, const float* mask, const int* argmax,
+                                    const float* relu_y, int pooled_h, int pooled_w, const float* x, const float* w,
+                                    float* dx, const float* in_relu_y, float* dw, float* db, int n, int c,
+                                    int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl,
+                                    int oh, int ow);
 
 /* Plain SGEMM for benchmarks: C[m,n] = A[m,k] B[k,n], all row-major. */
 void splot_sgemm(void* ctx, int m, int n, int k, const float* a, const float* b, float* c);

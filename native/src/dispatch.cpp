@@ -298,4 +298,13 @@ void splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float
     O(ctx)->dropout_maxpool_relu_bwd(T(ctx), dy, mask, argmax, relu_y, dx, n, c, h, w, oh, ow);
 }
 
+int splot_pool_relu_conv2d_backward(void* ctx, const float* pdy, const float* mask, const int* argmax, const float* relu_y, int pooled_h,
+                                    int pooled_w, const float* x, const float* w, float* dx, const float* in_relu_y, float* dw,
+                                    float* db, int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw, int pt,
+                                    int pl, int oh, int ow) {
+    GEOM;
+    g.relu_y = in_relu_y;
+    return O(ctx)->pool_relu_conv_bwd(T(ctx), pdy, mask, argmax, relu_y, pooled_h, pooled_w, x, w, dx, dw, db, &g);
+}
+
 }  // extern "C"

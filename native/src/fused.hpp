@@ -41,19 +41,24 @@ static void maxpool_dropout_fwd(int threads, const float* x, float* y, int* arg,
     }
 }
 
-/* dx = relu_bwd(maxpool_bwd(dy * mask, arg), relu_y): each plane of dx zeroed, then dy * mask added
- * at its argmax where relu_y there is positive (adding 0 elsewhere keeps the composition's +0). */
+/* Plane nc (pin floats, its pout pooled values) of dropout_maxpool_relu_bwd's dx, into d: zeroed, then
+ * dy * mask added at its argmax where relu_y there is positive (adding 0 elsewhere keeps the
+ * composition's +0). Also where the fused convolution backward builds each image's dy (winograd_bwd_weights.hpp). */
+static inline void dropout_maxpool_relu_plane(const float* dy, const float* mask, const int* arg, const float* relu_y, long nc,
+                                              long pin, long pout, float* __restrict d) {
+    for (long i = 0; i < pin; ++i) d[i] = 0.0f;
+    const long base = nc * pin; /* argmax holds indices into the whole tensor */
+    for (long k = nc * pout; k < (nc + 1) * pout; ++k) {
+        const int a = arg[k];
+        const float g = dy[k] * mask[k];
+        d[a - base] += relu_y[a] > 0.0f ? g : 0.0f;
+    }
+}
+
+/* dx = relu_bwd(maxpool_bwd(dy * mask, arg), relu_y), plane by plane. */
 static void dropout_maxpool_relu_bwd(int threads, const float* dy, const float* mask, const int* arg, const float* relu_y,
                                      float* dx, int n, int c, int h, int w, int oh, int ow) {
     const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
 #pragma omp parallel for schedule(static) num_threads(planes * pin >= CHUNK ? threads : 1)
-    for (long nc = 0; nc < planes; ++nc) {
-        float* d = dx + nc * pin;
-        for (long i = 0; i < pin; ++i) d[i] = 0.0f;
-        for (long k = nc * pout; k < (nc + 1) * pout; ++k) {
-            const int a = arg[k];
-            const float g = dy[k] * mask[k];
-            dx[a] += relu_y[a] > 0.0f ? g : 0.0f;
-        }
-    }
+    for (long nc = 0; nc < planes; ++nc) dropout_maxpool_relu_plane(dy, mask, arg, relu_y, nc, pin, pout, dx + nc * pin);
 }

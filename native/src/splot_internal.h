@@ -64,6 +64,9 @@ struct splot_ops {
                                 uint64_t first);
     void (*dropout_maxpool_relu_bwd)(int threads, const float* dy, const float* mask, const int* arg, const float* relu_y, float* dx,
                                      int n, int c, int h, int w, int oh, int ow);
+    /* (conv.hpp) returns 1 where it does not apply, see splot_pool_relu_conv2d_backward */
+    int (*pool_relu_conv_bwd)(int threads, const float* pdy, const float* mask, const int* arg, const float* relu_y, int pooled_h, int pooled_w,
+                              const float* x, const float* w, float* dx, float* dw, float* db, const splot_conv_geom* g);
 };
 
 /* Scratch slots by lifetime. Op-wide: taken on the calling thread before an op's parallel region,

@@ -524,6 +524,35 @@ public abstract class AbstractBackend implements Backend {
         reluBackwardImpl(dx, reluOutput, dx);
     }
 
+    /**
+     * Runs {@link #dropoutMaxPoolReluConv2dBackward}, arguments checked. The default is the reference
+     * composition: {@link #dropoutMaxPoolReluBackwardImpl} into a temporary of the convolution's output
+     * shape (freed before returning), {@link #conv2dBackwardWeightsImpl} from it, then (with dx)
+     * {@link #conv2dBackwardDataImpl} and (with inputReluOutput) {@link #reluBackwardImpl} of dx in place.
+     *
+     * @param dy gradient of the dropout's output {@code [n, o, poolH, poolW]}
+     * @param mask the dropout factors
+     * @param argmax INT32 max-pool indices
+     * @param reluOutput the ReLU's output {@code [n, o, outH, outW]}
+     * @param pool the pooling geometry
+     * @param x the convolution's input {@code [n, c, h, w]}
+     * @param w weights {@code [o, c, kh, kw]}
+     * @param dw weight gradient, to overwrite
+     * @param db bias gradient, to overwrite
+     * @param inputReluOutput the ReLU before the convolution's output, or null
+     * @param dx the convolution's input gradient, to overwrite, or null
+     * @param conv the convolution's geometry
+     */
+    protected void dropoutMaxPoolReluConv2dBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, PoolGeometry pool,
+            Tensor x, Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry conv) {
+        try (Tensor outputGrad = allocate(conv.outputShape())) {
+            dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, reluOutput, outputGrad, pool);
+            conv2dBackwardWeightsImpl(x, outputGrad, dw, db, conv);
+            if (dx != null) conv2dBackwardDataImpl(outputGrad, w, dx, conv);
+        }
+        if (inputReluOutput != null) reluBackwardImpl(dx, inputReluOutput, dx);
+    }
+
     // ---- memory -------------------------------------------------------------------------------
 
     @Override
@@ -661,13 +690,16 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final synchronized void conv2dBackwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
         requireOpen("conv2dBackwardWeights");
-        String op = "conv2dBackwardWeights";
+        checkConv2dBackwardWeights("conv2dBackwardWeights", x, dy, dw, db, g);
+        conv2dBackwardWeightsImpl(x, dy, dw, db, g);
+    }
+
+    private void checkConv2dBackwardWeights(String op, Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
         floats(op, x, dy, dw, db);
         Shapes.require(op, "x", x, g.inputShape());
         Shapes.require(op, "dy", dy, g.outputShape());
         Shapes.require(op, "dw", dw, g.weightShape());
         Shapes.require(op, "db", db, g.o());
-        conv2dBackwardWeightsImpl(x, dy, dw, db, g);
     }
 
     @Override
@@ -979,6 +1011,29 @@ public abstract class AbstractBackend implements Backend {
         checkMaxPoolBackward(op, dy, argmax, dx, g);
         checkReluBackward(op, dx, reluOutput, dx);
         dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, reluOutput, dx, g);
+    }
+
+    @Override
+    public final synchronized void dropoutMaxPoolReluConv2dBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput,
+            PoolGeometry pool, Tensor x, Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry conv) {
+        String op = Op.DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD.methodName();
+        requireOpen(op);
+        requireSupported(Op.DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD);
+        floats(op, dy, mask, reluOutput);
+        ints(op, argmax);
+        Shapes.require(op, "dy", dy, pool.outputShape());
+        Shapes.require(op, "mask", mask, pool.outputShape());
+        Shapes.require(op, "argmax", argmax, pool.outputShape());
+        Shapes.require(op, "reluOutput", reluOutput, pool.inputShape());
+        Shapes.require(op, "reluOutput", reluOutput, conv.outputShape());
+        // reluOutput, checked above, stands for the convolution's output gradient (same shape) below
+        checkConv2dBackwardWeights(op, x, reluOutput, dw, db, conv);
+        if (dx != null) checkConv2dBackwardData(op, reluOutput, w, dx, conv);
+        if (inputReluOutput != null) {
+            if (dx == null) throw new IllegalArgumentException(op + ": inputReluOutput is given but dx is not");
+            checkReluBackward(op, dx, inputReluOutput, dx);
+        }
+        dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, reluOutput, pool, x, w, dw, db, inputReluOutput, dx, conv);
     }
 
     /**

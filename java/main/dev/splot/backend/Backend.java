@@ -548,4 +548,31 @@ public interface Backend extends AutoCloseable {
      * @param g the pooling geometry
      */
     void dropoutMaxPoolReluBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx, PoolGeometry g);
+
+    /**
+     * The backward passes of a convolution followed by ReLU, max pooling and dropout, from the
+     * gradient of the dropout's output: with d = {@link #dropoutMaxPoolReluBackward}(dy, mask, argmax,
+     * reluOutput), the gradient of the convolution's output (which a fused kernel never stores),
+     * {@link #conv2dBackwardWeights}(x, d) into dw and db and, when dx is given,
+     * {@link #conv2dBackwardData}(d, w) into dx, carried through the ReLU before the convolution when
+     * inputReluOutput is given (as {@link #conv2dBackwardDataRelu}).
+     *
+     * @param dy gradient with respect to the dropout's output, FLOAT32 {@code [n, o, poolH, poolW]}
+     * @param mask the dropout factors of the forward pass, {@code [n, o, poolH, poolW]}
+     * @param argmax the INT32 max-pool indices of the forward pass, {@code [n, o, poolH, poolW]}
+     * @param reluOutput the ReLU's forward output (the pooling's input), {@code [n, o, outH, outW]}
+     * @param pool the pooling geometry
+     * @param x the convolution's input, {@code [n, c, h, w]}
+     * @param w weights, OIHW {@code [o, c, kh, kw]}
+     * @param dw weight gradient {@code [o, c, kh, kw]}; overwritten
+     * @param db bias gradient {@code [o]}; overwritten
+     * @param inputReluOutput the forward output of a ReLU before the convolution (its input), or null when dx is not
+     *     carried through one
+     * @param dx gradient with respect to the convolution's input (the ReLU's input, with inputReluOutput),
+     *     {@code [n, c, h, w]}; overwritten; or null when not needed
+     * @param conv the geometry of the forward convolution
+     * @throws IllegalArgumentException when a shape differs, or inputReluOutput is given without dx
+     */
+    void dropoutMaxPoolReluConv2dBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, PoolGeometry pool, Tensor x,
+            Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry conv);
 }

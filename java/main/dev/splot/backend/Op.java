@@ -71,7 +71,15 @@ public enum Op {
      * Dropout, max-pool and ReLU backward in one op: {@link Backend#dropoutMaxPoolReluBackward}; composed of
      * {@link #DROPOUT_BACKWARD}, {@link #MAX_POOL_BACKWARD} and {@link #RELU_BACKWARD} where a backend has no fused kernel.
      */
-    DROPOUT_MAX_POOL_RELU_BACKWARD("dropoutMaxPoolReluBackward", DROPOUT_BACKWARD, MAX_POOL_BACKWARD, RELU_BACKWARD);
+    DROPOUT_MAX_POOL_RELU_BACKWARD("dropoutMaxPoolReluBackward", DROPOUT_BACKWARD, MAX_POOL_BACKWARD, RELU_BACKWARD),
+    /**
+     * A convolution's backward passes from the gradient of the ReLU, max-pool and dropout after it:
+     * {@link Backend#dropoutMaxPoolReluConv2dBackward}; composed of {@link #DROPOUT_BACKWARD},
+     * {@link #MAX_POOL_BACKWARD}, {@link #RELU_BACKWARD}, {@link #CONV2D_BACKWARD_WEIGHTS} and
+     * {@link #CONV2D_BACKWARD_DATA} where a backend has no fused kernel.
+     */
+    DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD("dropoutMaxPoolReluConv2dBackward", DROPOUT_BACKWARD, MAX_POOL_BACKWARD, RELU_BACKWARD,
+            CONV2D_BACKWARD_WEIGHTS, CONV2D_BACKWARD_DATA);
 
     private final String methodName;
     private final List<Op> composedOf;

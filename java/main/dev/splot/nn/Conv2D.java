@@ -151,6 +151,32 @@ public final class Conv2D extends Layer {
         return inputGrad;
     }
 
+    /**
+     * Backward of the ReLU, max pooling and dropout after this layer, of this layer and (when given) of
+     * the ReLU before it, in one backend op from the gradient of the dropout's output: the parameters'
+     * gradients, and the input gradient when needed. This layer's output gradient is not materialised.
+     *
+     * @param dy gradient with respect to the dropout's output
+     * @param relu the ReLU after this layer
+     * @param pool the max pooling after it
+     * @param dropout the dropout after that
+     * @param reluBefore the ReLU before this layer to carry the input gradient through, or null
+     * @param needInputGradient whether anyone uses the input gradient
+     * @param ws the workspace of the training forward pass
+     * @return the input gradient (reluBefore's input gradient when given, in its buffer), or null when not needed
+     */
+    Tensor backwardFromPool(Tensor dy, ReLU relu, MaxPool2D pool, Dropout dropout, ReLU reluBefore, boolean needInputGradient,
+            Workspace ws) {
+        int batch = dy.dim(0);
+        ConvGeometry g = geometry.withBatch(batch);
+        Tensor inputGrad = !needInputGradient ? null
+                : reluBefore != null ? reluBefore.inputGradBuffer(g.inputShape(), ws) : ws.tensor(this, "inputGrad", g.inputShape());
+        backend.dropoutMaxPoolReluConv2dBackward(dy, dropout.savedMask(ws), pool.savedArgmax(ws), relu.savedOutput(ws),
+                pool.batchGeometry(batch), ws.recall(this, "input"), weight.value(), weight.grad(), bias.grad(),
+                reluBefore != null && needInputGradient ? reluBefore.savedOutput(ws) : null, inputGrad, g);
+        return inputGrad;
+    }
+
     @Override
     public String toString() {
         return "Conv2D(" + filters + ", " + kernelH + "x" + kernelW + ", stride " + stride + ", " + padding.name().toLowerCase() + ")";

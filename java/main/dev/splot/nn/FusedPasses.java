@@ -11,8 +11,10 @@ import java.util.List;
  * <ul>
  *   <li>forward: Conv2D then ReLU ({@link Backend#conv2dReluForward}); in training, MaxPool2D then
  *       Dropout ({@link Backend#maxPoolDropoutForward});
- *   <li>backward: ReLU, MaxPool2D, Dropout ({@link Backend#dropoutMaxPoolReluBackward}); a Conv2D
- *       after a ReLU ({@link Backend#conv2dBackwardDataRelu}), where the ReLU's input gradient is needed.
+ *   <li>backward: Conv2D, ReLU, MaxPool2D, Dropout, with the ReLU before the Conv2D where there is one
+ *       whose input gradient is needed ({@link Backend#dropoutMaxPoolReluConv2dBackward}); else ReLU,
+ *       MaxPool2D, Dropout ({@link Backend#dropoutMaxPoolReluBackward}); a Conv2D after a ReLU
+ *       ({@link Backend#conv2dBackwardDataRelu}), where the ReLU's input gradient is needed.
  * </ul>
  * A fused run reads and writes the same workspace slots as its layers would one by one, so the two
  * kinds of pass mix freely (a fused forward may be followed by an unfused backward) and every layer's
@@ -25,6 +27,7 @@ final class FusedPasses {
     private final boolean poolDropout;
     private final boolean dropoutPoolReluBackward;
     private final boolean convReluBackward;
+    private final boolean dropoutPoolReluConvBackward;
 
     /**
      * @param layers the model's layers, built
@@ -37,6 +40,7 @@ final class FusedPasses {
         this.poolDropout = enabled && backend.supports(Op.MAX_POOL_DROPOUT_FORWARD);
         this.dropoutPoolReluBackward = enabled && backend.supports(Op.DROPOUT_MAX_POOL_RELU_BACKWARD);
         this.convReluBackward = enabled && backend.supports(Op.CONV2D_BACKWARD_DATA_RELU);
+        this.dropoutPoolReluConvBackward = enabled && backend.supports(Op.DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD);
     }
 
     /** The layers' forward pass from x, in ws. */
@@ -66,6 +70,14 @@ final class FusedPasses {
         int i = layers.size() - 1;
         while (i >= 0) {
             Layer layer = layers.get(i);
+            if (dropoutPoolReluConvBackward && i >= 3 && layer instanceof Dropout dropout && layers.get(i - 1) instanceof MaxPool2D pool
+                    && layers.get(i - 2) instanceof ReLU relu && layers.get(i - 3) instanceof Conv2D conv) {
+                // the run takes in the ReLU before the Conv2D where that ReLU's input gradient is used (it is not layer 0)
+                ReLU before = i >= 5 && layers.get(i - 4) instanceof ReLU r ? r : null;
+                g = conv.backwardFromPool(g, relu, pool, dropout, before, i > 3, ws);
+                i -= before != null ? 5 : 4;
+                continue;
+            }
             // a fused run ends in a ReLU's input gradient: only where someone uses it (the ReLU is not layer 0)
             if (dropoutPoolReluBackward && i >= 3 && layer instanceof Dropout dropout && layers.get(i - 1) instanceof MaxPool2D pool
                     && layers.get(i - 2) instanceof ReLU relu) {

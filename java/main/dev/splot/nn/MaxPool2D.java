@@ -54,6 +54,16 @@ public final class MaxPool2D extends Pool2D {
         return inputGrad;
     }
 
+    /** This layer's geometry at a batch size (for a fused op that runs this layer's backward). */
+    PoolGeometry batchGeometry(int batch) {
+        return geometry.withBatch(batch);
+    }
+
+    /** The argmax indices of the last training forward pass in ws. */
+    Tensor savedArgmax(Workspace ws) {
+        return ws.recall(this, "argmax");
+    }
+
     private Tensor argmaxBuffer(PoolGeometry g, Workspace ws) {
         return ws.tensor(this, "argmax", DType.INT32, g.outputShape());
     }
@@ -80,7 +90,7 @@ public final class MaxPool2D extends Pool2D {
     Tensor backwardThroughDropoutAndRelu(Tensor dy, Dropout dropout, ReLU relu, Workspace ws) {
         PoolGeometry g = geometry.withBatch(dy.dim(0));
         Tensor inputGrad = relu.inputGradBuffer(g.inputShape(), ws);
-        backend.dropoutMaxPoolReluBackward(dy, dropout.savedMask(ws), ws.recall(this, "argmax"), relu.savedOutput(ws), inputGrad, g);
+        backend.dropoutMaxPoolReluBackward(dy, dropout.savedMask(ws), savedArgmax(ws), relu.savedOutput(ws), inputGrad, g);
         return inputGrad;
     }
 

@@ -58,7 +58,10 @@ public abstract class BackendConformanceTest extends FusedOpsConformanceTest {
                 ConvGeometry.of(2, 8, 30, 27, 8, 3, 3, 1, Padding.SAME),
                 // native F(4x4) puts images of at most one block side by side in one GEMM: 36 tiles
                 // each, two to a group, so three images end in a group of one
-                ConvGeometry.of(3, 3, 26, 25, 5, 3, 3, 1, Padding.VALID));
+                ConvGeometry.of(3, 3, 26, 25, 5, 3, 3, 1, Padding.VALID),
+                // more images than native backward-weights' 16 batch chunks: chunks of one and two
+                // images, whose tiles (6 of F(4x4), 20 of F(2x2)) go into one GEMM per group
+                ConvGeometry.of(19, 3, 9, 7, 5, 3, 3, 1, Padding.SAME));
     }
 
     static List<PoolGeometry> poolCases() {

@@ -154,6 +154,66 @@ public abstract class FusedOpsConformanceTest extends BackendSuite {
     }
 
     @Test
+    void dropoutMaxPoolReluConv2dBackwardIsTheBackwardPassesOneByOne() {
+        requireOps(Op.DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD);
+        int k = 0;
+        for (ConvGeometry g : BackendConformanceTest.convCases()) {
+            if (g.outH() < 4 || g.outW() < 4) continue; // pooled planes of at least 2x2: a gradient to see
+            // in turn: the input gradient through a ReLU before the convolution, the plain input gradient, none
+            int variant = k++ % 3;
+            boolean withDx = variant < 2, reluBefore = variant == 0;
+            // overlapping 3x3 windows at stride 2 on one shape in four
+            PoolGeometry p = k % 4 == 0 && g.outH() >= 3 && g.outW() >= 3 ? PoolGeometry.of(g.n(), g.o(), g.outH(), g.outW(), 3, 2)
+                    : PoolGeometry.of(g.n(), g.o(), g.outH(), g.outW(), 2, 2);
+            float[] x = relu(rand(g.inputShape())), w = rand(g.weightShape()), reluOutput = relu(rand(g.outputShape()));
+            float[] dy = rand(p.outputShape());
+            int[] argmax;
+            float[] mask;
+            try (Tensor ty = up(reference, reluOutput, p.inputShape()); Tensor pooled = reference.allocate(p.outputShape());
+                 Tensor arg = reference.allocate(DType.INT32, p.outputShape()); Tensor m = reference.allocate(p.outputShape())) {
+                reference.maxPoolForward(ty, pooled, arg, p);
+                reference.dropoutForward(pooled, pooled, m, 0.25f, 3, 1, 2);
+                argmax = arg.toIntArray();
+                mask = m.toFloatArray();
+            }
+            BackendConformanceTest.Op fused = be -> {
+                try (Tensor tdy = up(be, dy, p.outputShape()); Tensor m = up(be, mask, p.outputShape());
+                     Tensor arg = upInts(be, argmax, p.outputShape()); Tensor ty = up(be, reluOutput, p.inputShape());
+                     Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape());
+                     Tensor dw = be.allocate(g.weightShape()); Tensor db = be.allocate(g.o());
+                     Tensor tdx = withDx ? be.allocate(g.inputShape()) : null) {
+                    be.fill(dw, Float.NaN);
+                    be.fill(db, Float.NaN);
+                    if (tdx != null) be.fill(tdx, Float.NaN);
+                    be.dropoutMaxPoolReluConv2dBackward(tdy, m, arg, ty, p, tx, tw, dw, db, reluBefore ? tx : null, tdx, g);
+                    Outputs out = new Outputs().add("dw", dw).add("db", db);
+                    return tdx == null ? out : out.add("dx", tdx);
+                }
+            };
+            BackendConformanceTest.Op composed = be -> {
+                try (Tensor tdy = up(be, dy, p.outputShape()); Tensor m = up(be, mask, p.outputShape());
+                     Tensor arg = upInts(be, argmax, p.outputShape()); Tensor ty = up(be, reluOutput, p.inputShape());
+                     Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape());
+                     Tensor pooledGrad = be.allocate(p.outputShape()); Tensor poolDx = be.allocate(p.inputShape());
+                     Tensor convDy = be.allocate(g.outputShape()); Tensor dw = be.allocate(g.weightShape());
+                     Tensor db = be.allocate(g.o()); Tensor tdx = be.allocate(g.inputShape())) {
+                    be.dropoutBackward(tdy, m, pooledGrad);
+                    be.maxPoolBackward(pooledGrad, arg, poolDx, p);
+                    be.reluBackward(poolDx, ty, convDy);
+                    be.conv2dBackwardWeights(tx, convDy, dw, db, g);
+                    Outputs out = new Outputs().add("dw", dw).add("db", db);
+                    if (!withDx) return out;
+                    be.conv2dBackwardData(convDy, tw, tdx, g);
+                    if (reluBefore) be.reluBackward(tdx, tx, tdx);
+                    return out.add("dx", tdx);
+                }
+            };
+            assertFusedIsItsPrimitives("dropoutMaxPoolReluConv2dBackward " + g + " " + p + (withDx ? reluBefore ? ", dx through a ReLU" : ", dx" : ""),
+                    composed, fused, BackendConformanceTest.TOLERANCE);
+        }
+    }
+
+    @Test
     void fusedOpsCheckShapesUnderTheirOwnName() {
         requireOps(Op.CONV2D_RELU_FORWARD, Op.DROPOUT_MAX_POOL_RELU_BACKWARD);
         ConvGeometry g = ConvGeometry.of(1, 2, 5, 5, 3, 3, 3, 1, Padding.VALID);
@@ -168,6 +228,28 @@ public abstract class FusedOpsConformanceTest extends BackendSuite {
             e = Assertions.assertThrows(IllegalArgumentException.class,
                     () -> backend.dropoutMaxPoolReluBackward(dy, dy, arg, y, wrongDx, p));
             Assertions.assertTrue(e.getMessage().startsWith("dropoutMaxPoolReluBackward: dx "), e.getMessage());
+        }
+    }
+
+    @Test
+    void theFusedConvolutionBackwardChecksShapesUnderItsOwnName() {
+        requireOps(Op.DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD);
+        ConvGeometry g = ConvGeometry.of(1, 2, 6, 6, 3, 3, 3, 1, Padding.VALID);
+        PoolGeometry p = PoolGeometry.of(1, 3, 4, 4, 2, 2);
+        try (Tensor x = backend.allocate(g.inputShape()); Tensor w = backend.allocate(g.weightShape());
+             Tensor dw = backend.allocate(g.weightShape()); Tensor db = backend.allocate(3); Tensor dy = backend.allocate(p.outputShape());
+             Tensor arg = backend.allocate(DType.INT32, p.outputShape()); Tensor y = backend.allocate(p.inputShape());
+             Tensor wrongDx = backend.allocate(1, 2, 6, 5); Tensor wrongY = backend.allocate(1, 3, 4, 5)) {
+            String op = "dropoutMaxPoolReluConv2dBackward: ";
+            IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> backend.dropoutMaxPoolReluConv2dBackward(dy, dy, arg, y, p, x, w, dw, db, null, wrongDx, g));
+            Assertions.assertTrue(e.getMessage().startsWith(op + "dx "), e.getMessage());
+            e = Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> backend.dropoutMaxPoolReluConv2dBackward(dy, dy, arg, wrongY, p, x, w, dw, db, null, null, g));
+            Assertions.assertTrue(e.getMessage().startsWith(op + "reluOutput "), e.getMessage());
+            e = Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> backend.dropoutMaxPoolReluConv2dBackward(dy, dy, arg, y, p, x, w, dw, db, x, null, g));
+            Assertions.assertEquals(op + "inputReluOutput is given but dx is not", e.getMessage());
         }
     }
 

@@ -447,4 +447,14 @@ public final class NativeBackend extends AbstractBackend {
         SplotNative.splot_dropout_maxpool_relu_backward(ctx, f(dy), f(mask), i(argmax), f(reluOutput), f(dx), g.n(), g.c(), g.h(),
                 g.w(), g.outH(), g.outW());
     }
+
+    @Override
+    protected void dropoutMaxPoolReluConv2dBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, PoolGeometry pool,
+            Tensor x, Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry g) {
+        int rc = SplotNative.splot_pool_relu_conv2d_backward(ctx, f(dy), f(mask), i(argmax), f(reluOutput), pool.outH(), pool.outW(),
+                f(x), f(w), dx == null ? null : f(dx), inputReluOutput == null ? null : f(inputReluOutput), f(dw), f(db), g.n(),
+                g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW());
+        // 1: no fused kernel for this convolution (it takes no Winograd path): the ops one by one, as fast as unfused
+        if (rc != 0) super.dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, reluOutput, pool, x, w, dw, db, inputReluOutput, dx, g);
+    }
 }

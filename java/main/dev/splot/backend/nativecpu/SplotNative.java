@@ -615,4 +615,40 @@ public final class SplotNative {
      */
     public static native void splot_dropout_maxpool_relu_backward(Pointer ctx, FloatPointer dy, FloatPointer mask, IntPointer argmax,
             FloatPointer reluY, FloatPointer dx, int n, int c, int h, int w, int oh, int ow);
+    /**
+     * {@link dev.splot.backend.Backend#dropoutMaxPoolReluConv2dBackward}: the convolution's gradients from
+     * the pooled gradient, the convolution's output gradient built per image and never stored.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param dy gradient of the dropout's output
+     * @param mask the dropout factors
+     * @param argmax the max-pool indices
+     * @param reluY the ReLU's output (the pooling's input)
+     * @param pooledH the pooled height
+     * @param pooledW the pooled width
+     * @param x the convolution's input
+     * @param w weights
+     * @param dx input gradient, overwritten; null: not computed
+     * @param inReluY the output of the ReLU before the convolution (dx zero wherever it is not positive); null: none
+     * @param dw weight gradient, overwritten
+     * @param db bias gradient, overwritten
+     * @param n batch size
+     * @param c input channels
+     * @param h input height
+     * @param wd input width
+     * @param o output channels
+     * @param kh kernel height
+     * @param kw kernel width
+     * @param sh vertical stride
+     * @param sw horizontal stride
+     * @param pt padding at the top
+     * @param pl padding at the left
+     * @param oh output height
+     * @param ow output width
+     * @return 0 when done; 1 (nothing written) where the convolution has no fused path: run the ops one by one
+     */
+    public static native int splot_pool_relu_conv2d_backward(Pointer ctx, FloatPointer dy, FloatPointer mask, IntPointer argmax,
+            FloatPointer reluY, int pooledH, int pooledW, FloatPointer x, FloatPointer w, FloatPointer dx, FloatPointer inReluY,
+            FloatPointer dw, FloatPointer db, int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl,
+            int oh, int ow);
 }

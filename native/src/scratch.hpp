@@ -26,8 +26,10 @@
  *     F(4x4) alike)
  *   Winograd bwd-data (winograd.hpp)           WEIGHTS U, PACKED U^T, TABLE    INPUT dy quarters, TEMP1 dM, TEMP2 dV,
  *                                                                              TEMP3, TEMP4 padded dx
- *   Winograd bwd-weights                       PACKED chunk sums               INPUT x, TEMP1 dy (channel-last),
- *     (winograd_bwd_weights.hpp)                                               TEMP2 dM, TEMP3 V (packed)
+ *   Winograd bwd-weights, and the fused        PACKED chunk sums (+ packed     INPUT padded x, TEMP1 dy phases (+ the
+ *     backward from a max-pool                 U^T), WEIGHTS U, TABLE (the     built dy), TEMP2 dM + V chunk rows,
+ *     (winograd_bwd_weights.hpp)               last two with dx)               TEMP3 packed dM + packed V, TEMP4 dV +
+ *                                                                              padded dx + transform rows (with dx)
  *
  * Part of the ops written once per ISA (see ops.hpp). */
 #pragma once

@@ -80,9 +80,10 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
     const long xps = (long)C * s.Hp * s.Wp + 2 * VW, dyps = O * dyo + VW, img = (long)O * g.oh * g.ow;
     const long dxps = (long)C * s.Hp * s.Wp + 2 * VW + 1;
     /* dM in canonical rows, all O of them (backward-data's GEMM reads them in place); V a chunk of
-     * rows at a time (plus the 8 rows the packing may read past a chunk); the packed panels, each
-     * plane padded to whole cache lines and PACK_SPILL floats the packing may write past it */
-    const long gsx = wg_plane_stride((long)O * ld), csx = wg_plane_stride((long)(wg_bw_chunk_rows<NRT>() + 8) * ld);
+     * rows at a time; each plus the 8 rows the packing may read past its last panel (so that a
+     * partial panel also goes through the 8x8 transposes); the packed panels, each plane padded to
+     * whole cache lines and PACK_SPILL floats the packing may write past it */
+    const long gsx = wg_plane_stride((long)(O + 8) * ld), csx = wg_plane_stride((long)(wg_bw_chunk_rows<NRT>() + 8) * ld);
     const long asz = wg_plane_stride((long)opn * MR * KM + PACK_SPILL), bsz = wg_plane_stride((long)cpn * NRT * KM + PACK_SPILL);
     const long vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld), apsz = (long)((C + MR - 1) / MR) * MR * O;
     const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
@@ -126,7 +127,7 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
                     for (int e = 0; e < E; ++e) wg_gemm_rows(C, K, O, Ap + e * apsz, Mg + e * gsx, koff, dV + e * vsx, ld);
                     for (int i = 0; i < ni; ++i) WG::input_grad_rows(dV + i * nb, vsx, ld, C, s, t0, nb, dxp + i * dxps, tmp);
                 }
-                wg_bw_pack_rows<MR>(O, O, K, E, Mg, gsx, ld, Am, asz);
+                wg_bw_pack_rows<MR>(O, O + 8, K, E, Mg, gsx, ld, Am, asz);
                 const int CH = wg_bw_chunk_rows<NRT>();
                 for (int c0 = 0; c0 < C; c0 += CH) { /* V a chunk of channels at a time, so its rows stay in L2 */
                     const int nc = imin(CH, C - c0);

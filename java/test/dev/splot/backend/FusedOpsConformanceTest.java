@@ -120,15 +120,9 @@ public abstract class FusedOpsConformanceTest extends BackendSuite {
             // the forward pass on the reference: a ReLU output (a quarter of 2x2 windows all zero: their argmax has no gradient), its
             // max-pool indices and a dropout mask
             float[] reluOutput = relu(rand(g.inputShape())), dy = rand(g.outputShape());
-            int[] argmax;
-            float[] mask;
-            try (Tensor ty = up(reference, reluOutput, g.inputShape()); Tensor pooled = reference.allocate(g.outputShape());
-                 Tensor arg = reference.allocate(DType.INT32, g.outputShape()); Tensor m = reference.allocate(g.outputShape())) {
-                reference.maxPoolForward(ty, pooled, arg, g);
-                reference.dropoutForward(pooled, pooled, m, 0.5f, 3, 1, 2);
-                argmax = arg.toIntArray();
-                mask = m.toFloatArray();
-            }
+            PoolForward forward = poolForwardOnReference(reluOutput, g, 0.5f);
+            int[] argmax = forward.argmax();
+            float[] mask = forward.mask();
             BackendConformanceTest.Op fused = be -> {
                 try (Tensor tdy = up(be, dy, g.outputShape()); Tensor m = up(be, mask, g.outputShape());
                      Tensor arg = upInts(be, argmax, g.outputShape()); Tensor ty = up(be, reluOutput, g.inputShape());
@@ -167,15 +161,9 @@ public abstract class FusedOpsConformanceTest extends BackendSuite {
                     : PoolGeometry.of(g.n(), g.o(), g.outH(), g.outW(), 2, 2);
             float[] x = relu(rand(g.inputShape())), w = rand(g.weightShape()), reluOutput = relu(rand(g.outputShape()));
             float[] dy = rand(p.outputShape());
-            int[] argmax;
-            float[] mask;
-            try (Tensor ty = up(reference, reluOutput, p.inputShape()); Tensor pooled = reference.allocate(p.outputShape());
-                 Tensor arg = reference.allocate(DType.INT32, p.outputShape()); Tensor m = reference.allocate(p.outputShape())) {
-                reference.maxPoolForward(ty, pooled, arg, p);
-                reference.dropoutForward(pooled, pooled, m, 0.25f, 3, 1, 2);
-                argmax = arg.toIntArray();
-                mask = m.toFloatArray();
-            }
+            PoolForward forward = poolForwardOnReference(reluOutput, p, 0.25f);
+            int[] argmax = forward.argmax();
+            float[] mask = forward.mask();
             BackendConformanceTest.Op fused = be -> {
                 try (Tensor tdy = up(be, dy, p.outputShape()); Tensor m = up(be, mask, p.outputShape());
                      Tensor arg = upInts(be, argmax, p.outputShape()); Tensor ty = up(be, reluOutput, p.inputShape());
@@ -270,6 +258,19 @@ public abstract class FusedOpsConformanceTest extends BackendSuite {
         Outputs expected = composed.apply(reference);
         if (toleranceAgainstReference == EXACT) expected.assertSameBitsAs(actual, what + " vs the reference");
         else expected.assertMatchedBy(actual, toleranceAgainstReference, what + " vs the reference");
+    }
+
+    /** What a training forward pass keeps for the pooling's and dropout's backward. */
+    private record PoolForward(int[] argmax, float[] mask) {}
+
+    /** Max-pool of reluOutput, then dropout at {@code rate}, on the reference. */
+    private PoolForward poolForwardOnReference(float[] reluOutput, PoolGeometry g, float rate) {
+        try (Tensor ty = up(reference, reluOutput, g.inputShape()); Tensor pooled = reference.allocate(g.outputShape());
+             Tensor arg = reference.allocate(DType.INT32, g.outputShape()); Tensor m = reference.allocate(g.outputShape())) {
+            reference.maxPoolForward(ty, pooled, arg, g);
+            reference.dropoutForward(pooled, pooled, m, rate, 3, 1, 2);
+            return new PoolForward(arg.toIntArray(), m.toFloatArray());
+        }
     }
 
     private static double maxAbs(float[] a) {

@@ -318,4 +318,22 @@ struct Wg4 {
                                          imin(4 * VW, g.w - 4 * k));
             }
     }
+
+    /* V = B^T d B over the channels for tile ty, tx of the channel-last padded plane xh. */
+    static void input_hwc(const float* xh, int C, int Wp, int ty, int tx, float* out, long sx, int P, long pstride) {
+        const long rs = (long)Wp * C;
+        wg_hwc_panels(xh + ((long)(4 * ty) * Wp + 4 * tx) * C, C, out, P, pstride, [&](const float* __restrict q, float* __restrict o, int c) {
+            wg4_2d<6, 6, float>([&](int r, int k) { return q[r * rs + k * C + c]; }, wg4_bt<float>,
+                                [&](int i, int k, float v) { o[(i * 6 + k) * sx + c] = v; });
+        });
+    }
+
+    /* dM = A dY A^T over the channels for tile ty, tx of dyh (4TH x 4TW x O, zero beyond OH / OW). */
+    static void grad_hwc(const float* dyh, int O, int W2, int ty, int tx, float* out, long sx, int P, long pstride) {
+        const long rs = (long)W2 * O;
+        wg_hwc_panels(dyh + ((long)(4 * ty) * W2 + 4 * tx) * O, O, out, P, pstride, [&](const float* __restrict q, float* __restrict d, int o) {
+            wg4_2d<4, 6, float>([&](int a, int b) { return q[a * rs + b * O + o]; }, wg4_a<float>,
+                                [&](int i, int k, float v) { d[(i * 6 + k) * sx + o] = v; });
+        });
+    }
 };

@@ -20,19 +20,107 @@ static inline float wg_sum(const float* p, int n) {
 
 /* ---- backward-weights, and the fused backward from a max-pool ---------------------------------
  * dU[e] (O x C) = sum over the batch's tiles of dM[e] (O x tiles) V[e]^T (tiles x C): the GEMM's K
- * is the tile index. The transforms are the forward's input transform (V) and backward-data's
- * gradient transform (dM), vectorised across tiles into canonical rows; each is then cut into the
- * GEMM's packed panels (pack_rows_panel: MR rows of dM, NRT rows of V interleaved per tile). The
- * images of a group (wg_tasks_of) are side by side, so one GEMM runs over all their tiles (K = 72 at
- * conv2's shape rather than 36 per image). Fixed batch chunks, groups in order within a chunk, and
- * the chunks reduced in order: the sums do not depend on the thread count.
+ * is the tile index, so dM is written as the packed A operand (MR channels interleaved per tile)
+ * and V as the packed B operand (NRT channels per tile), by transforms vectorised across channels
+ * on channel-last copies of the image and of dy. Fixed batch chunks, images in order within a
+ * chunk, and the chunks reduced in order: the sums do not depend on the thread count.
  *
  * The same driver runs the fused op that starts from the gradient of a max-pool + dropout after the
  * convolution's ReLU (splot_pool_relu_conv2d_backward): each image's dy is built in the task's
- * scratch (dropout_maxpool_relu_plane, the bits of the unfused op) and never stored, and its dM
- * serves backward-data's GEMM (as wg_conv_bwd_data, same bits) as well as the weights'. Against the
- * three ops one by one, that saves writing dy (19 MB at conv2's shape, batch 128) and reading it
- * twice, and one of the two dM transforms. */
+ * scratch (dropout_maxpool_relu_plane, the bits of the unfused op) and never stored, and serves
+ * backward-data (as wg_conv_bwd_data: images grouped by wg_tasks_of, same bits) as well as the
+ * weights. Against the three ops one by one, that saves writing dy (19 MB at conv2's shape, batch
+ * 128) and reading it twice from memory.
+ *
+ * (Tried: the weights' transforms vectorised across tiles, as the other passes', then cut into
+ * panels with 8x8 transposes, sharing dM with backward-data and one GEMM over an image group: the
+ * panel cutting cost more than the channel-last copies, 3% more of the whole step.) */
+
+/* dst[r][q][c] (Hp x Wp x C) = the padded plane of channel c (image at (pt, pl)). */
+static void wg_pad_hwc(const float* x, int C, int H, int W, int pt, int pl, int Hp, int Wp, float* dst) {
+    const int w0 = imax(0, -pl), w1 = imin(W, Wp - pl), h0 = imax(0, -pt), h1 = imin(H, Hp - pt); /* what lands inside */
+    /* zero only the border the copy below leaves: a second full pass over dst cost as much as the copy */
+    for (int r = 0; r < Hp; ++r) {
+        float* row = dst + (long)r * Wp * C;
+        const bool inside = r >= h0 + pt && r < h1 + pt && w0 < w1;
+        const long a = inside ? (long)(w0 + pl) * C : (long)Wp * C, b = inside ? (long)(w1 + pl) * C : (long)Wp * C;
+        for (long i = 0; i < a; ++i) row[i] = 0.0f;
+        for (long i = b; i < (long)Wp * C; ++i) row[i] = 0.0f;
+    }
+    const long plane = (long)H * W;
+    int c0 = 0;
+#ifdef SPLOT_HAVE_TRANSPOSE8
+    /* 8 channels at a time, each read front to back (8 sequential streams for the prefetcher) */
+    for (; c0 + 8 <= C; c0 += 8)
+        for (int ih = h0; ih < h1; ++ih) {
+            const float* src = x + c0 * plane + (long)ih * W;
+            float* d = dst + ((long)(ih + pt) * Wp + pl) * C + c0; /* (r, q = iw + pl, c) at d[iw*C + c - c0] */
+            int iw = w0;
+            for (; iw + 8 <= w1; iw += 8) transpose8(src + iw, plane, d + (long)iw * C, C);
+            for (; iw < w1; ++iw)
+                for (int c = 0; c < 8; ++c) d[(long)iw * C + c] = src[c * plane + iw];
+        }
+#endif
+    for (int c = c0; c < C; ++c)
+        for (int ih = h0; ih < h1; ++ih) {
+            const float* src = x + c * plane + (long)ih * W;
+            float* d = dst + ((long)(ih + pt) * Wp + pl) * C + c;
+            for (int iw = w0; iw < w1; ++iw) d[(long)iw * C] = src[iw];
+        }
+}
+
+/* f(q, o, c) for channel c of each panel of P channels of one pixel p (channel-last): q = the
+ * panel's first channel at p, o = the panel's slot of out (out + panel * pstride). The transforms
+ * below write element e of channel c of the panel to o[e*sx + c]. */
+template <class F>
+static inline void wg_hwc_panels(const float* p, int C, float* out, int P, long pstride, F f) {
+    for (int c0 = 0; c0 < C; c0 += P) {
+        const int pc = imin(P, C - c0);
+        float* __restrict o = out + (long)(c0 / P) * pstride;
+        const float* __restrict q = p + c0;
+#pragma GCC ivdep
+        for (int c = 0; c < pc; ++c) f(q, o, c);
+    }
+}
+
+/* V = B^T d B over the channels, for tile ty, tx, written to out[e*sx + (c/P)*pstride + c%P]. */
+static inline void wg_input_hwc(const float* xh, int C, int Wp, int ty, int tx, float* out, long sx, int P, long pstride) {
+    const long rs = (long)Wp * C;
+    wg_hwc_panels(xh + ((long)(2 * ty) * Wp + 2 * tx) * C, C, out, P, pstride, [&](const float* __restrict q, float* __restrict o, int c) {
+            float u[4][4];
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; ++k) {
+                const float d0 = q[k * C + c], d1 = q[rs + k * C + c], d2 = q[2 * rs + k * C + c], d3 = q[3 * rs + k * C + c];
+                u[0][k] = d0 - d2;
+                u[1][k] = d1 + d2;
+                u[2][k] = d2 - d1;
+                u[3][k] = d1 - d3;
+            }
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                o[(i * 4 + 0) * sx + c] = u[i][0] - u[i][2];
+                o[(i * 4 + 1) * sx + c] = u[i][1] + u[i][2];
+                o[(i * 4 + 2) * sx + c] = u[i][2] - u[i][1];
+                o[(i * 4 + 3) * sx + c] = u[i][1] - u[i][3];
+            }
+    });
+}
+
+/* dM = A dY A^T over the channels, for tile ty, tx of dyh (2TH x 2TW x O, zero beyond OH / OW). */
+static inline void wg_grad_hwc(const float* dyh, int O, int W2, int ty, int tx, float* out, long sx, int P, long pstride) {
+    const long rs = (long)W2 * O;
+    wg_hwc_panels(dyh + ((long)(2 * ty) * W2 + 2 * tx) * O, O, out, P, pstride, [&](const float* __restrict q, float* __restrict d, int o) {
+            const float a0 = q[o], a1 = q[O + o], b0 = q[rs + o], b1 = q[rs + O + o];
+            const float x[4][2] = {{a0, a1}, {a0 + b0, a1 + b1}, {a0 - b0, a1 - b1}, {-b0, -b1}};
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                d[(i * 4 + 0) * sx + o] = x[i][0];
+                d[(i * 4 + 1) * sx + o] = x[i][0] + x[i][1];
+                d[(i * 4 + 2) * sx + o] = x[i][0] - x[i][1];
+                d[(i * 4 + 3) * sx + o] = -x[i][1];
+            }
+    });
+}
 
 /* Where the pass finds image n's dy (O planes of oh x ow): the tensor, or the fused op's build. */
 struct wg_dy_source {
@@ -41,30 +129,13 @@ struct wg_dy_source {
     const int* arg;
     long pooled; /* pooled values per plane */
 
-    /* image n's dy: in the tensor, or built into buf (O oh ow floats) */
-    const float* image(int n, const splot_conv_geom& g, float* buf) const {
+    /* builds image n's dy into buf (O oh ow floats); only without dy */
+    void build(int n, const splot_conv_geom& g, float* buf) const {
         const long plane = (long)g.oh * g.ow;
-        if (dy) return dy + (long)n * g.o * plane;
         for (int o = 0; o < g.o; ++o)
             dropout_maxpool_relu_plane(pdy, mask, arg, relu_y, (long)n * g.o + o, plane, pooled, buf + o * plane);
-        return buf;
     }
 };
-
-/* Rows per transform chunk: whole W-wide panels, about 16 rows (the last chunk may end in a partial
- * panel). */
-template <int W>
-static inline int wg_bw_chunk_rows() { return W * imax(1, 16 / W); }
-
-/* Rows [0, rows) of E canonical planes (plane e at src + e*sx, row r at + r*ld, K columns) cut into
- * W-wide panels: plane e's panel p at dst + e*esz + p*K*W, panels in order (pack_rows_panel's spill).
- * src must be readable for `readable` rows. */
-template <int W>
-static void wg_bw_pack_rows(int rows, int readable, int K, int E, const float* src, long sx, int ld, float* dst, long esz) {
-    for (int e = 0; e < E; ++e)
-        for (int i = 0; i < rows; i += W)
-            pack_rows_panel<W>(imin(W, rows - i), K, src + e * sx + (long)i * ld, ld, readable - i, dst + e * esz + (long)(i / W) * K * W);
-}
 
 /* dw, db (and, with dx, backward-data into dx, masked by g.relu_y where given) from the dy of src. */
 template <class WG, int NRT>
@@ -72,20 +143,16 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
                            const splot_conv_geom& g) {
     constexpr int E = WG::E;
     const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
-    const int O = g.o, C = g.c, TB = WG::block();
-    const wg_tasks tk = wg_tasks_of(s.T, TB, g.n);
-    const int ipg = tk.ipg, ld = tk.ld, KM = ipg > 1 ? ipg * s.T : TB; /* most tiles in one GEMM */
+    const int O = g.o, C = g.c, TB = WG::block(), H2 = WG::M * s.TH, W2 = WG::M * s.TW;
     const int opn = (O + MR - 1) / MR, cpn = (C + NRT - 1) / NRT;
-    const long dyo = (long)(WG::M * s.TH) * (WG::M * s.TW); /* one output channel's floats in WG::pad_grad's layout */
-    const long xps = (long)C * s.Hp * s.Wp + 2 * VW, dyps = O * dyo + VW, img = (long)O * g.oh * g.ow;
-    const long dxps = (long)C * s.Hp * s.Wp + 2 * VW + 1;
-    /* dM in canonical rows, all O of them (backward-data's GEMM reads them in place); V a chunk of
-     * rows at a time; each plus the 8 rows the packing may read past its last panel (so that a
-     * partial panel also goes through the 8x8 transposes); the packed panels, each plane padded to
-     * whole cache lines and PACK_SPILL floats the packing may write past it */
-    const long gsx = wg_plane_stride((long)(O + 8) * ld), csx = wg_plane_stride((long)(wg_bw_chunk_rows<NRT>() + 8) * ld);
-    const long asz = wg_plane_stride((long)opn * MR * KM + PACK_SPILL), bsz = wg_plane_stride((long)cpn * NRT * KM + PACK_SPILL);
-    const long vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld), apsz = (long)((C + MR - 1) / MR) * MR * O;
+    const long asx = wg_plane_stride((long)opn * MR * TB), bsx = wg_plane_stride((long)cpn * NRT * TB);
+    const int Opad = (O + VW - 1) / VW * VW;
+    /* backward-data's side (with dx): images grouped as wg_conv_bwd_data's, its buffers */
+    const wg_tasks tk = wg_tasks_of(s.T, TB, g.n);
+    const int ipg = dx ? tk.ipg : 1, ld = tk.ld;
+    const long img = (long)O * g.oh * g.ow, dyps = (long)O * H2 * W2 + VW, dxps = (long)C * s.Hp * s.Wp + 2 * VW + 1;
+    const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld);
+    const long apsz = (long)((C + MR - 1) / MR) * MR * O;
     const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
     const long OC = (long)O * C, part = E * OC + O;
     Scratch<float> parts(SCRATCH_OP_PACKED, (size_t)(G * part + (dx ? E * apsz : 0)));
@@ -101,47 +168,64 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
     for (int gi = 0; gi < G; ++gi) {
         float* acc = parts + gi * part;
         for (long i = 0; i < part; ++i) acc[i] = 0.0f;
-        Scratch<float> xp(SCRATCH_TASK_INPUT, (size_t)ipg * xps);
-        Scratch<float> dyp(SCRATCH_TASK_TEMP1, (size_t)(ipg * dyps + (src.dy ? 0 : ipg * img)));
-        Scratch<float> Mg(SCRATCH_TASK_TEMP2, (size_t)E * (gsx + csx));
-        Scratch<float> Am(SCRATCH_TASK_TEMP3, (size_t)E * (asz + bsz));
-        Scratch<float> dV(SCRATCH_TASK_TEMP4, dx ? (size_t)(E * vsx + ipg * dxps + wg_tmp_floats<WG>(TB)) : 1);
-        float *const rows = Mg + E * gsx, *const Bv = Am + E * asz, *const built = dyp + ipg * dyps;
-        float *const dxp = dV + E * vsx, *const tmp = dxp + ipg * dxps;
+        /* the weights' buffers: channel-last x and dy, the packed operands, one tile's dM over all O
+         * channels (plane stride Opad) before it is cut into MR panels (the transform vectorises over
+         * whole vectors of channels, not over MR at a time); then the images' built dy */
+        Scratch<float> xh(SCRATCH_TASK_INPUT, (size_t)s.Hp * s.Wp * C + (src.dy ? 0 : ipg * img));
+        Scratch<float> dyh(SCRATCH_TASK_TEMP1, (size_t)H2 * W2 * O);
+        Scratch<float> Am(SCRATCH_TASK_TEMP2, (size_t)(E * asx + E * Opad));
+        Scratch<float> Bv(SCRATCH_TASK_TEMP3, (size_t)E * bsx);
+        /* backward-data's: dy phases, dM, dV, padded dx and the transform's rows */
+        Scratch<float> bd(SCRATCH_TASK_TEMP4, dx ? (size_t)(ipg * dyps + E * gsx + E * vsx + ipg * dxps + wg_tmp_floats<WG>(TB)) : 1);
+        float *const built = xh + (long)s.Hp * s.Wp * C, *const dm1 = Am + E * asx;
+        float *const dyp = bd, *const Mg = dyp + ipg * dyps, *const dV = Mg + E * gsx, *const dxp = dV + E * vsx, *const tmp = dxp + ipg * dxps;
         const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
         for (int na = n0; na < n1; na += ipg) {
             const int ni = imin(ipg, n1 - na);
+            if (!src.dy)
+                for (int i = 0; i < ni; ++i) src.build(na + i, g, built + i * img);
+            auto dyn = [&](int i) { return src.dy ? src.dy + (long)(na + i) * img : built + i * img; };
+            /* the weights, image by image */
             for (int i = 0; i < ni; ++i) {
-                const float* dyn = src.image(na + i, g, built + i * img);
-                WG::pad_input(x + (long)(na + i) * C * g.h * g.w, C, g, s, xp + i * xps);
-                WG::pad_grad(dyn, O, s, g, dyp + i * dyps);
-                for (int o = 0; o < O; ++o) acc[E * OC + o] += wg_sum(dyn + (long)o * g.oh * g.ow, g.oh * g.ow);
-                if (dx)
-                    for (long k = 0; k < (long)C * s.Hp * s.Wp; ++k) dxp[i * dxps + k] = 0.0f;
+                wg_pad_hwc(x + (long)(na + i) * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.Wp, xh);
+                wg_pad_hwc(dyn(i), O, g.oh, g.ow, 0, 0, H2, W2, dyh);
+                for (int o = 0; o < O; ++o) acc[E * OC + o] += wg_sum(dyn(i) + (long)o * g.oh * g.ow, g.oh * g.ow);
+                for (int t0 = 0; t0 < s.T; t0 += TB) {
+                    const int nb = imin(TB, s.T - t0);
+                    for (int j = 0; j < nb; ++j) {
+                        const int t = t0 + j, ty = t / s.TW, tx = t % s.TW;
+                        WG::grad_hwc(dyh, O, W2, ty, tx, dm1, Opad, O, 0);
+                        for (int e = 0; e < E; ++e)
+                            for (int r = 0; r < O; r += MR) {
+                                const float* from = dm1 + (long)e * Opad + r;
+                                float* to = Am + e * asx + (long)(r / MR) * nb * MR + (long)j * MR;
+                                if (r + MR <= O)
+                                    memcpy(to, from, MR * sizeof(float)); /* a fixed size: a few vector moves */
+                                else
+                                    for (int q = 0; q < O - r; ++q) to[q] = from[q];
+                            }
+                        WG::input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
+                    }
+                    for (int e = 0; e < E; ++e)
+                        for (int r = 0; r < O; r += MR)
+                            for (int c = 0; c < C; c += NRT)
+                                tile<NRT>(nb, Am + e * asx + (long)(r / MR) * nb * MR, Bv + e * bsx + (long)(c / NRT) * nb * NRT,
+                                          acc + e * OC + (long)r * C + c, C, imin(MR, O - r), imin(NRT, C - c), nullptr, true);
+                }
             }
-            for (int t0 = 0; t0 < s.T; t0 += TB) { /* grouped images (ipg > 1) are one block each */
-                const int nb = imin(TB, s.T - t0), K = ni * nb;
-                /* image i's tiles at columns i*nb..; each transform's slack past its columns is rewritten by the next */
+            if (!dx) continue;
+            /* backward-data of the group, as wg_conv_bwd_data */
+            for (int i = 0; i < ni; ++i) {
+                WG::pad_grad(dyn(i), O, s, g, dyp + i * dyps);
+                for (long k = 0; k < (long)C * s.Hp * s.Wp; ++k) dxp[i * dxps + k] = 0.0f;
+            }
+            for (int t0 = 0; t0 < s.T; t0 += TB) {
+                const int nb = imin(TB, s.T - t0);
                 for (int i = 0; i < ni; ++i) WG::grad_flat(dyp + i * dyps, O, s, t0, nb, Mg + i * nb, gsx, ld);
-                if (dx) { /* as wg_conv_bwd_data */
-                    for (int e = 0; e < E; ++e) wg_gemm_rows(C, K, O, Ap + e * apsz, Mg + e * gsx, koff, dV + e * vsx, ld);
-                    for (int i = 0; i < ni; ++i) WG::input_grad_rows(dV + i * nb, vsx, ld, C, s, t0, nb, dxp + i * dxps, tmp);
-                }
-                wg_bw_pack_rows<MR>(O, O + 8, K, E, Mg, gsx, ld, Am, asz);
-                const int CH = wg_bw_chunk_rows<NRT>();
-                for (int c0 = 0; c0 < C; c0 += CH) { /* V a chunk of channels at a time, so its rows stay in L2 */
-                    const int nc = imin(CH, C - c0);
-                    for (int i = 0; i < ni; ++i)
-                        WG::input_rows(xp + i * xps + (long)c0 * s.Hp * s.Wp, nc, s, t0, nb, rows + i * nb, csx, ld);
-                    wg_bw_pack_rows<NRT>(nc, CH + 8, K, E, rows, csx, ld, Bv + (long)(c0 / NRT) * K * NRT, bsz);
-                }
-                for (int e = 0; e < E; ++e)
-                    for (int i = 0; i < O; i += MR)
-                        for (int j = 0; j < C; j += NRT)
-                            tile<NRT>(K, Am + e * asz + (long)(i / MR) * K * MR, Bv + e * bsz + (long)(j / NRT) * K * NRT,
-                                      acc + e * OC + (long)i * C + j, C, imin(MR, O - i), imin(NRT, C - j), nullptr, true);
+                for (int e = 0; e < E; ++e) wg_gemm_rows(C, ni * nb, O, Ap + e * apsz, Mg + e * gsx, koff, dV + e * vsx, ld);
+                for (int i = 0; i < ni; ++i) WG::input_grad_rows(dV + i * nb, vsx, ld, C, s, t0, nb, dxp + i * dxps, tmp);
             }
-            for (int i = 0; dx && i < ni; ++i) {
+            for (int i = 0; i < ni; ++i) {
                 const long off = (long)(na + i) * C * g.h * g.w;
                 WG::unpad(dxp + i * dxps, C, s, g, dx + off);
                 if (g.relu_y) wg_relu_mask(dx + off, g.relu_y + off, (long)C * g.h * g.w);
@@ -215,6 +299,12 @@ struct Wg2 {
     }
     static void unpad(const float* dxp, int C, const wg_shape& s, const splot_conv_geom& g, float* dxn) {
         wg_unpad_deint(dxp, C, s, g, dxn);
+    }
+    static void grad_hwc(const float* dyh, int O, int W2, int ty, int tx, float* out, long sx, int P, long pstride) {
+        wg_grad_hwc(dyh, O, W2, ty, tx, out, sx, P, pstride);
+    }
+    static void input_hwc(const float* xh, int C, int Wp, int ty, int tx, float* out, long sx, int P, long pstride) {
+        wg_input_hwc(xh, C, Wp, ty, tx, out, sx, P, pstride);
     }
     static void weight_grad(const float du[16], float* dw) { wg_weight_grad(du, dw); }
 };

@@ -151,7 +151,8 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
     const wg_tasks tk = wg_tasks_of(s.T, TB, g.n);
     const int ipg = dx ? tk.ipg : 1, ld = tk.ld;
     const long img = (long)O * g.oh * g.ow, dyps = (long)O * H2 * W2 + VW, dxps = (long)C * s.Hp * s.Wp + 2 * VW + 1;
-    const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld);
+    /* dM's planes carry 8 rows past O: the panel cutting reads 8 rows at a time (pack_rows_panel) */
+    const long gsx = wg_plane_stride((long)(O + 8) * ld), vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld);
     const long apsz = (long)((C + MR - 1) / MR) * MR * O;
     const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
     const long OC = (long)O * C, part = E * OC + O;
@@ -185,45 +186,62 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
             if (!src.dy)
                 for (int i = 0; i < ni; ++i) src.build(na + i, g, built + i * img);
             auto dyn = [&](int i) { return src.dy ? src.dy + (long)(na + i) * img : built + i * img; };
-            /* the weights, image by image */
-            for (int i = 0; i < ni; ++i) {
-                wg_pad_hwc(x + (long)(na + i) * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.Wp, xh);
-                wg_pad_hwc(dyn(i), O, g.oh, g.ow, 0, 0, H2, W2, dyh);
+            /* one block of an image's weight gradient: V of the tiles from xh, the image's channel-last
+             * copy, as the packed B; dM as the packed A, by am(j, ty, tx) tile by tile unless packed before */
+            auto weights_block = [&](int t0, int nb, auto am) {
+                for (int j = 0; j < nb; ++j) {
+                    const int t = t0 + j, ty = t / s.TW, tx = t % s.TW;
+                    am(j, ty, tx);
+                    WG::input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
+                }
+                for (int e = 0; e < E; ++e)
+                    for (int r = 0; r < O; r += MR)
+                        for (int c = 0; c < C; c += NRT)
+                            tile<NRT>(nb, Am + e * asx + (long)(r / MR) * nb * MR, Bv + e * bsx + (long)(c / NRT) * nb * NRT,
+                                      acc + e * OC + (long)r * C + c, C, imin(MR, O - r), imin(NRT, C - c), nullptr, true);
+            };
+            auto pad_x = [&](int i) { wg_pad_hwc(x + (long)(na + i) * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.Wp, xh); };
+            for (int i = 0; i < ni; ++i)
                 for (int o = 0; o < O; ++o) acc[E * OC + o] += wg_sum(dyn(i) + (long)o * g.oh * g.ow, g.oh * g.ow);
-                for (int t0 = 0; t0 < s.T; t0 += TB) {
-                    const int nb = imin(TB, s.T - t0);
-                    for (int j = 0; j < nb; ++j) {
-                        const int t = t0 + j, ty = t / s.TW, tx = t % s.TW;
+            if (!dx) { /* backward-weights alone: dM of each tile over the channels of dy's channel-last copy */
+                pad_x(0);
+                wg_pad_hwc(dyn(0), O, g.oh, g.ow, 0, 0, H2, W2, dyh);
+                for (int t0 = 0; t0 < s.T; t0 += TB)
+                    weights_block(t0, imin(TB, s.T - t0), [&](int j, int ty, int tx) {
                         WG::grad_hwc(dyh, O, W2, ty, tx, dm1, Opad, O, 0);
                         for (int e = 0; e < E; ++e)
                             for (int r = 0; r < O; r += MR) {
                                 const float* from = dm1 + (long)e * Opad + r;
-                                float* to = Am + e * asx + (long)(r / MR) * nb * MR + (long)j * MR;
+                                float* to = Am + e * asx + (long)(r / MR) * imin(TB, s.T - t0) * MR + (long)j * MR;
                                 if (r + MR <= O)
                                     memcpy(to, from, MR * sizeof(float)); /* a fixed size: a few vector moves */
                                 else
                                     for (int q = 0; q < O - r; ++q) to[q] = from[q];
                             }
-                        WG::input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
-                    }
-                    for (int e = 0; e < E; ++e)
-                        for (int r = 0; r < O; r += MR)
-                            for (int c = 0; c < C; c += NRT)
-                                tile<NRT>(nb, Am + e * asx + (long)(r / MR) * nb * MR, Bv + e * bsx + (long)(c / NRT) * nb * NRT,
-                                          acc + e * OC + (long)r * C + c, C, imin(MR, O - r), imin(NRT, C - c), nullptr, true);
-                }
+                    });
+                continue;
             }
-            if (!dx) continue;
-            /* backward-data of the group, as wg_conv_bwd_data */
+            /* the fused op: backward-data of the group as wg_conv_bwd_data, and the weights from the same
+             * dM (the same values as the channel-last transform's), cut into panels image by image; the
+             * sums run in backward-weights' order (a group of images is one block) */
             for (int i = 0; i < ni; ++i) {
                 WG::pad_grad(dyn(i), O, s, g, dyp + i * dyps);
                 for (long k = 0; k < (long)C * s.Hp * s.Wp; ++k) dxp[i * dxps + k] = 0.0f;
             }
+            if (ni == 1) pad_x(0);
             for (int t0 = 0; t0 < s.T; t0 += TB) {
                 const int nb = imin(TB, s.T - t0);
                 for (int i = 0; i < ni; ++i) WG::grad_flat(dyp + i * dyps, O, s, t0, nb, Mg + i * nb, gsx, ld);
                 for (int e = 0; e < E; ++e) wg_gemm_rows(C, ni * nb, O, Ap + e * apsz, Mg + e * gsx, koff, dV + e * vsx, ld);
                 for (int i = 0; i < ni; ++i) WG::input_grad_rows(dV + i * nb, vsx, ld, C, s, t0, nb, dxp + i * dxps, tmp);
+                for (int i = 0; i < ni; ++i) {
+                    if (ni > 1) pad_x(i);
+                    for (int e = 0; e < E; ++e)
+                        for (int r = 0; r < O; r += MR)
+                            pack_rows_panel<MR>(imin(MR, O - r), nb, Mg + e * gsx + (long)r * ld + i * nb, ld, O + 8 - r,
+                                                Am + e * asx + (long)(r / MR) * nb * MR);
+                    weights_block(t0, nb, [](int, int, int) {});
+                }
             }
             for (int i = 0; i < ni; ++i) {
                 const long off = (long)(na + i) * C * g.h * g.w;

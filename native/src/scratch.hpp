@@ -26,10 +26,11 @@
  *     F(4x4) alike)
  *   Winograd bwd-data (winograd.hpp)           WEIGHTS U, PACKED U^T, TABLE    INPUT dy quarters, TEMP1 dM, TEMP2 dV,
  *                                                                              TEMP3, TEMP4 padded dx
- *   Winograd bwd-weights, and the fused        PACKED chunk sums (+ packed     INPUT padded x, TEMP1 dy phases (+ the
- *     backward from a max-pool                 U^T), WEIGHTS U, TABLE (the     built dy), TEMP2 dM + V chunk rows,
- *     (winograd_bwd_weights.hpp)               last two with dx)               TEMP3 packed dM + packed V, TEMP4 dV +
- *                                                                              padded dx + transform rows (with dx)
+ *   Winograd bwd-weights, and the fused        PACKED chunk sums (+ packed     INPUT x channel-last (+ the built dy),
+ *     backward from a max-pool                 U^T), WEIGHTS U, TABLE (the     TEMP1 dy channel-last (alone), TEMP2
+ *     (winograd_bwd_weights.hpp)               last two with dx)               packed dM + one tile's dM, TEMP3 packed
+ *                                                                              V, TEMP4 (with dx) dy phases, dM, dV,
+ *                                                                              padded dx, transform rows
  *
  * Part of the ops written once per ISA (see ops.hpp). */
 #pragma once

@@ -169,11 +169,11 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
     for (int gi = 0; gi < G; ++gi) {
         float* acc = parts + gi * part;
         for (long i = 0; i < part; ++i) acc[i] = 0.0f;
-        /* the weights' buffers: channel-last x and dy, the packed operands, one tile's dM over all O
-         * channels (plane stride Opad) before it is cut into MR panels (the transform vectorises over
-         * whole vectors of channels, not over MR at a time); then the images' built dy */
+        /* the weights' buffers: channel-last x (then the images' built dy) and, alone, dy; the packed
+         * operands, and one tile's dM over all O channels (plane stride Opad) before it is cut into MR
+         * panels (the transform vectorises over whole vectors of channels, not over MR at a time) */
         Scratch<float> xh(SCRATCH_TASK_INPUT, (size_t)s.Hp * s.Wp * C + (src.dy ? 0 : ipg * img));
-        Scratch<float> dyh(SCRATCH_TASK_TEMP1, (size_t)H2 * W2 * O);
+        Scratch<float> dyh(SCRATCH_TASK_TEMP1, dx ? 1 : (size_t)H2 * W2 * O);
         Scratch<float> Am(SCRATCH_TASK_TEMP2, (size_t)(E * asx + E * Opad));
         Scratch<float> Bv(SCRATCH_TASK_TEMP3, (size_t)E * bsx);
         /* backward-data's: dy phases, dM, dV, padded dx and the transform's rows */
@@ -187,11 +187,11 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
                 for (int i = 0; i < ni; ++i) src.build(na + i, g, built + i * img);
             auto dyn = [&](int i) { return src.dy ? src.dy + (long)(na + i) * img : built + i * img; };
             /* one block of an image's weight gradient: V of the tiles from xh, the image's channel-last
-             * copy, as the packed B; dM as the packed A, by am(j, ty, tx) tile by tile unless packed before */
+             * copy, as the packed B; dM as the packed A, by am(j, ty, tx, nb) tile by tile unless packed before */
             auto weights_block = [&](int t0, int nb, auto am) {
                 for (int j = 0; j < nb; ++j) {
                     const int t = t0 + j, ty = t / s.TW, tx = t % s.TW;
-                    am(j, ty, tx);
+                    am(j, ty, tx, nb);
                     WG::input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
                 }
                 for (int e = 0; e < E; ++e)
@@ -207,12 +207,12 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
                 pad_x(0);
                 wg_pad_hwc(dyn(0), O, g.oh, g.ow, 0, 0, H2, W2, dyh);
                 for (int t0 = 0; t0 < s.T; t0 += TB)
-                    weights_block(t0, imin(TB, s.T - t0), [&](int j, int ty, int tx) {
+                    weights_block(t0, imin(TB, s.T - t0), [&](int j, int ty, int tx, int nb) {
                         WG::grad_hwc(dyh, O, W2, ty, tx, dm1, Opad, O, 0);
                         for (int e = 0; e < E; ++e)
                             for (int r = 0; r < O; r += MR) {
                                 const float* from = dm1 + (long)e * Opad + r;
-                                float* to = Am + e * asx + (long)(r / MR) * imin(TB, s.T - t0) * MR + (long)j * MR;
+                                float* to = Am + e * asx + (long)(r / MR) * nb * MR + (long)j * MR;
                                 if (r + MR <= O)
                                     memcpy(to, from, MR * sizeof(float)); /* a fixed size: a few vector moves */
                                 else
@@ -240,7 +240,7 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
                         for (int r = 0; r < O; r += MR)
                             pack_rows_panel<MR>(imin(MR, O - r), nb, Mg + e * gsx + (long)r * ld + i * nb, ld, O + 8 - r,
                                                 Am + e * asx + (long)(r / MR) * nb * MR);
-                    weights_block(t0, nb, [](int, int, int) {});
+                    weights_block(t0, nb, [](int, int, int, int) {});
                 }
             }
             for (int i = 0; i < ni; ++i) {

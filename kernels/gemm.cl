@@ -3,9 +3,12 @@
 //
 // Element (i, k) of A[z, s] is A[offA + z*bsA + s*ssA + i*sAi + k*sAk] (any strides, so A may be transposed);
 // element (k, j) of B[z, s] is B[offB + z*bsB + s*ssB + k*ldb + j] (rows contiguous along N);
-// C[z](i, j) is C[offC + z*bsC + i*ldc + j]. Work-item (jt, it, z) owns rows it*TM.. and columns jt*16*NV..;
+// C[z](i, j) is C[offC + z*bsC + i*ldc + j]. Work-item (jt, it, z) owns columns jt*16*NV.. and (see rowTiles) rows;
 // batch z sums over s = 0 .. min(S, sLimit - z*S) - 1 (used to split a long K over images).
 // Each element is summed over s, then k, in ascending order: results do not depend on the launch shape.
+// rowTiles: in the direct kernel (WGM = 0) work-item (jt, it, z) computes the rowTiles TM-row tiles from row
+// it*TM*rowTiles on, one after the other, so that on a CPU its column strip of B is read from L1 after the first
+// (Gemm.rowTiles); the local-memory kernel takes 1.
 // biasMode: 0 none, 1 bias[i] (per row), 2 bias[j] (per column).
 // Tunables (-D): TM rows per work-item, NV float16 vectors per row (1 or 2), WGM work-items per work-group sharing a
 // local-memory B panel (0: none), KB rows of B per local tile. The host always passes TM, NV and WGM (and KB when
@@ -38,19 +41,24 @@ void gemm(const int M, const int N, const int K,
           __global const float* restrict B, const long offB, const int ldb, const long bsB, const long ssB,
           __global float* restrict C, const long offC, const int ldc, const long bsC,
           const int S, const int sLimit,
-          __global const float* restrict bias, const int biasMode) {
+          __global const float* restrict bias, const int biasMode, const int rowTiles) {
     const int jt = get_global_id(0), it = get_global_id(1), z = get_global_id(2);
-    const int j0 = jt * TN, i0 = it * TM;
+    const int j0 = jt * TN;
 #if WGM > 0
     // every work-item must reach the barriers: out-of-range ones only help copying
+    const int i0 = it * TM;
     const int rows = (j0 < N && i0 < M) ? min(TM, M - i0) : 0;
     const int cols = j0 < N ? min(TN, N - j0) : 0;
     const int ly = get_local_id(1);
     __local float bs[KB * TN];
+    {
 #else
-    if (j0 >= N || i0 >= M) return;
-    const int rows = min(TM, M - i0);
+    // rowTiles TM-row tiles per work-item, one after the other: the work-item's column strip of B stays in cache
+    if (j0 >= N) return;
     const int cols = min(TN, N - j0);
+    const int iEnd = min(M, (it + 1) * TM * rowTiles);
+    for (int i0 = it * TM * rowTiles; i0 < iEnd; i0 += TM) {
+    const int rows = min(TM, M - i0);
 #endif
     const int sCount = min(S, sLimit - z * S);
 
@@ -142,8 +150,7 @@ void gemm(const int M, const int N, const int K,
         }
 #endif
     }
-    if (rows == 0) return;
-
+    if (rows > 0) {
     __global float* c = C + offC + z * bsC + (long)i0 * ldc + j0;
     float16 colBias[NV];
 #pragma unroll
@@ -168,6 +175,8 @@ void gemm(const int M, const int N, const int K,
                 for (int q = 0; q < cols; q++) c[(long)r * ldc + q] = tmp[q];
             }
         }
+    }
+    }
     }
 }
 

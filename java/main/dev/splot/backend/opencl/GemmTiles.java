@@ -8,7 +8,7 @@ import java.util.Map;
  * The default {@link GemmTile} per {@link DeviceClass}, and the override through the system property
  * {@value OpenClBackend#GEMM_PROPERTY}.
  *
- * <p>Only the CPU entry is measured (PoCL on AVX-512). The GPU entries are reasoned starting points, not measured on
+ * <p>Only the CPU entry is measured (PoCL on AVX-512, and scaled for AVX2 by {@link #entry}). The GPU entries are reasoned starting points, not measured on
  * any GPU here. They start from CLBlast's published single-precision tuning for the NVIDIA A100 (a 32x64 work-group
  * tile of C computed by 8x16 work-items, i.e. 4x4 outputs each; KWG = 32; vector width 4; A and B tiles in local
  * memory) and map it onto what gemm.cl can express, which is approximate in three ways:
@@ -45,10 +45,24 @@ final class GemmTiles {
         TABLE = Collections.unmodifiableMap(t);
     }
 
-    /** The tile for this device: the property's override when set, else the table's entry for its class. */
+    /** The tile for this device: the property's override when set, else {@link #entry}. */
     static GemmTile forDevice(DeviceInfo info) {
-        GemmTile base = TABLE.get(DeviceClass.of(info));
+        GemmTile base = entry(DeviceClass.of(info), info.floatVectorWidth());
         String override = System.getProperty(OpenClBackend.GEMM_PROPERTY);
         return override == null ? base : GemmTile.override(override, base);
+    }
+
+    /**
+     * The table's entry for a device class; on CPUs scaled to the device's native float vector width (OpenCL's
+     * CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT). The CPU entry's 8 rows of one {@code float16} are 8 accumulator registers
+     * where a register holds 16 floats (AVX-512); with 8-float registers (AVX2) the same 8 rows would take 16, every
+     * register x86 has, and spill, so there the tile has 4 rows (8 registers again): measured 0.64-0.76 of 8 rows' time
+     * on conv2's three passes (Zen 3, PoCL 3.1, docs/opencl.md).
+     */
+    static GemmTile entry(DeviceClass dc, int floatVectorWidth) {
+        GemmTile t = TABLE.get(dc);
+        if (dc != DeviceClass.CPU || floatVectorWidth >= 16) return t;
+        int rows = Math.max(1, t.rows() * Math.max(1, floatVectorWidth) / 16);
+        return new GemmTile(rows, t.vectors(), t.panelItems(), t.panelRows());
     }
 }

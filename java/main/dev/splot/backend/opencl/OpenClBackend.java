@@ -56,13 +56,16 @@ public final class OpenClBackend extends AbstractBackend {
      * default ({@link GemmTiles}).
      */
     public static final String GEMM_PROPERTY = "splot.opencl.gemm";
-    /** When to use the local-memory GEMM: "auto" (default: GPUs always, CPUs for far-apart rows of B), "always", "never". */
+    /** When to use the local-memory GEMM: "auto" (default: GPUs always, CPUs for far-apart rows of B too long to stay in L1), "always", "never". */
     public static final String GEMM_PANEL_PROPERTY = "splot.opencl.gemm.panel";
     /**
-     * Largest convolution scratch (im2col) buffer in bytes, default 256 MiB; larger batches are processed in chunks of
-     * images. Small values force chunking (tests).
+     * Largest convolution scratch (im2col) buffer in bytes; larger batches are processed in chunks of images. Default
+     * 256 MiB on GPUs and {@value #CPU_SCRATCH_BYTES} bytes (4 MiB) on CPU devices, where a chunk's columns then stay
+     * in the last-level cache between im2col and the GEMM (docs/opencl.md). Small values force chunking (tests).
      */
     public static final String SCRATCH_PROPERTY = "splot.opencl.scratchBytes";
+    /** The default of {@link #SCRATCH_PROPERTY} on CPU devices. */
+    public static final long CPU_SCRATCH_BYTES = 4L << 20;
     /**
      * The algorithm for 3x3 stride-1 convolutions: "auto" (default: im2col + GEMM, measured faster than Winograd on PoCL,
      * see docs/opencl.md), "gemm" or "winograd" (Winograd F(2x2,3x3) forced wherever it applies); the same values as the
@@ -151,7 +154,7 @@ public final class OpenClBackend extends AbstractBackend {
         kernels = new Kernels(info, queue);
         gemm = new Gemm(info, kernels, tile, panelUse);
         scratch = new ScratchBuffers(context, info.deviceName());
-        long scratchLimit = Long.getLong(SCRATCH_PROPERTY, 256L << 20);
+        long scratchLimit = Long.getLong(SCRATCH_PROPERTY, info.isCpu() ? CPU_SCRATCH_BYTES : 256L << 20);
         convolutions = new Convolutions(kernels, gemm, scratch, scratchLimit, info.isCpu());
         winograd = new Winograd(kernels, gemm, scratch, scratchLimit);
         long t0 = System.nanoTime();

@@ -51,10 +51,13 @@ public final class GemmTileSweep {
         }
     }
 
-    /** The candidates for a device class: its table entry first (the reference for bits and speed). */
-    static List<Candidate> candidates(DeviceClass dc) {
+    /**
+     * The candidates for a device class: its table entry first (the reference for bits and speed), for a device whose
+     * native float vector width is floatVectorWidth.
+     */
+    static List<Candidate> candidates(DeviceClass dc, int floatVectorWidth) {
         List<Candidate> c = new ArrayList<>();
-        c.add(new Candidate("table", GemmTiles.TABLE.get(dc), "GemmTiles entry for " + dc));
+        c.add(new Candidate("table", GemmTiles.entry(dc, floatVectorWidth), "GemmTiles entry for " + dc));
         c.add(new Candidate("A100 work-items", new GemmTile(1, 1, 128, 128), "CLBlast A100: 128 work-items of 16 outputs"));
         c.add(new Candidate("A100 rows", new GemmTile(4, 1, 8, 32), "CLBlast A100: 32-row tile, 4 rows per work-item, KB = KWG"));
         c.add(new Candidate("RTX 3090 rows", new GemmTile(2, 1, 32, 32), "CLBlast 3090: 64-row tile, 32 outputs per work-item, KB = KWG"));
@@ -126,7 +129,7 @@ public final class GemmTileSweep {
         String best = null;
         double bestMs = Double.MAX_VALUE, tableMs = Double.NaN;
         boolean failed = false;
-        List<Candidate> all = candidates(dc);
+        List<Candidate> all = candidates(dc, device.floatVectorWidth());
         for (Candidate c : all.subList(0, Math.min(count, all.size()))) {
             try (OpenClBackend be = OpenClBackend.create(Integer.toString(device.index()), ProgramCache.fromEnvironment(), c.tile(), panel)) {
                 List<Tensor> live = new ArrayList<>();

@@ -13,7 +13,7 @@ class GemmTileSweepTest {
     @Test
     void candidatesStartWithTheTableEntryAndAreValidBuilds() {
         for (DeviceClass dc : DeviceClass.values()) {
-            List<GemmTileSweep.Candidate> cs = GemmTileSweep.candidates(dc);
+            List<GemmTileSweep.Candidate> cs = GemmTileSweep.candidates(dc, 16);
             assertEquals(GemmTiles.TABLE.get(dc), cs.get(0).tile(), dc + ": the table entry is the reference for bits and speed");
             Set<GemmTile> distinct = new HashSet<>();
             for (GemmTileSweep.Candidate c : cs) {
@@ -28,6 +28,6 @@ class GemmTileSweepTest {
                         what + ": the printed -Dsplot.opencl.gemm value selects exactly this tile");
             }
         }
-        assertEquals(8, GemmTileSweep.candidates(DeviceClass.NVIDIA_GPU).size(), "table, six CLBlast mappings, generic");
+        assertEquals(8, GemmTileSweep.candidates(DeviceClass.NVIDIA_GPU, 1).size(), "table, six CLBlast mappings, generic");
     }
 }

@@ -41,6 +41,17 @@ class GemmTilesTest {
     }
 
     @Test
+    void cpuTilesKeepEightAccumulatorRegistersAtTheDevicesVectorWidth() {
+        assertEquals(new GemmTile(8, 1, 8, 128), GemmTiles.entry(DeviceClass.CPU, 16), "AVX-512: the table's entry");
+        assertEquals(new GemmTile(4, 1, 8, 128), GemmTiles.entry(DeviceClass.CPU, 8), "AVX2: 4 rows of 2 ymm each");
+        assertEquals(new GemmTile(2, 1, 8, 128), GemmTiles.entry(DeviceClass.CPU, 4), "SSE or NEON: 2 rows of 4 registers");
+        assertEquals(new GemmTile(1, 1, 8, 128), GemmTiles.entry(DeviceClass.CPU, 1), "scalar: at least one row");
+        assertEquals(new GemmTile(1, 1, 8, 128), GemmTiles.entry(DeviceClass.CPU, 0), "a driver reporting 0: one row");
+        assertEquals(GemmTiles.TABLE.get(DeviceClass.NVIDIA_GPU), GemmTiles.entry(DeviceClass.NVIDIA_GPU, 1),
+                "GPUs: the table's entry whatever their vector width");
+    }
+
+    @Test
     void everyEntryIsAConsistentBuild() {
         for (DeviceClass dc : DeviceClass.values()) {
             GemmTile t = GemmTiles.TABLE.get(dc);
@@ -77,8 +88,9 @@ class GemmTilesTest {
 
     /**
      * Every entry compiles on PoCL and computes two GEMMs right: a split-K one with transposed A and a row bias on the
-     * direct kernel, and a batched one with a column bias on the local-memory kernel (rows of B 4,100 floats apart:
-     * {@link Gemm} picks the panel kernel there on CPUs; GPUs use it for both). Each element is summed in the same order whatever the tile,
+     * direct kernel, and a batched one with a column bias on the local-memory kernel (rows of B 4,100 floats apart and
+     * 520 of them, a column strip longer than L1: {@link Gemm} picks the panel kernel there on CPUs; GPUs use it for
+     * both). Each element is summed in the same order whatever the tile,
      * so all entries must give the CPU entry's bits.
      */
     @Test
@@ -88,7 +100,7 @@ class GemmTilesTest {
         for (DeviceClass dc : DeviceClass.values()) {
             try (OpenClBackend be = OpenClBackend.create(null, ProgramCache.fromEnvironment(), GemmTiles.TABLE.get(dc),
                     Gemm.PanelUse.AUTO)) {
-                results.put(dc, List.of(run(be, 37, 50, 45, false), run(be, 37, 4100, 45, true)));
+                results.put(dc, List.of(run(be, 37, 50, 45, false), run(be, 37, 4100, 520, true)));
             }
         }
         for (DeviceClass dc : DeviceClass.values()) {

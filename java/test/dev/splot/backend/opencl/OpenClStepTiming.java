@@ -40,16 +40,30 @@ public final class OpenClStepTiming {
         }
     }
 
-    /** "native", or the OpenCL backend on the default device with {@value OpenClBackend#CONV_PROPERTY} = config. */
+    /**
+     * "native", or the OpenCL backend on the default device with {@value OpenClBackend#CONV_PROPERTY} = the config's
+     * first word; further words "key=value" (separated by ':') set system properties while the backend starts, e.g.
+     * "gemm:splot.opencl.gemm=4x1", so that variants of one setting run side by side in one process.
+     */
     static Backend open(String config) {
         if (config.equals("native")) return NativeBackend.create();
-        String before = System.getProperty(OpenClBackend.CONV_PROPERTY);
-        System.setProperty(OpenClBackend.CONV_PROPERTY, config);
+        String[] words = config.split(":");
+        java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+        properties.put(OpenClBackend.CONV_PROPERTY, words[0]);
+        for (int i = 1; i < words.length; i++) {
+            int eq = words[i].indexOf('=');
+            if (eq < 1) throw new IllegalArgumentException("expected key=value after ':' in '" + config + "', got '" + words[i] + "'");
+            properties.put(words[i].substring(0, eq), words[i].substring(eq + 1));
+        }
+        java.util.Map<String, String> before = new java.util.HashMap<>();
+        properties.forEach((k, v) -> before.put(k, System.setProperty(k, v)));
         try {
             return OpenClBackend.create(null);
         } finally {
-            if (before == null) System.clearProperty(OpenClBackend.CONV_PROPERTY);
-            else System.setProperty(OpenClBackend.CONV_PROPERTY, before);
+            before.forEach((k, v) -> {
+                if (v == null) System.clearProperty(k);
+                else System.setProperty(k, v);
+            });
         }
     }
 }

@@ -34,6 +34,9 @@ int main(){
     splot_pool_relu_conv2d_backward(ctx,p,m,a,y,ph,pw,x,w,dx,x,dw,db,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
     splot_pool_relu_conv2d_backward(ctx,p,m,a,y,ph,pw,x,w,dx,nullptr,dw,db,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
     splot_pool_relu_conv2d_backward(ctx,p,m,a,y,ph,pw,x,w,nullptr,nullptr,dw,db,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow);
+    a[0]=-7; a[pi-1]=1<<30; /* hostile argmax: skipped and reported (2), or no fused path (1), never followed */
+    if(splot_pool_relu_conv2d_backward(ctx,p,m,a,y,ph,pw,x,w,dx,x,dw,db,g.n,g.c,g.h,g.w,g.o,g.kh,g.kw,g.s,g.s,g.pt,g.pl,g.oh,g.ow)==0){
+     printf("FAIL: %s %s fused backward accepted a hostile argmax\n",isa,conv); return 1;}
     free(p);free(m);free(a);}
    free(x);free(w);free(b);free(y);free(dx);free(dw);free(db);}}
   int dc[][3]={{1,9,7},{3,33,10},{5,130,129},{2,1,1},{7,300,17},{4,9216,128},{128,9216,128},{3,700,5}};
@@ -45,7 +48,11 @@ int main(){
    float *x=F(xi),*y=F(yi),*dx=F(xi); int* a=(int*)malloc(yi*4);
    splot_maxpool_forward(ctx,x,y,a,n,c,h,w,k,k,s,s,oh,ow); splot_maxpool_backward(ctx,y,a,dx,n,c,h,w,oh,ow);
    float* m=F(yi); splot_maxpool_dropout_forward(ctx,x,y,a,m,n,c,h,w,k,k,s,s,oh,ow,0.25f,1,2,3,5);
-   splot_dropout_maxpool_relu_backward(ctx,y,m,a,x,dx,n,c,h,w,oh,ow); free(m);
+   splot_dropout_maxpool_relu_backward(ctx,y,m,a,x,dx,n,c,h,w,oh,ow);
+   a[0]=-7; a[yi-1]=(int)xi; /* hostile argmax: before x, and just past it: skipped and reported, never followed */
+   if(splot_maxpool_backward(ctx,y,a,dx,n,c,h,w,oh,ow)!=1||splot_dropout_maxpool_relu_backward(ctx,y,m,a,x,dx,n,c,h,w,oh,ow)!=1){
+    printf("FAIL: %s pooling backward accepted a hostile argmax\n",isa); return 1;}
+   free(m);
    free(x);free(y);free(dx);free(a);}
   for(auto& p: pc){int n=p[0],c=p[1],h=p[2],w=p[3],k=p[4],s=p[5],oh=(h-k)/s+1,ow=(w-k)/s+1; long xi=(long)n*c*h*w, yi=(long)n*c*oh*ow;
    float *x=F(xi),*y=F(yi),*dx=F(xi),*g=F(n*c);

@@ -59,8 +59,10 @@ void splot_conv2d_backward_weights(void* ctx, const float* x, const float* dy, f
                                    int pt, int pl, int oh, int ow);
 void splot_maxpool_forward(void* ctx, const float* x, float* y, int* argmax,
                            int n, int c, int h, int w, int ph, int pw, int sh, int sw, int oh, int ow);
-void splot_maxpool_backward(void* ctx, const float* dy, const int* argmax, float* dx,
-                            int n, int c, int h, int w, int oh, int ow);
+/* Returns 0, or 1 where an argmax entry lies outside its own plane of x (not maxpool_forward's): such
+ * entries are skipped, never followed, and dx is then not the gradient. */
+int splot_maxpool_backward(void* ctx, const float* dy, const int* argmax, float* dx,
+                           int n, int c, int h, int w, int oh, int ow);
 void splot_relu_forward(void* ctx, const float* x, float* y, long long n);
 void splot_relu_backward(void* ctx, const float* dy, const float* y, float* dx, long long n);
 void splot_dropout_forward(void* ctx, const float* x, float* y, float* mask, long long n,
@@ -128,16 +130,17 @@ void splot_conv2d_backward_data_relu(void* ctx, const float* dy, const float* w,
 void splot_maxpool_dropout_forward(void* ctx, const float* x, float* y, int* argmax, float* mask,
                                    int n, int c, int h, int w, int ph, int pw, int sh, int sw, int oh, int ow,
                                    float rate, long long seed, long long step, int layer, long long first);
-/* dx = relu_backward(maxpool_backward(dy * mask, argmax), relu_y): relu_y is the pooling's input. */
-void splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float* mask, const int* argmax,
-                                         const float* relu_y, float* dx, int n, int c, int h, int w, int oh, int ow);
+/* dx = relu_backward(maxpool_backward(dy * mask, argmax), relu_y): relu_y is the pooling's input.
+ * Returns 0, or 1 for an argmax outside its plane, as splot_maxpool_backward. */
+int splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float* mask, const int* argmax,
+                                        const float* relu_y, float* dx, int n, int c, int h, int w, int oh, int ow);
 /* The convolution's backward passes from the gradient of a max-pool + dropout after its ReLU:
  * d = dropout_maxpool_relu_backward(pdy, mask, argmax, relu_y) (the convolution's output gradient,
  * [n, o, oh, ow]; pooled size pooled_h x pooled_w; never stored), then conv2d_backward_weights(x, d) into dw, db
  * and, where dx is not NULL, conv2d_backward_data(d, w) into dx, zero wherever in_relu_y (the ReLU
  * before the convolution, shaped as x; NULL: none) is not positive. Returns 0 when done, 1 (nothing
  * written) where this convolution has no fused path (not a Winograd one): the caller then runs the
- * ops one by one. */
+ * ops one by one; 2 where an argmax entry lies outside its plane (skipped, as splot_maxpool_backward). */
 int splot_pool_relu_conv2d_backward(void* ctx, const float* pdy, const float* mask, const int* argmax,
                                     const float* relu_y, int pooled_h, int pooled_w, const float* x, const float* w,
                                     float* dx, const float* in_relu_y, float* dw, float* db, int n, int c,

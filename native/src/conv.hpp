@@ -74,17 +74,19 @@ static void conv_bwd_weights(int threads, const float* x, const float* dy, float
  * splot_pool_relu_conv2d_backward): dy = dropout_maxpool_relu_bwd(pdy, mask, arg, relu_y), never
  * stored, then backward-weights and, where dx is given, backward-data (with g.relu_y's mask). Returns
  * 1 without touching anything where this convolution takes no Winograd path (or not the same tile
- * size for both passes): the caller composes the ops then. */
+ * size for both passes): the caller composes the ops then; 2 where an argmax lay outside its plane
+ * (skipped, never followed: the outputs are then not the gradient), else 0. */
 static int pool_relu_conv_bwd(int threads, const float* pdy, const float* mask, const int* arg, const float* relu_y, int poh,
                               int pow_, const float* x, const float* w, float* dx, float* dw, float* db, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
     threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
     const int m = wg_tile(g, WG_BWD_WEIGHTS);
     if (m == 0 || (dx && wg_tile(g, WG_BWD_DATA) != m)) return 1;
-    const wg_dy_source src = {nullptr, pdy, mask, relu_y, arg, (long)poh * pow_};
+    int bad = 0;
+    const wg_dy_source src = {nullptr, pdy, mask, relu_y, arg, (long)poh * pow_, &bad};
     if (m == 2)
         wg_conv_bwd<Wg2>(threads, src, x, w, dx, dw, db, g);
     else
         wg_conv_bwd<Wg4>(threads, src, x, w, dx, dw, db, g);
-    return 0;
+    return bad ? 2 : 0;
 }

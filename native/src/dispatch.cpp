@@ -186,9 +186,9 @@ void splot_maxpool_forward(void* ctx, const float* x, float* y, int* argmax, int
     O(ctx)->maxpool_fwd(T(ctx), x, y, argmax, n, c, h, w, ph, pw, sh, sw, oh, ow);
 }
 
-void splot_maxpool_backward(void* ctx, const float* dy, const int* argmax, float* dx, int n, int c, int h, int w, int oh,
-                            int ow) {
-    O(ctx)->maxpool_bwd(T(ctx), dy, argmax, dx, n, c, h, w, oh, ow);
+int splot_maxpool_backward(void* ctx, const float* dy, const int* argmax, float* dx, int n, int c, int h, int w, int oh,
+                           int ow) {
+    return O(ctx)->maxpool_bwd(T(ctx), dy, argmax, dx, n, c, h, w, oh, ow);
 }
 
 void splot_relu_forward(void* ctx, const float* x, float* y, long long n) { O(ctx)->relu_fwd(T(ctx), x, y, n); }
@@ -293,9 +293,9 @@ void splot_maxpool_dropout_forward(void* ctx, const float* x, float* y, int* arg
                                 (uint64_t)step, layer, (uint64_t)first);
 }
 
-void splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float* mask, const int* argmax, const float* relu_y,
-                                         float* dx, int n, int c, int h, int w, int oh, int ow) {
-    O(ctx)->dropout_maxpool_relu_bwd(T(ctx), dy, mask, argmax, relu_y, dx, n, c, h, w, oh, ow);
+int splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float* mask, const int* argmax, const float* relu_y,
+                                        float* dx, int n, int c, int h, int w, int oh, int ow) {
+    return O(ctx)->dropout_maxpool_relu_bwd(T(ctx), dy, mask, argmax, relu_y, dx, n, c, h, w, oh, ow);
 }
 
 int splot_pool_relu_conv2d_backward(void* ctx, const float* pdy, const float* mask, const int* argmax, const float* relu_y, int pooled_h,

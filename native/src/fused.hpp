@@ -43,22 +43,31 @@ static void maxpool_dropout_fwd(int threads, const float* x, float* y, int* arg,
 
 /* Plane nc (pin floats, its pout pooled values) of dropout_maxpool_relu_bwd's dx, into d: zeroed, then
  * dy * mask added at its argmax where relu_y there is positive (adding 0 elsewhere keeps the
- * composition's +0). Also where the fused convolution backward builds each image's dy (winograd_bwd_weights.hpp). */
-static inline void dropout_maxpool_relu_plane(const float* dy, const float* mask, const int* arg, const float* relu_y, long nc,
-                                              long pin, long pout, float* __restrict d) {
+ * composition's +0). Also where the fused convolution backward builds each image's dy (winograd_bwd_weights.hpp).
+ * An argmax outside the plane (not maxpool_fwd's) is skipped, never followed: returns 1 then, else 0. */
+static inline int dropout_maxpool_relu_plane(const float* dy, const float* mask, const int* arg, const float* relu_y, long nc,
+                                             long pin, long pout, float* __restrict d) {
     for (long i = 0; i < pin; ++i) d[i] = 0.0f;
     const long base = nc * pin; /* argmax holds indices into the whole tensor */
+    int bad = 0;
     for (long k = nc * pout; k < (nc + 1) * pout; ++k) {
-        const int a = arg[k];
+        const long a = (long)arg[k] - base;
+        if ((unsigned long)a >= (unsigned long)pin) {
+            bad = 1;
+            continue;
+        }
         const float g = dy[k] * mask[k];
-        d[a - base] += relu_y[a] > 0.0f ? g : 0.0f;
+        d[a] += relu_y[base + a] > 0.0f ? g : 0.0f;
     }
+    return bad;
 }
 
-/* dx = relu_bwd(maxpool_bwd(dy * mask, arg), relu_y), plane by plane. */
-static void dropout_maxpool_relu_bwd(int threads, const float* dy, const float* mask, const int* arg, const float* relu_y,
-                                     float* dx, int n, int c, int h, int w, int oh, int ow) {
+/* dx = relu_bwd(maxpool_bwd(dy * mask, arg), relu_y), plane by plane; 1 where an argmax lay outside its plane. */
+static int dropout_maxpool_relu_bwd(int threads, const float* dy, const float* mask, const int* arg, const float* relu_y,
+                                    float* dx, int n, int c, int h, int w, int oh, int ow) {
     const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
-#pragma omp parallel for schedule(static) num_threads(planes * pin >= CHUNK ? threads : 1)
-    for (long nc = 0; nc < planes; ++nc) dropout_maxpool_relu_plane(dy, mask, arg, relu_y, nc, pin, pout, dx + nc * pin);
+    int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad) num_threads(planes * pin >= CHUNK ? threads : 1)
+    for (long nc = 0; nc < planes; ++nc) bad |= dropout_maxpool_relu_plane(dy, mask, arg, relu_y, nc, pin, pout, dx + nc * pin);
+    return bad;
 }

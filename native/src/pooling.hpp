@@ -67,14 +67,24 @@ static void maxpool_fwd(int threads, const float* x, float* y, int* arg, int n, 
         for (int i = 0; i < oh; ++i) maxpool_row(x, y, arg, nc, i, 0, ow, h, w, ph, pw, sh, sw, oh, ow);
 }
 
-static void maxpool_bwd(int threads, const float* dy, const int* arg, float* dx, int n, int c, int h, int w, int oh, int ow) {
+/* dx: each plane zeroed, then dy scattered through arg. An argmax outside its plane (not maxpool_fwd's) is
+ * skipped, never followed (it would write outside the plane, or dx): returns 1 then, else 0. */
+static int maxpool_bwd(int threads, const float* dy, const int* arg, float* dx, int n, int c, int h, int w, int oh, int ow) {
     const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
-#pragma omp parallel for schedule(static) num_threads(planes * pin >= CHUNK ? threads : 1)
+    int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad) num_threads(planes * pin >= CHUNK ? threads : 1)
     for (long nc = 0; nc < planes; ++nc) {
         float* d = dx + nc * pin;
         for (long i = 0; i < pin; ++i) d[i] = 0.0f;
-        for (long k = nc * pout; k < (nc + 1) * pout; ++k) dx[arg[k]] += dy[k];
+        for (long k = nc * pout; k < (nc + 1) * pout; ++k) {
+            const long a = (long)arg[k] - nc * pin;
+            if ((unsigned long)a < (unsigned long)pin)
+                d[a] += dy[k];
+            else
+                bad = 1;
+        }
     }
+    return bad;
 }
 
 /* Average pooling, the Java reference's arithmetic: each window summed in float in row-major order, then divided

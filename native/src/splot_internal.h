@@ -27,7 +27,7 @@ struct splot_ops {
     void (*conv_bwd_weights)(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom* g);
     void (*maxpool_fwd)(int threads, const float* x, float* y, int* arg, int n, int c, int h, int w, int ph, int pw,
                         int sh, int sw, int oh, int ow);
-    void (*maxpool_bwd)(int threads, const float* dy, const int* arg, float* dx, int n, int c, int h, int w, int oh, int ow);
+    int (*maxpool_bwd)(int threads, const float* dy, const int* arg, float* dx, int n, int c, int h, int w, int oh, int ow);
     void (*relu_fwd)(int threads, const float* x, float* y, long long n);
     void (*relu_bwd)(int threads, const float* dy, const float* y, float* dx, long long n);
     void (*dropout_fwd)(int threads, const float* x, float* y, float* mask, long long n, float rate, uint64_t seed,
@@ -62,7 +62,7 @@ struct splot_ops {
     void (*maxpool_dropout_fwd)(int threads, const float* x, float* y, int* arg, float* mask, int n, int c, int h, int w, int ph,
                                 int pw, int sh, int sw, int oh, int ow, float rate, uint64_t seed, uint64_t step, int layer,
                                 uint64_t first);
-    void (*dropout_maxpool_relu_bwd)(int threads, const float* dy, const float* mask, const int* arg, const float* relu_y, float* dx,
+    int (*dropout_maxpool_relu_bwd)(int threads, const float* dy, const float* mask, const int* arg, const float* relu_y, float* dx,
                                      int n, int c, int h, int w, int oh, int ow);
     /* (conv.hpp) returns 1 where it does not apply, see splot_pool_relu_conv2d_backward */
     int (*pool_relu_conv_bwd)(int threads, const float* pdy, const float* mask, const int* arg, const float* relu_y, int pooled_h, int pooled_w,

@@ -128,12 +128,14 @@ struct wg_dy_source {
     const float *pdy, *mask, *relu_y; /* dropout_maxpool_relu_bwd's inputs: pooled gradient, mask, the pool's input */
     const int* arg;
     long pooled; /* pooled values per plane */
+    int* bad;    /* set to 1 where an argmax lay outside its plane (skipped) */
 
     /* builds image n's dy into buf (O oh ow floats); only without dy */
     void build(int n, const splot_conv_geom& g, float* buf) const {
         const long plane = (long)g.oh * g.ow;
         for (int o = 0; o < g.o; ++o)
-            dropout_maxpool_relu_plane(pdy, mask, arg, relu_y, (long)n * g.o + o, plane, pooled, buf + o * plane);
+            if (dropout_maxpool_relu_plane(pdy, mask, arg, relu_y, (long)n * g.o + o, plane, pooled, buf + o * plane))
+                __atomic_store_n(bad, 1, __ATOMIC_RELAXED);
     }
 };
 
@@ -287,7 +289,7 @@ static void wg_conv_bwd(int threads, const wg_dy_source& src, const float* x, co
 
 template <class WG>
 static void wg_conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
-    const wg_dy_source src = {dy, nullptr, nullptr, nullptr, nullptr, 0};
+    const wg_dy_source src = {dy, nullptr, nullptr, nullptr, nullptr, 0, nullptr};
     wg_conv_bwd<WG>(threads, src, x, nullptr, nullptr, dw, db, g);
 }
 

@@ -86,4 +86,27 @@ public record PoolGeometry(int n, int c, int h, int w, int poolH, int poolW, int
     public int[] inputShape() { return new int[] {n, c, h, w}; }
     /** {@return the shape of y and of the argmax, {@code [n, c, outH, outW]}, a new array} */
     public int[] outputShape() { return new int[] {n, c, outH, outW}; }
+
+    /**
+     * Checks a max-pool argmax before a backward pass scatters through it: entry k (image i, channel ch) must index x
+     * inside plane (i, ch), that is lie in {@code [(i*c + ch)*h*w, (i*c + ch + 1)*h*w)}, as every argmax that
+     * maxPoolForward writes does. A backend that scatters through an index from elsewhere would write outside its
+     * plane, or outside dx; this names the first such entry instead.
+     *
+     * @param op     the operation, for the message
+     * @param argmax the argmax, {@code n*c*outH*outW} entries
+     * @throws IllegalArgumentException naming op, the first entry outside its plane, its value and the plane's range
+     */
+    public void checkArgmax(String op, int[] argmax) {
+        long planeIn = (long) h * w, planeOut = (long) outH * outW;
+        for (int k = 0; k < argmax.length; k++) {
+            long plane = k / planeOut, lo = plane * planeIn;
+            if (argmax[k] < lo || argmax[k] >= lo + planeIn) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "%s: argmax[%d] = %d lies outside its plane (image %d, channel %d: indices %d..%d of x %s); the argmax must be"
+                                + " maxPoolForward's for this geometry", op, k, argmax[k], plane / c, plane % c, lo, lo + planeIn - 1,
+                        java.util.Arrays.toString(inputShape())));
+            }
+        }
+    }
 }

@@ -4,9 +4,13 @@ import static dev.splot.backend.BackendConformanceTest.up;
 
 import dev.splot.testing.BackendSuite;
 import dev.splot.testing.Outputs;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The fused ops on every backend, each against the primitives it stands for: on the backend itself
@@ -258,6 +262,57 @@ public abstract class FusedOpsConformanceTest extends BackendSuite {
         Outputs expected = composed.apply(reference);
         if (toleranceAgainstReference == EXACT) expected.assertSameBitsAs(actual, what + " vs the reference");
         else expected.assertMatchedBy(actual, toleranceAgainstReference, what + " vs the reference");
+    }
+
+    /**
+     * Whether the backend checks argmax entries in its backward passes. OpenCL's does not: its max-pool backward is a
+     * gather that never follows an index outside the window's row (memory-safe, the entry adds nothing), and a check
+     * would cost a read-back from the device per call.
+     */
+    protected boolean checksArgmax() {
+        return true;
+    }
+
+    /**
+     * An argmax entry outside its own plane of x (before x, in another image's or channel's plane, past x: a hostile
+     * or stale tensor) is an IllegalArgumentException naming the entry and its value, from the max-pool backward and
+     * both fused ops that scatter through it: never a write outside the plane (the native code skips such entries and
+     * reports them; native/bench/sanitize_smoke.cpp runs the same under AddressSanitizer).
+     */
+    @Test
+    void backwardPassesRejectAnArgmaxOutsideItsPlane() {
+        requireOps(Op.MAX_POOL_BACKWARD);
+        Assumptions.assumeTrue(checksArgmax(), backend.name() + " does not check argmax (see checksArgmax)");
+        ConvGeometry cg = ConvGeometry.of(2, 3, 9, 8, 4, 3, 3, 1, Padding.SAME); // a Winograd path for native's fused op
+        PoolGeometry p = PoolGeometry.of(cg.n(), cg.o(), cg.outH(), cg.outW(), 2, 2);
+        float[] reluOutput = relu(rand(p.inputShape())), dy = rand(p.outputShape());
+        float[] x = relu(rand(cg.inputShape())), w = rand(cg.weightShape());
+        PoolForward forward = poolForwardOnReference(reluOutput, p, 0.25f);
+        int k = 5, planeIn = p.h() * p.w();
+        for (int bad : new int[] {-1, planeIn, p.n() * p.c() * planeIn}) {
+            int[] argmax = forward.argmax().clone();
+            argmax[k] = bad; // entry 5 belongs to plane 0; planeIn is plane 1's first element
+            String expected = "argmax[" + k + "] = " + bad + " lies outside its plane (image 0, channel 0";
+            try (Tensor tdy = up(backend, dy, p.outputShape()); Tensor m = up(backend, forward.mask(), p.outputShape());
+                 Tensor arg = upInts(backend, argmax, p.outputShape()); Tensor ty = up(backend, reluOutput, p.inputShape());
+                 Tensor tdx = backend.allocate(p.inputShape()); Tensor tx = up(backend, x, cg.inputShape());
+                 Tensor tw = up(backend, w, cg.weightShape()); Tensor dw = backend.allocate(cg.weightShape());
+                 Tensor db = backend.allocate(cg.o()); Tensor convDx = backend.allocate(cg.inputShape())) {
+                List<Executable> calls = new ArrayList<>();
+                calls.add(() -> backend.maxPoolBackward(tdy, arg, tdx, p));
+                if (backend.supports(Op.DROPOUT_MAX_POOL_RELU_BACKWARD)) {
+                    calls.add(() -> backend.dropoutMaxPoolReluBackward(tdy, m, arg, ty, tdx, p));
+                }
+                if (backend.supports(Op.DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD)) {
+                    calls.add(() -> backend.dropoutMaxPoolReluConv2dBackward(tdy, m, arg, ty, p, tx, tw, dw, db, tx, convDx, cg));
+                }
+                for (Executable call : calls) {
+                    IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class, call,
+                            backend.name() + ": argmax[" + k + "] = " + bad);
+                    Assertions.assertTrue(e.getMessage().contains(expected), e.getMessage());
+                }
+            }
+        }
     }
 
     /** What a training forward pass keeps for the pooling's and dropout's backward. */

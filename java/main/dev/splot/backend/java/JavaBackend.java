@@ -184,6 +184,7 @@ public final class JavaBackend extends HeapMemoryBackend {
     protected void maxPoolBackwardImpl(Tensor dyt, Tensor at, Tensor dxt, PoolGeometry g) {
         float[] dy = f(dyt), dx = f(dxt);
         int[] arg = i(at);
+        g.checkArgmax("maxPoolBackward", arg); // planes are scattered in parallel: an index elsewhere would race
         int planeIn = g.h() * g.w(), planeOut = g.outH() * g.outW();
         parallel(g.n() * g.c(), nc -> {
             Arrays.fill(dx, nc * planeIn, (nc + 1) * planeIn, 0f);

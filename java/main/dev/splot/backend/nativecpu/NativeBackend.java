@@ -319,7 +319,19 @@ public final class NativeBackend extends AbstractBackend {
 
     @Override
     protected void maxPoolBackwardImpl(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
-        SplotNative.splot_maxpool_backward(ctx, f(dy), i(argmax), f(dx), g.n(), g.c(), g.h(), g.w(), g.outH(), g.outW());
+        int rc = SplotNative.splot_maxpool_backward(ctx, f(dy), i(argmax), f(dx), g.n(), g.c(), g.h(), g.w(), g.outH(), g.outW());
+        if (rc != 0) throw argmaxOutsidePlane("maxPoolBackward", argmax, g);
+    }
+
+    /**
+     * The error for a native scatter that reported (and skipped) an argmax entry outside its plane: the entry found
+     * again here, on this error path only, so that the message names it.
+     */
+    private static RuntimeException argmaxOutsidePlane(String op, Tensor argmax, PoolGeometry g) {
+        int[] a = new int[argmax.size()];
+        i(argmax).get(a);
+        g.checkArgmax(op, a);
+        return new IllegalStateException(op + ": the native library reported an argmax entry outside its plane, but none is");
     }
 
     @Override
@@ -444,8 +456,9 @@ public final class NativeBackend extends AbstractBackend {
     @Override
     protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx,
             PoolGeometry g) {
-        SplotNative.splot_dropout_maxpool_relu_backward(ctx, f(dy), f(mask), i(argmax), f(reluOutput), f(dx), g.n(), g.c(), g.h(),
-                g.w(), g.outH(), g.outW());
+        int rc = SplotNative.splot_dropout_maxpool_relu_backward(ctx, f(dy), f(mask), i(argmax), f(reluOutput), f(dx), g.n(), g.c(),
+                g.h(), g.w(), g.outH(), g.outW());
+        if (rc != 0) throw argmaxOutsidePlane("dropoutMaxPoolReluBackward", argmax, g);
     }
 
     @Override
@@ -454,6 +467,7 @@ public final class NativeBackend extends AbstractBackend {
         int rc = SplotNative.splot_pool_relu_conv2d_backward(ctx, f(dy), f(mask), i(argmax), f(reluOutput), pool.outH(), pool.outW(),
                 f(x), f(w), dx == null ? null : f(dx), inputReluOutput == null ? null : f(inputReluOutput), f(dw), f(db), g.n(),
                 g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW());
+        if (rc == 2) throw argmaxOutsidePlane("dropoutMaxPoolReluConv2dBackward", argmax, pool);
         // 1: no fused kernel for this convolution (it takes no Winograd path): the ops one by one, as fast as unfused
         if (rc != 0) super.dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, reluOutput, pool, x, w, dw, db, inputReluOutput, dx, g);
     }

@@ -239,8 +239,9 @@ public final class SplotNative {
      * @param w input width
      * @param oh output height
      * @param ow output width
+     * @return 0; 1 where an argmax entry lies outside its plane of x (skipped, never followed; dx is then not the gradient)
      */
-    public static native void splot_maxpool_backward(Pointer ctx, FloatPointer dy, IntPointer argmax, FloatPointer dx,
+    public static native int splot_maxpool_backward(Pointer ctx, FloatPointer dy, IntPointer argmax, FloatPointer dx,
             int n, int c, int h, int w, int oh, int ow);
     /**
      * {@link dev.splot.backend.Backend#reluForward}.
@@ -612,8 +613,9 @@ public final class SplotNative {
      * @param w input width
      * @param oh output height
      * @param ow output width
+     * @return 0; 1 where an argmax entry lies outside its plane of the pooling's input (skipped, as in maxpool backward)
      */
-    public static native void splot_dropout_maxpool_relu_backward(Pointer ctx, FloatPointer dy, FloatPointer mask, IntPointer argmax,
+    public static native int splot_dropout_maxpool_relu_backward(Pointer ctx, FloatPointer dy, FloatPointer mask, IntPointer argmax,
             FloatPointer reluY, FloatPointer dx, int n, int c, int h, int w, int oh, int ow);
     /**
      * {@link dev.splot.backend.Backend#dropoutMaxPoolReluConv2dBackward}: the convolution's gradients from
@@ -645,7 +647,8 @@ public final class SplotNative {
      * @param pl padding at the left
      * @param oh output height
      * @param ow output width
-     * @return 0 when done; 1 (nothing written) where the convolution has no fused path: run the ops one by one
+     * @return 0 when done; 1 (nothing written) where the convolution has no fused path: run the ops one by one; 2 where
+     *         an argmax entry lies outside its plane (skipped, as in maxpool backward)
      */
     public static native int splot_pool_relu_conv2d_backward(Pointer ctx, FloatPointer dy, FloatPointer mask, IntPointer argmax,
             FloatPointer reluY, int pooledH, int pooledW, FloatPointer x, FloatPointer w, FloatPointer dx, FloatPointer inReluY,

@@ -6,7 +6,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Checks every argument of every operation once, for all backends, then calls the backend's
+ * Checks every argument of every operation once, for all backends ({@link ArgumentChecks}), then calls the backend's
  * implementation. A shape mismatch therefore gives the same message whatever the backend, and
  * implementations may assume consistent shapes.
  *
@@ -24,6 +24,7 @@ public abstract class AbstractBackend implements Backend {
     private final TensorLedger ledger = new TensorLedger(this);
     private volatile boolean closed;
     private final Set<Op> supported = Collections.unmodifiableSet(overriddenOps(getClass()));
+    private final ArgumentChecks checks = new ArgumentChecks(this);
 
     @Override
     public final Set<Op> supportedOps() {
@@ -569,7 +570,7 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final synchronized void free(Tensor t) {
-        own("free", t);
+        checks.own("free", t);
         t.release();
     }
 
@@ -616,141 +617,95 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final synchronized void upload(Tensor dst, float[] src) {
         requireOpen("upload");
-        requireTransfer("upload", dst, DType.FLOAT32, src.length);
+        checks.transfer("upload", dst, DType.FLOAT32, src.length);
         uploadImpl(dst, src);
     }
 
     @Override
     public final synchronized void upload(Tensor dst, int[] src) {
         requireOpen("upload");
-        requireTransfer("upload", dst, DType.INT32, src.length);
+        checks.transfer("upload", dst, DType.INT32, src.length);
         uploadImpl(dst, src);
     }
 
     @Override
     public final synchronized void download(Tensor src, float[] dst) {
         requireOpen("download");
-        requireTransfer("download", src, DType.FLOAT32, dst.length);
+        checks.transfer("download", src, DType.FLOAT32, dst.length);
         downloadImpl(src, dst);
     }
 
     @Override
     public final synchronized void download(Tensor src, int[] dst) {
         requireOpen("download");
-        requireTransfer("download", src, DType.INT32, dst.length);
+        checks.transfer("download", src, DType.INT32, dst.length);
         downloadImpl(src, dst);
     }
 
     @Override
     public final synchronized void fill(Tensor t, float value) {
         requireOpen("fill");
-        floats("fill", t);
+        checks.floats("fill", t);
         fillImpl(t, value);
     }
 
     @Override
     public final synchronized void copy(Tensor src, Tensor dst) {
         requireOpen("copy");
-        floats("copy", src, dst);
+        checks.floats("copy", src, dst);
         Shapes.requireSameSize("copy", src, dst);
         copyImpl(src, dst);
     }
 
-    // ---- operations ---------------------------------------------------------------------------
+    // ---- operations: requireOpen, the checks (ArgumentChecks), then the Impl -----------------
 
     @Override
     public final synchronized void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         requireOpen("conv2dForward");
-        checkConv2dForward("conv2dForward", x, w, b, y, g);
+        checks.conv2dForward("conv2dForward", x, w, b, y, g);
         conv2dForwardImpl(x, w, b, y, g);
-    }
-
-    private void checkConv2dForward(String op, Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
-        floats(op, x, w, b, y);
-        Shapes.require(op, "x", x, g.inputShape());
-        Shapes.require(op, "w", w, g.weightShape());
-        Shapes.require(op, "b", b, g.o());
-        Shapes.require(op, "y", y, g.outputShape());
     }
 
     @Override
     public final synchronized void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         requireOpen("conv2dBackwardData");
-        checkConv2dBackwardData("conv2dBackwardData", dy, w, dx, g);
+        checks.conv2dBackwardData("conv2dBackwardData", dy, w, dx, g);
         conv2dBackwardDataImpl(dy, w, dx, g);
-    }
-
-    private void checkConv2dBackwardData(String op, Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
-        floats(op, dy, w, dx);
-        Shapes.require(op, "dy", dy, g.outputShape());
-        Shapes.require(op, "w", w, g.weightShape());
-        Shapes.require(op, "dx", dx, g.inputShape());
     }
 
     @Override
     public final synchronized void conv2dBackwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
         requireOpen("conv2dBackwardWeights");
-        checkConv2dBackwardWeights("conv2dBackwardWeights", x, dy, dw, db, g);
+        checks.conv2dBackwardWeights("conv2dBackwardWeights", x, dy, dw, db, g);
         conv2dBackwardWeightsImpl(x, dy, dw, db, g);
-    }
-
-    private void checkConv2dBackwardWeights(String op, Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
-        floats(op, x, dy, dw, db);
-        Shapes.require(op, "x", x, g.inputShape());
-        Shapes.require(op, "dy", dy, g.outputShape());
-        Shapes.require(op, "dw", dw, g.weightShape());
-        Shapes.require(op, "db", db, g.o());
     }
 
     @Override
     public final synchronized void maxPoolForward(Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
         requireOpen("maxPoolForward");
-        checkMaxPoolForward("maxPoolForward", x, y, argmax, g);
+        checks.maxPoolForward("maxPoolForward", x, y, argmax, g);
         maxPoolForwardImpl(x, y, argmax, g);
-    }
-
-    private void checkMaxPoolForward(String op, Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
-        floats(op, x, y);
-        ints(op, argmax);
-        Shapes.require(op, "x", x, g.inputShape());
-        Shapes.require(op, "y", y, g.outputShape());
-        Shapes.require(op, "argmax", argmax, g.outputShape());
     }
 
     @Override
     public final synchronized void maxPoolBackward(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
         requireOpen("maxPoolBackward");
-        checkMaxPoolBackward("maxPoolBackward", dy, argmax, dx, g);
+        checks.maxPoolBackward("maxPoolBackward", dy, argmax, dx, g);
         maxPoolBackwardImpl(dy, argmax, dx, g);
-    }
-
-    private void checkMaxPoolBackward(String op, Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
-        floats(op, dy, dx);
-        ints(op, argmax);
-        Shapes.require(op, "dy", dy, g.outputShape());
-        Shapes.require(op, "argmax", argmax, g.outputShape());
-        Shapes.require(op, "dx", dx, g.inputShape());
     }
 
     @Override
     public final synchronized void reluForward(Tensor x, Tensor y) {
         requireOpen("reluForward");
-        floats("reluForward", x, y);
-        Shapes.requireSameSize("reluForward", x, y);
+        checks.reluForward("reluForward", x, y);
         reluForwardImpl(x, y);
     }
 
     @Override
     public final synchronized void reluBackward(Tensor dy, Tensor y, Tensor dx) {
         requireOpen("reluBackward");
-        checkReluBackward("reluBackward", dy, y, dx);
+        checks.reluBackward("reluBackward", dy, y, dx);
         reluBackwardImpl(dy, y, dx);
-    }
-
-    private void checkReluBackward(String op, Tensor dy, Tensor y, Tensor dx) {
-        floats(op, dy, y, dx);
-        Shapes.requireSameSize(op, dy, y);
-        Shapes.requireSameSize(op, dy, dx);
     }
 
     @Override
@@ -762,99 +717,49 @@ public abstract class AbstractBackend implements Backend {
     public final synchronized void dropoutForward(Tensor x, Tensor y, Tensor mask, float rate, long seed, long step, int layer,
             long firstIndex) {
         requireOpen("dropoutForward");
-        checkDropoutForward("dropoutForward", x, y, mask, rate, firstIndex);
+        checks.dropoutForward("dropoutForward", x, y, mask, rate, firstIndex);
         dropoutForwardImpl(x, y, mask, rate, seed, step, layer, firstIndex);
-    }
-
-    private void checkDropoutForward(String op, Tensor x, Tensor y, Tensor mask, float rate, long firstIndex) {
-        floats(op, x, y, mask);
-        Shapes.requireSameSize(op, x, y);
-        Shapes.requireSameSize(op, x, mask);
-        if (!(rate >= 0f && rate < 1f)) {
-            throw new IllegalArgumentException(op + ": rate must be in [0, 1), got " + rate);
-        }
-        if (firstIndex < 0) {
-            throw new IllegalArgumentException(op + ": the first element's stream index must be >= 0, got " + firstIndex);
-        }
     }
 
     @Override
     public final synchronized void dropoutBackward(Tensor dy, Tensor mask, Tensor dx) {
         requireOpen("dropoutBackward");
-        checkDropoutBackward("dropoutBackward", dy, mask, dx);
+        checks.dropoutBackward("dropoutBackward", dy, mask, dx);
         dropoutBackwardImpl(dy, mask, dx);
-    }
-
-    private void checkDropoutBackward(String op, Tensor dy, Tensor mask, Tensor dx) {
-        floats(op, dy, mask, dx);
-        Shapes.requireSameSize(op, dy, mask);
-        Shapes.requireSameSize(op, dy, dx);
     }
 
     @Override
     public final synchronized void denseForward(Tensor x, Tensor w, Tensor b, Tensor y) {
         requireOpen("denseForward");
-        String op = "denseForward";
-        floats(op, x, w, b, y);
-        requireRank(op, "x", x, 2);
-        requireRank(op, "w", w, 2);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        Shapes.require(op, "w", w, out, in);
-        Shapes.require(op, "b", b, out);
-        Shapes.require(op, "y", y, n, out);
-        denseForwardImpl(x, w, b, y, n, in, out);
+        checks.denseForward("denseForward", x, w, b, y);
+        denseForwardImpl(x, w, b, y, x.dim(0), x.dim(1), w.dim(0));
     }
 
     @Override
     public final synchronized void denseBackward(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db) {
         requireOpen("denseBackward");
-        String op = "denseBackward";
-        floats(op, dy, x, w, dw, db);
-        requireRank(op, "x", x, 2);
-        requireRank(op, "w", w, 2);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        Shapes.require(op, "w", w, out, in);
-        Shapes.require(op, "dy", dy, n, out);
-        Shapes.require(op, "dw", dw, out, in);
-        Shapes.require(op, "db", db, out);
-        if (dx != null) {
-            floats(op, dx);
-            Shapes.require(op, "dx", dx, n, in);
-        }
-        denseBackwardImpl(dy, x, w, dx, dw, db, n, in, out);
+        checks.denseBackward("denseBackward", dy, x, w, dx, dw, db);
+        denseBackwardImpl(dy, x, w, dx, dw, db, x.dim(0), x.dim(1), w.dim(0));
     }
 
     @Override
     public final synchronized LossResult softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor dlogits) {
         requireOpen("softmaxCrossEntropy");
-        String op = "softmaxCrossEntropy";
-        floats(op, logits);
-        ints(op, labels);
-        requireRank(op, "logits", logits, 2);
-        int n = logits.dim(0), k = logits.dim(1);
-        Shapes.require(op, "labels", labels, n);
-        if (dlogits != null) {
-            floats(op, dlogits);
-            Shapes.require(op, "dlogits", dlogits, n, k);
-        }
-        return softmaxCrossEntropyImpl(logits, labels, dlogits, n, k);
+        checks.softmaxCrossEntropy("softmaxCrossEntropy", logits, labels, dlogits);
+        return softmaxCrossEntropyImpl(logits, labels, dlogits, logits.dim(0), logits.dim(1));
     }
 
     @Override
     public final synchronized void softmax(Tensor logits, Tensor probs) {
         requireOpen("softmax");
-        floats("softmax", logits, probs);
-        requireRank("softmax", "logits", logits, 2);
-        Shapes.require("softmax", "probs", probs, logits.shape());
+        checks.softmax("softmax", logits, probs);
         softmaxImpl(logits, probs, logits.dim(0), logits.dim(1));
     }
 
     @Override
     public final synchronized void adadeltaUpdate(Tensor param, Tensor grad, Tensor accGrad, Tensor accDelta, float lr, float rho, float eps) {
         requireOpen("adadeltaUpdate");
-        String op = "adadeltaUpdate";
-        floats(op, param, grad, accGrad, accDelta);
-        sameSizeAsParameter(op, param, grad, accGrad, accDelta);
+        checks.optimizerState("adadeltaUpdate", param, grad, accGrad, accDelta);
         adadeltaUpdateImpl(param, grad, accGrad, accDelta, lr, rho, eps);
     }
 
@@ -862,18 +767,7 @@ public abstract class AbstractBackend implements Backend {
     public final synchronized void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum,
             float dampening, float weightDecay, boolean nesterov, boolean firstStep) {
         requireOpen("sgdUpdate");
-        String op = "sgdUpdate";
-        floats(op, param, grad);
-        sameSizeAsParameter(op, param, grad);
-        if ((momentumBuffer == null) != (momentum == 0)) {
-            throw new IllegalArgumentException(op + ": the momentum buffer must be given exactly when momentum is not 0 (momentum "
-                    + momentum + ", buffer " + momentumBuffer + ")");
-        }
-        if (nesterov && momentum == 0) throw new IllegalArgumentException(op + ": Nesterov momentum needs momentum not 0");
-        if (momentumBuffer != null) {
-            floats(op, momentumBuffer);
-            sameSizeAsParameter(op, param, momentumBuffer);
-        }
+        checks.sgd("sgdUpdate", param, grad, momentumBuffer, momentum, nesterov);
         sgdUpdateImpl(param, grad, momentumBuffer, lr, momentum, dampening, weightDecay, nesterov, firstStep);
     }
 
@@ -881,10 +775,7 @@ public abstract class AbstractBackend implements Backend {
     public final synchronized void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, float lr, float beta1,
             float beta2, float eps, float weightDecay, boolean decoupledWeightDecay, long step) {
         requireOpen("adamUpdate");
-        String op = "adamUpdate";
-        floats(op, param, grad, expAvg, expAvgSq);
-        sameSizeAsParameter(op, param, grad, expAvg, expAvgSq);
-        if (step < 1) throw new IllegalArgumentException(op + ": step counts from 1, got " + step);
+        checks.adam("adamUpdate", param, grad, expAvg, expAvgSq, step);
         // in double, as PyTorch computes them in Python floats, then rounded once for the float kernels
         float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
         float bias2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
@@ -896,20 +787,14 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final synchronized void avgPoolForward(Tensor x, Tensor y, PoolGeometry g) {
         requireOpen("avgPoolForward");
-        String op = "avgPoolForward";
-        floats(op, x, y);
-        Shapes.require(op, "x", x, g.inputShape());
-        Shapes.require(op, "y", y, g.outputShape());
+        checks.avgPoolForward("avgPoolForward", x, y, g);
         avgPoolForwardImpl(x, y, g);
     }
 
     @Override
     public final synchronized void avgPoolBackward(Tensor dy, Tensor dx, PoolGeometry g) {
         requireOpen("avgPoolBackward");
-        String op = "avgPoolBackward";
-        floats(op, dy, dx);
-        Shapes.require(op, "dy", dy, g.outputShape());
-        Shapes.require(op, "dx", dx, g.inputShape());
+        checks.avgPoolBackward("avgPoolBackward", dy, dx, g);
         avgPoolBackwardImpl(dy, dx, g);
     }
 
@@ -917,23 +802,8 @@ public abstract class AbstractBackend implements Backend {
     public final synchronized void batchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor mean,
             Tensor invStd, Tensor runningMean, Tensor runningVar, float momentum, float eps) {
         requireOpen("batchNormForwardTraining");
-        String op = "batchNormForwardTraining";
-        floats(op, x, gamma, beta, y, mean, invStd, runningMean, runningVar);
-        int c = requireBatchNorm(op, x, eps);
-        Shapes.require(op, "gamma", gamma, c);
-        Shapes.require(op, "beta", beta, c);
-        Shapes.require(op, "mean", mean, c);
-        Shapes.require(op, "invStd", invStd, c);
-        Shapes.require(op, "runningMean", runningMean, c);
-        Shapes.require(op, "runningVar", runningVar, c);
-        Shapes.require(op, "y", y, x.shape());
-        if (!(momentum >= 0f && momentum <= 1f)) {
-            throw new IllegalArgumentException(op + ": momentum must be in [0, 1], got " + momentum);
-        }
-        if ((long) x.dim(0) * x.dim(2) * x.dim(3) < 2) {
-            throw new IllegalArgumentException(op + ": x " + Shapes.toString(x.shape()) + " has one value per channel (batch x "
-                    + "height x width = 1), so there is no batch variance; train with a batch of at least 2 (as PyTorch requires)");
-        }
+        checks.batchNormForwardTraining("batchNormForwardTraining", x, gamma, beta, y, mean, invStd, runningMean, runningVar,
+                momentum, eps);
         batchNormForwardTrainingImpl(x, gamma, beta, y, mean, invStd, runningMean, runningVar, momentum, eps);
     }
 
@@ -941,14 +811,7 @@ public abstract class AbstractBackend implements Backend {
     public final synchronized void batchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
             Tensor runningVar, Tensor y, float eps) {
         requireOpen("batchNormForwardInference");
-        String op = "batchNormForwardInference";
-        floats(op, x, gamma, beta, runningMean, runningVar, y);
-        int c = requireBatchNorm(op, x, eps);
-        Shapes.require(op, "gamma", gamma, c);
-        Shapes.require(op, "beta", beta, c);
-        Shapes.require(op, "runningMean", runningMean, c);
-        Shapes.require(op, "runningVar", runningVar, c);
-        Shapes.require(op, "y", y, x.shape());
+        checks.batchNormForwardInference("batchNormForwardInference", x, gamma, beta, runningMean, runningVar, y, eps);
         batchNormForwardInferenceImpl(x, gamma, beta, runningMean, runningVar, y, eps);
     }
 
@@ -956,16 +819,7 @@ public abstract class AbstractBackend implements Backend {
     public final synchronized void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor dx,
             Tensor dgamma, Tensor dbeta) {
         requireOpen("batchNormBackward");
-        String op = "batchNormBackward";
-        floats(op, dy, x, gamma, mean, invStd, dx, dgamma, dbeta);
-        int c = requireBatchNorm(op, x, 1f);
-        Shapes.require(op, "gamma", gamma, c);
-        Shapes.require(op, "mean", mean, c);
-        Shapes.require(op, "invStd", invStd, c);
-        Shapes.require(op, "dgamma", dgamma, c);
-        Shapes.require(op, "dbeta", dbeta, c);
-        Shapes.require(op, "dy", dy, x.shape());
-        Shapes.require(op, "dx", dx, x.shape());
+        checks.batchNormBackward("batchNormBackward", dy, x, gamma, mean, invStd, dx, dgamma, dbeta);
         batchNormBackwardImpl(dy, x, gamma, mean, invStd, dx, dgamma, dbeta);
     }
 
@@ -976,7 +830,7 @@ public abstract class AbstractBackend implements Backend {
         String op = Op.CONV2D_RELU_FORWARD.methodName();
         requireOpen(op);
         requireSupported(Op.CONV2D_RELU_FORWARD);
-        checkConv2dForward(op, x, w, b, y, g);
+        checks.conv2dForward(op, x, w, b, y, g);
         conv2dReluForwardImpl(x, w, b, y, g);
     }
 
@@ -985,8 +839,8 @@ public abstract class AbstractBackend implements Backend {
         String op = Op.CONV2D_BACKWARD_DATA_RELU.methodName();
         requireOpen(op);
         requireSupported(Op.CONV2D_BACKWARD_DATA_RELU);
-        checkConv2dBackwardData(op, dy, w, dx, g);
-        checkReluBackward(op, dx, reluOutput, dx);
+        checks.conv2dBackwardData(op, dy, w, dx, g);
+        checks.reluBackward(op, dx, reluOutput, dx);
         conv2dBackwardDataReluImpl(dy, w, reluOutput, dx, g);
     }
 
@@ -996,8 +850,8 @@ public abstract class AbstractBackend implements Backend {
         String op = Op.MAX_POOL_DROPOUT_FORWARD.methodName();
         requireOpen(op);
         requireSupported(Op.MAX_POOL_DROPOUT_FORWARD);
-        checkMaxPoolForward(op, x, y, argmax, g);
-        checkDropoutForward(op, y, y, mask, rate, firstIndex);
+        checks.maxPoolForward(op, x, y, argmax, g);
+        checks.dropoutForward(op, y, y, mask, rate, firstIndex);
         maxPoolDropoutForwardImpl(x, y, argmax, mask, g, rate, seed, step, layer, firstIndex);
     }
 
@@ -1007,9 +861,9 @@ public abstract class AbstractBackend implements Backend {
         String op = Op.DROPOUT_MAX_POOL_RELU_BACKWARD.methodName();
         requireOpen(op);
         requireSupported(Op.DROPOUT_MAX_POOL_RELU_BACKWARD);
-        checkDropoutBackward(op, dy, mask, dy);
-        checkMaxPoolBackward(op, dy, argmax, dx, g);
-        checkReluBackward(op, dx, reluOutput, dx);
+        checks.dropoutBackward(op, dy, mask, dy);
+        checks.maxPoolBackward(op, dy, argmax, dx, g);
+        checks.reluBackward(op, dx, reluOutput, dx);
         dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, reluOutput, dx, g);
     }
 
@@ -1019,20 +873,7 @@ public abstract class AbstractBackend implements Backend {
         String op = Op.DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD.methodName();
         requireOpen(op);
         requireSupported(Op.DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD);
-        floats(op, dy, mask, reluOutput);
-        ints(op, argmax);
-        Shapes.require(op, "dy", dy, pool.outputShape());
-        Shapes.require(op, "mask", mask, pool.outputShape());
-        Shapes.require(op, "argmax", argmax, pool.outputShape());
-        Shapes.require(op, "reluOutput", reluOutput, pool.inputShape());
-        Shapes.require(op, "reluOutput", reluOutput, conv.outputShape());
-        // reluOutput, checked above, stands for the convolution's output gradient (same shape) below
-        checkConv2dBackwardWeights(op, x, reluOutput, dw, db, conv);
-        if (dx != null) checkConv2dBackwardData(op, reluOutput, w, dx, conv);
-        if (inputReluOutput != null) {
-            if (dx == null) throw new IllegalArgumentException(op + ": inputReluOutput is given but dx is not");
-            checkReluBackward(op, dx, inputReluOutput, dx);
-        }
+        checks.dropoutMaxPoolReluConv2dBackward(op, dy, mask, argmax, reluOutput, pool, x, w, dw, db, inputReluOutput, dx, conv);
         dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, reluOutput, pool, x, w, dw, db, inputReluOutput, dx, conv);
     }
 
@@ -1042,67 +883,5 @@ public abstract class AbstractBackend implements Backend {
      */
     private void requireSupported(Op op) {
         if (!supported.contains(op)) throw unsupported(op);
-    }
-
-    /** x must be [n, c, h, w] and eps positive; returns c, the shape of every per-channel tensor. */
-    private static int requireBatchNorm(String op, Tensor x, float eps) {
-        requireRank(op, "x", x, 4);
-        if (!(eps > 0f)) throw new IllegalArgumentException(op + ": eps must be positive, got " + eps);
-        return x.dim(1);
-    }
-
-    // ---- checks -------------------------------------------------------------------------------
-
-    /** An optimizer's gradient and state tensors each hold as many values as its parameter. */
-    private static void sameSizeAsParameter(String op, Tensor param, Tensor... others) {
-        for (Tensor t : others) Shapes.requireSameSize(op, param, t);
-    }
-
-    private void own(String op, Tensor t) {
-        if (t.backend() != this) {
-            throw new IllegalArgumentException(op + ": " + t + " belongs to another backend than " + name());
-        }
-    }
-
-    private void floats(String op, Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t == null) {
-                throw new NullPointerException(op + ": a required tensor is null");
-            }
-            own(op, t);
-            if (t.dtype() != DType.FLOAT32) {
-                throw new IllegalArgumentException(op + ": " + t + " must be FLOAT32");
-            }
-            t.handle(); // fails on a closed tensor
-        }
-    }
-
-    private void ints(String op, Tensor t) {
-        if (t == null) {
-            throw new NullPointerException(op + ": a required tensor is null");
-        }
-        own(op, t);
-        if (t.dtype() != DType.INT32) {
-            throw new IllegalArgumentException(op + ": " + t + " must be INT32");
-        }
-        t.handle();
-    }
-
-    private void requireTransfer(String op, Tensor t, DType dtype, int length) {
-        own(op, t);
-        if (t.dtype() != dtype) {
-            throw new IllegalArgumentException(op + ": " + t + " is " + t.dtype() + ", the array is " + dtype);
-        }
-        if (t.size() != length) {
-            throw new IllegalArgumentException(op + ": " + t + " has " + t.size() + " elements, the array " + length);
-        }
-        t.handle();
-    }
-
-    private static void requireRank(String op, String arg, Tensor t, int rank) {
-        if (t.rank() != rank) {
-            throw new IllegalArgumentException(op + ": " + arg + " has shape " + Shapes.toString(t.shape())
-                    + ", expected rank " + rank);
-        }
     }
 }

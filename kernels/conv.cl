@@ -26,11 +26,12 @@ __kernel void im2col(__global const float* restrict x, __global float* restrict 
 }
 
 // One work-item per input row (n, c, ih): zeroes it, then adds the col entries that read it, (kh, kw) in ascending
-// order, so every element of dx is summed in the same fixed order (no atomics).
+// order, so every element of dx is summed in the same fixed order (no atomics). relu = 1: then zero wherever reluY
+// (shaped as dx) is not positive, relu_backward's select (the fused conv2dBackwardDataRelu; reluY unread otherwise).
 __kernel void col2im(__global const float* restrict col, __global float* restrict dx,
                      const int C, const int H, const int W, const int KH, const int KW,
                      const int SH, const int SW, const int PT, const int PL, const int OH, const int OW,
-                     const int rowsTotal, const long dxOff) {
+                     const int rowsTotal, const long dxOff, __global const float* reluY, const int relu) {
     const int g = get_global_id(0);
     if (g >= rowsTotal) return;
     const int ih = g % H;
@@ -56,6 +57,10 @@ __kernel void col2im(__global const float* restrict col, __global float* restric
                 for (int ow = owLo; ow < owHi; ow++) row[ow * SW + kw - PL] += src[ow];
             }
         }
+    }
+    if (relu) {
+        const __global float* y = reluY + dxOff + (long)g * W;
+        for (int iw = 0; iw < W; iw++) row[iw] = y[iw] > 0.0f ? row[iw] : 0.0f;
     }
 }
 

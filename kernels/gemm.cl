@@ -9,7 +9,7 @@
 // rowTiles: in the direct kernel (WGM = 0) work-item (jt, it, z) computes the rowTiles TM-row tiles from row
 // it*TM*rowTiles on, one after the other, so that on a CPU its column strip of B is read from L1 after the first
 // (Gemm.rowTiles); the local-memory kernel takes 1.
-// biasMode: 0 none, 1 bias[i] (per row), 2 bias[j] (per column).
+// biasMode: 0 none, 1 bias[i] (per row), 2 bias[j] (per column); relu: 1 stores relu(C) (relu_forward's select).
 // Tunables (-D): TM rows per work-item, NV float16 vectors per row (1 or 2), WGM work-items per work-group sharing a
 // local-memory B panel (0: none), KB rows of B per local tile. The host always passes TM, NV and WGM (and KB when
 // WGM > 0), from its table per device class (GemmTiles.java) or the splot.opencl.gemm override; the values below
@@ -41,7 +41,7 @@ void gemm(const int M, const int N, const int K,
           __global const float* restrict B, const long offB, const int ldb, const long bsB, const long ssB,
           __global float* restrict C, const long offC, const int ldc, const long bsC,
           const int S, const int sLimit,
-          __global const float* restrict bias, const int biasMode, const int rowTiles) {
+          __global const float* restrict bias, const int biasMode, const int rowTiles, const int relu) {
     const int jt = get_global_id(0), it = get_global_id(1), z = get_global_id(2);
     const int j0 = jt * TN;
 #if WGM > 0
@@ -165,13 +165,20 @@ void gemm(const int M, const int N, const int K,
     for (int r = 0; r < TM; r++) {
         if (r < rows) {
             const float rowBias = biasMode == 1 ? bias[i0 + r] : 0.0f;
+            float16 out[NV];
+#pragma unroll
+            for (int v = 0; v < NV; v++) {
+                out[v] = acc[r][v] + colBias[v] + (float16)(rowBias);
+                // relu_forward's select: NaN passes through
+                if (relu) out[v] = select(out[v], (float16)(0.0f), out[v] <= (float16)(0.0f));
+            }
             if (cols == TN) {
 #pragma unroll
-                for (int v = 0; v < NV; v++) vstore16(acc[r][v] + colBias[v] + (float16)(rowBias), v, c + (long)r * ldc);
+                for (int v = 0; v < NV; v++) vstore16(out[v], v, c + (long)r * ldc);
             } else {
                 float tmp[TN];
 #pragma unroll
-                for (int v = 0; v < NV; v++) vstore16(acc[r][v] + colBias[v] + (float16)(rowBias), v, tmp);
+                for (int v = 0; v < NV; v++) vstore16(out[v], v, tmp);
                 for (int q = 0; q < cols; q++) c[(long)r * ldc + q] = tmp[q];
             }
         }

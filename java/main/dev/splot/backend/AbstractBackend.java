@@ -529,7 +529,8 @@ public abstract class AbstractBackend implements Backend {
      * Runs {@link #dropoutMaxPoolReluConv2dBackward}, arguments checked. The default is the reference
      * composition: {@link #dropoutMaxPoolReluBackwardImpl} into a temporary of the convolution's output
      * shape (freed before returning), {@link #conv2dBackwardWeightsImpl} from it, then (with dx)
-     * {@link #conv2dBackwardDataImpl} and (with inputReluOutput) {@link #reluBackwardImpl} of dx in place.
+     * {@link #conv2dBackwardDataImpl}, or with inputReluOutput {@link #conv2dBackwardDataReluImpl} (by default
+     * itself backward-data, then {@link #reluBackwardImpl} of dx in place), so that a backend's fused pieces serve.
      *
      * @param dy gradient of the dropout's output {@code [n, o, poolH, poolW]}
      * @param mask the dropout factors
@@ -549,9 +550,9 @@ public abstract class AbstractBackend implements Backend {
         try (Tensor outputGrad = allocate(conv.outputShape())) {
             dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, reluOutput, outputGrad, pool);
             conv2dBackwardWeightsImpl(x, outputGrad, dw, db, conv);
-            if (dx != null) conv2dBackwardDataImpl(outputGrad, w, dx, conv);
+            if (dx != null && inputReluOutput != null) conv2dBackwardDataReluImpl(outputGrad, w, inputReluOutput, dx, conv);
+            else if (dx != null) conv2dBackwardDataImpl(outputGrad, w, dx, conv);
         }
-        if (inputReluOutput != null) reluBackwardImpl(dx, inputReluOutput, dx);
     }
 
     // ---- memory -------------------------------------------------------------------------------

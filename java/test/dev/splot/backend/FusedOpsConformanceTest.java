@@ -26,6 +26,37 @@ import org.junit.jupiter.api.function.Executable;
 public abstract class FusedOpsConformanceTest extends BackendSuite {
     private final SplittableRandom random = new SplittableRandom(20261129);
 
+    /**
+     * The fused ReLU lets NaN through as reluForward does (a NaN input or weight must reach the loss and stop training
+     * there): one NaN in x makes NaN outputs, which the fused op must keep where the composition keeps them.
+     */
+    @Test
+    void conv2dReluForwardLetsNaNThroughAsReluForwardDoes() {
+        requireOps(Op.CONV2D_RELU_FORWARD);
+        ConvGeometry g = ConvGeometry.of(2, 3, 9, 8, 5, 3, 3, 1, Padding.SAME);
+        float[] x = rand(g.inputShape()), w = rand(g.weightShape()), b = rand(g.o());
+        x[10] = Float.NaN;
+        float[] fused, composed;
+        try (Tensor tx = up(backend, x, g.inputShape()); Tensor tw = up(backend, w, g.weightShape()); Tensor tb = up(backend, b, g.o());
+             Tensor ty = backend.allocate(g.outputShape()); Tensor conv = backend.allocate(g.outputShape());
+             Tensor tz = backend.allocate(g.outputShape())) {
+            backend.conv2dReluForward(tx, tw, tb, ty, g);
+            backend.conv2dForward(tx, tw, tb, conv, g);
+            backend.reluForward(conv, tz);
+            fused = ty.toFloatArray();
+            composed = tz.toFloatArray();
+        }
+        int nans = 0;
+        for (int k = 0; k < fused.length; k++) {
+            if (Float.isNaN(composed[k])) nans++;
+            Assertions.assertEquals(Float.isNaN(composed[k]), Float.isNaN(fused[k]), backend.name() + ": y[" + k + "] NaN");
+            if (!Float.isNaN(composed[k])) {
+                Assertions.assertEquals(Float.floatToIntBits(composed[k]), Float.floatToIntBits(fused[k]), backend.name() + ": y[" + k + "]");
+            }
+        }
+        Assertions.assertTrue(nans > 0, "the NaN in x reaches some outputs");
+    }
+
     @Test
     void conv2dReluForwardIsConvolutionThenRelu() {
         requireOps(Op.CONV2D_RELU_FORWARD);

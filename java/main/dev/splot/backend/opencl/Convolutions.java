@@ -72,21 +72,31 @@ final class Convolutions {
                 g.padTop(), g.padLeft(), g.outH(), g.outW(), total, xOffImages * g.c() * g.h() * g.w());
     }
 
-    /** y = conv(x, w) + b. */
-    void forward(cl_mem x, cl_mem w, cl_mem b, cl_mem y, ConvGeometry g) {
+    /** y = conv(x, w) + b, or with {@code relu} relu(conv(x, w) + b), applied as the GEMM stores y. */
+    void forward(cl_mem x, cl_mem w, cl_mem b, cl_mem y, ConvGeometry g, boolean relu) {
         int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o();
         int step = isPointwise(g) ? g.n() : chunk(g.n(), (long) ckk * p, 1);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0);
             Operand col = columns(x, g, n0, nb, step);
-            gemm.run(GemmCall.of(o, p, ckk, Operand.rowMajor(w, 0, ckk), col.perBatch((long) ckk * p),
-                    Operand.rowMajor(y, (long) n0 * o * p, p).perBatch((long) o * p)).batched(nb).withBias(b, Bias.PER_ROW));
+            GemmCall call = GemmCall.of(o, p, ckk, Operand.rowMajor(w, 0, ckk), col.perBatch((long) ckk * p),
+                    Operand.rowMajor(y, (long) n0 * o * p, p).perBatch((long) o * p)).batched(nb).withBias(b, Bias.PER_ROW);
+            gemm.run(relu ? call.withRelu() : call);
         }
     }
 
-    /** dx = the gradient of the input: W^T . dy per image, then col2im. */
-    void backwardData(cl_mem dy, cl_mem w, cl_mem dx, ConvGeometry g) {
+    /** Whether {@link #backwardData} can apply a ReLU's mask itself (in col2im): every convolution but the pointwise ones. */
+    static boolean foldsRelu(ConvGeometry g) {
+        return !isPointwise(g);
+    }
+
+    /**
+     * dx = the gradient of the input: W^T . dy per image, then col2im; where reluY is not null (only if
+     * {@link #foldsRelu}), zero wherever reluY (shaped as dx) is not positive, as col2im writes each row.
+     */
+    void backwardData(cl_mem dy, cl_mem w, cl_mem dx, ConvGeometry g, cl_mem reluY) {
         int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o();
+        if (reluY != null && !foldsRelu(g)) throw new IllegalStateException("a pointwise convolution's backward-data has no col2im to apply a ReLU");
         if (isPointwise(g)) {
             gemm.run(GemmCall.of(ckk, p, o, Operand.transposed(w, 0, ckk), Operand.rowMajor(dy, 0, p).perBatch((long) o * p),
                     Operand.rowMajor(dx, 0, p).perBatch((long) ckk * p)).batched(g.n()));
@@ -101,7 +111,8 @@ final class Convolutions {
                     Operand.rowMajor(col, 0, p).perBatch((long) ckk * p)).batched(nb));
             int total = nb * g.c() * g.h();
             kernels.launch1d("col2im", total, col, dx, g.c(), g.h(), g.w(), g.kh(), g.kw(), g.strideH(), g.strideW(),
-                    g.padTop(), g.padLeft(), g.outH(), g.outW(), total, (long) n0 * g.c() * g.h() * g.w());
+                    g.padTop(), g.padLeft(), g.outH(), g.outW(), total, (long) n0 * g.c() * g.h() * g.w(), reluY == null ? dx : reluY,
+                    reluY == null ? 0 : 1);
         }
     }
 

@@ -70,7 +70,7 @@ final class Gemm {
                 g.m(), g.n(), g.k(), a.mem(), a.offset(), a.rowStride(), a.colStride(), a.batchStride(), a.sliceStride(),
                 b.mem(), b.offset(), b.rowStride(), b.batchStride(), b.sliceStride(),
                 c.mem(), c.offset(), c.rowStride(), c.batchStride(), g.slices(), g.sliceLimit(),
-                g.bias() == null ? a.mem() : g.bias(), g.biasMode().code, rowTiles);
+                g.bias() == null ? a.mem() : g.bias(), g.biasMode().code, rowTiles, g.relu() ? 1 : 0);
     }
 
     /**

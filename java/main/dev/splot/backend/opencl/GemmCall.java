@@ -5,10 +5,10 @@ import org.jocl.cl_mem;
 /**
  * One call of gemm.cl: for every batch z &lt; {@code batches}, C[z] = bias + sum over s of A[z,s] . B[z,s] (m x k times
  * k x n), where batch z sums over s &lt; min({@code slices}, {@code sliceLimit} - z * {@code slices}): a long K split
- * over images, summed in ascending order.
+ * over images, summed in ascending order; with {@code relu}, C = relu(that), as the reluForward kernel computes it.
  */
 record GemmCall(int m, int n, int k, Operand a, Operand b, Operand c, int batches, int slices, int sliceLimit,
-                cl_mem bias, Bias biasMode) {
+                cl_mem bias, Bias biasMode, boolean relu) {
 
     /** What is added to C. */
     enum Bias {
@@ -61,20 +61,25 @@ record GemmCall(int m, int n, int k, Operand a, Operand b, Operand c, int batche
 
     /** A single C = A . B. */
     static GemmCall of(int m, int n, int k, Operand a, Operand b, Operand c) {
-        return new GemmCall(m, n, k, a, b, c, 1, 1, 1, null, Bias.NONE);
+        return new GemmCall(m, n, k, a, b, c, 1, 1, 1, null, Bias.NONE, false);
     }
 
     /** The same product for {@code count} batches (one slice each). */
     GemmCall batched(int count) {
-        return new GemmCall(m, n, k, a, b, c, count, 1, count, bias, biasMode);
+        return new GemmCall(m, n, k, a, b, c, count, 1, count, bias, biasMode, relu);
     }
 
     /** {@code total} slices summed in groups of {@code perBatch}: batch z adds slices z*perBatch onwards. */
     GemmCall summingSlices(int batchCount, int perBatch, int total) {
-        return new GemmCall(m, n, k, a, b, c, batchCount, perBatch, total, bias, biasMode);
+        return new GemmCall(m, n, k, a, b, c, batchCount, perBatch, total, bias, biasMode, relu);
     }
 
     GemmCall withBias(cl_mem buffer, Bias mode) {
-        return new GemmCall(m, n, k, a, b, c, batches, slices, sliceLimit, buffer, mode);
+        return new GemmCall(m, n, k, a, b, c, batches, slices, sliceLimit, buffer, mode, relu);
+    }
+
+    /** The same product with the ReLU applied to C as it is stored (the fused conv2dReluForward). */
+    GemmCall withRelu() {
+        return new GemmCall(m, n, k, a, b, c, batches, slices, sliceLimit, bias, biasMode, true);
     }
 }

@@ -15,6 +15,7 @@ final class KernelFiles {
                 new ProgramSpec("gemm.cl", (base + " " + tile.defines(false)).trim(), "gemm", "reduce_partials", "transpose"),
                 new ProgramSpec("conv.cl", base, "im2col", "col2im", "bias_partial", "conv_weights_few_taps"),
                 new ProgramSpec("pool.cl", base, "maxpool_forward", "maxpool_backward", "maxpool2_forward", "maxpool2_backward",
+                        "dropout_maxpool2_relu_backward",
                         "avgpool_forward", "avgpool_backward"),
                 new ProgramSpec("elementwise.cl", base, "relu_forward", "relu_backward", "multiply", "dropout_forward", "adadelta",
                         "sgd", "adam"),

@@ -352,13 +352,27 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void conv2dForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
         if (convAlgorithm.usesWinograd(g)) winograd.forward(mem(x), mem(w), mem(b), mem(y), g);
-        else convolutions.forward(mem(x), mem(w), mem(b), mem(y), g);
+        else convolutions.forward(mem(x), mem(w), mem(b), mem(y), g, false);
+    }
+
+    /** im2col + GEMM with the ReLU in the GEMM's store; Winograd convolutions as the composition of the primitives. */
+    @Override
+    protected void conv2dReluForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
+        if (convAlgorithm.usesWinograd(g)) super.conv2dReluForwardImpl(x, w, b, y, g);
+        else convolutions.forward(mem(x), mem(w), mem(b), mem(y), g, true);
     }
 
     @Override
     protected void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         if (convAlgorithm.usesWinograd(g)) winograd.backwardData(mem(dy), mem(w), mem(dx), g);
-        else convolutions.backwardData(mem(dy), mem(w), mem(dx), g);
+        else convolutions.backwardData(mem(dy), mem(w), mem(dx), g, null);
+    }
+
+    /** im2col's backward-data with the ReLU's mask applied in col2im; other convolutions as the composition. */
+    @Override
+    protected void conv2dBackwardDataReluImpl(Tensor dy, Tensor w, Tensor reluOutput, Tensor dx, ConvGeometry g) {
+        if (convAlgorithm.usesWinograd(g) || !Convolutions.foldsRelu(g)) super.conv2dBackwardDataReluImpl(dy, w, reluOutput, dx, g);
+        else convolutions.backwardData(mem(dy), mem(w), mem(dx), g, mem(reluOutput));
     }
 
     @Override
@@ -398,6 +412,19 @@ public final class OpenClBackend extends AbstractBackend {
         }
         launch1d("maxpool_backward", total, mem(dy), mem(argmax), mem(dx), g.h(), g.w(), g.poolH(), g.poolW(),
                 g.strideH(), g.strideW(), g.outH(), g.outW(), total);
+    }
+
+    /** 2x2 windows at stride 2 in one kernel (the seed model's); other windows as the composition of the primitives. */
+    @Override
+    protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx,
+            PoolGeometry g) {
+        if (!isPool2(g)) {
+            super.dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, reluOutput, dx, g);
+            return;
+        }
+        int total = g.n() * g.c() * g.h();
+        launch1d("dropout_maxpool2_relu_backward", total, mem(dy), mem(mask), mem(argmax), mem(reluOutput), mem(dx), g.h(), g.w(),
+                g.outH(), g.outW(), total);
     }
 
     // ---- element-wise -------------------------------------------------------------------------

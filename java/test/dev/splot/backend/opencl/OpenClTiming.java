@@ -159,7 +159,7 @@ public final class OpenClTiming {
         time("  conv2 backward-data gemm (W^T . dy)", g2.flops(), 0, () -> be.gemm().run(GemmCall.of(ckk, p2, 64, Operand.transposed(mem(w2), 0, ckk),
                 Operand.rowMajor(mem(dy2), 0, p2).perBatch(64L * p2), Operand.rowMajor(mem(col), 0, p2).perBatch((long) ckk * p2)).batched(n)));
         time("  conv2 col2im", 0, 4.0 * n * ckk * p2 + 4.0 * n * 32 * 676, () -> be.launch1d("col2im", (long) n * 32 * 26,
-                OpenClBackend.mem(col), OpenClBackend.mem(dx2), 32, 26, 26, 3, 3, 1, 1, 0, 0, 24, 24, n * 32 * 26, 0L));
+                OpenClBackend.mem(col), OpenClBackend.mem(dx2), 32, 26, 26, 3, 3, 1, 1, 0, 0, 24, 24, n * 32 * 26, 0L, OpenClBackend.mem(dx2), 0));
         time("  conv2 transpose dy", 0, 8.0 * n * 64 * p2, () -> be.gemm().transpose(OpenClBackend.mem(dy2), 0, OpenClBackend.mem(dyT), 64, p2, n));
         time("  conv2 backward-weights gemm (split-K)", g2.flops(), 0, () -> be.gemm().run(GemmCall.of(ckk, 64, p2,
                 Operand.rowMajor(mem(col), 0, p2).perBatch((long) gs * ckk * p2).perSlice((long) ckk * p2),

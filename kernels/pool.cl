@@ -103,11 +103,13 @@ __kernel void maxpool2_forward(__global const float* restrict x, __global float*
 // Backward of maxpool2_forward: each element of dx lies in at most one window, so dx = 0 + dy where the window's
 // argmax is this element, else 0 (the "0 +" keeps the reference's +0 for dy = -0). Sixteen elements at a time.
 // One row (n, c, ih) of maxpool2_backward's dx, or (fused) of dropout_maxpool2_relu_backward's: the pooled gradient
-// dy (times the dropout mask where fused) gathered through arg, then (where fused) zero wherever reluY is not positive.
-// The same float operations as the composition (multiply, maxpool2_backward, relu_backward), so the same bits; fused
-// is a constant at each call, so each kernel compiles to its own branch-free code.
+// dy (times the dropout mask where fused) gathered through arg, then (where fused) zero wherever the window's pooled
+// value is not positive: that value is the ReLU's output at the argmax, where the composition tests it, and any
+// other element of the window gets 0 either way. The same float operations as the composition (multiply,
+// maxpool2_backward, relu_backward), so the same bits; fused is a constant at each call, so each kernel compiles to
+// its own branch-free code.
 inline void maxpool2_backward_row(const __global float* restrict dy, const __global float* restrict mask,
-                                  const __global int* restrict arg, const __global float* restrict reluY,
+                                  const __global int* restrict arg, const __global float* restrict pooled,
                                   __global float* restrict dx, const int H, const int W, const int OH, const int OW,
                                   const int g, const int fused) {
     const int ih = g % H;
@@ -130,14 +132,17 @@ inline void maxpool2_backward_row(const __global float* restrict dy, const __glo
         const float16 d = shuffle(p, dup);
         const int16 here = (int16)(rowStart + 2 * ow) + lane;
         float16 v = select((float16)(0.0f), (float16)(0.0f) + d, a == here);
-        if (fused) v = select((float16)(0.0f), v, vload16(0, reluY + rowStart + 2 * ow) > (float16)(0.0f));
+        if (fused) v = select((float16)(0.0f), v, shuffle(vload8(0, pooled + k0 + ow), dup) > (float16)(0.0f));
         vstore16(v, 0, row + 2 * ow);
     }
     for (int iw = OW >= 8 ? 2 * OW : 0; iw < W; iw++) {
         const int o = iw / 2;
         float v = 0.0f;
-        if (o < OW && arg[k0 + o] == rowStart + iw) v = 0.0f + (fused ? dy[k0 + o] * mask[k0 + o] : dy[k0 + o]);
-        row[iw] = fused && !(reluY[rowStart + iw] > 0.0f) ? 0.0f : v;
+        if (o < OW && arg[k0 + o] == rowStart + iw) {
+            v = 0.0f + (fused ? dy[k0 + o] * mask[k0 + o] : dy[k0 + o]);
+            if (fused && !(pooled[k0 + o] > 0.0f)) v = 0.0f;
+        }
+        row[iw] = v;
     }
 }
 
@@ -149,11 +154,11 @@ __kernel void maxpool2_backward(__global const float* restrict dy, __global cons
 
 // Backend.dropoutMaxPoolReluBackward for 2x2 windows at stride 2: dropout, max-pool and ReLU backward in one pass.
 __kernel void dropout_maxpool2_relu_backward(__global const float* restrict dy, __global const float* restrict mask,
-                                             __global const int* restrict arg, __global const float* restrict reluY,
+                                             __global const int* restrict arg, __global const float* restrict pooled,
                                              __global float* restrict dx, const int H, const int W, const int OH, const int OW,
                                              const int rowsTotal) {
     const int g = get_global_id(0);
-    if (g < rowsTotal) maxpool2_backward_row(dy, mask, arg, reluY, dx, H, W, OH, OW, g, 1);
+    if (g < rowsTotal) maxpool2_backward_row(dy, mask, arg, pooled, dx, H, W, OH, OW, g, 1);
 }
 
 // Average pooling, the reference's arithmetic: each window summed in row-major order, then divided by its area.

@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     float *ap = buf(1199882, 29), *ag = buf(1199882, 30), *aa = buf(1199882, 31), *ad = buf(1199882, 32);
     for (int i = 0; i < 1199882; ++i) aa[i] = aa[i] * aa[i], ad[i] = ad[i] * ad[i];
     float* h2full = buf((long long)N * 9216, 33); /* the pooled gradient the unfused backward writes */
+    float* pdrop = buf((long long)N * 9216, 34);  /* the dropout's output after the fused max-pool + dropout forward */
     float *da = buf(128LL * 9216, 26), *dbm = buf(9216LL * 128, 27), *dc = buf(128 * 128, 28);
     for (const std::string& isa : isas) {
         char err[256];
@@ -198,13 +199,13 @@ int main(int argc, char** argv) {
         }, [&] { splot_conv2d_relu_forward(ctx, a1, w2, b2, a2, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
         ab("maxpool + dropout forward", [&] {
             splot_maxpool_forward(ctx, a2, p, arg, N, 64, 24, 24, 2, 2, 2, 2, 12, 12);
-            splot_dropout_forward(ctx, p, p, mask, (long long)N * 9216, 0.25f, 42, 7, 1);
-        }, [&] { splot_maxpool_dropout_forward(ctx, a2, p, arg, mask, N, 64, 24, 24, 2, 2, 2, 2, 12, 12, 0.25f, 42, 7, 1, 0); });
+            splot_dropout_forward(ctx, p, pdrop, mask, (long long)N * 9216, 0.25f, 42, 7, 1);
+        }, [&] { splot_maxpool_dropout_forward(ctx, a2, p, arg, pdrop, mask, N, 64, 24, 24, 2, 2, 2, 2, 12, 12, 0.25f, 42, 7, 1, 0); });
         ab("dropout+maxpool+relu2 backward", [&] {
             splot_dropout_backward(ctx, dp, mask, h2full, (long long)N * 9216);
             splot_maxpool_backward(ctx, h2full, arg, d2, N, 64, 24, 24, 12, 12);
             splot_relu_backward(ctx, d2, a2, d2, (long long)N * 64 * 576);
-        }, [&] { splot_dropout_maxpool_relu_backward(ctx, dp, mask, arg, a2, d2, N, 64, 24, 24, 12, 12); });
+        }, [&] { splot_dropout_maxpool_relu_backward(ctx, dp, mask, arg, p, d2, N, 64, 24, 24, 12, 12); });
         ab("conv2 backward-data + relu1", [&] {
             splot_conv2d_backward_data(ctx, d2, w2, da1, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24);
             splot_relu_backward(ctx, da1, a1, da1, (long long)N * 32 * 676);
@@ -222,7 +223,7 @@ int main(int argc, char** argv) {
             splot_conv2d_backward_data(ctx, d2, w2, da1, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24);
             splot_relu_backward(ctx, da1, a1, da1, (long long)N * 32 * 676);
         }, [&] {
-            splot_pool_relu_conv2d_backward(ctx, dp, mask, arg, a2, 12, 12, a1, w2, da1, a1, dw2, db2, N, 32, 26, 26, 64, 3, 3, 1, 1,
+            splot_pool_relu_conv2d_backward(ctx, dp, mask, arg, p, 12, 12, a1, w2, da1, a1, dw2, db2, N, 32, 26, 26, 64, 3, 3, 1, 1,
                                             0, 0, 24, 24);
         });
         splot_destroy(ctx);

@@ -126,23 +126,32 @@ void splot_conv2d_relu_forward(void* ctx, const float* x, const float* w, const 
 void splot_conv2d_backward_data_relu(void* ctx, const float* dy, const float* w, const float* relu_y, float* dx,
                                      int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw,
                                      int pt, int pl, int oh, int ow);
-/* maxpool_forward into y and argmax, then dropout_forward_at of y in place (mask written), in one pass. */
-void splot_maxpool_dropout_forward(void* ctx, const float* x, float* y, int* argmax, float* mask,
+/* maxpool_forward(relu(conv2d_forward(x, w, b))) with 2x2 windows at stride 2 into pooled and argmax
+ * ([n, o, oh/2, ow/2]; argmax: flat indices into the convolution's [n, o, oh, ow] output), without
+ * storing the convolution's output. Returns 0 when done, 1 (nothing written) where the convolution takes
+ * no F(4x4) Winograd path: the caller then runs the ops one by one. */
+int splot_conv2d_relu_maxpool_forward(void* ctx, const float* x, const float* w, const float* b, float* pooled, int* argmax,
+                                      int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl,
+                                      int oh, int ow);
+/* maxpool_forward into pooled and argmax, then dropout_forward_at of pooled into y (mask written), in one pass. */
+void splot_maxpool_dropout_forward(void* ctx, const float* x, float* pooled, int* argmax, float* y, float* mask,
                                    int n, int c, int h, int w, int ph, int pw, int sh, int sw, int oh, int ow,
                                    float rate, long long seed, long long step, int layer, long long first);
-/* dx = relu_backward(maxpool_backward(dy * mask, argmax), relu_y): relu_y is the pooling's input.
- * Returns 0, or 1 for an argmax outside its plane, as splot_maxpool_backward. */
+/* dx = relu_backward(maxpool_backward(dy * mask, argmax), relu_y), where relu_y is the pooling's input,
+ * from pooled, the pooling's output (shaped as dy): relu_y at each argmax is the pooled value there, so
+ * the gradient passes where pooled is positive, the same bits. Returns 0, or 1 for an argmax outside
+ * its plane, as splot_maxpool_backward. */
 int splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float* mask, const int* argmax,
-                                        const float* relu_y, float* dx, int n, int c, int h, int w, int oh, int ow);
+                                        const float* pooled, float* dx, int n, int c, int h, int w, int oh, int ow);
 /* The convolution's backward passes from the gradient of a max-pool + dropout after its ReLU:
- * d = dropout_maxpool_relu_backward(pdy, mask, argmax, relu_y) (the convolution's output gradient,
+ * d = dropout_maxpool_relu_backward(pdy, mask, argmax, pooled) (the convolution's output gradient,
  * [n, o, oh, ow]; pooled size pooled_h x pooled_w; never stored), then conv2d_backward_weights(x, d) into dw, db
  * and, where dx is not NULL, conv2d_backward_data(d, w) into dx, zero wherever in_relu_y (the ReLU
  * before the convolution, shaped as x; NULL: none) is not positive. Returns 0 when done, 1 (nothing
  * written) where this convolution has no fused path (not a Winograd one): the caller then runs the
  * ops one by one; 2 where an argmax entry lies outside its plane (skipped, as splot_maxpool_backward). */
 int splot_pool_relu_conv2d_backward(void* ctx, const float* pdy, const float* mask, const int* argmax,
-                                    const float* relu_y, int pooled_h, int pooled_w, const float* x, const float* w,
+                                    const float* pooled, int pooled_h, int pooled_w, const float* x, const float* w,
                                     float* dx, const float* in_relu_y, float* dw, float* db, int n, int c,
                                     int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl,
                                     int oh, int ow);

@@ -70,20 +70,32 @@ static void conv_bwd_weights(int threads, const float* x, const float* dy, float
     conv_bwd_weights_im2col(threads, x, dy, dw, db, g);
 }
 
+/* y = relu(conv(x)) never stored: its 2x2 stride-2 max-pool and argmax straight from the F(4x4) output
+ * transform (g.pool_y, g.pool_arg; splot.h, splot_conv2d_relu_maxpool_forward), whose 4x4 tiles hold whole
+ * windows. Returns 1 without touching anything where the forward takes another path: the caller composes
+ * the ops then. */
+static int conv_relu_pool_fwd(int threads, const float* x, const float* w, const float* b, const splot_conv_geom* gp) {
+    const splot_conv_geom g = *gp;
+    if (wg_tile(g, WG_FWD) != 4) return 1;
+    threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
+    wg_conv_fwd<Wg4>(threads, x, w, b, nullptr, g);
+    return 0;
+}
+
 /* The fused backward from a max-pool + dropout after the convolution's ReLU (splot.h,
- * splot_pool_relu_conv2d_backward): dy = dropout_maxpool_relu_bwd(pdy, mask, arg, relu_y), never
+ * splot_pool_relu_conv2d_backward): dy = dropout_maxpool_relu_bwd(pdy, mask, arg, pooled), never
  * stored, then backward-weights and, where dx is given, backward-data (with g.relu_y's mask). Returns
  * 1 without touching anything where this convolution takes no Winograd path (or not the same tile
  * size for both passes): the caller composes the ops then; 2 where an argmax lay outside its plane
  * (skipped, never followed: the outputs are then not the gradient), else 0. */
-static int pool_relu_conv_bwd(int threads, const float* pdy, const float* mask, const int* arg, const float* relu_y, int poh,
+static int pool_relu_conv_bwd(int threads, const float* pdy, const float* mask, const int* arg, const float* pooled, int poh,
                               int pow_, const float* x, const float* w, float* dx, float* dw, float* db, const splot_conv_geom* gp) {
     const splot_conv_geom g = *gp;
     threads = par_threads(threads, (double)g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw);
     const int m = wg_tile(g, WG_BWD_WEIGHTS);
     if (m == 0 || (dx && wg_tile(g, WG_BWD_DATA) != m)) return 1;
     int bad = 0;
-    const wg_dy_source src = {nullptr, pdy, mask, relu_y, arg, (long)poh * pow_, &bad};
+    const wg_dy_source src = {nullptr, pdy, mask, pooled, arg, (long)poh * pow_, &bad};
     if (m == 2)
         wg_conv_bwd<Wg2>(threads, src, x, w, dx, dw, db, g);
     else

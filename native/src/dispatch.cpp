@@ -161,7 +161,7 @@ double splot_peak_gflops(void* ctx, int threads, double seconds) {
 void splot_fill(void* ctx, float* t, long long n, float value) { O(ctx)->fill(T(ctx), t, n, value); }
 void splot_copy(void* ctx, const float* src, float* dst, long long n) { O(ctx)->copy(T(ctx), src, dst, n); }
 
-#define GEOM splot_conv_geom g = {n, c, h, wd, o, kh, kw, sh, sw, pt, pl, oh, ow, static_cast<Context*>(ctx)->conv_algo, 0, nullptr}
+#define GEOM splot_conv_geom g = {n, c, h, wd, o, kh, kw, sh, sw, pt, pl, oh, ow, static_cast<Context*>(ctx)->conv_algo, 0, nullptr, nullptr, nullptr}
 
 void splot_conv2d_forward(void* ctx, const float* x, const float* w, const float* b, float* y, int n, int c, int h, int wd,
                           int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow) {
@@ -279,6 +279,16 @@ void splot_conv2d_relu_forward(void* ctx, const float* x, const float* w, const 
     O(ctx)->conv_fwd(T(ctx), x, w, b, y, &g);
 }
 
+int splot_conv2d_relu_maxpool_forward(void* ctx, const float* x, const float* w, const float* b, float* pooled, int* argmax,
+                                      int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl,
+                                      int oh, int ow) {
+    GEOM;
+    g.relu = 1;
+    g.pool_y = pooled;
+    g.pool_arg = argmax;
+    return O(ctx)->conv_relu_pool_fwd(T(ctx), x, w, b, &g);
+}
+
 void splot_conv2d_backward_data_relu(void* ctx, const float* dy, const float* w, const float* relu_y, float* dx, int n, int c,
                                      int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow) {
     GEOM;
@@ -286,25 +296,25 @@ void splot_conv2d_backward_data_relu(void* ctx, const float* dy, const float* w,
     O(ctx)->conv_bwd_data(T(ctx), dy, w, dx, &g);
 }
 
-void splot_maxpool_dropout_forward(void* ctx, const float* x, float* y, int* argmax, float* mask, int n, int c, int h, int w,
-                                   int ph, int pw, int sh, int sw, int oh, int ow, float rate, long long seed, long long step,
-                                   int layer, long long first) {
-    O(ctx)->maxpool_dropout_fwd(T(ctx), x, y, argmax, mask, n, c, h, w, ph, pw, sh, sw, oh, ow, rate, (uint64_t)seed,
+void splot_maxpool_dropout_forward(void* ctx, const float* x, float* pooled, int* argmax, float* y, float* mask, int n, int c,
+                                   int h, int w, int ph, int pw, int sh, int sw, int oh, int ow, float rate, long long seed,
+                                   long long step, int layer, long long first) {
+    O(ctx)->maxpool_dropout_fwd(T(ctx), x, pooled, argmax, y, mask, n, c, h, w, ph, pw, sh, sw, oh, ow, rate, (uint64_t)seed,
                                 (uint64_t)step, layer, (uint64_t)first);
 }
 
-int splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float* mask, const int* argmax, const float* relu_y,
+int splot_dropout_maxpool_relu_backward(void* ctx, const float* dy, const float* mask, const int* argmax, const float* pooled,
                                         float* dx, int n, int c, int h, int w, int oh, int ow) {
-    return O(ctx)->dropout_maxpool_relu_bwd(T(ctx), dy, mask, argmax, relu_y, dx, n, c, h, w, oh, ow);
+    return O(ctx)->dropout_maxpool_relu_bwd(T(ctx), dy, mask, argmax, pooled, dx, n, c, h, w, oh, ow);
 }
 
-int splot_pool_relu_conv2d_backward(void* ctx, const float* pdy, const float* mask, const int* argmax, const float* relu_y, int pooled_h,
+int splot_pool_relu_conv2d_backward(void* ctx, const float* pdy, const float* mask, const int* argmax, const float* pooled, int pooled_h,
                                     int pooled_w, const float* x, const float* w, float* dx, const float* in_relu_y, float* dw,
                                     float* db, int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw, int pt,
                                     int pl, int oh, int ow) {
     GEOM;
     g.relu_y = in_relu_y;
-    return O(ctx)->pool_relu_conv_bwd(T(ctx), pdy, mask, argmax, relu_y, pooled_h, pooled_w, x, w, dx, dw, db, &g);
+    return O(ctx)->pool_relu_conv_bwd(T(ctx), pdy, mask, argmax, pooled, pooled_h, pooled_w, x, w, dx, dw, db, &g);
 }
 
 }  // extern "C"

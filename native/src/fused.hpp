@@ -22,30 +22,33 @@ static inline void maxpool_span(const float* x, float* y, int* arg, long long i0
     }
 }
 
-/* maxpool_fwd into y, then dropout_fwd of y in place, task by task: each task pools its CHUNK
+/* maxpool_fwd into pooled, then dropout_fwd of pooled into y, task by task: each task pools its CHUNK
  * outputs (128 KiB, still in L2) and then scales them, so the pooled values never make a round trip
- * through memory. Measured no faster than the two ops on Zen 3 (native/README.md, "Fused ops"): the
- * pooled tensor (4.7 MB at batch 128) stays in L3 between them, and pooling 64 outputs at a time
- * inside dropout's Philox loop was no faster either. */
-static void maxpool_dropout_fwd(int threads, const float* x, float* y, int* arg, float* mask, int n, int c, int h, int w, int ph,
-                                int pw, int sh, int sw, int oh, int ow, float rate, uint64_t seed, uint64_t step, int layer,
-                                uint64_t first) {
+ * through memory before dropout reads them. Measured no faster than the two ops on Zen 3 (native/README.md,
+ * "Fused ops"): the pooled tensor (4.7 MB at batch 128) stays in L3 between them, and pooling 64
+ * outputs at a time inside dropout's Philox loop was no faster either. */
+static void maxpool_dropout_fwd(int threads, const float* x, float* pooled, int* arg, float* y, float* mask, int n, int c, int h,
+                                int w, int ph, int pw, int sh, int sw, int oh, int ow, float rate, uint64_t seed, uint64_t step,
+                                int layer, uint64_t first) {
     const dropout_stream d = dropout_stream_of(rate, seed, step, layer, first);
     const long long v_n = (long long)n * c * oh * ow + d.s;
     const int T = tasks_for(v_n); /* CHUNK is a multiple of 64 */
 #pragma omp parallel for schedule(static) num_threads(T > 1 ? threads : 1)
     for (int t = 0; t < T; ++t) {
         const long long vb = t * CHUNK, ve = lmin(v_n, (t + 1) * CHUNK);
-        maxpool_span(x, y, arg, vb < d.s ? 0 : vb - d.s, ve - d.s, h, w, ph, pw, sh, sw, oh, ow);
-        dropout_span(d, y, y, mask, vb, ve);
+        maxpool_span(x, pooled, arg, vb < d.s ? 0 : vb - d.s, ve - d.s, h, w, ph, pw, sh, sw, oh, ow);
+        dropout_span(d, pooled, y, mask, vb, ve);
     }
 }
 
 /* Plane nc (pin floats, its pout pooled values) of dropout_maxpool_relu_bwd's dx, into d: zeroed, then
- * dy * mask added at its argmax where relu_y there is positive (adding 0 elsewhere keeps the
- * composition's +0). Also where the fused convolution backward builds each image's dy (winograd_bwd_weights.hpp).
- * An argmax outside the plane (not maxpool_fwd's) is skipped, never followed: returns 1 then, else 0. */
-static inline int dropout_maxpool_relu_plane(const float* dy, const float* mask, const int* arg, const float* relu_y, long nc,
+ * dy * mask added at its argmax where the pooled value is positive (adding 0 elsewhere keeps the
+ * composition's +0). The pooled value is the ReLU's output at the argmax, so this is the composition's
+ * test of relu_y there (read in order from a tensor a quarter its size, no faster than the gather on its
+ * own; what it buys is that the ReLU's output need not exist: conv_relu_pool_fwd never writes it). Also
+ * where the fused convolution backward builds each image's dy (winograd_bwd_weights.hpp). An argmax
+ * outside the plane (not maxpool_fwd's) is skipped, never followed: returns 1 then, else 0. */
+static inline int dropout_maxpool_relu_plane(const float* dy, const float* mask, const int* arg, const float* pooled, long nc,
                                              long pin, long pout, float* __restrict d) {
     for (long i = 0; i < pin; ++i) d[i] = 0.0f;
     const long base = nc * pin; /* argmax holds indices into the whole tensor */
@@ -57,17 +60,18 @@ static inline int dropout_maxpool_relu_plane(const float* dy, const float* mask,
             continue;
         }
         const float g = dy[k] * mask[k];
-        d[a] += relu_y[base + a] > 0.0f ? g : 0.0f;
+        d[a] += pooled[k] > 0.0f ? g : 0.0f;
     }
     return bad;
 }
 
-/* dx = relu_bwd(maxpool_bwd(dy * mask, arg), relu_y), plane by plane; 1 where an argmax lay outside its plane. */
-static int dropout_maxpool_relu_bwd(int threads, const float* dy, const float* mask, const int* arg, const float* relu_y,
-                                    float* dx, int n, int c, int h, int w, int oh, int ow) {
+/* dx = relu_bwd(maxpool_bwd(dy * mask, arg), relu_y), from pooled (see above), plane by plane; 1 where
+ * an argmax lay outside its plane. */
+static int dropout_maxpool_relu_bwd(int threads, const float* dy, const float* mask, const int* arg, const float* pooled, float* dx,
+                                    int n, int c, int h, int w, int oh, int ow) {
     const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
     int bad = 0;
 #pragma omp parallel for schedule(static) reduction(| : bad) num_threads(planes * pin >= CHUNK ? threads : 1)
-    for (long nc = 0; nc < planes; ++nc) bad |= dropout_maxpool_relu_plane(dy, mask, arg, relu_y, nc, pin, pout, dx + nc * pin);
+    for (long nc = 0; nc < planes; ++nc) bad |= dropout_maxpool_relu_plane(dy, mask, arg, pooled, nc, pin, pout, dx + nc * pin);
     return bad;
 }

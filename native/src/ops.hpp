@@ -46,5 +46,5 @@ static const splot_ops OPS = {
     dropout_bwd, dense_fwd, dense_bwd, softmax_xent, softmax_op, adadelta_op, fill_op, copy_op, sgemm_api, fma_loop,
     sgd_op, adam_op,
     avgpool_fwd, avgpool_bwd, batchnorm_fwd_train, batchnorm_fwd_infer, batchnorm_bwd,
-    maxpool_dropout_fwd, dropout_maxpool_relu_bwd, pool_relu_conv_bwd,
+    maxpool_dropout_fwd, dropout_maxpool_relu_bwd, conv_relu_pool_fwd, pool_relu_conv_bwd,
 };

@@ -15,9 +15,13 @@ struct splot_conv_geom {
     int algo; /* SPLOT_CONV_* */
     /* Epilogues of the fused ops, applied where the op stores its output (zero / NULL: none).
      * Forward: relu != 0 clamps y as relu_fwd. Backward-data: relu_y != NULL zeroes dx wherever
-     * relu_y (the output of the ReLU before the convolution, shaped as x) is not positive, as relu_bwd. */
+     * relu_y (the output of the ReLU before the convolution, shaped as x) is not positive, as relu_bwd.
+     * Forward with pool_y (F(4x4) Winograd only, with relu): y is not stored; its 2x2 stride-2 max-pool goes
+     * to pool_y [n, o, oh/2, ow/2] and the argmax (flat indices into the unstored y) to pool_arg, as maxpool_fwd. */
     int relu;
     const float* relu_y;
+    float* pool_y;
+    int* pool_arg;
 };
 
 struct splot_ops {
@@ -59,13 +63,16 @@ struct splot_ops {
     void (*batchnorm_bwd)(int threads, const float* dy, const float* x, const float* gamma, const float* mean,
                           const float* invstd, float* dx, float* dgamma, float* dbeta, int n, int c, int h, int w);
     /* fused ops (fused.hpp): max-pool then dropout of its output; dropout, max-pool and ReLU backward */
-    void (*maxpool_dropout_fwd)(int threads, const float* x, float* y, int* arg, float* mask, int n, int c, int h, int w, int ph,
-                                int pw, int sh, int sw, int oh, int ow, float rate, uint64_t seed, uint64_t step, int layer,
-                                uint64_t first);
-    int (*dropout_maxpool_relu_bwd)(int threads, const float* dy, const float* mask, const int* arg, const float* relu_y, float* dx,
+    void (*maxpool_dropout_fwd)(int threads, const float* x, float* pooled, int* arg, float* y, float* mask, int n, int c, int h,
+                                int w, int ph, int pw, int sh, int sw, int oh, int ow, float rate, uint64_t seed, uint64_t step,
+                                int layer, uint64_t first);
+    int (*dropout_maxpool_relu_bwd)(int threads, const float* dy, const float* mask, const int* arg, const float* pooled, float* dx,
                                      int n, int c, int h, int w, int oh, int ow);
     /* (conv.hpp) returns 1 where it does not apply, see splot_pool_relu_conv2d_backward */
-    int (*pool_relu_conv_bwd)(int threads, const float* pdy, const float* mask, const int* arg, const float* relu_y, int pooled_h, int pooled_w,
+    /* (conv.hpp) max-pool of relu(conv_fwd) via g->pool_y; returns 1 where it does not apply, see
+     * splot_conv2d_relu_maxpool_forward */
+    int (*conv_relu_pool_fwd)(int threads, const float* x, const float* w, const float* b, const splot_conv_geom* g);
+    int (*pool_relu_conv_bwd)(int threads, const float* pdy, const float* mask, const int* arg, const float* pooled, int pooled_h, int pooled_w,
                               const float* x, const float* w, float* dx, float* dw, float* db, const splot_conv_geom* g);
 };
 

@@ -125,16 +125,16 @@ static inline void wg_grad_hwc(const float* dyh, int O, int W2, int ty, int tx, 
 /* Where the pass finds image n's dy (O planes of oh x ow): the tensor, or the fused op's build. */
 struct wg_dy_source {
     const float* dy; /* [n, o, oh, ow]; NULL: built from the fields below */
-    const float *pdy, *mask, *relu_y; /* dropout_maxpool_relu_bwd's inputs: pooled gradient, mask, the pool's input */
+    const float *pdy, *mask, *pooled; /* dropout_maxpool_relu_bwd's inputs: pooled gradient, mask, the pool's output */
     const int* arg;
-    long pooled; /* pooled values per plane */
-    int* bad;    /* set to 1 where an argmax lay outside its plane (skipped) */
+    long pooled_per_plane; /* pooled values per plane */
+    int* bad;              /* set to 1 where an argmax lay outside its plane (skipped) */
 
     /* builds image n's dy into buf (O oh ow floats); only without dy */
     void build(int n, const splot_conv_geom& g, float* buf) const {
         const long plane = (long)g.oh * g.ow;
         for (int o = 0; o < g.o; ++o)
-            if (dropout_maxpool_relu_plane(pdy, mask, arg, relu_y, (long)n * g.o + o, plane, pooled, buf + o * plane))
+            if (dropout_maxpool_relu_plane(pdy, mask, arg, pooled, (long)n * g.o + o, plane, pooled_per_plane, buf + o * plane))
                 __atomic_store_n(bad, 1, __ATOMIC_RELAXED);
     }
 };

@@ -484,12 +484,35 @@ public abstract class AbstractBackend implements Backend {
     }
 
     /**
-     * Runs {@link #maxPoolDropoutForward}, arguments checked. The default is the reference
-     * composition: {@link #maxPoolForwardImpl} into y, then {@link #dropoutForwardImpl} of y in place.
+     * Runs {@link #conv2dReluMaxPoolForward}, arguments checked. The default is the reference composition:
+     * {@link #conv2dReluForwardImpl} into a temporary of the convolution's output shape (freed before
+     * returning), then {@link #maxPoolForwardImpl} of it; a backend overrides it with a kernel that pools
+     * where the convolution stores its output, giving the same bits.
      *
      * @param x input {@code [n, c, h, w]}
-     * @param y output {@code [n, c, outH, outW]}, to overwrite
+     * @param w weights {@code [o, c, kh, kw]}
+     * @param b bias {@code [o]}
+     * @param pooled output {@code [n, o, poolH, poolW]}, to overwrite
+     * @param argmax INT32 {@code [n, o, poolH, poolW]}, to overwrite
+     * @param conv the convolution's geometry
+     * @param pool the pooling geometry
+     */
+    protected void conv2dReluMaxPoolForwardImpl(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, ConvGeometry conv,
+            PoolGeometry pool) {
+        try (Tensor reluOutput = allocate(conv.outputShape())) {
+            conv2dReluForwardImpl(x, w, b, reluOutput, conv);
+            maxPoolForwardImpl(reluOutput, pooled, argmax, pool);
+        }
+    }
+
+    /**
+     * Runs {@link #maxPoolDropoutForward}, arguments checked. The default is the reference
+     * composition: {@link #maxPoolForwardImpl} into pooled, then {@link #dropoutForwardImpl} of pooled into y.
+     *
+     * @param x input {@code [n, c, h, w]}
+     * @param pooled the max-pool's output {@code [n, c, outH, outW]}, to overwrite
      * @param argmax INT32 {@code [n, c, outH, outW]}, to overwrite
+     * @param y output {@code [n, c, outH, outW]}, to overwrite
      * @param mask the dropout factors {@code [n, c, outH, outW]}, to overwrite
      * @param g the pooling geometry
      * @param rate the fraction dropped
@@ -498,31 +521,32 @@ public abstract class AbstractBackend implements Backend {
      * @param layer the dropout layer's index
      * @param firstIndex the mask-stream index of element 0
      */
-    protected void maxPoolDropoutForwardImpl(Tensor x, Tensor y, Tensor argmax, Tensor mask, PoolGeometry g, float rate, long seed,
-            long step, int layer, long firstIndex) {
-        maxPoolForwardImpl(x, y, argmax, g);
-        dropoutForwardImpl(y, y, mask, rate, seed, step, layer, firstIndex);
+    protected void maxPoolDropoutForwardImpl(Tensor x, Tensor pooled, Tensor argmax, Tensor y, Tensor mask, PoolGeometry g,
+            float rate, long seed, long step, int layer, long firstIndex) {
+        maxPoolForwardImpl(x, pooled, argmax, g);
+        dropoutForwardImpl(pooled, y, mask, rate, seed, step, layer, firstIndex);
     }
 
     /**
      * Runs {@link #dropoutMaxPoolReluBackward}, arguments checked. The default is the reference
-     * composition: {@link #dropoutBackwardImpl} into a temporary of the pooled shape (freed before
-     * returning), {@link #maxPoolBackwardImpl} of it into dx, then {@link #reluBackwardImpl} of dx in place.
+     * composition, with the ReLU's backward moved before the max-pool's (the ReLU's output at each
+     * argmax is the pooled value there, so the same bits): {@link #dropoutBackwardImpl} into a temporary
+     * of the pooled shape (freed before returning), {@link #reluBackwardImpl} of it against pooled in
+     * place, then {@link #maxPoolBackwardImpl} of it into dx.
      *
      * @param dy gradient of the dropout's output {@code [n, c, outH, outW]}
      * @param mask the dropout factors {@code [n, c, outH, outW]}
      * @param argmax INT32 max-pool indices {@code [n, c, outH, outW]}
-     * @param reluOutput the ReLU's output {@code [n, c, h, w]}
+     * @param pooled the max-pool's output {@code [n, c, outH, outW]}
      * @param dx gradient of the ReLU's input {@code [n, c, h, w]}, to overwrite
      * @param g the pooling geometry
      */
-    protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx,
-            PoolGeometry g) {
+    protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, Tensor dx, PoolGeometry g) {
         try (Tensor pooledGrad = allocate(g.outputShape())) {
             dropoutBackwardImpl(dy, mask, pooledGrad);
+            reluBackwardImpl(pooledGrad, pooled, pooledGrad);
             maxPoolBackwardImpl(pooledGrad, argmax, dx, g);
         }
-        reluBackwardImpl(dx, reluOutput, dx);
     }
 
     /**
@@ -535,7 +559,7 @@ public abstract class AbstractBackend implements Backend {
      * @param dy gradient of the dropout's output {@code [n, o, poolH, poolW]}
      * @param mask the dropout factors
      * @param argmax INT32 max-pool indices
-     * @param reluOutput the ReLU's output {@code [n, o, outH, outW]}
+     * @param pooled the max-pool's output {@code [n, o, poolH, poolW]}
      * @param pool the pooling geometry
      * @param x the convolution's input {@code [n, c, h, w]}
      * @param w weights {@code [o, c, kh, kw]}
@@ -545,10 +569,10 @@ public abstract class AbstractBackend implements Backend {
      * @param dx the convolution's input gradient, to overwrite, or null
      * @param conv the convolution's geometry
      */
-    protected void dropoutMaxPoolReluConv2dBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, PoolGeometry pool,
+    protected void dropoutMaxPoolReluConv2dBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, PoolGeometry pool,
             Tensor x, Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry conv) {
         try (Tensor outputGrad = allocate(conv.outputShape())) {
-            dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, reluOutput, outputGrad, pool);
+            dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, pooled, outputGrad, pool);
             conv2dBackwardWeightsImpl(x, outputGrad, dw, db, conv);
             if (dx != null && inputReluOutput != null) conv2dBackwardDataReluImpl(outputGrad, w, inputReluOutput, dx, conv);
             else if (dx != null) conv2dBackwardDataImpl(outputGrad, w, dx, conv);
@@ -846,36 +870,44 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final synchronized void maxPoolDropoutForward(Tensor x, Tensor y, Tensor argmax, Tensor mask, PoolGeometry g, float rate,
-            long seed, long step, int layer, long firstIndex) {
-        String op = Op.MAX_POOL_DROPOUT_FORWARD.methodName();
+    public final synchronized void conv2dReluMaxPoolForward(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax,
+            ConvGeometry conv, PoolGeometry pool) {
+        String op = Op.CONV2D_RELU_MAX_POOL_FORWARD.methodName();
         requireOpen(op);
-        requireSupported(Op.MAX_POOL_DROPOUT_FORWARD);
-        checks.maxPoolForward(op, x, y, argmax, g);
-        checks.dropoutForward(op, y, y, mask, rate, firstIndex);
-        maxPoolDropoutForwardImpl(x, y, argmax, mask, g, rate, seed, step, layer, firstIndex);
+        requireSupported(Op.CONV2D_RELU_MAX_POOL_FORWARD);
+        checks.conv2dReluMaxPoolForward(op, x, w, b, pooled, argmax, conv, pool);
+        conv2dReluMaxPoolForwardImpl(x, w, b, pooled, argmax, conv, pool);
     }
 
     @Override
-    public final synchronized void dropoutMaxPoolReluBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx,
+    public final synchronized void maxPoolDropoutForward(Tensor x, Tensor pooled, Tensor argmax, Tensor y, Tensor mask, PoolGeometry g,
+            float rate, long seed, long step, int layer, long firstIndex) {
+        String op = Op.MAX_POOL_DROPOUT_FORWARD.methodName();
+        requireOpen(op);
+        requireSupported(Op.MAX_POOL_DROPOUT_FORWARD);
+        checks.maxPoolForward(op, x, pooled, argmax, g);
+        checks.dropoutForward(op, pooled, y, mask, rate, firstIndex);
+        maxPoolDropoutForwardImpl(x, pooled, argmax, y, mask, g, rate, seed, step, layer, firstIndex);
+    }
+
+    @Override
+    public final synchronized void dropoutMaxPoolReluBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, Tensor dx,
             PoolGeometry g) {
         String op = Op.DROPOUT_MAX_POOL_RELU_BACKWARD.methodName();
         requireOpen(op);
         requireSupported(Op.DROPOUT_MAX_POOL_RELU_BACKWARD);
-        checks.dropoutBackward(op, dy, mask, dy);
-        checks.maxPoolBackward(op, dy, argmax, dx, g);
-        checks.reluBackward(op, dx, reluOutput, dx);
-        dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, reluOutput, dx, g);
+        checks.dropoutMaxPoolReluBackward(op, dy, mask, argmax, pooled, dx, g);
+        dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, pooled, dx, g);
     }
 
     @Override
-    public final synchronized void dropoutMaxPoolReluConv2dBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput,
+    public final synchronized void dropoutMaxPoolReluConv2dBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled,
             PoolGeometry pool, Tensor x, Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry conv) {
         String op = Op.DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD.methodName();
         requireOpen(op);
         requireSupported(Op.DROPOUT_MAX_POOL_RELU_CONV2D_BACKWARD);
-        checks.dropoutMaxPoolReluConv2dBackward(op, dy, mask, argmax, reluOutput, pool, x, w, dw, db, inputReluOutput, dx, conv);
-        dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, reluOutput, pool, x, w, dw, db, inputReluOutput, dx, conv);
+        checks.dropoutMaxPoolReluConv2dBackward(op, dy, mask, argmax, pooled, pool, x, w, dw, db, inputReluOutput, dx, conv);
+        dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, pooled, pool, x, w, dw, db, inputReluOutput, dx, conv);
     }
 
     /**

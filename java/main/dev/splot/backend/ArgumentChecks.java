@@ -1,5 +1,7 @@
 package dev.splot.backend;
 
+import java.util.Arrays;
+
 /**
  * The argument checks of every {@link Backend} operation, for {@link AbstractBackend}'s front door: tensors present,
  * owned by this backend, of the right dtype, not closed, and shaped as the geometry says; scalars in range. Each check
@@ -208,24 +210,58 @@ final class ArgumentChecks {
         Shapes.require(op, "dx", dx, x.shape());
     }
 
+    /** The fused convolution forward into a pooling: the convolution's tensors, the pooling's input its output. */
+    void conv2dReluMaxPoolForward(String op, Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, ConvGeometry conv,
+            PoolGeometry pool) {
+        floats(op, x, w, b, pooled);
+        ints(op, argmax);
+        Shapes.require(op, "x", x, conv.inputShape());
+        Shapes.require(op, "w", w, conv.weightShape());
+        Shapes.require(op, "b", b, conv.o());
+        poolingTheConvolution(op, pool, conv);
+        Shapes.require(op, "pooled", pooled, pool.outputShape());
+        Shapes.require(op, "argmax", argmax, pool.outputShape());
+    }
+
+    /** The fused pooling backward: dy, mask, argmax and pooled shaped as the pooling's output, dx as its input. */
+    void dropoutMaxPoolReluBackward(String op, Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, Tensor dx, PoolGeometry g) {
+        dropoutBackward(op, dy, mask, dy);
+        maxPoolBackward(op, dy, argmax, dx, g);
+        floats(op, pooled);
+        Shapes.require(op, "pooled", pooled, g.outputShape());
+    }
+
     /**
-     * The fused convolution backward from a pooled gradient: the pool's tensors, then reluOutput, shaped as the
-     * convolution's output, standing for its output gradient in the convolution's checks.
+     * The fused convolution backward from a pooled gradient: the pool's tensors, the pooling's input being the
+     * convolution's output, then the convolution's tensors.
      */
-    void dropoutMaxPoolReluConv2dBackward(String op, Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, PoolGeometry pool,
+    void dropoutMaxPoolReluConv2dBackward(String op, Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, PoolGeometry pool,
             Tensor x, Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry conv) {
-        floats(op, dy, mask, reluOutput);
+        floats(op, dy, mask, pooled, x, w, dw, db);
         ints(op, argmax);
         Shapes.require(op, "dy", dy, pool.outputShape());
         Shapes.require(op, "mask", mask, pool.outputShape());
         Shapes.require(op, "argmax", argmax, pool.outputShape());
-        Shapes.require(op, "reluOutput", reluOutput, pool.inputShape());
-        Shapes.require(op, "reluOutput", reluOutput, conv.outputShape());
-        conv2dBackwardWeights(op, x, reluOutput, dw, db, conv);
-        if (dx != null) conv2dBackwardData(op, reluOutput, w, dx, conv);
+        Shapes.require(op, "pooled", pooled, pool.outputShape());
+        poolingTheConvolution(op, pool, conv);
+        Shapes.require(op, "x", x, conv.inputShape());
+        Shapes.require(op, "w", w, conv.weightShape());
+        Shapes.require(op, "dw", dw, conv.weightShape());
+        Shapes.require(op, "db", db, conv.o());
+        if (dx != null) {
+            floats(op, dx);
+            Shapes.require(op, "dx", dx, conv.inputShape());
+        }
         if (inputReluOutput != null) {
             if (dx == null) throw new IllegalArgumentException(op + ": inputReluOutput is given but dx is not");
             reluBackward(op, dx, inputReluOutput, dx);
+        }
+    }
+
+    private static void poolingTheConvolution(String op, PoolGeometry pool, ConvGeometry conv) {
+        if (!Arrays.equals(pool.inputShape(), conv.outputShape())) {
+            throw new IllegalArgumentException(op + ": the pooling's input " + Arrays.toString(pool.inputShape())
+                    + " is not the convolution's output " + Arrays.toString(conv.outputShape()));
         }
     }
 

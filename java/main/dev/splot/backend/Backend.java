@@ -504,6 +504,24 @@ public interface Backend extends AutoCloseable {
     void conv2dReluForward(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g);
 
     /**
+     * pooled = maxPool(relu(conv(x, w) + b)): {@link #conv2dReluForward} into the ReLU's output, then
+     * {@link #maxPoolForward} of it, without storing the ReLU's output where the backend fuses them (its
+     * values at the argmax are the pooled values, which is all that {@link #dropoutMaxPoolReluBackward}
+     * and {@link #dropoutMaxPoolReluConv2dBackward} read of it).
+     *
+     * @param x input, NCHW {@code [n, c, h, w]}
+     * @param w weights, OIHW {@code [o, c, kh, kw]}
+     * @param b bias {@code [o]}
+     * @param pooled output {@code [n, o, poolH, poolW]}; overwritten
+     * @param argmax INT32 {@code [n, o, poolH, poolW]}: flat indices into the (unstored) ReLU output
+     *     {@code [n, o, outH, outW]} of each maximum; overwritten
+     * @param conv the convolution's sizes, strides and padding
+     * @param pool the pooling geometry, whose input is the convolution's output
+     * @throws IllegalArgumentException when a shape differs, or the pooling's input is not the convolution's output
+     */
+    void conv2dReluMaxPoolForward(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, ConvGeometry conv, PoolGeometry pool);
+
+    /**
      * dx = reluBackward(conv2dBackwardData(dy, w), reluOutput): the input gradient of a convolution
      * whose input is the output of a ReLU, carried through that ReLU (zero where reluOutput is not
      * positive).
@@ -517,13 +535,15 @@ public interface Backend extends AutoCloseable {
     void conv2dBackwardDataRelu(Tensor dy, Tensor w, Tensor reluOutput, Tensor dx, ConvGeometry g);
 
     /**
-     * Max pooling followed by inverted dropout on its output: {@link #maxPoolForward} into y, then
-     * {@link #dropoutForward(Tensor, Tensor, Tensor, float, long, long, int, long)} of y in place, with
-     * the same mask stream (the mask is indexed by the element of the pooled output).
+     * Max pooling followed by inverted dropout on its output: {@link #maxPoolForward} into pooled, then
+     * {@link #dropoutForward(Tensor, Tensor, Tensor, float, long, long, int, long)} of pooled into y, with
+     * the same mask stream (the mask is indexed by the element of the pooled output). Both layers'
+     * outputs are written, as the two ops would: the fused backward passes read pooled.
      *
      * @param x input, FLOAT32 {@code [n, c, h, w]}
-     * @param y output, FLOAT32 {@code [n, c, outH, outW]}: the pooled values times the mask; overwritten
+     * @param pooled the max-pool's output, FLOAT32 {@code [n, c, outH, outW]}; overwritten
      * @param argmax INT32 {@code [n, c, outH, outW]}: flat indices into x of each maximum; overwritten
+     * @param y output, FLOAT32 {@code [n, c, outH, outW]}: the pooled values times the mask; overwritten
      * @param mask FLOAT32 {@code [n, c, outH, outW]}: the dropout factors; overwritten
      * @param g the pooling geometry
      * @param rate the fraction of elements dropped, {@code 0 <= rate < 1}
@@ -533,26 +553,29 @@ public interface Backend extends AutoCloseable {
      * @param firstIndex the mask-stream index of element 0, {@code >= 0}
      * @throws IllegalArgumentException when rate or firstIndex is out of range or a shape differs
      */
-    void maxPoolDropoutForward(Tensor x, Tensor y, Tensor argmax, Tensor mask, PoolGeometry g, float rate, long seed, long step,
-            int layer, long firstIndex);
+    void maxPoolDropoutForward(Tensor x, Tensor pooled, Tensor argmax, Tensor y, Tensor mask, PoolGeometry g, float rate, long seed,
+            long step, int layer, long firstIndex);
 
     /**
      * The backward pass of ReLU, max pooling and dropout in that forward order: dx =
-     * reluBackward(maxPoolBackward(dropoutBackward(dy, mask), argmax), reluOutput).
+     * reluBackward(maxPoolBackward(dropoutBackward(dy, mask), argmax), reluOutput), computed from the
+     * max-pool's output instead of the ReLU's: the ReLU's output at each argmax is the pooled value
+     * there, so the gradient passes where pooled is positive. That gives the same bits as the three ops
+     * with the ReLU's output, and reads a tensor a quarter its size (2x2 windows) in order, not gathered.
      *
      * @param dy gradient with respect to the dropout's output, FLOAT32 {@code [n, c, outH, outW]}
      * @param mask the dropout factors of the forward pass, {@code [n, c, outH, outW]}
      * @param argmax the INT32 max-pool indices of the forward pass, {@code [n, c, outH, outW]}
-     * @param reluOutput the ReLU's forward output (the pooling's input), {@code [n, c, h, w]}
+     * @param pooled the max-pool's forward output (of the ReLU's output), {@code [n, c, outH, outW]}
      * @param dx gradient with respect to the ReLU's input, {@code [n, c, h, w]}; overwritten
      * @param g the pooling geometry
      */
-    void dropoutMaxPoolReluBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx, PoolGeometry g);
+    void dropoutMaxPoolReluBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, Tensor dx, PoolGeometry g);
 
     /**
      * The backward passes of a convolution followed by ReLU, max pooling and dropout, from the
      * gradient of the dropout's output: with d = {@link #dropoutMaxPoolReluBackward}(dy, mask, argmax,
-     * reluOutput), the gradient of the convolution's output (which a fused kernel never stores),
+     * pooled), the gradient of the convolution's output (which a fused kernel never stores),
      * {@link #conv2dBackwardWeights}(x, d) into dw and db and, when dx is given,
      * {@link #conv2dBackwardData}(d, w) into dx, carried through the ReLU before the convolution when
      * inputReluOutput is given (as {@link #conv2dBackwardDataRelu}).
@@ -560,7 +583,7 @@ public interface Backend extends AutoCloseable {
      * @param dy gradient with respect to the dropout's output, FLOAT32 {@code [n, o, poolH, poolW]}
      * @param mask the dropout factors of the forward pass, {@code [n, o, poolH, poolW]}
      * @param argmax the INT32 max-pool indices of the forward pass, {@code [n, o, poolH, poolW]}
-     * @param reluOutput the ReLU's forward output (the pooling's input), {@code [n, o, outH, outW]}
+     * @param pooled the max-pool's forward output (of the ReLU's output), {@code [n, o, poolH, poolW]}
      * @param pool the pooling geometry
      * @param x the convolution's input, {@code [n, c, h, w]}
      * @param w weights, OIHW {@code [o, c, kh, kw]}
@@ -573,6 +596,6 @@ public interface Backend extends AutoCloseable {
      * @param conv the geometry of the forward convolution
      * @throws IllegalArgumentException when a shape differs, or inputReluOutput is given without dx
      */
-    void dropoutMaxPoolReluConv2dBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, PoolGeometry pool, Tensor x,
+    void dropoutMaxPoolReluConv2dBackward(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, PoolGeometry pool, Tensor x,
             Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry conv);
 }

@@ -58,6 +58,11 @@ public enum Op {
      */
     CONV2D_RELU_FORWARD("conv2dReluForward", CONV2D_FORWARD, RELU_FORWARD),
     /**
+     * Convolution, bias, ReLU and max pooling in one op: {@link Backend#conv2dReluMaxPoolForward}; composed of
+     * {@link #CONV2D_FORWARD}, {@link #RELU_FORWARD} and {@link #MAX_POOL_FORWARD} where a backend has no fused kernel.
+     */
+    CONV2D_RELU_MAX_POOL_FORWARD("conv2dReluMaxPoolForward", CONV2D_FORWARD, RELU_FORWARD, MAX_POOL_FORWARD),
+    /**
      * Convolution's input gradient masked by the ReLU before it: {@link Backend#conv2dBackwardDataRelu};
      * composed of {@link #CONV2D_BACKWARD_DATA} and {@link #RELU_BACKWARD} where a backend has no fused kernel.
      */

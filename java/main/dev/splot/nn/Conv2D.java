@@ -3,6 +3,7 @@ package dev.splot.nn;
 import dev.splot.backend.ConvGeometry;
 import dev.splot.backend.Op;
 import dev.splot.backend.Padding;
+import dev.splot.backend.PoolGeometry;
 import dev.splot.backend.Tensor;
 import java.util.List;
 import java.util.Set;
@@ -139,6 +140,23 @@ public final class Conv2D extends Layer {
     }
 
     /**
+     * Forward of this layer, the ReLU after it and the max pooling after that in one backend op: the
+     * result is the pooling's output, in its buffer, with its argmax; the ReLU's output is not
+     * materialised (the fused backward passes read the pooled values instead, and the workspace refuses
+     * the ReLU's output to anything else).
+     */
+    Tensor forwardWithReluAndPool(Tensor x, ReLU relu, MaxPool2D pool, Workspace ws) {
+        int batch = x.dim(0);
+        ConvGeometry g = geometry.withBatch(batch);
+        PoolGeometry p = pool.batchGeometry(batch);
+        Tensor pooled = pool.outputBuffer(p, ws);
+        backend.conv2dReluMaxPoolForward(x, weight.value(), bias.value(), pooled, pool.argmaxBuffer(p, ws), g, p);
+        ws.keep(this, "input", x);
+        relu.outputNotWritten(ws, "fused into " + name() + "'s conv2dReluMaxPoolForward with " + pool.name());
+        return pooled;
+    }
+
+    /**
      * Backward of this layer with the ReLU before it: the parameters' gradients, then the input
      * gradient carried through that ReLU in one backend op.
      *
@@ -171,7 +189,7 @@ public final class Conv2D extends Layer {
         ConvGeometry g = geometry.withBatch(batch);
         Tensor inputGrad = !needInputGradient ? null
                 : reluBefore != null ? reluBefore.inputGradBuffer(g.inputShape(), ws) : ws.tensor(this, "inputGrad", g.inputShape());
-        backend.dropoutMaxPoolReluConv2dBackward(dy, dropout.savedMask(ws), pool.savedArgmax(ws), relu.savedOutput(ws),
+        backend.dropoutMaxPoolReluConv2dBackward(dy, dropout.savedMask(ws), pool.savedArgmax(ws), pool.savedOutput(ws),
                 pool.batchGeometry(batch), ws.recall(this, "input"), weight.value(), weight.grad(), bias.grad(),
                 reluBefore != null && needInputGradient ? reluBefore.savedOutput(ws) : null, inputGrad, g);
         return inputGrad;

@@ -9,20 +9,25 @@ import java.util.List;
  * Runs a {@link Sequential}'s layers, forward and backward, calling the backend's fused ops for the
  * layer runs that have one (the planner of the model's passes):
  * <ul>
- *   <li>forward: Conv2D then ReLU ({@link Backend#conv2dReluForward}); in training, MaxPool2D then
- *       Dropout ({@link Backend#maxPoolDropoutForward});
+ *   <li>forward: Conv2D, ReLU and MaxPool2D ({@link Backend#conv2dReluMaxPoolForward}), in training only
+ *       where a Dropout follows and the backward below takes the four in one op, since the ReLU's output is
+ *       not written (its values at the argmax are the pooled ones, all that op reads); else Conv2D then ReLU
+ *       ({@link Backend#conv2dReluForward}); in training, MaxPool2D then Dropout
+ *       ({@link Backend#maxPoolDropoutForward});
  *   <li>backward: Conv2D, ReLU, MaxPool2D, Dropout, with the ReLU before the Conv2D where there is one
  *       whose input gradient is needed ({@link Backend#dropoutMaxPoolReluConv2dBackward}); else ReLU,
  *       MaxPool2D, Dropout ({@link Backend#dropoutMaxPoolReluBackward}); a Conv2D after a ReLU
  *       ({@link Backend#conv2dBackwardDataRelu}), where the ReLU's input gradient is needed.
  * </ul>
- * A fused run reads and writes the same workspace slots as its layers would one by one, so the two
- * kinds of pass mix freely (a fused forward may be followed by an unfused backward) and every layer's
+ * A fused run reads and writes the same workspace slots as its layers would one by one, except the
+ * ReLU's output in the first run above, which the workspace then refuses to hand out; so the kinds of
+ * pass mix freely otherwise (a fused forward may be followed by an unfused backward) and every layer's
  * own forward and backward behave as before. The fused ops give the bits of the layers one by one;
  * with fusion off (or on a backend lacking an op) each layer runs alone.
  */
 final class FusedPasses {
     private final List<Layer> layers;
+    private final boolean convReluPool;
     private final boolean convRelu;
     private final boolean poolDropout;
     private final boolean dropoutPoolReluBackward;
@@ -36,6 +41,7 @@ final class FusedPasses {
      */
     FusedPasses(List<Layer> layers, Backend backend, boolean enabled) {
         this.layers = layers;
+        this.convReluPool = enabled && backend.supports(Op.CONV2D_RELU_MAX_POOL_FORWARD);
         this.convRelu = enabled && backend.supports(Op.CONV2D_RELU_FORWARD);
         this.poolDropout = enabled && backend.supports(Op.MAX_POOL_DROPOUT_FORWARD);
         this.dropoutPoolReluBackward = enabled && backend.supports(Op.DROPOUT_MAX_POOL_RELU_BACKWARD);
@@ -50,7 +56,11 @@ final class FusedPasses {
         while (i < layers.size()) {
             Layer layer = layers.get(i);
             Layer next = i + 1 < layers.size() ? layers.get(i + 1) : null;
-            if (convRelu && layer instanceof Conv2D conv && next instanceof ReLU relu) {
+            if (convReluPool && layer instanceof Conv2D conv && next instanceof ReLU relu && layerAt(i + 2) instanceof MaxPool2D pool
+                    && (!ctx.training() || dropoutPoolReluConvBackward && layerAt(i + 3) instanceof Dropout)) {
+                t = conv.forwardWithReluAndPool(t, relu, pool, ws);
+                i += 3;
+            } else if (convRelu && layer instanceof Conv2D conv && next instanceof ReLU relu) {
                 t = conv.forwardWithRelu(t, relu, ws);
                 i += 2;
             } else if (poolDropout && ctx.training() && layer instanceof MaxPool2D pool && next instanceof Dropout dropout) {
@@ -62,6 +72,10 @@ final class FusedPasses {
             }
         }
         return t;
+    }
+
+    private Layer layerAt(int i) {
+        return i < layers.size() ? layers.get(i) : null;
     }
 
     /** The layers' backward pass from the gradient of the logits, after a training forward in ws. */

@@ -40,7 +40,7 @@ public final class MaxPool2D extends Pool2D {
     @Override
     public Tensor forward(Tensor x, ForwardContext ctx, Workspace ws) {
         PoolGeometry g = geometry.withBatch(x.dim(0));
-        Tensor output = ws.tensor(this, "output", g.outputShape());
+        Tensor output = outputBuffer(g, ws);
         backend.maxPoolForward(x, output, argmaxBuffer(g, ws), g);
         return output;
     }
@@ -64,21 +64,31 @@ public final class MaxPool2D extends Pool2D {
         return ws.recall(this, "argmax");
     }
 
-    private Tensor argmaxBuffer(PoolGeometry g, Workspace ws) {
+    /** The output (pooled values) of the last training forward pass in ws: the fused backward passes read it. */
+    Tensor savedOutput(Workspace ws) {
+        return ws.recall(this, "output");
+    }
+
+    /** This layer's output buffer in ws (also a fused op's, which writes it in this layer's stead). */
+    Tensor outputBuffer(PoolGeometry g, Workspace ws) {
+        return ws.tensor(this, "output", g.outputShape());
+    }
+
+    /** This layer's argmax buffer in ws (also a fused op's). */
+    Tensor argmaxBuffer(PoolGeometry g, Workspace ws) {
         return ws.tensor(this, "argmax", DType.INT32, g.outputShape());
     }
 
     /**
-     * Training forward of this layer and the dropout after it in one backend op: the dropout's
-     * output, mask and this layer's argmax are written where the two layers keep them (this layer's
-     * own output is not materialised).
+     * Training forward of this layer and the dropout after it in one backend op: this layer's output
+     * and argmax, and the dropout's output and mask, are written where the two layers keep them.
      */
     Tensor forwardWithDropout(Tensor x, Dropout dropout, ForwardContext ctx, Workspace ws) {
         PoolGeometry g = geometry.withBatch(x.dim(0));
         int[] shape = g.outputShape();
         Tensor output = dropout.outputBuffer(shape, ws);
-        backend.maxPoolDropoutForward(x, output, argmaxBuffer(g, ws), dropout.maskBuffer(shape, ws), g, dropout.rate(), ctx.seed(),
-                ctx.step(), dropout.index(), Dropout.firstIndex(ctx, shape));
+        backend.maxPoolDropoutForward(x, outputBuffer(g, ws), argmaxBuffer(g, ws), output, dropout.maskBuffer(shape, ws), g,
+                dropout.rate(), ctx.seed(), ctx.step(), dropout.index(), Dropout.firstIndex(ctx, shape));
         return output;
     }
 
@@ -90,7 +100,7 @@ public final class MaxPool2D extends Pool2D {
     Tensor backwardThroughDropoutAndRelu(Tensor dy, Dropout dropout, ReLU relu, Workspace ws) {
         PoolGeometry g = geometry.withBatch(dy.dim(0));
         Tensor inputGrad = relu.inputGradBuffer(g.inputShape(), ws);
-        backend.dropoutMaxPoolReluBackward(dy, dropout.savedMask(ws), savedArgmax(ws), relu.savedOutput(ws), inputGrad, g);
+        backend.dropoutMaxPoolReluBackward(dy, dropout.savedMask(ws), savedArgmax(ws), savedOutput(ws), inputGrad, g);
         return inputGrad;
     }
 

@@ -44,6 +44,11 @@ public final class ReLU extends Layer {
         return ws.tensor(this, "output", shape);
     }
 
+    /** Records that a fused op stood for this layer in the last forward pass without writing its output. */
+    void outputNotWritten(Workspace ws, String by) {
+        ws.markUnwritten(this, "output", by);
+    }
+
     /** The output of the last training forward pass in {@code ws}. */
     Tensor savedOutput(Workspace ws) {
         return ws.recall(this, "output");

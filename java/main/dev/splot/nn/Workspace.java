@@ -20,6 +20,8 @@ import java.util.Map;
 public final class Workspace implements AutoCloseable {
     private final Map<Layer, Map<String, Tensor>> owned = new IdentityHashMap<>();
     private final Map<Layer, Map<String, Tensor>> kept = new IdentityHashMap<>();
+    /** Buffers the last forward pass did not write (a fused op stood for their layer), with why. */
+    private final Map<Layer, Map<String, String>> unwritten = new IdentityHashMap<>();
     private boolean closed;
 
     /**
@@ -34,6 +36,8 @@ public final class Workspace implements AutoCloseable {
      */
     public Tensor tensor(Layer layer, String slot, DType dtype, int... shape) {
         requireOpen();
+        Map<String, String> stale = unwritten.get(layer);
+        if (stale != null) stale.remove(slot);
         Map<String, Tensor> slots = owned.computeIfAbsent(layer, l -> new HashMap<>());
         Tensor current = slots.get(slot);
         if (current != null && current.dtype() == dtype && Arrays.equals(current.shape(), shape)) return current;
@@ -77,6 +81,11 @@ public final class Workspace implements AutoCloseable {
      */
     public Tensor recall(Layer layer, String name) {
         requireOpen();
+        String why = unwritten.getOrDefault(layer, Map.of()).get(name);
+        if (why != null) {
+            throw new IllegalStateException("layer '" + layer.name() + "': its " + name + " was not written by the last forward pass ("
+                    + why + ")");
+        }
         Tensor t = kept.getOrDefault(layer, Map.of()).get(name);
         if (t == null) t = owned.getOrDefault(layer, Map.of()).get(name);
         if (t == null) {
@@ -96,11 +105,25 @@ public final class Workspace implements AutoCloseable {
         kept.getOrDefault(layer, new HashMap<>()).remove(name);
     }
 
+    /**
+     * Marks a layer's buffer as not written by this forward pass, so that {@link #recall} refuses it instead of
+     * returning a former pass's values; the next {@link #tensor} call for it clears the mark.
+     *
+     * @param layer the layer that owns the buffer
+     * @param slot the buffer's name within the layer
+     * @param why what stood for the layer, for the message
+     */
+    void markUnwritten(Layer layer, String slot, String why) {
+        requireOpen();
+        unwritten.computeIfAbsent(layer, l -> new HashMap<>()).put(slot, why);
+    }
+
     /** Frees the buffers of one layer (when the layer is closed). */
     void release(Layer layer) {
         Map<String, Tensor> slots = owned.remove(layer);
         if (slots != null) slots.values().forEach(Tensor::close);
         kept.remove(layer);
+        unwritten.remove(layer);
     }
 
     private void requireOpen() {
@@ -115,5 +138,6 @@ public final class Workspace implements AutoCloseable {
         for (Map<String, Tensor> slots : owned.values()) slots.values().forEach(Tensor::close);
         owned.clear();
         kept.clear();
+        unwritten.clear();
     }
 }

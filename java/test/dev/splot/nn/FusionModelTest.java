@@ -23,8 +23,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A model with fusion on against the same model with fusion off ({@link Sequential.Builder#fusion}),
  * on each backend: forward in training and evaluation, backward, and several AdaDelta steps must
  * give the same bits, as the fused ops give the bits of the layers one by one. The model has every
- * fused run (Conv2D-ReLU twice, MaxPool2D-Dropout, and backward ReLU-MaxPool2D-Dropout and
- * ReLU-Conv2D) on odd sizes, at batch 1 and 3, and once with overlapping pooling windows.
+ * fused run (Conv2D-ReLU, Conv2D-ReLU-MaxPool2D, and backward Conv2D-ReLU-MaxPool2D-Dropout with the
+ * ReLU before it; with other pooling windows Conv2D-ReLU twice and MaxPool2D-Dropout) on odd sizes, at
+ * batch 1 and 3, and once with overlapping pooling windows. The second convolution has 8 input and 9
+ * output channels, so that native takes its F(4x4) Winograd path, where the pooling is fused.
  */
 @ParameterizedClass(name = "{0}")
 @ValueSource(strings = {"java", "native", "opencl"})
@@ -42,7 +44,7 @@ class FusionModelTest extends BackendSuite {
     /** Conv-ReLU-Conv-ReLU-MaxPool-Dropout-Flatten-Dense on 2 x 13 x 11 inputs. */
     private Sequential model(boolean fusion, int pool, int poolStride) {
         return Sequential.builder(2, 13, 11).fusion(fusion)
-                .add(new Conv2D(5, 3)).add(new ReLU())
+                .add(new Conv2D(8, 3)).add(new ReLU())
                 .add(new Conv2D(9, 3)).add(new ReLU())
                 .add(new MaxPool2D(pool, poolStride))
                 .add(new Dropout(0.25))
@@ -85,6 +87,28 @@ class FusionModelTest extends BackendSuite {
             for (dev.splot.nn.Parameter p : m.parameters()) out.add(p.name(), p.value()).add(p.name() + " grad", p.grad());
         }
         return out;
+    }
+
+    /**
+     * The fused Conv2D-ReLU-MaxPool2D forward does not write the ReLU's output: the workspace refuses it to the ReLU's
+     * own backward (a former batch's values otherwise), naming the layer and what stood for it.
+     */
+    @Test
+    void theReluOutputTheFusedForwardDidNotWriteIsRefused() {
+        try (Sequential m = model(true, 2, 2); Workspace ws = new Workspace(); Tensor x = backend.allocate(1, 2, 13, 11);
+             Tensor dy = backend.allocate(1, 9, 9, 7)) {
+            ReLU relu = (ReLU) m.layers().get(3);
+            m.forward(x, new ForwardContext(true, 11, 0), ws);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> relu.backward(dy, true, ws));
+            assertTrue(e.getMessage().startsWith("layer '" + relu.name() + "': its output was not written by the last forward pass (fused"),
+                    e.getMessage());
+        }
+        // with fusion off the same call reads the output the ReLU wrote
+        try (Sequential m = model(false, 2, 2); Workspace ws = new Workspace(); Tensor x = backend.allocate(1, 2, 13, 11);
+             Tensor dy = backend.allocate(1, 9, 9, 7)) {
+            m.forward(x, new ForwardContext(true, 11, 0), ws);
+            m.layers().get(3).backward(dy, true, ws);
+        }
     }
 
     @Test

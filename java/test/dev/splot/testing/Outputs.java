@@ -40,6 +40,10 @@ public final class Outputs {
         return floats.get(name);
     }
 
+    public int[] ints(String name) {
+        return ints.get(name);
+    }
+
     /**
      * Every output of {@code actual} against this reference: the same names, integer outputs equal,
      * float outputs within {@code tolerance} by {@link #assertClose}, each on its own scale.

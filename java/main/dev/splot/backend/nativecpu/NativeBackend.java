@@ -446,29 +446,40 @@ public final class NativeBackend extends AbstractBackend {
                 g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW());
     }
 
+    /** The pooling in the F(4x4) Winograd output transform where it takes that path; else the composition. */
     @Override
-    protected void maxPoolDropoutForwardImpl(Tensor x, Tensor y, Tensor argmax, Tensor mask, PoolGeometry g, float rate, long seed,
-            long step, int layer, long firstIndex) {
-        SplotNative.splot_maxpool_dropout_forward(ctx, f(x), f(y), i(argmax), f(mask), g.n(), g.c(), g.h(), g.w(), g.poolH(),
-                g.poolW(), g.strideH(), g.strideW(), g.outH(), g.outW(), rate, seed, step, layer, firstIndex);
+    protected void conv2dReluMaxPoolForwardImpl(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, ConvGeometry g,
+            PoolGeometry pool) {
+        boolean pool2 = pool.poolH() == 2 && pool.poolW() == 2 && pool.strideH() == 2 && pool.strideW() == 2;
+        if (pool2 && SplotNative.splot_conv2d_relu_maxpool_forward(ctx, f(x), f(w), f(b), f(pooled), i(argmax), g.n(), g.c(), g.h(),
+                g.w(), g.o(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW()) == 0) {
+            return;
+        }
+        super.conv2dReluMaxPoolForwardImpl(x, w, b, pooled, argmax, g, pool);
     }
 
     @Override
-    protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx,
-            PoolGeometry g) {
-        int rc = SplotNative.splot_dropout_maxpool_relu_backward(ctx, f(dy), f(mask), i(argmax), f(reluOutput), f(dx), g.n(), g.c(),
-                g.h(), g.w(), g.outH(), g.outW());
+    protected void maxPoolDropoutForwardImpl(Tensor x, Tensor pooled, Tensor argmax, Tensor y, Tensor mask, PoolGeometry g, float rate,
+            long seed, long step, int layer, long firstIndex) {
+        SplotNative.splot_maxpool_dropout_forward(ctx, f(x), f(pooled), i(argmax), f(y), f(mask), g.n(), g.c(), g.h(), g.w(),
+                g.poolH(), g.poolW(), g.strideH(), g.strideW(), g.outH(), g.outW(), rate, seed, step, layer, firstIndex);
+    }
+
+    @Override
+    protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, Tensor dx, PoolGeometry g) {
+        int rc = SplotNative.splot_dropout_maxpool_relu_backward(ctx, f(dy), f(mask), i(argmax), f(pooled), f(dx), g.n(), g.c(), g.h(),
+                g.w(), g.outH(), g.outW());
         if (rc != 0) throw argmaxOutsidePlane("dropoutMaxPoolReluBackward", argmax, g);
     }
 
     @Override
-    protected void dropoutMaxPoolReluConv2dBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, PoolGeometry pool,
+    protected void dropoutMaxPoolReluConv2dBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, PoolGeometry pool,
             Tensor x, Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry g) {
-        int rc = SplotNative.splot_pool_relu_conv2d_backward(ctx, f(dy), f(mask), i(argmax), f(reluOutput), pool.outH(), pool.outW(),
+        int rc = SplotNative.splot_pool_relu_conv2d_backward(ctx, f(dy), f(mask), i(argmax), f(pooled), pool.outH(), pool.outW(),
                 f(x), f(w), dx == null ? null : f(dx), inputReluOutput == null ? null : f(inputReluOutput), f(dw), f(db), g.n(),
                 g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW());
         if (rc == 2) throw argmaxOutsidePlane("dropoutMaxPoolReluConv2dBackward", argmax, pool);
         // 1: no fused kernel for this convolution (it takes no Winograd path): the ops one by one, as fast as unfused
-        if (rc != 0) super.dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, reluOutput, pool, x, w, dw, db, inputReluOutput, dx, g);
+        if (rc != 0) super.dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, pooled, pool, x, w, dw, db, inputReluOutput, dx, g);
     }
 }

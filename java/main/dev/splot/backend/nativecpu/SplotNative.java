@@ -572,12 +572,41 @@ public final class SplotNative {
     public static native void splot_conv2d_backward_data_relu(Pointer ctx, FloatPointer dy, FloatPointer w, FloatPointer reluY,
             FloatPointer dx, int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow);
     /**
+     * {@link dev.splot.backend.Backend#conv2dReluMaxPoolForward} with 2x2 windows at stride 2: the pooling in the
+     * F(4x4) Winograd output transform, the convolution's output never stored.
+     *
+     * @param ctx a context from {@link #splot_create}
+     * @param x input
+     * @param w weights
+     * @param b bias
+     * @param pooled the pooled output {@code [n, o, oh / 2, ow / 2]}, overwritten
+     * @param argmax flat indices into the convolution's output of each maximum, overwritten
+     * @param n batch size
+     * @param c input channels
+     * @param h input height
+     * @param wd input width
+     * @param o output channels
+     * @param kh kernel height
+     * @param kw kernel width
+     * @param sh vertical stride
+     * @param sw horizontal stride
+     * @param pt top padding
+     * @param pl left padding
+     * @param oh the convolution's output height
+     * @param ow the convolution's output width
+     * @return 0 when done; 1 (nothing written) where the convolution takes no F(4x4) path: run the ops one by one
+     */
+    public static native int splot_conv2d_relu_maxpool_forward(Pointer ctx, FloatPointer x, FloatPointer w, FloatPointer b,
+            FloatPointer pooled, IntPointer argmax, int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl,
+            int oh, int ow);
+    /**
      * {@link dev.splot.backend.Backend#maxPoolDropoutForward}: max-pool, then dropout of its output, in one pass.
      *
      * @param ctx a context from {@link #splot_create}
      * @param x input
-     * @param y output (pooled values times the mask), overwritten
+     * @param pooled the max-pool's output, overwritten
      * @param argmax flat indices into x of each maximum, overwritten
+     * @param y output (pooled values times the mask), overwritten
      * @param mask the dropout factors, overwritten
      * @param n batch size
      * @param c channels
@@ -595,8 +624,8 @@ public final class SplotNative {
      * @param layer the dropout layer's index
      * @param first the stream index of element 0
      */
-    public static native void splot_maxpool_dropout_forward(Pointer ctx, FloatPointer x, FloatPointer y, IntPointer argmax,
-            FloatPointer mask, int n, int c, int h, int w, int ph, int pw, int sh, int sw, int oh, int ow, float rate, long seed,
+    public static native void splot_maxpool_dropout_forward(Pointer ctx, FloatPointer x, FloatPointer pooled, IntPointer argmax,
+            FloatPointer y, FloatPointer mask, int n, int c, int h, int w, int ph, int pw, int sh, int sw, int oh, int ow, float rate, long seed,
             long step, int layer, long first);
     /**
      * {@link dev.splot.backend.Backend#dropoutMaxPoolReluBackward}: dropout, max-pool and ReLU backward in one pass.
@@ -605,7 +634,7 @@ public final class SplotNative {
      * @param dy gradient of the dropout's output
      * @param mask the dropout factors
      * @param argmax the max-pool indices
-     * @param reluY the ReLU's output (the pooling's input)
+     * @param pooled the max-pool's output (of the ReLU's output)
      * @param dx gradient of the ReLU's input, overwritten
      * @param n batch size
      * @param c channels
@@ -616,7 +645,7 @@ public final class SplotNative {
      * @return 0; 1 where an argmax entry lies outside its plane of the pooling's input (skipped, as in maxpool backward)
      */
     public static native int splot_dropout_maxpool_relu_backward(Pointer ctx, FloatPointer dy, FloatPointer mask, IntPointer argmax,
-            FloatPointer reluY, FloatPointer dx, int n, int c, int h, int w, int oh, int ow);
+            FloatPointer pooled, FloatPointer dx, int n, int c, int h, int w, int oh, int ow);
     /**
      * {@link dev.splot.backend.Backend#dropoutMaxPoolReluConv2dBackward}: the convolution's gradients from
      * the pooled gradient, the convolution's output gradient built per image and never stored.
@@ -625,7 +654,7 @@ public final class SplotNative {
      * @param dy gradient of the dropout's output
      * @param mask the dropout factors
      * @param argmax the max-pool indices
-     * @param reluY the ReLU's output (the pooling's input)
+     * @param pooled the max-pool's output (of the ReLU's output)
      * @param pooledH the pooled height
      * @param pooledW the pooled width
      * @param x the convolution's input
@@ -651,7 +680,7 @@ public final class SplotNative {
      *         an argmax entry lies outside its plane (skipped, as in maxpool backward)
      */
     public static native int splot_pool_relu_conv2d_backward(Pointer ctx, FloatPointer dy, FloatPointer mask, IntPointer argmax,
-            FloatPointer reluY, int pooledH, int pooledW, FloatPointer x, FloatPointer w, FloatPointer dx, FloatPointer inReluY,
+            FloatPointer pooled, int pooledH, int pooledW, FloatPointer x, FloatPointer w, FloatPointer dx, FloatPointer inReluY,
             FloatPointer dw, FloatPointer db, int n, int c, int h, int wd, int o, int kh, int kw, int sh, int sw, int pt, int pl,
             int oh, int ow);
 }

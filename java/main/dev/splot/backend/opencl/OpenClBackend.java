@@ -416,14 +416,13 @@ public final class OpenClBackend extends AbstractBackend {
 
     /** 2x2 windows at stride 2 in one kernel (the seed model's); other windows as the composition of the primitives. */
     @Override
-    protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor reluOutput, Tensor dx,
-            PoolGeometry g) {
+    protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, Tensor dx, PoolGeometry g) {
         if (!isPool2(g)) {
-            super.dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, reluOutput, dx, g);
+            super.dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, pooled, dx, g);
             return;
         }
         int total = g.n() * g.c() * g.h();
-        launch1d("dropout_maxpool2_relu_backward", total, mem(dy), mem(mask), mem(argmax), mem(reluOutput), mem(dx), g.h(), g.w(),
+        launch1d("dropout_maxpool2_relu_backward", total, mem(dy), mem(mask), mem(argmax), mem(pooled), mem(dx), g.h(), g.w(),
                 g.outH(), g.outW(), total);
     }
 

@@ -212,6 +212,12 @@ int main(int argc, char** argv) {
         }, [&] { splot_conv2d_backward_data_relu(ctx, d2, w2, a1, da1, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
         printf("%-34s %9.3f %9.3f %9.3f  (step with the fused ops: %.3f cpu ms/T)\n", "all five", pairs, fusedOps,
                fusedOps / pairs, totalCpu - pairs + fusedOps);
+        /* the forward from conv2's input to the pooled values, the ReLU output never stored (it overlaps the
+         * second and third rows above, so it is outside their sum) */
+        ab("conv2 forward + relu2 + maxpool", [&] {
+            splot_conv2d_relu_forward(ctx, a1, w2, b2, a2, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24);
+            splot_maxpool_forward(ctx, a2, p, arg, N, 64, 24, 24, 2, 2, 2, 2, 12, 12);
+        }, [&] { splot_conv2d_relu_maxpool_forward(ctx, a1, w2, b2, p, arg, N, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 24, 24); });
         /* the whole backward from the pooled gradient to conv2's dx, dW and db (it overlaps the last two above);
          * argmax from a forward pass first (--only may have skipped them all) */
         splot_maxpool_forward(ctx, a2, p, arg, N, 64, 24, 24, 2, 2, 2, 2, 12, 12);

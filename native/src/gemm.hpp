@@ -18,6 +18,12 @@ static inline void ukernel_off(int K, const float* A, const float* B, const int*
     ukernel_t<true, NRT>(K, A, B, koff, C, ldc, rowbias, accumulate);
 }
 
+/* ukernel with A's MR rows read in place: A(i, k) = A[i*lda + k] (B packed). */
+template <int NRT = NR>
+static inline void ukernel_rows(int K, const float* A, long lda, const float* B, float* C, long ldc, bool accumulate) {
+    ukernel_t<false, NRT, true>(K, A, B, nullptr, C, ldc, nullptr, accumulate, lda);
+}
+
 /* A(i,k) = A[i*rsa + k*csa], rows [0, mr) of a panel, zero-padded to MR. */
 static void pack_a(int mr, int K, const float* A, long rsa, long csa, float* dst) {
     if (rsa == 1) {
@@ -89,6 +95,20 @@ static void tile(int K, const float* Ap, const float* Bp, float* C, long ldc, in
             *c = (accumulate ? *c : bias) + tmp[i * NRT + j];
         }
     }
+}
+
+/* tile for MR whole rows of A read in place (row i at A + i*lda): the same bits as packing them
+ * first and calling tile; nr < NRT columns go through a temporary as there. */
+template <int NRT = NR>
+static void tile_rows(int K, const float* A, long lda, const float* Bp, float* C, long ldc, int nr) {
+    if (nr == NRT) {
+        ukernel_rows<NRT>(K, A, lda, Bp, C, ldc, true);
+        return;
+    }
+    alignas(64) float tmp[MR * NRT];
+    ukernel_rows<NRT>(K, A, lda, Bp, tmp, NRT, false);
+    for (int i = 0; i < MR; ++i)
+        for (int j = 0; j < nr; ++j) C[(long)i * ldc + j] += tmp[i * NRT + j];
 }
 
 /* The K blocks: a fixed split of K (it depends on K only, so the summation order is fixed). */

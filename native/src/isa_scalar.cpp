@@ -12,18 +12,19 @@ constexpr int MR = 4, NR = 8;
 constexpr int KCMAX = 256;
 
 /* OFF = false: B is packed (row k at B + k*NR, aligned). OFF = true: row k is at B + koff[k]
- * (implicit GEMM straight from a padded image; unaligned). */
-template <bool OFF, int NRT = NR>
+ * (implicit GEMM straight from a padded image; unaligned). AROWS: A(i, k) at A[i*lda + k], rows
+ * read in place instead of packed. */
+template <bool OFF, int NRT = NR, bool AROWS = false>
 static inline void ukernel_t(int K, const float* __restrict A, const float* __restrict B, const int* __restrict koff, float* C,
-                             long ldc, const float* rowbias, bool accumulate) {
+                             long ldc, const float* rowbias, bool accumulate, long lda = 0) {
     float c[MR][NRT] = {};
     for (int k = 0; k < K; ++k) {
         for (int i = 0; i < MR; ++i) {
-            const float a = A[i];
+            const float a = AROWS ? A[i * lda + k] : A[i];
             const float* b = OFF ? B + koff[k] : B;
             for (int j = 0; j < NRT; ++j) c[i][j] += a * b[j];
         }
-        A += MR;
+        if (!AROWS) A += MR;
         if (!OFF) B += NRT;
     }
     for (int i = 0; i < MR; ++i) {

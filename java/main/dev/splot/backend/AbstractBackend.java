@@ -485,20 +485,26 @@ public abstract class AbstractBackend implements Backend {
 
     /**
      * Runs {@link #conv2dReluMaxPoolForward}, arguments checked. The default is the reference composition:
-     * {@link #conv2dReluForwardImpl} into a temporary of the convolution's output shape (freed before
-     * returning), then {@link #maxPoolForwardImpl} of it; a backend overrides it with a kernel that pools
-     * where the convolution stores its output, giving the same bits.
+     * {@link #conv2dReluForwardImpl} into scratch (or, when it is null, a temporary of the convolution's
+     * output shape, freed before returning), then {@link #maxPoolForwardImpl} of it; a backend overrides it
+     * with a kernel that pools where the convolution stores its output, giving the same bits.
      *
      * @param x input {@code [n, c, h, w]}
      * @param w weights {@code [o, c, kh, kw]}
      * @param b bias {@code [o]}
      * @param pooled output {@code [n, o, poolH, poolW]}, to overwrite
      * @param argmax INT32 {@code [n, o, poolH, poolW]}, to overwrite
+     * @param scratch {@code [n, o, outH, outW]} for the ReLU's output, or null
      * @param conv the convolution's geometry
      * @param pool the pooling geometry
      */
-    protected void conv2dReluMaxPoolForwardImpl(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, ConvGeometry conv,
-            PoolGeometry pool) {
+    protected void conv2dReluMaxPoolForwardImpl(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, Tensor scratch,
+            ConvGeometry conv, PoolGeometry pool) {
+        if (scratch != null) {
+            conv2dReluForwardImpl(x, w, b, scratch, conv);
+            maxPoolForwardImpl(scratch, pooled, argmax, pool);
+            return;
+        }
         try (Tensor reluOutput = allocate(conv.outputShape())) {
             conv2dReluForwardImpl(x, w, b, reluOutput, conv);
             maxPoolForwardImpl(reluOutput, pooled, argmax, pool);
@@ -870,13 +876,13 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final synchronized void conv2dReluMaxPoolForward(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax,
+    public final synchronized void conv2dReluMaxPoolForward(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, Tensor scratch,
             ConvGeometry conv, PoolGeometry pool) {
         String op = Op.CONV2D_RELU_MAX_POOL_FORWARD.methodName();
         requireOpen(op);
         requireSupported(Op.CONV2D_RELU_MAX_POOL_FORWARD);
-        checks.conv2dReluMaxPoolForward(op, x, w, b, pooled, argmax, conv, pool);
-        conv2dReluMaxPoolForwardImpl(x, w, b, pooled, argmax, conv, pool);
+        checks.conv2dReluMaxPoolForward(op, x, w, b, pooled, argmax, scratch, conv, pool);
+        conv2dReluMaxPoolForwardImpl(x, w, b, pooled, argmax, scratch, conv, pool);
     }
 
     @Override

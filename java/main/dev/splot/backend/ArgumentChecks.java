@@ -211,8 +211,8 @@ final class ArgumentChecks {
     }
 
     /** The fused convolution forward into a pooling: the convolution's tensors, the pooling's input its output. */
-    void conv2dReluMaxPoolForward(String op, Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, ConvGeometry conv,
-            PoolGeometry pool) {
+    void conv2dReluMaxPoolForward(String op, Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, Tensor scratch,
+            ConvGeometry conv, PoolGeometry pool) {
         floats(op, x, w, b, pooled);
         ints(op, argmax);
         Shapes.require(op, "x", x, conv.inputShape());
@@ -221,6 +221,10 @@ final class ArgumentChecks {
         poolingTheConvolution(op, pool, conv);
         Shapes.require(op, "pooled", pooled, pool.outputShape());
         Shapes.require(op, "argmax", argmax, pool.outputShape());
+        if (scratch != null) {
+            floats(op, scratch);
+            Shapes.require(op, "scratch", scratch, conv.outputShape());
+        }
     }
 
     /** The fused pooling backward: dy, mask, argmax and pooled shaped as the pooling's output, dx as its input. */

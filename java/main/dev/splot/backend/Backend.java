@@ -515,11 +515,16 @@ public interface Backend extends AutoCloseable {
      * @param pooled output {@code [n, o, poolH, poolW]}; overwritten
      * @param argmax INT32 {@code [n, o, poolH, poolW]}: flat indices into the (unstored) ReLU output
      *     {@code [n, o, outH, outW]} of each maximum; overwritten
+     * @param scratch a caller's buffer shaped as the convolution's output {@code [n, o, outH, outW]} where a backend
+     *     without a fused kernel stores the ReLU's output on the way (its contents afterwards are unspecified: a
+     *     fused kernel leaves it alone), as cuDNN takes a workspace; or null, and such a backend allocates a temporary
+     *     each call
      * @param conv the convolution's sizes, strides and padding
      * @param pool the pooling geometry, whose input is the convolution's output
      * @throws IllegalArgumentException when a shape differs, or the pooling's input is not the convolution's output
      */
-    void conv2dReluMaxPoolForward(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, ConvGeometry conv, PoolGeometry pool);
+    void conv2dReluMaxPoolForward(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, Tensor scratch, ConvGeometry conv,
+            PoolGeometry pool);
 
     /**
      * dx = reluBackward(conv2dBackwardData(dy, w), reluOutput): the input gradient of a convolution

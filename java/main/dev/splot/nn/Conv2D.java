@@ -141,16 +141,18 @@ public final class Conv2D extends Layer {
 
     /**
      * Forward of this layer, the ReLU after it and the max pooling after that in one backend op: the
-     * result is the pooling's output, in its buffer, with its argmax; the ReLU's output is not
-     * materialised (the fused backward passes read the pooled values instead, and the workspace refuses
-     * the ReLU's output to anything else).
+     * result is the pooling's output, in its buffer, with its argmax. The ReLU's buffer is the op's
+     * scratch: a fused kernel leaves it alone, a composition writes the ReLU's output there instead of
+     * allocating a temporary; either way the workspace then refuses it as the ReLU's output (the fused
+     * backward passes read the pooled values instead).
      */
     Tensor forwardWithReluAndPool(Tensor x, ReLU relu, MaxPool2D pool, Workspace ws) {
         int batch = x.dim(0);
         ConvGeometry g = geometry.withBatch(batch);
         PoolGeometry p = pool.batchGeometry(batch);
         Tensor pooled = pool.outputBuffer(p, ws);
-        backend.conv2dReluMaxPoolForward(x, weight.value(), bias.value(), pooled, pool.argmaxBuffer(p, ws), g, p);
+        backend.conv2dReluMaxPoolForward(x, weight.value(), bias.value(), pooled, pool.argmaxBuffer(p, ws),
+                relu.outputBuffer(g.outputShape(), ws), g, p);
         ws.keep(this, "input", x);
         relu.outputNotWritten(ws, "fused into " + name() + "'s conv2dReluMaxPoolForward with " + pool.name());
         return pooled;

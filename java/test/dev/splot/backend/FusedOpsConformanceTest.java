@@ -141,11 +141,14 @@ public abstract class FusedOpsConformanceTest extends BackendSuite {
                     : PoolGeometry.of(g.n(), g.o(), g.outH(), g.outW(), 2, 2);
             float[] x = rand(g.inputShape()), w = rand(g.weightShape()), b = rand(g.o());
             if (withNaN) x[x.length / 3] = Float.NaN;
+            boolean withScratch = k % 2 == 0; // the caller's scratch for a composition, or none (a temporary then)
             BackendConformanceTest.Op fused = be -> {
                 try (Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape()); Tensor tb = up(be, b, g.o());
-                     Tensor pooled = be.allocate(p.outputShape()); Tensor arg = be.allocate(DType.INT32, p.outputShape())) {
+                     Tensor pooled = be.allocate(p.outputShape()); Tensor arg = be.allocate(DType.INT32, p.outputShape());
+                     Tensor scratch = withScratch ? be.allocate(g.outputShape()) : null) {
                     be.fill(pooled, Float.NaN);
-                    be.conv2dReluMaxPoolForward(tx, tw, tb, pooled, arg, g, p);
+                    if (scratch != null) be.fill(scratch, Float.NaN);
+                    be.conv2dReluMaxPoolForward(tx, tw, tb, pooled, arg, scratch, g, p);
                     return new Outputs().add("pooled", pooled).add("argmax", arg.toIntArray());
                 }
             };
@@ -158,7 +161,8 @@ public abstract class FusedOpsConformanceTest extends BackendSuite {
                     return new Outputs().add("pooled", pooled).add("argmax", arg.toIntArray()).add("y", y);
                 }
             };
-            String what = "conv2dReluMaxPoolForward " + g + " " + p + (withNaN ? " with a NaN in x" : "");
+            String what = "conv2dReluMaxPoolForward " + g + " " + p + (withNaN ? " with a NaN in x" : "")
+                    + (withScratch ? ", scratch given" : "");
             Outputs actual = fused.apply(backend), sameBackend = composed.apply(backend);
             new Outputs().add("pooled", sameBackend.floats("pooled")).add("argmax", sameBackend.ints("argmax"))
                     .assertSameBitsAs(actual, what + " vs its primitives on " + backend.name());
@@ -335,6 +339,14 @@ public abstract class FusedOpsConformanceTest extends BackendSuite {
             IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class,
                     () -> backend.conv2dReluForward(x, w, b, wrongY, g));
             Assertions.assertTrue(e.getMessage().startsWith("conv2dReluForward: y "), e.getMessage());
+            if (backend.supports(Op.CONV2D_RELU_MAX_POOL_FORWARD)) {
+                PoolGeometry pooling = PoolGeometry.of(1, 3, 3, 3, 2, 2);
+                try (Tensor pooled = backend.allocate(pooling.outputShape()); Tensor pooledArg = backend.allocate(DType.INT32, 1, 3, 1, 1)) {
+                    e = Assertions.assertThrows(IllegalArgumentException.class,
+                            () -> backend.conv2dReluMaxPoolForward(x, w, b, pooled, pooledArg, wrongY, g, pooling));
+                    Assertions.assertTrue(e.getMessage().startsWith("conv2dReluMaxPoolForward: scratch "), e.getMessage());
+                }
+            }
             e = Assertions.assertThrows(IllegalArgumentException.class,
                     () -> backend.dropoutMaxPoolReluBackward(dy, dy, arg, dy, wrongDx, p));
             Assertions.assertTrue(e.getMessage().startsWith("dropoutMaxPoolReluBackward: dx "), e.getMessage());

@@ -215,6 +215,14 @@ struct Wg4 {
         });
     }
 
+    /* Row 4a + b of tmp (tl floats a row), column j = bias + A^T M A of tile j of one output channel (its M
+     * elements at m + e*sx + j), clamped at 0 when relu: the nb tiles of a block, VW at a time. */
+    static inline void output_tiles(const float* m, long sx, int nb, int tl, vf bo, bool relu, float* tmp) {
+        for (int j = 0; j < nb; j += VW)
+            wg4_2d<6, 4, vf>([&](int i, int k) { return vload(m + (i * 6 + k) * sx + j); }, wg4_at<vf>,
+                             [&](int a, int b, vf v) { vstore(tmp + (a * 4 + b) * tl + j, wg_relu_if(bo + v, relu)); });
+    }
+
     /* y = bias + A^T M A (clamped at 0 when g.relu, the fused forward) for the in-image outputs of the tiles of block [t0, t0+nb): transformed over
      * the whole block into 16 temp rows (tile j's y[a][b] at row 4a + b), then stored row by row. */
     static void output_rows(const float* M, long sx, int ld, int O, const wg_shape& s, const splot_conv_geom& g, int t0, int nb,
@@ -224,9 +232,7 @@ struct Wg4 {
             const float* m = M + (long)o * ld;
             float* yo = y + (long)o * g.oh * g.ow;
             const vf bo = vf{} + (bias ? bias[o] : 0.0f);
-            for (int j = 0; j < nb; j += VW)
-                wg4_2d<6, 4, vf>([&](int i, int k) { return vload(m + (i * 6 + k) * sx + j); }, wg4_at<vf>,
-                                 [&](int a, int b, vf v) { vstore(tmp + (a * 4 + b) * tl + j, wg_relu_if(bo + v, g.relu)); });
+            output_tiles(m, sx, nb, tl, bo, g.relu, tmp);
             WG_FOR_TILE_ROWS(s, t0, nb) {
                 for (int a = 0; a < 4 && 4 * ty + a < g.oh; ++a) {
                     const float* l = tmp + (a * 4) * tl + jb;
@@ -255,9 +261,7 @@ struct Wg4 {
             float* py = g.pool_y + nc * poh * pow_;
             int* pa = g.pool_arg + nc * poh * pow_;
             const vf bo = vf{} + (bias ? bias[o] : 0.0f);
-            for (int j = 0; j < nb; j += VW)
-                wg4_2d<6, 4, vf>([&](int i, int k) { return vload(m + (i * 6 + k) * sx + j); }, wg4_at<vf>,
-                                 [&](int a, int b, vf v) { vstore(tmp + (a * 4 + b) * tl + j, wg_relu_if(bo + v, true)); });
+            output_tiles(m, sx, nb, tl, bo, true, tmp);
             WG_FOR_TILE_ROWS(s, t0, nb) {
                 for (int r = 0; r < 2 && 2 * ty + r < poh; ++r) {
                     const int y0 = 4 * ty + 2 * r; /* the windows' first row in y */

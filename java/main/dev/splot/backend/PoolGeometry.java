@@ -86,6 +86,8 @@ public record PoolGeometry(int n, int c, int h, int w, int poolH, int poolW, int
     public int[] inputShape() { return new int[] {n, c, h, w}; }
     /** {@return the shape of y and of the argmax, {@code [n, c, outH, outW]}, a new array} */
     public int[] outputShape() { return new int[] {n, c, outH, outW}; }
+    /** {@return whether the windows are 2x2 at stride 2, the case backends give kernels of their own} */
+    public boolean isTwoByTwoStrideTwo() { return poolH == 2 && poolW == 2 && strideH == 2 && strideW == 2; }
 
     /**
      * Checks a max-pool argmax before a backward pass scatters through it: entry k (image i, channel ch) must index x

@@ -450,8 +450,7 @@ public final class NativeBackend extends AbstractBackend {
     @Override
     protected void conv2dReluMaxPoolForwardImpl(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, Tensor scratch,
             ConvGeometry g, PoolGeometry pool) {
-        boolean pool2 = pool.poolH() == 2 && pool.poolW() == 2 && pool.strideH() == 2 && pool.strideW() == 2;
-        if (pool2 && SplotNative.splot_conv2d_relu_maxpool_forward(ctx, f(x), f(w), f(b), f(pooled), i(argmax), g.n(), g.c(), g.h(),
+        if (pool.isTwoByTwoStrideTwo() && SplotNative.splot_conv2d_relu_maxpool_forward(ctx, f(x), f(w), f(b), f(pooled), i(argmax), g.n(), g.c(), g.h(),
                 g.w(), g.o(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW()) == 0) {
             return;
         }

@@ -387,15 +387,11 @@ public final class OpenClBackend extends AbstractBackend {
 
     // ---- pooling ------------------------------------------------------------------------------
 
-    /** 2x2 windows with stride 2: the vectorised kernels. */
-    private static boolean isPool2(PoolGeometry g) {
-        return g.poolH() == 2 && g.poolW() == 2 && g.strideH() == 2 && g.strideW() == 2;
-    }
-
+    /** 2x2 windows at stride 2 take the vectorised kernel; other windows the general one. */
     @Override
     protected void maxPoolForwardImpl(Tensor x, Tensor y, Tensor argmax, PoolGeometry g) {
         int total = g.n() * g.c() * g.outH();
-        if (isPool2(g)) {
+        if (g.isTwoByTwoStrideTwo()) {
             launch1d("maxpool2_forward", total, mem(x), mem(y), mem(argmax), g.h(), g.w(), g.outH(), g.outW(), total);
             return;
         }
@@ -406,7 +402,7 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void maxPoolBackwardImpl(Tensor dy, Tensor argmax, Tensor dx, PoolGeometry g) {
         int total = g.n() * g.c() * g.h();
-        if (isPool2(g)) {
+        if (g.isTwoByTwoStrideTwo()) {
             launch1d("maxpool2_backward", total, mem(dy), mem(argmax), mem(dx), g.h(), g.w(), g.outH(), g.outW(), total);
             return;
         }
@@ -417,7 +413,7 @@ public final class OpenClBackend extends AbstractBackend {
     /** 2x2 windows at stride 2 in one kernel (the seed model's); other windows as the composition of the primitives. */
     @Override
     protected void dropoutMaxPoolReluBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, Tensor dx, PoolGeometry g) {
-        if (!isPool2(g)) {
+        if (!g.isTwoByTwoStrideTwo()) {
             super.dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, pooled, dx, g);
             return;
         }

@@ -149,11 +149,11 @@ __kernel void winograd_output_grad(__global const float* restrict dy, __global f
     }
 }
 
-// y = A^T M A + bias for the tiles of images n0 .. of the chunk; M ([e][o][t], T tiles) from the forward GEMM.
+// y = A^T M A + bias (and max(0, .) where relu != 0) for the tiles of images n0 .. of the chunk; M ([e][o][t], T tiles) from the forward GEMM.
 // One work-item per (th, o, image of the chunk), walking along the row of tiles.
 __kernel void winograd_output(__global const float* restrict m, __global const float* restrict bias, __global float* restrict y,
                               const int O, const int OH, const int OW, const int tilesH, const int tilesW, const int n0,
-                              const int T, const int total) {
+                              const int T, const int total, const int relu) {
     const int q = get_global_id(0);
     if (q >= total) return;
     const int th = q % tilesH, o = (q / tilesH) % O, ic = q / (tilesH * O);
@@ -177,10 +177,19 @@ __kernel void winograd_output(__global const float* restrict m, __global const f
         }
         const int ow = 2 * tw;
         const bool right = ow + 1 < OW;
-        row0[ow] = s0[0] + s0[1] + s0[2] + b;
-        if (right) row0[ow + 1] = s0[1] - s0[2] - s0[3] + b;
-        if (below) row1[ow] = s1[0] + s1[1] + s1[2] + b;
-        if (below && right) row1[ow + 1] = s1[1] - s1[2] - s1[3] + b;
+        float r00 = s0[0] + s0[1] + s0[2] + b, r01 = s0[1] - s0[2] - s0[3] + b;
+        float r10 = s1[0] + s1[1] + s1[2] + b, r11 = s1[1] - s1[2] - s1[3] + b;
+        if (relu) {
+            // the ReLU as relu_forward computes it: x <= 0 ? 0 : x (NaN passes through, -0 -> 0)
+            r00 = r00 <= 0.0f ? 0.0f : r00;
+            r01 = r01 <= 0.0f ? 0.0f : r01;
+            r10 = r10 <= 0.0f ? 0.0f : r10;
+            r11 = r11 <= 0.0f ? 0.0f : r11;
+        }
+        row0[ow] = r00;
+        if (right) row0[ow + 1] = r01;
+        if (below) row1[ow] = r10;
+        if (below && right) row1[ow + 1] = r11;
     }
 }
 

@@ -3,19 +3,27 @@ package dev.splot.backend;
 import dev.splot.backend.opencl.OpenClBackend;
 import dev.splot.testing.RequiredBackends;
 import java.util.Map;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The conformance suite once more with Winograd F(2x2,3x3) forced on every 3x3 stride-1 convolution (the default "auto"
- * takes it only from 8 channels up), so that its transforms meet odd sizes, 'same' padding, batch 1 and a single
- * channel; and with a 64 KiB convolution scratch limit, so that batches run in chunks of images and the weight
- * gradient's groups in several chunks. The same {@link BackendConformanceTest#TOLERANCE} as every path: the transforms
- * add, subtract and halve values (at most 4x the inputs' scale, so a few more ulp), far inside it (see docs/opencl.md
- * for the measured error).
+ * The conformance suite once more with Winograd F(2x2,3x3) and then F(4x4,3x3) forced on every 3x3 stride-1
+ * convolution, so that their transforms meet odd sizes (outputs that are not multiples of the tile), 'same' padding,
+ * batch 1 and a single channel; and with a 64 KiB convolution scratch limit, so that batches run in chunks of images
+ * and the weight gradient's groups in several chunks. The same {@link BackendConformanceTest#TOLERANCE} as every path:
+ * F(2x2)'s transforms add, subtract and halve values (a few more ulp); F(4x4)'s scale them by up to 10 and 19 per
+ * dimension, which leaves its measured error 10-20x F(2x2)'s and still inside the tolerance (docs/opencl.md).
  */
+@ParameterizedClass(name = "conv {0}")
+@ValueSource(strings = {"winograd2", "winograd4"})
 class OpenClWinogradConformanceTest extends OpenClBackendConformanceTest {
+    @Parameter
+    String algorithm;
+
     @Override
     protected Backend createBackend() {
-        return RequiredBackends.openCl(Map.of(OpenClBackend.CONV_PROPERTY, "winograd", OpenClBackend.SCRATCH_PROPERTY,
+        return RequiredBackends.openCl(Map.of(OpenClBackend.CONV_PROPERTY, algorithm, OpenClBackend.SCRATCH_PROPERTY,
                 String.valueOf(64 << 10)));
     }
 }

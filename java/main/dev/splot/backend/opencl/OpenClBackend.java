@@ -27,8 +27,8 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend: every operation runs as a hand-written kernel ({@code kernels/*.cl}) on one
  * device through JOCL; tensors are {@code cl_mem} buffers that stay on the device. Convolutions
- * are im2col + a register-blocked batched SGEMM, or for 3x3 stride-1 ones on request Winograd F(2x2,3x3) around the
- * same GEMM ({@value #CONV_PROPERTY}); every reduction runs in a fixed order without
+ * are im2col + a register-blocked batched SGEMM, or for 3x3 stride-1 ones Winograd F(4x4,3x3) or F(2x2,3x3) around the
+ * same GEMM ({@value #CONV_PROPERTY}; F(4x4) by default on CPU devices from 8 channels up); every reduction runs in a fixed order without
  * float atomics, so results are bit-for-bit repeatable on the same device.
  *
  * <p>This class maps the backend's operations onto kernels. The rest has a class each: {@link Devices} (discovery and
@@ -67,9 +67,10 @@ public final class OpenClBackend extends AbstractBackend {
     /** The default of {@link #SCRATCH_PROPERTY} on CPU devices. */
     public static final long CPU_SCRATCH_BYTES = 4L << 20;
     /**
-     * The algorithm for 3x3 stride-1 convolutions: "auto" (default: im2col + GEMM, measured faster than Winograd on PoCL,
-     * see docs/opencl.md), "gemm" or "winograd" (Winograd F(2x2,3x3) forced wherever it applies); the same values as the
-     * native backend's {@code splot.native.conv}. Other kernel sizes and strides always take im2col + GEMM.
+     * The algorithm for 3x3 stride-1 convolutions: "auto" (default: Winograd F(4x4,3x3) on CPU devices from 8 input
+     * channels up, im2col + GEMM otherwise; see docs/opencl.md), "gemm", "winograd2" or "winograd4" (Winograd F(2x2,3x3)
+     * or F(4x4,3x3) forced wherever it applies; "winograd" is "winograd4"); the same values as the native backend's
+     * {@code splot.native.conv}. Other kernel sizes and strides always take im2col + GEMM.
      */
     public static final String CONV_PROPERTY = "splot.opencl.conv";
 
@@ -80,7 +81,8 @@ public final class OpenClBackend extends AbstractBackend {
     private final Gemm gemm;
     private final ScratchBuffers scratch;
     private final Convolutions convolutions;
-    private final Winograd winograd;
+    private final Winograd winograd2;
+    private final Winograd winograd4;
     private final ConvAlgorithm convAlgorithm;
     private final long buildMillis;
     private final boolean fromCache;
@@ -156,7 +158,8 @@ public final class OpenClBackend extends AbstractBackend {
         scratch = new ScratchBuffers(context, info.deviceName());
         long scratchLimit = Long.getLong(SCRATCH_PROPERTY, info.isCpu() ? CPU_SCRATCH_BYTES : 256L << 20);
         convolutions = new Convolutions(kernels, gemm, scratch, scratchLimit, info.isCpu());
-        winograd = new Winograd(kernels, gemm, scratch, scratchLimit);
+        winograd2 = new Winograd(Winograd.Tile.F2, kernels, gemm, scratch, scratchLimit);
+        winograd4 = new Winograd(Winograd.Tile.F4, kernels, gemm, scratch, scratchLimit);
         long t0 = System.nanoTime();
         try {
             List<Built> built = new ProgramBuilder(info, context, cache).buildAll(KernelFiles.forBackend(info, tile));
@@ -349,37 +352,47 @@ public final class OpenClBackend extends AbstractBackend {
 
     // ---- convolution --------------------------------------------------------------------------
 
+    /** The Winograd computation for g, or null where it takes im2col + GEMM ({@link ConvAlgorithm}). */
+    private Winograd winograd(ConvGeometry g) {
+        Winograd.Tile t = convAlgorithm.winogradTile(g, info.isCpu());
+        return t == null ? null : t == Winograd.Tile.F2 ? winograd2 : winograd4;
+    }
+
     @Override
     protected void conv2dForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
-        if (convAlgorithm.usesWinograd(g)) winograd.forward(mem(x), mem(w), mem(b), mem(y), g);
+        Winograd wg = winograd(g);
+        if (wg != null) wg.forward(mem(x), mem(w), mem(b), mem(y), g, false);
         else convolutions.forward(mem(x), mem(w), mem(b), mem(y), g, false);
     }
 
-    /** im2col + GEMM with the ReLU in the GEMM's store; Winograd convolutions as the composition of the primitives. */
+    /** The ReLU where the convolution stores its output: the GEMM's store (im2col) or the output transform (Winograd). */
     @Override
     protected void conv2dReluForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
-        if (convAlgorithm.usesWinograd(g)) super.conv2dReluForwardImpl(x, w, b, y, g);
+        Winograd wg = winograd(g);
+        if (wg != null) wg.forward(mem(x), mem(w), mem(b), mem(y), g, true);
         else convolutions.forward(mem(x), mem(w), mem(b), mem(y), g, true);
     }
 
     @Override
     protected void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
-        if (convAlgorithm.usesWinograd(g)) winograd.backwardData(mem(dy), mem(w), mem(dx), g);
+        Winograd wg = winograd(g);
+        if (wg != null) wg.backwardData(mem(dy), mem(w), mem(dx), g);
         else convolutions.backwardData(mem(dy), mem(w), mem(dx), g, null);
     }
 
     /** im2col's backward-data with the ReLU's mask applied in col2im; other convolutions as the composition. */
     @Override
     protected void conv2dBackwardDataReluImpl(Tensor dy, Tensor w, Tensor reluOutput, Tensor dx, ConvGeometry g) {
-        if (convAlgorithm.usesWinograd(g) || !Convolutions.foldsRelu(g)) super.conv2dBackwardDataReluImpl(dy, w, reluOutput, dx, g);
+        if (winograd(g) != null || !Convolutions.foldsRelu(g)) super.conv2dBackwardDataReluImpl(dy, w, reluOutput, dx, g);
         else convolutions.backwardData(mem(dy), mem(w), mem(dx), g, mem(reluOutput));
     }
 
     @Override
     protected void conv2dBackwardWeightsImpl(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
-        if (convAlgorithm.usesWinograd(g)) {
+        Winograd wg = winograd(g);
+        if (wg != null) {
             convolutions.biasGradient(mem(dy), mem(db), g);
-            winograd.backwardWeights(mem(x), mem(dy), mem(dw), g);
+            wg.backwardWeights(mem(x), mem(dy), mem(dw), g);
         } else {
             convolutions.backwardWeights(mem(x), mem(dy), mem(dw), mem(db), g);
         }

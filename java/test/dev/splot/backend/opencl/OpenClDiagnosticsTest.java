@@ -53,7 +53,7 @@ class OpenClDiagnosticsTest {
         System.setProperty(OpenClBackend.CONV_PROPERTY, "fft");
         try {
             BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> OpenClBackend.create(null));
-            assertEquals("OpenCL: unknown convolution algorithm 'fft' (splot.opencl.conv must be auto, gemm or winograd)", e.getMessage());
+            assertEquals("OpenCL: unknown convolution algorithm 'fft' (splot.opencl.conv must be auto, gemm, winograd2, winograd4 or winograd)", e.getMessage());
         } finally {
             if (old == null) System.clearProperty(OpenClBackend.CONV_PROPERTY);
             else System.setProperty(OpenClBackend.CONV_PROPERTY, old);

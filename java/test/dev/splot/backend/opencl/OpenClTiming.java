@@ -166,7 +166,7 @@ public final class OpenClTiming {
                 Operand.rowMajor(mem(dyT), 0, 64).perBatch((long) gs * p2 * 64).perSlice((long) p2 * 64),
                 Operand.rowMajor(mem(part), 0, 64).perBatch((long) ckk * 64)).summingSlices((n + gs - 1) / gs, gs, n)));
         release(col, dyT, part);
-        winogradParts(n, x2, w2, bb2, y2, dy2, dx2, dw2);
+        for (Winograd.Tile tile : Winograd.Tile.values()) winogradParts(tile, n, x2, w2, bb2, y2, dy2, dx2, dw2);
 
         long act = (long) n * 64 * 24 * 24;
         time("relu forward " + act, 0, 8.0 * act, () -> be.reluForward(y2, y2));
@@ -203,35 +203,49 @@ public final class OpenClTiming {
         System.out.printf(Locale.ROOT, "first calls of all timed ops together: %.0f ms%n", firstCalls);
     }
 
-    /** conv2's Winograd F(2x2,3x3) passes in parts, the whole batch as one chunk (kernels/winograd.cl, Winograd.java). */
-    private void winogradParts(int n, Tensor x, Tensor w, Tensor b, Tensor y, Tensor dy, Tensor dx, Tensor dw) {
-        int c = 32, o = 64, th = 12, tiles = th * th, t = n * tiles, gs = Convolutions.imagesPerGroup(n), groups = (n + gs - 1) / gs;
-        Tensor u = zeros(DType.FLOAT32, 16, o, c), v = zeros(DType.FLOAT32, 16, c, t), m = zeros(DType.FLOAT32, 16, o, t);
-        Tensor vT = zeros(DType.FLOAT32, 16, c, t), part = zeros(DType.FLOAT32, groups, 16, c, o);
-        double winoFlops = 2.0 * 16 * o * c * t;
-        time("  winograd weights transform", 0, 4.0 * (9 + 16) * o * c, () -> be.launch1d("winograd_weights", o * c, mem(w), mem(u), o, c));
-        time("  winograd input transform", 0, 4.0 * (26 * 26 * c * n + 16L * c * t), () -> be.launch1d("winograd_input", (long) n * c * th,
-                mem(x), mem(v), n, c, 26, 26, 0, 0, th, th, n, 0, n * c * th));
-        time("  winograd forward gemm (16 x 64x32 . 32x" + t + ")", winoFlops, 0, () -> be.gemm().run(GemmCall.of(o, t, c,
+    /** conv2's Winograd passes in parts for tile size F(mxm,3x3), the whole batch as one chunk (kernels/winograd*.cl, Winograd.java). */
+    private void winogradParts(Winograd.Tile tile, int n, Tensor x, Tensor w, Tensor b, Tensor y, Tensor dy, Tensor dx, Tensor dw) {
+        int e = tile.e, c = 32, o = 64, th = (24 + tile.m - 1) / tile.m, tiles = th * th, t = n * tiles, bh = (26 + tile.m - 1) / tile.m;
+        int gs = Convolutions.imagesPerGroup(n), groups = (n + gs - 1) / gs;
+        boolean f4 = tile == Winograd.Tile.F4;
+        // work-items: F(2x2) a row of tiles of one channel each, F(4x4) 8 consecutive tiles (Winograd.transformItems)
+        int inItems = f4 ? (t + 7) / 8 * c : n * th * c, outItems = f4 ? (t + 7) / 8 * o : n * th * o;
+        Tensor u = zeros(DType.FLOAT32, e, o, c), v = zeros(DType.FLOAT32, e, c, t), m = zeros(DType.FLOAT32, e, o, t);
+        Tensor vT = zeros(DType.FLOAT32, e, c, t), part = zeros(DType.FLOAT32, groups, e, c, o);
+        Tensor p = f4 ? zeros(DType.FLOAT32, c, 6, t, 8) : null;
+        double winoFlops = 2.0 * e * o * c * t;
+        String f = "  F(" + tile.m + "x" + tile.m + ") ";
+        time(f + "weights transform", 0, 4.0 * (9 + e) * o * c, () -> be.launch1d(tile.kernel("weights"), o * c, mem(w), mem(u), o, c));
+        time(f + "input transform", 0, 4.0 * (26 * 26 * c * n + (long) e * c * t), () -> be.launch1d(tile.kernel("input"), inItems,
+                mem(x), mem(v), n, c, 26, 26, 0, 0, th, th, n, 0, inItems));
+        time(f + "forward gemm (" + e + " x 64x32 . 32x" + t + ")", winoFlops, 0, () -> be.gemm().run(GemmCall.of(o, t, c,
                 Operand.rowMajor(mem(u), 0, c).perBatch((long) o * c), Operand.rowMajor(mem(v), 0, t).perBatch((long) c * t),
-                Operand.rowMajor(mem(m), 0, t).perBatch((long) o * t)).batched(16)));
-        time("  winograd output transform (+bias)", 0, 4.0 * (16L * o * t + 576L * o * n), () -> be.launch1d("winograd_output", (long) n * o * th,
-                mem(m), mem(b), mem(y), o, 24, 24, th, th, 0, t, n * o * th));
-        time("  winograd dy transform", 0, 4.0 * (16L * o * t + 576L * o * n), () -> be.launch1d("winograd_output_grad", (long) n * o * th,
-                mem(dy), mem(m), n, o, 24, 24, th, th, n, 0, n * o * th));
-        time("  winograd backward-data gemm (U^T . dM)", winoFlops, 0, () -> be.gemm().run(GemmCall.of(c, t, o,
+                Operand.rowMajor(mem(m), 0, t).perBatch((long) o * t)).batched(e)));
+        time(f + "output transform (+bias)", 0, 4.0 * ((long) e * o * t + 576L * o * n), () -> be.launch1d(tile.kernel("output"),
+                outItems, mem(m), mem(b), mem(y), o, 24, 24, th, th, 0, t, outItems, 0));
+        time(f + "dy transform", 0, 4.0 * ((long) e * o * t + 576L * o * n), () -> be.launch1d(tile.kernel("output_grad"), outItems,
+                mem(dy), mem(m), n, o, 24, 24, th, th, n, 0, outItems));
+        time(f + "backward-data gemm (U^T . dM)", winoFlops, 0, () -> be.gemm().run(GemmCall.of(c, t, o,
                 Operand.transposed(mem(u), 0, c).perBatch((long) o * c), Operand.rowMajor(mem(m), 0, t).perBatch((long) o * t),
-                Operand.rowMajor(mem(v), 0, t).perBatch((long) c * t)).batched(16)));
-        time("  winograd dx (B dV B^T over 4 tiles)", 0, 4.0 * (16L * c * t + 676L * c * n), () -> be.launch1d("winograd_input_grad",
-                (long) n * c * 13, mem(v), mem(dx), c, 26, 26, 0, 0, th, th, 0, t, n * c * 13));
-        time("  winograd transpose V (per group)", 0, 8.0 * 16 * c * t, () -> be.gemm().transpose(mem(v), 0, mem(vT), c, gs * tiles, groups * 16));
-        time("  winograd backward-weights gemm (dM . V^T)", winoFlops, 0, () -> be.gemm().run(GemmCall.of(o, c, gs * tiles,
+                Operand.rowMajor(mem(v), 0, t).perBatch((long) c * t)).batched(e)));
+        if (f4) {
+            time(f + "dx, B dV B^T per tile", 0, 4.0 * ((long) e * c * t + 48L * c * t), () -> be.launch1d("winograd4_input_grad_tiles",
+                    inItems, mem(v), mem(p), c, t, inItems));
+            time(f + "dx, sums per 4x4 block", 0, 4.0 * (48L * c * t + 676L * c * n), () -> be.launch1d("winograd4_input_grad",
+                    (long) n * c * bh * bh, mem(p), mem(dx), c, 26, 26, 0, 0, th, th, 0, t, n * c * bh * bh));
+        } else {
+            time(f + "dx (B dV B^T over 4 tiles)", 0, 4.0 * ((long) e * c * t + 676L * c * n), () -> be.launch1d(tile.kernel("input_grad"),
+                    (long) n * c * bh, mem(v), mem(dx), c, 26, 26, 0, 0, th, th, 0, t, n * c * bh));
+        }
+        time(f + "transpose V (per group)", 0, 8.0 * e * c * t, () -> be.gemm().transpose(mem(v), 0, mem(vT), c, gs * tiles, groups * e));
+        time(f + "backward-weights gemm (dM . V^T)", winoFlops, 0, () -> be.gemm().run(GemmCall.of(o, c, gs * tiles,
                 Operand.rowMajor(mem(m), 0, gs * tiles).perBatch((long) o * gs * tiles),
                 Operand.rowMajor(mem(vT), 0, c).perBatch((long) gs * tiles * c),
-                Operand.rowMajor(mem(part), 0, c).perBatch((long) o * c)).batched(groups * 16)));
-        time("  winograd dw (sum of groups, G^T dU G)", 0, 4.0 * groups * 16 * c * o, () -> be.launch1d("winograd_weights_grad", o * c,
+                Operand.rowMajor(mem(part), 0, c).perBatch((long) o * c)).batched(groups * e)));
+        time(f + "dw (sum of groups, G^T dU G)", 0, 4.0 * groups * e * c * o, () -> be.launch1d(tile.kernel("weights_grad"), o * c,
                 mem(part), mem(dw), o, c, groups));
         release(u, v, m, vT, part);
+        if (p != null) release(p);
     }
 
     /** One whole training step of the seed model ({@link SeedModelStep}: forward, backward, AdaDelta on all parameters). */

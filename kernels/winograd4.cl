@@ -1,0 +1,459 @@
+// Winograd F(4x4,3x3) for 3x3 stride-1 convolutions (Lavin & Gray 2016): the transforms around gemm.cl's batched GEMM,
+// as winograd.cl does for F(2x2,3x3), with 6x6 transformed tiles: per 4x4 output tile Y = A^T [U (.) V] A with
+// U = G g G^T and V = B^T d B (d the 6x6 input patch), so the sum over input channels becomes 36 GEMMs, one per element
+// e = 6*row + col of the transformed tile: M[e] (O x tiles) = U[e] (O x C) . V[e] (C x tiles). 36 multiply-adds per 16
+// outputs and channel instead of 144 (4x fewer; F(2x2) saves 2.25x), and the transformed tensors are 36/16 = 2.25x the
+// activations instead of F(2x2)'s 4x. Backward passes are the adjoints of the same maps: dM = A dY A^T;
+// dV[e] = U[e]^T dM[e]; dX = the sum over the tiles covering a pixel of B dV B^T; dU[e] = sum over tiles of
+// dM[e] V[e]^T; dW = G^T dU G. Matrices (interpolation points 0, 1, -1, 2, -2 and infinity):
+//
+//   B^T = | 4  0 -5  0  1  0 |   G = |  1/4     0     0   |   A^T = | 1  1  1  1  1  0 |
+//         | 0 -4 -4  1  1  0 |       | -1/6  -1/6  -1/6  |         | 0  1 -1  2 -2  0 |
+//         | 0  4 -4 -1  1  0 |       | -1/6   1/6  -1/6  |         | 0  1  1  4  4  0 |
+//         | 0 -2 -1  2  1  0 |       |  1/24  1/12  1/6  |         | 0  1 -1  8 -8  1 |
+//         | 0  2 -1 -2  1  0 |       |  1/24 -1/12  1/6  |
+//         | 0  4  0 -5  0  1 |       |  0     0     1    |
+//
+// The transforms scale values by up to 10 (B^T's largest row sum of magnitudes) and 19 (A^T's) per dimension, against
+// 2 and 3 for F(2x2), so float roundings of the transformed values weigh more: the error against a double-precision
+// direct convolution is about 10-20x F(2x2)'s (docs/opencl.md), inside the conformance tests' 1e-5. The 1-D transforms
+// are the native backend's (native/src/winograd4.hpp), with the same factorisations.
+//
+// Tiles: tile (th, tw) covers outputs (4th.., 4tw..) and reads the input patch whose top-left corner is
+// (4th - padTop, 4tw - padLeft); tilesH = ceil(OH / 4), tilesW = ceil(OW / 4). Positions outside the input read as 0,
+// outputs beyond OH / OW are dropped (forward) or read as 0 (backward). Layout of the transformed tensors as winograd.cl's:
+// per group of images [g][e][channel][t], t = image-in-group * tilesH*tilesW + th*tilesW + tw, T tiles per group.
+//
+// Each work-item owns one row of tiles (or of 4x4 input blocks) and walks along it, so that PoCL's vectoriser sees loads
+// and stores affine in the loop index.
+
+#define E4 36
+
+// out = B^T d (6 -> 6)
+inline void bt6(const float* d, float* out) {
+    const float t1 = d[4] - 4.0f * d[2], t2 = d[3] - 4.0f * d[1];
+    const float t3 = d[4] - d[2], t4 = 2.0f * (d[3] - d[1]);
+    out[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
+    out[1] = t1 + t2;
+    out[2] = t1 - t2;
+    out[3] = t3 + t4;
+    out[4] = t3 - t4;
+    out[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
+}
+
+// out = B v (6 -> 6, the adjoint of bt6)
+inline void b6(const float* v, float* out) {
+    const float s12 = v[1] + v[2], d12 = v[2] - v[1], s34 = v[3] + v[4], d34 = v[3] - v[4];
+    out[0] = 4.0f * v[0];
+    out[1] = 4.0f * (d12 + v[5]) - 2.0f * d34;
+    out[2] = -5.0f * v[0] - 4.0f * s12 - s34;
+    out[3] = 2.0f * d34 - d12 - 5.0f * v[5];
+    out[4] = v[0] + s12 + s34;
+    out[5] = v[5];
+}
+
+// out = A^T m (6 -> 4)
+inline void at6(const float* m, float* out) {
+    const float a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
+    out[0] = m[0] + a + c;
+    out[1] = b + 2.0f * d;
+    out[2] = a + 4.0f * c;
+    out[3] = b + 8.0f * d + m[5];
+}
+
+// out = A y (4 -> 6, the adjoint of at6)
+inline void a4(const float* y, float* out) {
+    const float p = y[0] + y[2], q = y[1] + y[3], r = y[0] + 4.0f * y[2], s = 2.0f * y[1] + 8.0f * y[3];
+    out[0] = y[0];
+    out[1] = p + q;
+    out[2] = p - q;
+    out[3] = r + s;
+    out[4] = r - s;
+    out[5] = y[3];
+}
+
+// out = G k (3 -> 6)
+inline void g3(const float* k, float* out) {
+    out[0] = 0.25f * k[0];
+    out[1] = -(k[0] + k[1] + k[2]) / 6.0f;
+    out[2] = -(k[0] - k[1] + k[2]) / 6.0f;
+    out[3] = k[0] / 24.0f + k[1] / 12.0f + k[2] / 6.0f;
+    out[4] = k[0] / 24.0f - k[1] / 12.0f + k[2] / 6.0f;
+    out[5] = k[2];
+}
+
+// out = G^T s (6 -> 3, the adjoint of g3)
+inline void gt6(const float* s, float* out) {
+    out[0] = 0.25f * s[0] - (s[1] + s[2]) / 6.0f + (s[3] + s[4]) / 24.0f;
+    out[1] = (s[2] - s[1]) / 6.0f + (s[3] - s[4]) / 12.0f;
+    out[2] = (s[3] + s[4] - s[1] - s[2]) / 6.0f + s[5];
+}
+
+// The 2-D transforms F X F^T: F down each column of the row-major NI x NI input, then along each row.
+#define TRANSFORM_2D(F, NI, NO, in, out)                                  \
+    {                                                                     \
+        float u_[NO * NI], col_[NI], res_[NO];                            \
+        _Pragma("unroll") for (int k_ = 0; k_ < NI; k_++) {               \
+            _Pragma("unroll") for (int r_ = 0; r_ < NI; r_++) col_[r_] = (in)[r_ * NI + k_]; \
+            F(col_, res_);                                                \
+            _Pragma("unroll") for (int i_ = 0; i_ < NO; i_++) u_[i_ * NI + k_] = res_[i_]; \
+        }                                                                 \
+        _Pragma("unroll") for (int i_ = 0; i_ < NO; i_++) F(u_ + i_ * NI, (out) + i_ * NO); \
+    }
+
+// U[e][o][c] = (G w[o][c] G^T)[e]. One work-item per (o, c).
+__kernel void winograd4_weights(__global const float* restrict w, __global float* restrict u, const int O, const int C) {
+    const int q = get_global_id(0);
+    if (q >= O * C) return;
+    float k[9], r[E4];
+    for (int i = 0; i < 9; i++) k[i] = w[(long)q * 9 + i];
+    TRANSFORM_2D(g3, 3, 6, k, r);
+    const long plane = (long)O * C;
+    for (int e = 0; e < E4; e++) u[e * plane + q] = r[e];
+}
+
+// ---- the tile transforms, vectorised across tiles ----
+// PoCL compiles a work-item's code as written, looping over the work-items of a work-group; with one 6x6 tile per
+// work-item in scalar code the transforms ran at 1.5-2 GB/s (private arrays spilled, loads and stores one float at a
+// time). Here each work-item takes VT = 8 consecutive tiles t of a group (one per lane of a float8; a row of tiles may
+// end inside a vector), so the transforms are vector arithmetic and the transformed tensors, [e][channel][t], are read
+// and written in whole vectors. Patch rows of the 8 tiles are loaded as short vectors and transposed in registers;
+// vectors with a lane at the border (padding, partial tiles) or beyond the group take a masked path instead.
+// Indices within a tensor are ints: tensors here stay below 2^31 elements.
+
+#define VT 8
+typedef float8 vt;
+typedef int8 vti;
+
+inline void bt6v(const vt* d, vt* out) {
+    const vt t1 = d[4] - 4.0f * d[2], t2 = d[3] - 4.0f * d[1];
+    const vt t3 = d[4] - d[2], t4 = 2.0f * (d[3] - d[1]);
+    out[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
+    out[1] = t1 + t2;
+    out[2] = t1 - t2;
+    out[3] = t3 + t4;
+    out[4] = t3 - t4;
+    out[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
+}
+
+inline void b6v(const vt* v, vt* out) {
+    const vt s12 = v[1] + v[2], d12 = v[2] - v[1], s34 = v[3] + v[4], d34 = v[3] - v[4];
+    out[0] = 4.0f * v[0];
+    out[1] = 4.0f * (d12 + v[5]) - 2.0f * d34;
+    out[2] = -5.0f * v[0] - 4.0f * s12 - s34;
+    out[3] = 2.0f * d34 - d12 - 5.0f * v[5];
+    out[4] = v[0] + s12 + s34;
+    out[5] = v[5];
+}
+
+inline void at6v(const vt* m, vt* out) {
+    const vt a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
+    out[0] = m[0] + a + c;
+    out[1] = b + 2.0f * d;
+    out[2] = a + 4.0f * c;
+    out[3] = b + 8.0f * d + m[5];
+}
+
+inline void a4v(const vt* y, vt* out) {
+    const vt p = y[0] + y[2], q = y[1] + y[3], r = y[0] + 4.0f * y[2], s = 2.0f * y[1] + 8.0f * y[3];
+    out[0] = y[0];
+    out[1] = p + q;
+    out[2] = p - q;
+    out[3] = r + s;
+    out[4] = r - s;
+    out[5] = y[3];
+}
+
+// TRANSFORM_2D on vectors: each lane is one tile.
+#define TRANSFORM_2DV(F, NI, NO, in, out)                                 \
+    {                                                                     \
+        vt u_[NO * NI], col_[NI], res_[NO];                               \
+        _Pragma("unroll") for (int k_ = 0; k_ < NI; k_++) {               \
+            _Pragma("unroll") for (int r_ = 0; r_ < NI; r_++) col_[r_] = (in)[r_ * NI + k_]; \
+            F(col_, res_);                                                \
+            _Pragma("unroll") for (int i_ = 0; i_ < NO; i_++) u_[i_ * NI + k_] = res_[i_]; \
+        }                                                                 \
+        _Pragma("unroll") for (int i_ = 0; i_ < NO; i_++) F(u_ + i_ * NI, (out) + i_ * NO); \
+    }
+
+// In place: r[k].s[l] becomes the old r[l].s[k] (an 8x8 transpose in three rounds of shuffles).
+inline void transpose8(vt* r) {
+    const uint8 lo1 = (uint8)(0, 8, 1, 9, 4, 12, 5, 13), hi1 = (uint8)(2, 10, 3, 11, 6, 14, 7, 15);
+    const uint8 lo2 = (uint8)(0, 1, 8, 9, 4, 5, 12, 13), hi2 = (uint8)(2, 3, 10, 11, 6, 7, 14, 15);
+    const uint8 lo4 = (uint8)(0, 1, 2, 3, 8, 9, 10, 11), hi4 = (uint8)(4, 5, 6, 7, 12, 13, 14, 15);
+    const vt t0 = shuffle2(r[0], r[1], lo1), t1 = shuffle2(r[0], r[1], hi1), t2 = shuffle2(r[2], r[3], lo1), t3 = shuffle2(r[2], r[3], hi1);
+    const vt t4 = shuffle2(r[4], r[5], lo1), t5 = shuffle2(r[4], r[5], hi1), t6 = shuffle2(r[6], r[7], lo1), t7 = shuffle2(r[6], r[7], hi1);
+    const vt s0 = shuffle2(t0, t2, lo2), s1 = shuffle2(t0, t2, hi2), s2 = shuffle2(t1, t3, lo2), s3 = shuffle2(t1, t3, hi2);
+    const vt s4 = shuffle2(t4, t6, lo2), s5 = shuffle2(t4, t6, hi2), s6 = shuffle2(t5, t7, lo2), s7 = shuffle2(t5, t7, hi2);
+    r[0] = shuffle2(s0, s4, lo4);
+    r[4] = shuffle2(s0, s4, hi4);
+    r[1] = shuffle2(s1, s5, lo4);
+    r[5] = shuffle2(s1, s5, hi4);
+    r[2] = shuffle2(s2, s6, lo4);
+    r[6] = shuffle2(s2, s6, hi4);
+    r[3] = shuffle2(s3, s7, lo4);
+    r[7] = shuffle2(s3, s7, hi4);
+}
+
+#define LANE(v, l) ((l) == 0 ? (v).s0 : (l) == 1 ? (v).s1 : (l) == 2 ? (v).s2 : (l) == 3 ? (v).s3 : (l) == 4 ? (v).s4 : (l) == 5 ? (v).s5 : (l) == 6 ? (v).s6 : (v).s7)
+
+inline vt gather8(const __global float* x, const vti idx) {
+    return (vt)(x[idx.s0], x[idx.s1], x[idx.s2], x[idx.s3], x[idx.s4], x[idx.s5], x[idx.s6], x[idx.s7]);
+}
+
+// Tiles t0 .. t0 + 7 of a group: image in the group, tile row and column of each lane.
+inline void lane_tiles(const int t0, const int tilesH, const int tilesW, vti* t, vti* img, vti* th, vti* tw) {
+    *t = (vti)(0, 1, 2, 3, 4, 5, 6, 7) + t0;
+    const int perImage = tilesH * tilesW;
+    *img = *t / perImage;
+    const vti rem = *t - *img * perImage;
+    *th = rem / tilesW;
+    *tw = rem - *th * tilesW;
+}
+
+// Stores vectors r[0 .. count-1] at dst + k * stride, only the first `lanes` lanes where lanes < VT.
+inline void store_lanes(const vt* r, const int count, __global float* dst, const long stride, const int lanes) {
+    if (lanes >= VT) {
+        for (int k = 0; k < count; k++) vstore8(r[k], 0, dst + k * stride);
+    } else {
+        for (int k = 0; k < count; k++) {
+            float tmp[VT];
+            vstore8(r[k], 0, tmp);
+            for (int l = 0; l < lanes; l++) dst[k * stride + l] = tmp[l];
+        }
+    }
+}
+
+// Vectors src[k * stride .. + VT), the lanes from `lanes` on read as 0.
+inline void load_lanes(const __global float* src, const int count, const long stride, const int lanes, vt* r) {
+    if (lanes >= VT) {
+        for (int k = 0; k < count; k++) r[k] = vload8(0, src + k * stride);
+    } else {
+        for (int k = 0; k < count; k++) {
+            float tmp[VT];
+            for (int l = 0; l < VT; l++) tmp[l] = l < lanes ? src[k * stride + l] : 0.0f;
+            r[k] = vload8(0, tmp);
+        }
+    }
+}
+
+// d[R x NC] (row-major, R rows of NC <= 8 patch columns) of the 8 lanes' patches whose top-left corners are at
+// x[corner], all inside the tensor: per patch row, one short load per lane, then a transpose.
+#define LOAD_PATCHES(x, corner, rowStride, R, NC, d)                                                          \
+    _Pragma("unroll") for (int i_ = 0; i_ < R; i_++) {                                                       \
+        vt r_[8];                                                                                            \
+        _Pragma("unroll") for (int l_ = 0; l_ < 8; l_++) {                                                   \
+            const __global float* p_ = (x) + LANE(corner, l_) + i_ * (rowStride);                            \
+            r_[l_] = NC == 6 ? (vt)(vload4(0, p_), vload2(0, p_ + 4), 0.0f, 0.0f) : (vt)(vload4(0, p_), (float4)(0.0f)); \
+        }                                                                                                    \
+        transpose8(r_);                                                                                      \
+        _Pragma("unroll") for (int j_ = 0; j_ < NC; j_++) (d)[i_ * NC + j_] = r_[j_];                       \
+    }
+
+// V = B^T d B for the tiles of images n0 .. n0 + groups*imagesPerGroup - 1 of x, into [g][e][c][t].
+// One work-item per (8 tiles, channel, group).
+__kernel void winograd4_input(__global const float* restrict x, __global float* restrict v,
+                              const int N, const int C, const int H, const int W, const int PT, const int PL,
+                              const int tilesH, const int tilesW, const int imagesPerGroup, const int n0, const int total) {
+    const int q = get_global_id(0);
+    if (q >= total) return;
+    const int T = imagesPerGroup * tilesH * tilesW, TB = (T + VT - 1) / VT;
+    const int tb = q % TB, c = (q / TB) % C, g = q / (TB * C);
+    vti t, img, th, tw;
+    lane_tiles(tb * VT, tilesH, tilesW, &t, &img, &th, &tw);
+    const vti n = n0 + g * imagesPerGroup + img;
+    const vti valid = t < T && n < N;
+    const vti ih0 = 4 * th - PT, iw0 = 4 * tw - PL;
+    const vti base = (min(n, N - 1) * C + c) * H * W;
+    vt d[E4], res[E4];
+    if (all(valid && ih0 >= 0 && ih0 + 6 <= H && iw0 >= 0 && iw0 + 6 <= W)) {
+        const vti corner = base + ih0 * W + iw0;
+        LOAD_PATCHES(x, corner, W, 6, 6, d);
+    } else {
+#pragma unroll
+        for (int i = 0; i < 6; i++) {
+            const vti rowIn = valid && ih0 + i >= 0 && ih0 + i < H;
+            const vti rowBase = base + clamp(ih0 + i, 0, H - 1) * W;
+#pragma unroll
+            for (int j = 0; j < 6; j++) {
+                const vti in = rowIn && iw0 + j >= 0 && iw0 + j < W;
+                d[6 * i + j] = select((vt)(0.0f), gather8(x, rowBase + clamp(iw0 + j, 0, W - 1)), in);
+            }
+        }
+    }
+    TRANSFORM_2DV(bt6v, 6, 6, d, res);
+    store_lanes(res, E4, v + ((long)g * E4 * C + c) * T + tb * VT, (long)C * T, T - tb * VT);
+}
+
+// dM = A dY A^T for the tiles of images n0 .. n0 + groups*imagesPerGroup - 1 of dy (positions beyond OH / OW read as
+// 0), into [g][e][o][t]. One work-item per (8 tiles, output channel, group).
+__kernel void winograd4_output_grad(__global const float* restrict dy, __global float* restrict dm,
+                                    const int N, const int O, const int OH, const int OW,
+                                    const int tilesH, const int tilesW, const int imagesPerGroup, const int n0, const int total) {
+    const int q = get_global_id(0);
+    if (q >= total) return;
+    const int T = imagesPerGroup * tilesH * tilesW, TB = (T + VT - 1) / VT;
+    const int tb = q % TB, o = (q / TB) % O, g = q / (TB * O);
+    vti t, img, th, tw;
+    lane_tiles(tb * VT, tilesH, tilesW, &t, &img, &th, &tw);
+    const vti n = n0 + g * imagesPerGroup + img;
+    const vti valid = t < T && n < N;
+    const vti oh0 = 4 * th, ow0 = 4 * tw;
+    const vti base = (min(n, N - 1) * O + o) * OH * OW;
+    vt d[16], res[E4];
+    if (all(valid && oh0 + 4 <= OH && ow0 + 4 <= OW)) {
+        const vti corner = base + oh0 * OW + ow0;
+        LOAD_PATCHES(dy, corner, OW, 4, 4, d);
+    } else {
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const vti rowIn = valid && oh0 + i < OH;
+            const vti rowBase = base + min(oh0 + i, OH - 1) * OW;
+#pragma unroll
+            for (int j = 0; j < 4; j++) {
+                d[4 * i + j] = select((vt)(0.0f), gather8(dy, rowBase + min(ow0 + j, OW - 1)), rowIn && ow0 + j < OW);
+            }
+        }
+    }
+    TRANSFORM_2DV(a4v, 4, 6, d, res);
+    store_lanes(res, E4, dm + ((long)g * E4 * O + o) * T + tb * VT, (long)O * T, T - tb * VT);
+}
+
+// y = A^T M A + bias (and the ReLU where relu != 0) for the tiles of images n0 .. of the chunk; M ([e][o][t], T
+// tiles) from the forward GEMM. One work-item per (8 tiles, output channel).
+__kernel void winograd4_output(__global const float* restrict m, __global const float* restrict bias, __global float* restrict y,
+                               const int O, const int OH, const int OW, const int tilesH, const int tilesW, const int n0,
+                               const int T, const int total, const int relu) {
+    const int q = get_global_id(0);
+    if (q >= total) return;
+    const int TB = (T + VT - 1) / VT;
+    const int tb = q % TB, o = q / TB;
+    const int lanes = T - tb * VT;
+    vt v[E4], r[16];
+    load_lanes(m + (long)o * T + tb * VT, E4, (long)O * T, lanes, v);
+    TRANSFORM_2DV(at6v, 6, 4, v, r);
+    const float b = bias[o];
+#pragma unroll
+    for (int k = 0; k < 16; k++) {
+        r[k] += b;
+        // the ReLU as relu_forward computes it: x <= 0 ? 0 : x (NaN passes through, -0 -> 0)
+        if (relu) r[k] = select(r[k], (vt)(0.0f), r[k] <= (vt)(0.0f));
+    }
+    vti t, img, th, tw;
+    lane_tiles(tb * VT, tilesH, tilesW, &t, &img, &th, &tw);
+    const vti oh0 = 4 * th, ow0 = 4 * tw;
+    const vti corner = ((n0 + img) * O + o) * OH * OW + oh0 * OW + ow0;
+    if (lanes >= VT && all(oh0 + 4 <= OH && ow0 + 4 <= OW)) {
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            vt rows[8] = {r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3], (vt)(0.0f), (vt)(0.0f), (vt)(0.0f), (vt)(0.0f)};
+            transpose8(rows);
+#pragma unroll
+            for (int l = 0; l < 8; l++) vstore4(rows[l].lo, 0, y + LANE(corner, l) + i * OW);
+        }
+    } else {
+        float tmp[16][VT];
+        for (int k = 0; k < 16; k++) vstore8(r[k], 0, tmp[k]);
+        int cs[VT], ohs[VT], ows[VT];
+        vstore8(corner, 0, cs);
+        vstore8(oh0, 0, ohs);
+        vstore8(ow0, 0, ows);
+        for (int l = 0; l < min(lanes, VT); l++)
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++)
+                    if (ohs[l] + i < OH && ows[l] + j < OW) y[cs[l] + i * OW + j] = tmp[4 * i + j][l];
+    }
+}
+
+// Backward-data, first half: P = B dV B^T for each tile of the chunk (dV [e][c][t] from the GEMM), into
+// p[c][i][t][8]: row i of a tile's 6x6 P as 8 floats (6 used), so that the gather below reads rows as short vectors.
+// One work-item per (8 tiles, channel).
+__kernel void winograd4_input_grad_tiles(__global const float* restrict dv, __global float* restrict p,
+                                         const int C, const int T, const int total) {
+    const int q = get_global_id(0);
+    if (q >= total) return;
+    const int TB = (T + VT - 1) / VT;
+    const int tb = q % TB, c = q / TB;
+    const int lanes = min(T - tb * VT, VT);
+    vt d[E4], r[E4];
+    load_lanes(dv + (long)c * T + tb * VT, E4, (long)C * T, lanes, d);
+    TRANSFORM_2DV(b6v, 6, 6, d, r);
+#pragma unroll
+    for (int i = 0; i < 6; i++) {
+        vt rows[8] = {r[6 * i], r[6 * i + 1], r[6 * i + 2], r[6 * i + 3], r[6 * i + 4], r[6 * i + 5], (vt)(0.0f), (vt)(0.0f)};
+        transpose8(rows);
+        __global float* dst = p + (((long)c * 6 + i) * T + tb * VT) * 8;
+#pragma unroll
+        for (int l = 0; l < VT; l++)
+            if (l < lanes) vstore8(rows[l], l, dst);
+    }
+}
+
+// Backward-data, second half: dx for the images n0 .. of the chunk. Block (bh, bw) of input pixels, in padded
+// coordinates rows 4bh .. 4bh+3 and columns 4bw .. 4bw+3, is the sum of, in this order: rows 4-5 / columns 4-5 of tile
+// (bh-1, bw-1)'s P (into block rows 0-1, columns 0-1), rows 4-5 / columns 0-3 of tile (bh-1, bw), rows 0-3 /
+// columns 4-5 of tile (bh, bw-1), and rows 0-3 / columns 0-3 of tile (bh, bw); missing tiles add nothing. A fixed order,
+// no atomics. One work-item per block.
+__kernel void winograd4_input_grad(__global const float* restrict p, __global float* restrict dx,
+                                   const int C, const int H, const int W, const int PT, const int PL,
+                                   const int tilesH, const int tilesW, const int n0, const int T, const int total) {
+    const int BH = (H + PT + 3) / 4, BW = (W + PL + 3) / 4;
+    const int q = get_global_id(0);
+    if (q >= total) return;
+    const int bw = q % BW, bh = (q / BW) % BH, c = (q / (BW * BH)) % C, ic = q / (BW * BH * C);
+    const int perImage = tilesH * tilesW;
+    const __global float* pc = p + (long)c * 6 * T * 8;
+    const long rowStep = (long)T * 8; // from row i of P to row i + 1
+    const bool up = bh >= 1 && bh - 1 < tilesH, here = bh < tilesH, left = bw >= 1 && bw - 1 < tilesW, right = bw < tilesW;
+    float4 acc[4] = {(float4)(0.0f), (float4)(0.0f), (float4)(0.0f), (float4)(0.0f)};
+    if (up && left) {
+        const __global float* s = pc + ((long)ic * perImage + (bh - 1) * tilesW + bw - 1) * 8 + 4 * rowStep + 4;
+        acc[0].s01 += vload2(0, s);
+        acc[1].s01 += vload2(0, s + rowStep);
+    }
+    if (up && right) {
+        const __global float* s = pc + ((long)ic * perImage + (bh - 1) * tilesW + bw) * 8 + 4 * rowStep;
+        acc[0] += vload4(0, s);
+        acc[1] += vload4(0, s + rowStep);
+    }
+    if (here && left) {
+        const __global float* s = pc + ((long)ic * perImage + bh * tilesW + bw - 1) * 8 + 4;
+#pragma unroll
+        for (int i = 0; i < 4; i++) acc[i].s01 += vload2(0, s + i * rowStep);
+    }
+    if (here && right) {
+        const __global float* s = pc + ((long)ic * perImage + bh * tilesW + bw) * 8;
+#pragma unroll
+        for (int i = 0; i < 4; i++) acc[i] += vload4(0, s + i * rowStep);
+    }
+    __global float* plane = dx + ((long)(n0 + ic) * C + c) * H * W;
+    const int ih0 = 4 * bh - PT, iw0 = 4 * bw - PL;
+    if (ih0 >= 0 && ih0 + 4 <= H && iw0 >= 0 && iw0 + 4 <= W) {
+#pragma unroll
+        for (int i = 0; i < 4; i++) vstore4(acc[i], 0, plane + (long)(ih0 + i) * W + iw0);
+    } else {
+        for (int i = 0; i < 4; i++) {
+            float a[4];
+            vstore4(acc[i], 0, a);
+            for (int j = 0; j < 4; j++)
+                if (ih0 + i >= 0 && ih0 + i < H && iw0 + j >= 0 && iw0 + j < W) plane[(long)(ih0 + i) * W + iw0 + j] = a[j];
+        }
+    }
+}
+
+// dw[o][c] = G^T (sum over groups, in order, of part[g][e][o][c]) G; part holds dU per group ([g][e][o][c]).
+// One work-item per (o, c).
+__kernel void winograd4_weights_grad(__global const float* restrict part, __global float* restrict dw,
+                                     const int O, const int C, const int groups) {
+    const int q = get_global_id(0);
+    if (q >= O * C) return;
+    const long plane = (long)O * C;
+    float s[E4], r[9];
+    for (int e = 0; e < E4; e++) {
+        float a = 0.0f;
+        for (int g = 0; g < groups; g++) a += part[((long)g * E4 + e) * plane + q];
+        s[e] = a;
+    }
+    TRANSFORM_2D(gt6, 6, 3, s, r);
+    for (int i = 0; i < 9; i++) dw[(long)q * 9 + i] = r[i];
+}

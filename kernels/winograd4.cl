@@ -201,19 +201,36 @@ inline vt gather8(const __global float* x, const vti idx) {
     return (vt)(x[idx.s0], x[idx.s1], x[idx.s2], x[idx.s3], x[idx.s4], x[idx.s5], x[idx.s6], x[idx.s7]);
 }
 
-// Tiles t0 .. t0 + 7 of a group: image in the group, tile row and column of each lane.
+// Tiles t0 .. t0 + 7 of a group: image in the group, tile row and column of each lane. Two scalar divisions for the
+// first lane, then steps along the rows of tiles (vector integer division is eight scalar divisions).
 inline void lane_tiles(const int t0, const int tilesH, const int tilesW, vti* t, vti* img, vti* th, vti* tw) {
-    *t = (vti)(0, 1, 2, 3, 4, 5, 6, 7) + t0;
     const int perImage = tilesH * tilesW;
-    *img = *t / perImage;
-    const vti rem = *t - *img * perImage;
-    *th = rem / tilesW;
-    *tw = rem - *th * tilesW;
+    int i = t0 / perImage, rem = t0 - i * perImage;
+    int h = rem / tilesW, w = rem - h * tilesW;
+    int li[VT], lh[VT], lw[VT];
+#pragma unroll
+    for (int l = 0; l < VT; l++) {
+        li[l] = i;
+        lh[l] = h;
+        lw[l] = w;
+        if (++w == tilesW) {
+            w = 0;
+            if (++h == tilesH) {
+                h = 0;
+                i++;
+            }
+        }
+    }
+    *t = (vti)(0, 1, 2, 3, 4, 5, 6, 7) + t0;
+    *img = vload8(0, li);
+    *th = vload8(0, lh);
+    *tw = vload8(0, lw);
 }
 
 // Stores vectors r[0 .. count-1] at dst + k * stride, only the first `lanes` lanes where lanes < VT.
 inline void store_lanes(const vt* r, const int count, __global float* dst, const long stride, const int lanes) {
     if (lanes >= VT) {
+#pragma unroll
         for (int k = 0; k < count; k++) vstore8(r[k], 0, dst + k * stride);
     } else {
         for (int k = 0; k < count; k++) {
@@ -227,6 +244,7 @@ inline void store_lanes(const vt* r, const int count, __global float* dst, const
 // Vectors src[k * stride .. + VT), the lanes from `lanes` on read as 0.
 inline void load_lanes(const __global float* src, const int count, const long stride, const int lanes, vt* r) {
     if (lanes >= VT) {
+#pragma unroll
         for (int k = 0; k < count; k++) r[k] = vload8(0, src + k * stride);
     } else {
         for (int k = 0; k < count; k++) {
@@ -393,8 +411,10 @@ __kernel void winograd4_input_grad_tiles(__global const float* restrict dv, __gl
 // coordinates rows 4bh .. 4bh+3 and columns 4bw .. 4bw+3, is the sum of, in this order: rows 4-5 / columns 4-5 of tile
 // (bh-1, bw-1)'s P (into block rows 0-1, columns 0-1), rows 4-5 / columns 0-3 of tile (bh-1, bw), rows 0-3 /
 // columns 4-5 of tile (bh, bw-1), and rows 0-3 / columns 0-3 of tile (bh, bw); missing tiles add nothing. A fixed order,
-// no atomics. One work-item per block.
+// no atomics. Where relu != 0, the ReLU's backward before the convolution follows as relu_backward computes it: the sum
+// where reluOut (the ReLU's output, dx's shape) is positive, else 0. One work-item per block.
 __kernel void winograd4_input_grad(__global const float* restrict p, __global float* restrict dx,
+                                   __global const float* restrict reluOut, const int relu,
                                    const int C, const int H, const int W, const int PT, const int PL,
                                    const int tilesH, const int tilesW, const int n0, const int T, const int total) {
     const int BH = (H + PT + 3) / 4, BW = (W + PL + 3) / 4;
@@ -426,17 +446,24 @@ __kernel void winograd4_input_grad(__global const float* restrict p, __global fl
 #pragma unroll
         for (int i = 0; i < 4; i++) acc[i] += vload4(0, s + i * rowStep);
     }
-    __global float* plane = dx + ((long)(n0 + ic) * C + c) * H * W;
+    const long planeOffset = ((long)(n0 + ic) * C + c) * H * W;
+    __global float* plane = dx + planeOffset;
+    const __global float* reluPlane = reluOut + planeOffset;
     const int ih0 = 4 * bh - PT, iw0 = 4 * bw - PL;
     if (ih0 >= 0 && ih0 + 4 <= H && iw0 >= 0 && iw0 + 4 <= W) {
 #pragma unroll
-        for (int i = 0; i < 4; i++) vstore4(acc[i], 0, plane + (long)(ih0 + i) * W + iw0);
+        for (int i = 0; i < 4; i++) {
+            const long at = (long)(ih0 + i) * W + iw0;
+            vstore4(relu ? select((float4)(0.0f), acc[i], vload4(0, reluPlane + at) > (float4)(0.0f)) : acc[i], 0, plane + at);
+        }
     } else {
         for (int i = 0; i < 4; i++) {
             float a[4];
             vstore4(acc[i], 0, a);
-            for (int j = 0; j < 4; j++)
-                if (ih0 + i >= 0 && ih0 + i < H && iw0 + j >= 0 && iw0 + j < W) plane[(long)(ih0 + i) * W + iw0 + j] = a[j];
+            for (int j = 0; j < 4; j++) {
+                const long at = (long)(ih0 + i) * W + iw0 + j;
+                if (ih0 + i >= 0 && ih0 + i < H && iw0 + j >= 0 && iw0 + j < W) plane[at] = relu && !(reluPlane[at] > 0.0f) ? 0.0f : a[j];
+            }
         }
     }
 }

@@ -376,14 +376,19 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         Winograd wg = winograd(g);
-        if (wg != null) wg.backwardData(mem(dy), mem(w), mem(dx), g);
+        if (wg != null) wg.backwardData(mem(dy), mem(w), mem(dx), null, g);
         else convolutions.backwardData(mem(dy), mem(w), mem(dx), g, null);
     }
 
-    /** im2col's backward-data with the ReLU's mask applied in col2im; other convolutions as the composition. */
+    /**
+     * The ReLU's mask applied where dx is stored: in col2im (im2col), in the sums per block (Winograd F(4x4)); F(2x2) and
+     * other convolutions as the composition.
+     */
     @Override
     protected void conv2dBackwardDataReluImpl(Tensor dy, Tensor w, Tensor reluOutput, Tensor dx, ConvGeometry g) {
-        if (winograd(g) != null || !Convolutions.foldsRelu(g)) super.conv2dBackwardDataReluImpl(dy, w, reluOutput, dx, g);
+        Winograd wg = winograd(g);
+        if (wg != null && wg.storesReluBackward()) wg.backwardData(mem(dy), mem(w), mem(dx), mem(reluOutput), g);
+        else if (wg != null || !Convolutions.foldsRelu(g)) super.conv2dBackwardDataReluImpl(dy, w, reluOutput, dx, g);
         else convolutions.backwardData(mem(dy), mem(w), mem(dx), g, mem(reluOutput));
     }
 
@@ -433,6 +438,29 @@ public final class OpenClBackend extends AbstractBackend {
         int total = g.n() * g.c() * g.h();
         launch1d("dropout_maxpool2_relu_backward", total, mem(dy), mem(mask), mem(argmax), mem(pooled), mem(dx), g.h(), g.w(),
                 g.outH(), g.outW(), total);
+    }
+
+    /**
+     * On Winograd F(4x4) with 2x2 windows at stride 2: the pooling backward's kernel into a scratch buffer (no tensor
+     * allocated and zero-filled each call), then both convolution gradients from one transform of it per group of images
+     * ({@link Winograd#backward}), the ReLU before the convolution in dx's store. Elsewhere the composition.
+     */
+    @Override
+    protected void dropoutMaxPoolReluConv2dBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, PoolGeometry pool,
+            Tensor x, Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry conv) {
+        Winograd wg = winograd(conv);
+        if (wg == null || !wg.storesReluBackward() || !pool.isTwoByTwoStrideTwo()) {
+            super.dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, pooled, pool, x, w, dw, db, inputReluOutput, dx, conv);
+            return;
+        }
+        long outputSize = (long) conv.n() * conv.o() * conv.outH() * conv.outW();
+        cl_mem outputGrad = scratch.get("convOutputGrad", outputSize);
+        int total = pool.n() * pool.c() * pool.h();
+        launch1d("dropout_maxpool2_relu_backward", total, mem(dy), mem(mask), mem(argmax), mem(pooled), outputGrad, pool.h(), pool.w(),
+                pool.outH(), pool.outW(), total);
+        convolutions.biasGradient(outputGrad, mem(db), conv);
+        wg.backward(mem(x), outputGrad, mem(w), mem(dw), dx == null ? null : mem(dx),
+                dx == null || inputReluOutput == null ? null : mem(inputReluOutput), conv);
     }
 
     // ---- element-wise -------------------------------------------------------------------------

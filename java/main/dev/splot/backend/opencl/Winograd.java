@@ -108,32 +108,22 @@ final class Winograd {
 
     /**
      * dx: per chunk, dM = A dY A^T, dV[e] = U[e]^T . dM[e], dx = the sum of B dV B^T over the tiles covering each pixel
-     * (F(4x4): B dV B^T per tile first, into the scratch buffer "winogradP", then the sums per 4x4 block of dx).
+     * (F(4x4): B dV B^T per tile first, into the scratch buffer "winogradP", then the sums per 4x4 block of dx); then,
+     * where reluOut is not null (F(4x4) only), the ReLU's backward before the convolution in the same pass.
      */
-    void backwardData(cl_mem dy, cl_mem w, cl_mem dx, ConvGeometry g) {
+    void backwardData(cl_mem dy, cl_mem w, cl_mem dx, cl_mem reluOut, ConvGeometry g) {
+        requireReluSupport(reluOut);
         int c = g.c(), o = g.o(), e = tile.e, tiles = tilesH(g) * tilesW(g);
         cl_mem u = transformedWeights(w, g);
-        long pPerImage = tile == Tile.F4 ? 48L * tiles * c : 0; // winogradP: 6 rows of 8 floats per tile and channel
-        int step = Convolutions.imagesPerChunk(g.n(), (long) e * tiles * (c + o) + pPerImage, 1, chunkBytes);
+        int step = Convolutions.imagesPerChunk(g.n(), (long) e * tiles * (c + o) + gatherFloatsPerImage(g), 1, chunkBytes);
         cl_mem dm = scratch.get("winogradM", (long) e * step * tiles * o), dv = scratch.get("winogradV", (long) e * step * tiles * c);
-        cl_mem p = tile == Tile.F4 ? scratch.get("winogradP", pPerImage * step) : null;
-        int blockRows = (g.h() + g.padTop() + tile.m - 1) / tile.m, blockCols = (g.w() + g.padLeft() + tile.m - 1) / tile.m;
+        cl_mem p = gatherBuffer(g, step);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0), t = nb * tiles;
             long dyItems = transformItems(g, o, nb, 1);
             kernels.launch1d(tile.kernel("output_grad"), dyItems, dy, dm, g.n(), o, g.outH(), g.outW(), tilesH(g), tilesW(g), nb, n0,
                     (int) dyItems);
-            gemm.run(GemmCall.of(c, t, o, Operand.transposed(u, 0, c).perBatch((long) o * c), Operand.rowMajor(dm, 0, t).perBatch((long) o * t),
-                    Operand.rowMajor(dv, 0, t).perBatch((long) c * t)).batched(e));
-            if (tile == Tile.F2) {
-                kernels.launch1d(tile.kernel("input_grad"), (long) nb * c * blockRows, dv, dx, c, g.h(), g.w(), g.padTop(), g.padLeft(),
-                        tilesH(g), tilesW(g), n0, t, nb * c * blockRows);
-            } else {
-                long tileItems = transformItems(g, c, nb, 1), blocks = (long) nb * c * blockRows * blockCols;
-                kernels.launch1d(tile.kernel("input_grad_tiles"), tileItems, dv, p, c, t, (int) tileItems);
-                kernels.launch1d(tile.kernel("input_grad"), blocks, p, dx, c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g), tilesW(g),
-                        n0, t, (int) blocks);
-            }
+            dataFromTransformedGradient(u, dm, 0, t, nb, n0, dv, p, dx, reluOut, g);
         }
     }
 
@@ -143,12 +133,23 @@ final class Winograd {
      * dU, in order) G.
      */
     void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, ConvGeometry g) {
+        backward(x, dy, null, dw, null, null, g);
+    }
+
+    /**
+     * dw as {@link #backwardWeights} and, where dx is not null, dx as {@link #backwardData} (with reluOut's ReLU backward
+     * where it is not null), both from one dM = A dY A^T per group of images: the same GEMMs and transforms on the same
+     * values as the two passes one by one, so the same bits, with one transform of dy fewer.
+     */
+    void backward(cl_mem x, cl_mem dy, cl_mem w, cl_mem dw, cl_mem dx, cl_mem reluOut, ConvGeometry g) {
+        requireReluSupport(reluOut);
         int c = g.c(), o = g.o(), n = g.n(), e = tile.e, tiles = tilesH(g) * tilesW(g);
         int gsize = Convolutions.imagesPerGroup(n), groups = (n + gsize - 1) / gsize, t = gsize * tiles;
         // whole groups per chunk (at least one, whatever the limit: a group's tiles are one GEMM's K)
         int step = Convolutions.imagesPerChunk(groups * gsize, (long) e * tiles * (2 * c + o), gsize, chunkBytes) / gsize;
         cl_mem v = scratch.get("winogradV", (long) e * step * t * c), dm = scratch.get("winogradM", (long) e * step * t * o);
         cl_mem vT = scratch.get("winogradVT", (long) e * step * t * c), part = scratch.get("winogradPart", (long) groups * e * o * c);
+        cl_mem u = dx == null ? null : transformedWeights(w, g), p = dx == null ? null : gatherBuffer(g, gsize);
         for (int g0 = 0; g0 < groups; g0 += step) {
             int gc = Math.min(step, groups - g0), n0 = g0 * gsize;
             long inputItems = transformItems(g, c, gsize, gc), dyItems = transformItems(g, o, gsize, gc);
@@ -160,7 +161,54 @@ final class Winograd {
                     n0, (int) dyItems);
             gemm.run(GemmCall.of(o, c, t, Operand.rowMajor(dm, 0, t).perBatch((long) o * t), Operand.rowMajor(vT, 0, c).perBatch((long) t * c),
                     Operand.rowMajor(part, (long) g0 * e * o * c, c).perBatch((long) o * c)).batched(gc * e));
+            if (dx == null) continue;
+            // V is in vT now: its buffer takes dV, group by group (the images of a last group beyond n are left out)
+            for (int j = 0; j < gc; j++) {
+                int first = n0 + j * gsize, nb = Math.min(gsize, n - first);
+                dataFromTransformedGradient(u, dm, (long) j * e * o * t, t, nb, first, v, p, dx, reluOut, g);
+            }
         }
         kernels.launch1d(tile.kernel("weights_grad"), (long) o * c, part, dw, o, c, groups);
+    }
+
+    /**
+     * dx for images n0 .. n0 + nb - 1 from their dM ([e][o][t], row stride ld, starting at dmOffset): dV[e] = U[e]^T .
+     * dM[e] into dv, then F(2x2)'s gather, or F(4x4)'s B dV B^T per tile into p and its sums per block of dx.
+     */
+    private void dataFromTransformedGradient(cl_mem u, cl_mem dm, long dmOffset, int ld, int nb, int n0, cl_mem dv, cl_mem p,
+                                             cl_mem dx, cl_mem reluOut, ConvGeometry g) {
+        int c = g.c(), o = g.o(), t = nb * tilesH(g) * tilesW(g);
+        int blockRows = (g.h() + g.padTop() + tile.m - 1) / tile.m, blockCols = (g.w() + g.padLeft() + tile.m - 1) / tile.m;
+        gemm.run(GemmCall.of(c, t, o, Operand.transposed(u, 0, c).perBatch((long) o * c), Operand.rowMajor(dm, dmOffset, ld).perBatch((long) o * ld),
+                Operand.rowMajor(dv, 0, t).perBatch((long) c * t)).batched(tile.e));
+        if (tile == Tile.F2) {
+            kernels.launch1d(tile.kernel("input_grad"), (long) nb * c * blockRows, dv, dx, c, g.h(), g.w(), g.padTop(), g.padLeft(),
+                    tilesH(g), tilesW(g), n0, t, nb * c * blockRows);
+            return;
+        }
+        long tileItems = transformItems(g, c, nb, 1), blocks = (long) nb * c * blockRows * blockCols;
+        kernels.launch1d(tile.kernel("input_grad_tiles"), tileItems, dv, p, c, t, (int) tileItems);
+        kernels.launch1d(tile.kernel("input_grad"), blocks, p, dx, reluOut == null ? dx : reluOut, reluOut == null ? 0 : 1, c, g.h(),
+                g.w(), g.padTop(), g.padLeft(), tilesH(g), tilesW(g), n0, t, (int) blocks);
+    }
+
+    /** F(4x4)'s B dV B^T per tile: 6 rows of 8 floats per tile and input channel ("winogradP"); F(2x2) gathers without it. */
+    private long gatherFloatsPerImage(ConvGeometry g) {
+        return tile == Tile.F4 ? 48L * tilesH(g) * tilesW(g) * g.c() : 0;
+    }
+
+    private cl_mem gatherBuffer(ConvGeometry g, int images) {
+        return tile == Tile.F4 ? scratch.get("winogradP", gatherFloatsPerImage(g) * images) : null;
+    }
+
+    /** Whether the ReLU's backward can go into dx's store: F(4x4)'s sums per block take it, F(2x2)'s gather does not. */
+    boolean storesReluBackward() {
+        return tile == Tile.F4;
+    }
+
+    private void requireReluSupport(cl_mem reluOut) {
+        if (reluOut != null && !storesReluBackward()) {
+            throw new IllegalStateException("OpenCL: Winograd " + tile + " does not fold the ReLU backward into dx");
+        }
     }
 }

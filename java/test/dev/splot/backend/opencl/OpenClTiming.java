@@ -232,7 +232,7 @@ public final class OpenClTiming {
             time(f + "dx, B dV B^T per tile", 0, 4.0 * ((long) e * c * t + 48L * c * t), () -> be.launch1d("winograd4_input_grad_tiles",
                     inItems, mem(v), mem(p), c, t, inItems));
             time(f + "dx, sums per 4x4 block", 0, 4.0 * (48L * c * t + 676L * c * n), () -> be.launch1d("winograd4_input_grad",
-                    (long) n * c * bh * bh, mem(p), mem(dx), c, 26, 26, 0, 0, th, th, 0, t, n * c * bh * bh));
+                    (long) n * c * bh * bh, mem(p), mem(dx), mem(dx), 0, c, 26, 26, 0, 0, th, th, 0, t, n * c * bh * bh));
         } else {
             time(f + "dx (B dV B^T over 4 tiles)", 0, 4.0 * ((long) e * c * t + 676L * c * n), () -> be.launch1d(tile.kernel("input_grad"),
                     (long) n * c * bh, mem(v), mem(dx), c, 26, 26, 0, 0, th, th, 0, t, n * c * bh));

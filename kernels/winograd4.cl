@@ -337,11 +337,41 @@ __kernel void winograd4_output_grad(__global const float* restrict dy, __global 
     store_lanes(res, E4, dm + ((long)g * E4 * O + o) * T + tb * VT, (long)O * T, T - tb * VT);
 }
 
+// The 2x2 windows at stride 2 of 8 tiles' 4x4 outputs r (after bias and ReLU), window (i, j) of a tile at
+// pv[2i + j]: the maximum and its flat index into the output tensor (corner: each lane's tile's first element), by
+// maxpool2_forward's rule (row-major window, a later element wins only when greater, or when it is NaN and the best
+// so far is not).
+inline void pool_tiles(const vt* r, const vti corner, const int OW, vt* pv, vti* pa) {
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            const int k = 8 * i + 2 * j;
+            const vti first = corner + 2 * i * OW + 2 * j;
+            vt bv = r[k];
+            vti best = first;
+            const vt cand[3] = {r[k + 1], r[k + 4], r[k + 5]};
+            const vti idx[3] = {first + 1, first + OW, first + OW + 1};
+#pragma unroll
+            for (int c = 0; c < 3; c++) {
+                const vti take = isgreater(cand[c], bv) | (isnan(cand[c]) & ~isnan(bv));
+                bv = select(bv, cand[c], take);
+                best = select(best, idx[c], take);
+            }
+            pv[2 * i + j] = bv;
+            pa[2 * i + j] = best;
+        }
+    }
+}
+
 // y = A^T M A + bias (and the ReLU where relu != 0) for the tiles of images n0 .. of the chunk; M ([e][o][t], T
-// tiles) from the forward GEMM. One work-item per (8 tiles, output channel).
+// tiles) from the forward GEMM. Where pool != 0 (with relu, for conv2dReluMaxPoolForward): y is not written, and the
+// 2x2 max-pool at stride 2 of each tile's outputs goes to pooled and argmax instead ([n][o][OH/2][OW/2]; a 4x4 tile holds
+// whole windows). One work-item per (8 tiles, output channel).
 __kernel void winograd4_output(__global const float* restrict m, __global const float* restrict bias, __global float* restrict y,
                                const int O, const int OH, const int OW, const int tilesH, const int tilesW, const int n0,
-                               const int T, const int total, const int relu) {
+                               const int T, const int total, const int relu, __global float* restrict pooled,
+                               __global int* restrict argmax, const int pool) {
     const int q = get_global_id(0);
     if (q >= total) return;
     const int TB = (T + VT - 1) / VT;
@@ -361,6 +391,42 @@ __kernel void winograd4_output(__global const float* restrict m, __global const 
     lane_tiles(tb * VT, tilesH, tilesW, &t, &img, &th, &tw);
     const vti oh0 = 4 * th, ow0 = 4 * tw;
     const vti corner = ((n0 + img) * O + o) * OH * OW + oh0 * OW + ow0;
+    if (pool) {
+        const int POH = OH / 2, POW = OW / 2;
+        vt pv[4];
+        vti pa[4];
+        pool_tiles(r, corner, OW, pv, pa);
+        const vti pcorner = ((n0 + img) * O + o) * POH * POW + (oh0 / 2) * POW + ow0 / 2;
+        if (lanes >= VT && all(oh0 + 4 <= OH && ow0 + 4 <= OW)) {
+#pragma unroll
+            for (int i = 0; i < 2; i++) {
+#pragma unroll
+                for (int l = 0; l < 8; l++) {
+                    vstore2((float2)(LANE(pv[2 * i], l), LANE(pv[2 * i + 1], l)), 0, pooled + LANE(pcorner, l) + i * POW);
+                    vstore2((int2)(LANE(pa[2 * i], l), LANE(pa[2 * i + 1], l)), 0, argmax + LANE(pcorner, l) + i * POW);
+                }
+            }
+        } else {
+            float tv[4][VT];
+            int ta[4][VT], pcs[VT], ohs[VT], ows[VT];
+            for (int k = 0; k < 4; k++) {
+                vstore8(pv[k], 0, tv[k]);
+                vstore8(pa[k], 0, ta[k]);
+            }
+            vstore8(pcorner, 0, pcs);
+            vstore8(oh0, 0, ohs);
+            vstore8(ow0, 0, ows);
+            // a window lies in the pooled output where it lies wholly inside the convolution's output (floor division)
+            for (int l = 0; l < min(lanes, VT); l++)
+                for (int i = 0; i < 2; i++)
+                    for (int j = 0; j < 2; j++)
+                        if (ohs[l] + 2 * i + 1 < OH && ows[l] + 2 * j + 1 < OW) {
+                            pooled[pcs[l] + i * POW + j] = tv[2 * i + j][l];
+                            argmax[pcs[l] + i * POW + j] = ta[2 * i + j][l];
+                        }
+        }
+        return;
+    }
     if (lanes >= VT && all(oh0 + 4 <= OH && ow0 + 4 <= OW)) {
 #pragma unroll
         for (int i = 0; i < 4; i++) {

@@ -373,6 +373,21 @@ public final class OpenClBackend extends AbstractBackend {
         else convolutions.forward(mem(x), mem(w), mem(b), mem(y), g, true);
     }
 
+    /**
+     * On Winograd F(4x4) with 2x2 windows at stride 2, the pooling in the output transform: the ReLU's output (and the
+     * scratch given for it) is not written. Elsewhere the composition: conv2dReluForward into scratch, then the max-pool.
+     */
+    @Override
+    protected void conv2dReluMaxPoolForwardImpl(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, Tensor scratch,
+            ConvGeometry conv, PoolGeometry pool) {
+        Winograd wg = winograd(conv);
+        if (wg != null && wg.poolsInOutputTransform() && pool.isTwoByTwoStrideTwo()) {
+            wg.forwardReluMaxPool(mem(x), mem(w), mem(b), mem(pooled), mem(argmax), conv);
+        } else {
+            super.conv2dReluMaxPoolForwardImpl(x, w, b, pooled, argmax, scratch, conv, pool);
+        }
+    }
+
     @Override
     protected void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
         Winograd wg = winograd(g);

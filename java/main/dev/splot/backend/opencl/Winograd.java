@@ -90,6 +90,24 @@ final class Winograd {
 
     /** y = conv(x, w) + b, then max(0, y) where relu: per chunk, V = B^T d B, M[e] = U[e] . V[e], y = A^T M A + b. */
     void forward(cl_mem x, cl_mem w, cl_mem b, cl_mem y, ConvGeometry g, boolean relu) {
+        forward(x, w, b, y, g, relu, null, null);
+    }
+
+    /**
+     * The 2x2 max-pool at stride 2 of relu(conv(x, w) + b) into pooled and argmax (as maxpool2_forward computes them),
+     * pooled in F(4x4)'s output transform, whose 4x4 tiles hold whole windows: the ReLU's output is never stored.
+     */
+    void forwardReluMaxPool(cl_mem x, cl_mem w, cl_mem b, cl_mem pooled, cl_mem argmax, ConvGeometry g) {
+        if (!poolsInOutputTransform()) throw new IllegalStateException("OpenCL: Winograd " + tile + " does not pool in its output transform");
+        forward(x, w, b, null, g, true, pooled, argmax);
+    }
+
+    /** Whether the output transform can pool 2x2 windows at stride 2: F(4x4)'s can, F(2x2)'s does not. */
+    boolean poolsInOutputTransform() {
+        return tile == Tile.F4;
+    }
+
+    private void forward(cl_mem x, cl_mem w, cl_mem b, cl_mem y, ConvGeometry g, boolean relu, cl_mem pooled, cl_mem argmax) {
         int c = g.c(), o = g.o(), e = tile.e, tiles = tilesH(g) * tilesW(g);
         cl_mem u = transformedWeights(w, g);
         int step = Convolutions.imagesPerChunk(g.n(), (long) e * tiles * (c + o), 1, chunkBytes);
@@ -101,8 +119,15 @@ final class Winograd {
                     tilesH(g), tilesW(g), nb, n0, (int) inputItems);
             gemm.run(GemmCall.of(o, t, c, Operand.rowMajor(u, 0, c).perBatch((long) o * c), Operand.rowMajor(v, 0, t).perBatch((long) c * t),
                     Operand.rowMajor(m, 0, t).perBatch((long) o * t)).batched(e));
-            kernels.launch1d(tile.kernel("output"), outputItems, m, b, y, o, g.outH(), g.outW(), tilesH(g), tilesW(g), n0, t,
-                    (int) outputItems, relu ? 1 : 0);
+            if (tile == Tile.F2) {
+                kernels.launch1d(tile.kernel("output"), outputItems, m, b, y, o, g.outH(), g.outW(), tilesH(g), tilesW(g), n0, t,
+                        (int) outputItems, relu ? 1 : 0);
+            } else {
+                boolean pool = pooled != null;
+                // unused buffer arguments point at M, which the kernel then does not touch
+                kernels.launch1d(tile.kernel("output"), outputItems, m, b, pool ? m : y, o, g.outH(), g.outW(), tilesH(g), tilesW(g), n0,
+                        t, (int) outputItems, relu ? 1 : 0, pool ? pooled : m, pool ? argmax : m, pool ? 1 : 0);
+            }
         }
     }
 

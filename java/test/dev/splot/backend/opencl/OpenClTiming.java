@@ -222,7 +222,8 @@ public final class OpenClTiming {
                 Operand.rowMajor(mem(u), 0, c).perBatch((long) o * c), Operand.rowMajor(mem(v), 0, t).perBatch((long) c * t),
                 Operand.rowMajor(mem(m), 0, t).perBatch((long) o * t)).batched(e)));
         time(f + "output transform (+bias)", 0, 4.0 * ((long) e * o * t + 576L * o * n), () -> be.launch1d(tile.kernel("output"),
-                outItems, mem(m), mem(b), mem(y), o, 24, 24, th, th, 0, t, outItems, 0));
+                outItems, f4 ? new Object[] {mem(m), mem(b), mem(y), o, 24, 24, th, th, 0, t, outItems, 0, mem(m), mem(m), 0}
+                        : new Object[] {mem(m), mem(b), mem(y), o, 24, 24, th, th, 0, t, outItems, 0}));
         time(f + "dy transform", 0, 4.0 * ((long) e * o * t + 576L * o * n), () -> be.launch1d(tile.kernel("output_grad"), outItems,
                 mem(dy), mem(m), n, o, 24, 24, th, th, n, 0, outItems));
         time(f + "backward-data gemm (U^T . dM)", winoFlops, 0, () -> be.gemm().run(GemmCall.of(c, t, o,

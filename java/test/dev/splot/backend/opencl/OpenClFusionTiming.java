@@ -11,17 +11,18 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Hand-run timing of the seed model's backward pass around conv2 on the OpenCL backend: the fused
- * {@code dropoutMaxPoolReluConv2dBackward} (dropout, max-pool, ReLU and conv2's backward, with the ReLU before conv2)
- * against the same ops one by one, alternated call by call in one process, batch 128; it also checks that both give
- * the same bits. Not a test: PoCL's timings on a shared machine are noisy.
+ * Hand-run timing of the seed model's fused ops around conv2 on the OpenCL backend, each against the same ops one by
+ * one, alternated call by call in one process, batch 128: forward {@code conv2dReluMaxPoolForward} (conv2, ReLU,
+ * max-pool) and backward {@code dropoutMaxPoolReluConv2dBackward} (dropout, max-pool, ReLU and conv2's backward, with
+ * the ReLU before conv2); it also checks that both give the same bits. Not a test: PoCL's timings on a shared machine
+ * are noisy.
  *
  * <pre>mvn -q test-compile exec:java -Dexec.classpathScope=test \
- *   -Dexec.mainClass=dev.splot.backend.opencl.OpenClFusedBackwardTiming [-Dexec.args="15 auto"]</pre>
+ *   -Dexec.mainClass=dev.splot.backend.opencl.OpenClFusionTiming [-Dexec.args="15 auto"]</pre>
  * (arguments: repetitions, the convolution algorithm as in {@link OpenClConvTiming}).
  */
-public final class OpenClFusedBackwardTiming {
-    private OpenClFusedBackwardTiming() {}
+public final class OpenClFusionTiming {
+    private OpenClFusionTiming() {}
 
     /**
      * Prints the best and median time of the fused op and of the ops one by one, and whether their bits agree.
@@ -43,8 +44,27 @@ public final class OpenClFusedBackwardTiming {
              Tensor dw1 = be.allocate(g.weightShape()); Tensor db1 = be.allocate(g.o()); Tensor dx1 = be.allocate(g.inputShape());
              Tensor poolGrad = be.allocate(p.outputShape()); Tensor poolDx = be.allocate(p.inputShape());
              Tensor convDy = be.allocate(g.outputShape()); Tensor dw2 = be.allocate(g.weightShape()); Tensor db2 = be.allocate(g.o());
-             Tensor dx2 = be.allocate(g.inputShape())) {
+             Tensor dx2 = be.allocate(g.inputShape()); Tensor b = be.allocate(g.o()); Tensor pooled2 = be.allocate(p.outputShape());
+             Tensor argmax2 = be.allocate(DType.INT32, p.outputShape())) {
             System.out.println(be.description());
+            double[][] fwd = new double[2][reps];
+            for (int r = -2; r < reps; r++) { // two warm-up rounds
+                long t0 = System.nanoTime();
+                be.conv2dReluMaxPoolForward(x, w, b, pooled, argmax, y, g, p);
+                be.synchronize();
+                long t1 = System.nanoTime();
+                be.conv2dReluForward(x, w, b, y, g);
+                be.maxPoolForward(y, pooled2, argmax2, p);
+                be.synchronize();
+                long t2 = System.nanoTime();
+                if (r >= 0) {
+                    fwd[0][r] = (t1 - t0) * 1e-6;
+                    fwd[1][r] = (t2 - t1) * 1e-6;
+                }
+            }
+            print("conv2 + ReLU + max-pool forward", n, reps, fwd);
+            System.out.println("same bits: pooled " + sameBits(pooled, pooled2) + ", argmax " + Arrays.equals(argmax.toIntArray(),
+                    argmax2.toIntArray()));
             be.maxPoolForward(y, pooled, argmax, p);
             be.dropoutForward(pooled, dropped, mask, 0.25f, 1, 1, 1);
             double[][] ms = new double[2][reps];
@@ -66,12 +86,16 @@ public final class OpenClFusedBackwardTiming {
                     ms[1][r] = (t2 - t1) * 1e-6;
                 }
             }
-            for (double[] m : ms) Arrays.sort(m);
-            System.out.printf(Locale.ROOT, "conv2 + pooling backward, batch %d, %d alternating repetitions: fused %.1f / %.1f ms, "
-                    + "one by one %.1f / %.1f ms (best / median); fused / one by one %.2f (medians)%n", n, reps, ms[0][0], ms[0][reps / 2],
-                    ms[1][0], ms[1][reps / 2], ms[0][reps / 2] / ms[1][reps / 2]);
+            print("conv2 + pooling backward", n, reps, ms);
             System.out.println("same bits: dw " + sameBits(dw1, dw2) + ", db " + sameBits(db1, db2) + ", dx " + sameBits(dx1, dx2));
         }
+    }
+
+    private static void print(String what, int n, int reps, double[][] ms) {
+        for (double[] m : ms) Arrays.sort(m);
+        System.out.printf(Locale.ROOT, "%s, batch %d, %d alternating repetitions: fused %.1f / %.1f ms, one by one %.1f / %.1f ms "
+                + "(best / median); fused / one by one %.2f (medians)%n", what, n, reps, ms[0][0], ms[0][reps / 2], ms[1][0],
+                ms[1][reps / 2], ms[0][reps / 2] / ms[1][reps / 2]);
     }
 
     private static Tensor upload(Backend be, SplittableRandom random, boolean nonNegative, int... shape) {

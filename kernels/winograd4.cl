@@ -24,69 +24,22 @@
 // outputs beyond OH / OW are dropped (forward) or read as 0 (backward). Layout of the transformed tensors as winograd.cl's:
 // per group of images [g][e][channel][t], t = image-in-group * tilesH*tilesW + th*tilesW + tw, T tiles per group.
 //
-// Each work-item owns one row of tiles (or of 4x4 input blocks) and walks along it, so that PoCL's vectoriser sees loads
-// and stores affine in the loop index.
+// The tile transforms take 8 tiles per work-item, one per lane of a float8 (see "the tile transforms" below).
 
 #define E4 36
 
-// out = B^T d (6 -> 6)
-inline void bt6(const float* d, float* out) {
-    const float t1 = d[4] - 4.0f * d[2], t2 = d[3] - 4.0f * d[1];
-    const float t3 = d[4] - d[2], t4 = 2.0f * (d[3] - d[1]);
-    out[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
-    out[1] = t1 + t2;
-    out[2] = t1 - t2;
-    out[3] = t3 + t4;
-    out[4] = t3 - t4;
-    out[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
-}
-
-// out = B v (6 -> 6, the adjoint of bt6)
-inline void b6(const float* v, float* out) {
-    const float s12 = v[1] + v[2], d12 = v[2] - v[1], s34 = v[3] + v[4], d34 = v[3] - v[4];
-    out[0] = 4.0f * v[0];
-    out[1] = 4.0f * (d12 + v[5]) - 2.0f * d34;
-    out[2] = -5.0f * v[0] - 4.0f * s12 - s34;
-    out[3] = 2.0f * d34 - d12 - 5.0f * v[5];
-    out[4] = v[0] + s12 + s34;
-    out[5] = v[5];
-}
-
-// out = A^T m (6 -> 4)
-inline void at6(const float* m, float* out) {
-    const float a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
-    out[0] = m[0] + a + c;
-    out[1] = b + 2.0f * d;
-    out[2] = a + 4.0f * c;
-    out[3] = b + 8.0f * d + m[5];
-}
-
-// out = A y (4 -> 6, the adjoint of at6)
-inline void a4(const float* y, float* out) {
-    const float p = y[0] + y[2], q = y[1] + y[3], r = y[0] + 4.0f * y[2], s = 2.0f * y[1] + 8.0f * y[3];
-    out[0] = y[0];
-    out[1] = p + q;
-    out[2] = p - q;
-    out[3] = r + s;
-    out[4] = r - s;
-    out[5] = y[3];
-}
+// Helpers are forced inline: PoCL's LLVM left some as calls (transpose8 and lane_tiles took 1-1.5% of an epoch's samples
+// each), passing their vectors through memory.
+#define INLINE inline __attribute__((always_inline))
 
 // out = G k (3 -> 6)
-inline void g3(const float* k, float* out) {
+INLINE void g3(const float* k, float* out) {
     out[0] = 0.25f * k[0];
     out[1] = -(k[0] + k[1] + k[2]) / 6.0f;
     out[2] = -(k[0] - k[1] + k[2]) / 6.0f;
     out[3] = k[0] / 24.0f + k[1] / 12.0f + k[2] / 6.0f;
     out[4] = k[0] / 24.0f - k[1] / 12.0f + k[2] / 6.0f;
     out[5] = k[2];
-}
-
-// out = G^T s (6 -> 3, the adjoint of g3)
-inline void gt6(const float* s, float* out) {
-    out[0] = 0.25f * s[0] - (s[1] + s[2]) / 6.0f + (s[3] + s[4]) / 24.0f;
-    out[1] = (s[2] - s[1]) / 6.0f + (s[3] - s[4]) / 12.0f;
-    out[2] = (s[3] + s[4] - s[1] - s[2]) / 6.0f + s[5];
 }
 
 // The 2-D transforms F X F^T: F down each column of the row-major NI x NI input, then along each row.
@@ -125,7 +78,7 @@ __kernel void winograd4_weights(__global const float* restrict w, __global float
 typedef float8 vt;
 typedef int8 vti;
 
-inline void bt6v(const vt* d, vt* out) {
+INLINE void bt6v(const vt* d, vt* out) {
     const vt t1 = d[4] - 4.0f * d[2], t2 = d[3] - 4.0f * d[1];
     const vt t3 = d[4] - d[2], t4 = 2.0f * (d[3] - d[1]);
     out[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
@@ -136,7 +89,7 @@ inline void bt6v(const vt* d, vt* out) {
     out[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
 }
 
-inline void b6v(const vt* v, vt* out) {
+INLINE void b6v(const vt* v, vt* out) {
     const vt s12 = v[1] + v[2], d12 = v[2] - v[1], s34 = v[3] + v[4], d34 = v[3] - v[4];
     out[0] = 4.0f * v[0];
     out[1] = 4.0f * (d12 + v[5]) - 2.0f * d34;
@@ -146,7 +99,7 @@ inline void b6v(const vt* v, vt* out) {
     out[5] = v[5];
 }
 
-inline void at6v(const vt* m, vt* out) {
+INLINE void at6v(const vt* m, vt* out) {
     const vt a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
     out[0] = m[0] + a + c;
     out[1] = b + 2.0f * d;
@@ -154,7 +107,7 @@ inline void at6v(const vt* m, vt* out) {
     out[3] = b + 8.0f * d + m[5];
 }
 
-inline void a4v(const vt* y, vt* out) {
+INLINE void a4v(const vt* y, vt* out) {
     const vt p = y[0] + y[2], q = y[1] + y[3], r = y[0] + 4.0f * y[2], s = 2.0f * y[1] + 8.0f * y[3];
     out[0] = y[0];
     out[1] = p + q;
@@ -177,7 +130,7 @@ inline void a4v(const vt* y, vt* out) {
     }
 
 // In place: r[k].s[l] becomes the old r[l].s[k] (an 8x8 transpose in three rounds of shuffles).
-inline void transpose8(vt* r) {
+INLINE void transpose8(vt* r) {
     const uint8 lo1 = (uint8)(0, 8, 1, 9, 4, 12, 5, 13), hi1 = (uint8)(2, 10, 3, 11, 6, 14, 7, 15);
     const uint8 lo2 = (uint8)(0, 1, 8, 9, 4, 5, 12, 13), hi2 = (uint8)(2, 3, 10, 11, 6, 7, 14, 15);
     const uint8 lo4 = (uint8)(0, 1, 2, 3, 8, 9, 10, 11), hi4 = (uint8)(4, 5, 6, 7, 12, 13, 14, 15);
@@ -197,13 +150,13 @@ inline void transpose8(vt* r) {
 
 #define LANE(v, l) ((l) == 0 ? (v).s0 : (l) == 1 ? (v).s1 : (l) == 2 ? (v).s2 : (l) == 3 ? (v).s3 : (l) == 4 ? (v).s4 : (l) == 5 ? (v).s5 : (l) == 6 ? (v).s6 : (v).s7)
 
-inline vt gather8(const __global float* x, const vti idx) {
+INLINE vt gather8(const __global float* x, const vti idx) {
     return (vt)(x[idx.s0], x[idx.s1], x[idx.s2], x[idx.s3], x[idx.s4], x[idx.s5], x[idx.s6], x[idx.s7]);
 }
 
 // Tiles t0 .. t0 + 7 of a group: image in the group, tile row and column of each lane. Two scalar divisions for the
 // first lane, then steps along the rows of tiles (vector integer division is eight scalar divisions).
-inline void lane_tiles(const int t0, const int tilesH, const int tilesW, vti* t, vti* img, vti* th, vti* tw) {
+INLINE void lane_tiles(const int t0, const int tilesH, const int tilesW, vti* t, vti* img, vti* th, vti* tw) {
     const int perImage = tilesH * tilesW;
     int i = t0 / perImage, rem = t0 - i * perImage;
     int h = rem / tilesW, w = rem - h * tilesW;
@@ -228,7 +181,7 @@ inline void lane_tiles(const int t0, const int tilesH, const int tilesW, vti* t,
 }
 
 // Stores vectors r[0 .. count-1] at dst + k * stride, only the first `lanes` lanes where lanes < VT.
-inline void store_lanes(const vt* r, const int count, __global float* dst, const long stride, const int lanes) {
+INLINE void store_lanes(const vt* r, const int count, __global float* dst, const long stride, const int lanes) {
     if (lanes >= VT) {
 #pragma unroll
         for (int k = 0; k < count; k++) vstore8(r[k], 0, dst + k * stride);
@@ -242,7 +195,7 @@ inline void store_lanes(const vt* r, const int count, __global float* dst, const
 }
 
 // Vectors src[k * stride .. + VT), the lanes from `lanes` on read as 0.
-inline void load_lanes(const __global float* src, const int count, const long stride, const int lanes, vt* r) {
+INLINE void load_lanes(const __global float* src, const int count, const long stride, const int lanes, vt* r) {
     if (lanes >= VT) {
 #pragma unroll
         for (int k = 0; k < count; k++) r[k] = vload8(0, src + k * stride);
@@ -341,7 +294,7 @@ __kernel void winograd4_output_grad(__global const float* restrict dy, __global 
 // pv[2i + j]: the maximum and its flat index into the output tensor (corner: each lane's tile's first element), by
 // maxpool2_forward's rule (row-major window, a later element wins only when greater, or when it is NaN and the best
 // so far is not).
-inline void pool_tiles(const vt* r, const vti corner, const int OW, vt* pv, vti* pa) {
+INLINE void pool_tiles(const vt* r, const vti corner, const int OW, vt* pv, vti* pa) {
 #pragma unroll
     for (int i = 0; i < 2; i++) {
 #pragma unroll
@@ -534,19 +487,34 @@ __kernel void winograd4_input_grad(__global const float* restrict p, __global fl
     }
 }
 
+// out = G^T s (6 -> 3, the adjoint of g3), on vectors
+INLINE void gt6v(const vt* s, vt* out) {
+    out[0] = 0.25f * s[0] - (s[1] + s[2]) / 6.0f + (s[3] + s[4]) / 24.0f;
+    out[1] = (s[2] - s[1]) / 6.0f + (s[3] - s[4]) / 12.0f;
+    out[2] = (s[3] + s[4] - s[1] - s[2]) / 6.0f + s[5];
+}
+
 // dw[o][c] = G^T (sum over groups, in order, of part[g][e][o][c]) G; part holds dU per group ([g][e][o][c]).
-// One work-item per (o, c).
+// One work-item per 8 consecutive (o, c), one per lane (scalar, it took 2.3% of an epoch's samples).
 __kernel void winograd4_weights_grad(__global const float* restrict part, __global float* restrict dw,
                                      const int O, const int C, const int groups) {
-    const int q = get_global_id(0);
-    if (q >= O * C) return;
+    const int q0 = get_global_id(0) * VT;
+    if (q0 >= O * C) return;
     const long plane = (long)O * C;
-    float s[E4], r[9];
-    for (int e = 0; e < E4; e++) {
-        float a = 0.0f;
-        for (int g = 0; g < groups; g++) a += part[((long)g * E4 + e) * plane + q];
-        s[e] = a;
+    const int lanes = min(VT, O * C - q0);
+    vt s[E4], r[9];
+#pragma unroll
+    for (int e = 0; e < E4; e++) s[e] = (vt)(0.0f);
+    for (int g = 0; g < groups; g++) {
+        vt t[E4];
+        load_lanes(part + (long)g * E4 * plane + q0, E4, plane, lanes, t);
+#pragma unroll
+        for (int e = 0; e < E4; e++) s[e] += t[e];
     }
-    TRANSFORM_2D(gt6, 6, 3, s, r);
-    for (int i = 0; i < 9; i++) dw[(long)q * 9 + i] = r[i];
+    TRANSFORM_2DV(gt6v, 6, 3, s, r);
+    float tmp[9][VT];
+#pragma unroll
+    for (int i = 0; i < 9; i++) vstore8(r[i], 0, tmp[i]);
+    for (int l = 0; l < lanes; l++)
+        for (int i = 0; i < 9; i++) dw[(long)(q0 + l) * 9 + i] = tmp[i][l];
 }

@@ -193,7 +193,8 @@ final class Winograd {
                 dataFromTransformedGradient(u, dm, (long) j * e * o * t, t, nb, first, v, p, dx, reluOut, g);
             }
         }
-        kernels.launch1d(tile.kernel("weights_grad"), (long) o * c, part, dw, o, c, groups);
+        // F(4x4)'s kernel takes 8 weights per work-item
+        kernels.launch1d(tile.kernel("weights_grad"), tile == Tile.F2 ? (long) o * c : ((long) o * c + 7) / 8, part, dw, o, c, groups);
     }
 
     /**

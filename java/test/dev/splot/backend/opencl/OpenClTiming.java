@@ -243,7 +243,7 @@ public final class OpenClTiming {
                 Operand.rowMajor(mem(m), 0, gs * tiles).perBatch((long) o * gs * tiles),
                 Operand.rowMajor(mem(vT), 0, c).perBatch((long) gs * tiles * c),
                 Operand.rowMajor(mem(part), 0, c).perBatch((long) o * c)).batched(groups * e)));
-        time(f + "dw (sum of groups, G^T dU G)", 0, 4.0 * groups * e * c * o, () -> be.launch1d(tile.kernel("weights_grad"), o * c,
+        time(f + "dw (sum of groups, G^T dU G)", 0, 4.0 * groups * e * c * o, () -> be.launch1d(tile.kernel("weights_grad"), f4 ? (o * c + 7) / 8 : o * c,
                 mem(part), mem(dw), o, c, groups));
         release(u, v, m, vT, part);
         if (p != null) release(p);

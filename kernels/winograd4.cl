@@ -42,10 +42,11 @@ INLINE void g3(const float* k, float* out) {
     out[5] = k[2];
 }
 
-// The 2-D transforms F X F^T: F down each column of the row-major NI x NI input, then along each row.
-#define TRANSFORM_2D(F, NI, NO, in, out)                                  \
+// The 2-D transforms F X F^T on values of type T (float, or the vectors below whose lanes are tiles): F down each column
+// of the row-major NI x NI input, then along each row.
+#define TRANSFORM_2D(T, F, NI, NO, in, out)                               \
     {                                                                     \
-        float u_[NO * NI], col_[NI], res_[NO];                            \
+        T u_[NO * NI], col_[NI], res_[NO];                                \
         _Pragma("unroll") for (int k_ = 0; k_ < NI; k_++) {               \
             _Pragma("unroll") for (int r_ = 0; r_ < NI; r_++) col_[r_] = (in)[r_ * NI + k_]; \
             F(col_, res_);                                                \
@@ -60,7 +61,7 @@ __kernel void winograd4_weights(__global const float* restrict w, __global float
     if (q >= O * C) return;
     float k[9], r[E4];
     for (int i = 0; i < 9; i++) k[i] = w[(long)q * 9 + i];
-    TRANSFORM_2D(g3, 3, 6, k, r);
+    TRANSFORM_2D(float, g3, 3, 6, k, r);
     const long plane = (long)O * C;
     for (int e = 0; e < E4; e++) u[e * plane + q] = r[e];
 }
@@ -116,18 +117,6 @@ INLINE void a4v(const vt* y, vt* out) {
     out[4] = r - s;
     out[5] = y[3];
 }
-
-// TRANSFORM_2D on vectors: each lane is one tile.
-#define TRANSFORM_2DV(F, NI, NO, in, out)                                 \
-    {                                                                     \
-        vt u_[NO * NI], col_[NI], res_[NO];                               \
-        _Pragma("unroll") for (int k_ = 0; k_ < NI; k_++) {               \
-            _Pragma("unroll") for (int r_ = 0; r_ < NI; r_++) col_[r_] = (in)[r_ * NI + k_]; \
-            F(col_, res_);                                                \
-            _Pragma("unroll") for (int i_ = 0; i_ < NO; i_++) u_[i_ * NI + k_] = res_[i_]; \
-        }                                                                 \
-        _Pragma("unroll") for (int i_ = 0; i_ < NO; i_++) F(u_ + i_ * NI, (out) + i_ * NO); \
-    }
 
 // In place: r[k].s[l] becomes the old r[l].s[k] (an 8x8 transpose in three rounds of shuffles).
 INLINE void transpose8(vt* r) {
@@ -221,6 +210,40 @@ INLINE void load_lanes(const __global float* src, const int count, const long st
         _Pragma("unroll") for (int j_ = 0; j_ < NC; j_++) (d)[i_ * NC + j_] = r_[j_];                       \
     }
 
+// Work-item q of a transform from planes (x: N x CH x H x W) to tiles: tiles tb*8 .. tb*8 + 7 of group g, channel ch.
+// Loads their R x NC patches, whose top-left corners lie at (4th - PT, 4tw - PL), into d: elements outside the planes,
+// and lanes beyond the group or the batch, read as 0.
+INLINE void load_tile_patches(const __global float* x, const int q, const int N, const int CH, const int H, const int W,
+                              const int PT, const int PL, const int tilesH, const int tilesW, const int imagesPerGroup,
+                              const int n0, const int R, const int NC, vt* d, int* T, int* tb, int* ch, int* g) {
+    *T = imagesPerGroup * tilesH * tilesW;
+    const int TB = (*T + VT - 1) / VT;
+    *tb = q % TB;
+    *ch = (q / TB) % CH;
+    *g = q / (TB * CH);
+    vti t, img, th, tw;
+    lane_tiles(*tb * VT, tilesH, tilesW, &t, &img, &th, &tw);
+    const vti n = n0 + *g * imagesPerGroup + img;
+    const vti valid = t < *T && n < N;
+    const vti ih0 = 4 * th - PT, iw0 = 4 * tw - PL;
+    const vti base = (min(n, N - 1) * CH + *ch) * H * W;
+    if (all(valid && ih0 >= 0 && ih0 + R <= H && iw0 >= 0 && iw0 + NC <= W)) {
+        const vti corner = base + ih0 * W + iw0;
+        LOAD_PATCHES(x, corner, W, R, NC, d);
+        return;
+    }
+#pragma unroll
+    for (int i = 0; i < R; i++) {
+        const vti rowIn = valid && ih0 + i >= 0 && ih0 + i < H;
+        const vti rowBase = base + clamp(ih0 + i, 0, H - 1) * W;
+#pragma unroll
+        for (int j = 0; j < NC; j++) {
+            const vti in = rowIn && iw0 + j >= 0 && iw0 + j < W;
+            d[NC * i + j] = select((vt)(0.0f), gather8(x, rowBase + clamp(iw0 + j, 0, W - 1)), in);
+        }
+    }
+}
+
 // V = B^T d B for the tiles of images n0 .. n0 + groups*imagesPerGroup - 1 of x, into [g][e][c][t].
 // One work-item per (8 tiles, channel, group).
 __kernel void winograd4_input(__global const float* restrict x, __global float* restrict v,
@@ -228,31 +251,10 @@ __kernel void winograd4_input(__global const float* restrict x, __global float* 
                               const int tilesH, const int tilesW, const int imagesPerGroup, const int n0, const int total) {
     const int q = get_global_id(0);
     if (q >= total) return;
-    const int T = imagesPerGroup * tilesH * tilesW, TB = (T + VT - 1) / VT;
-    const int tb = q % TB, c = (q / TB) % C, g = q / (TB * C);
-    vti t, img, th, tw;
-    lane_tiles(tb * VT, tilesH, tilesW, &t, &img, &th, &tw);
-    const vti n = n0 + g * imagesPerGroup + img;
-    const vti valid = t < T && n < N;
-    const vti ih0 = 4 * th - PT, iw0 = 4 * tw - PL;
-    const vti base = (min(n, N - 1) * C + c) * H * W;
+    int T, tb, c, g;
     vt d[E4], res[E4];
-    if (all(valid && ih0 >= 0 && ih0 + 6 <= H && iw0 >= 0 && iw0 + 6 <= W)) {
-        const vti corner = base + ih0 * W + iw0;
-        LOAD_PATCHES(x, corner, W, 6, 6, d);
-    } else {
-#pragma unroll
-        for (int i = 0; i < 6; i++) {
-            const vti rowIn = valid && ih0 + i >= 0 && ih0 + i < H;
-            const vti rowBase = base + clamp(ih0 + i, 0, H - 1) * W;
-#pragma unroll
-            for (int j = 0; j < 6; j++) {
-                const vti in = rowIn && iw0 + j >= 0 && iw0 + j < W;
-                d[6 * i + j] = select((vt)(0.0f), gather8(x, rowBase + clamp(iw0 + j, 0, W - 1)), in);
-            }
-        }
-    }
-    TRANSFORM_2DV(bt6v, 6, 6, d, res);
+    load_tile_patches(x, q, N, C, H, W, PT, PL, tilesH, tilesW, imagesPerGroup, n0, 6, 6, d, &T, &tb, &c, &g);
+    TRANSFORM_2D(vt, bt6v, 6, 6, d, res);
     store_lanes(res, E4, v + ((long)g * E4 * C + c) * T + tb * VT, (long)C * T, T - tb * VT);
 }
 
@@ -263,30 +265,10 @@ __kernel void winograd4_output_grad(__global const float* restrict dy, __global 
                                     const int tilesH, const int tilesW, const int imagesPerGroup, const int n0, const int total) {
     const int q = get_global_id(0);
     if (q >= total) return;
-    const int T = imagesPerGroup * tilesH * tilesW, TB = (T + VT - 1) / VT;
-    const int tb = q % TB, o = (q / TB) % O, g = q / (TB * O);
-    vti t, img, th, tw;
-    lane_tiles(tb * VT, tilesH, tilesW, &t, &img, &th, &tw);
-    const vti n = n0 + g * imagesPerGroup + img;
-    const vti valid = t < T && n < N;
-    const vti oh0 = 4 * th, ow0 = 4 * tw;
-    const vti base = (min(n, N - 1) * O + o) * OH * OW;
+    int T, tb, o, g;
     vt d[16], res[E4];
-    if (all(valid && oh0 + 4 <= OH && ow0 + 4 <= OW)) {
-        const vti corner = base + oh0 * OW + ow0;
-        LOAD_PATCHES(dy, corner, OW, 4, 4, d);
-    } else {
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-            const vti rowIn = valid && oh0 + i < OH;
-            const vti rowBase = base + min(oh0 + i, OH - 1) * OW;
-#pragma unroll
-            for (int j = 0; j < 4; j++) {
-                d[4 * i + j] = select((vt)(0.0f), gather8(dy, rowBase + min(ow0 + j, OW - 1)), rowIn && ow0 + j < OW);
-            }
-        }
-    }
-    TRANSFORM_2DV(a4v, 4, 6, d, res);
+    load_tile_patches(dy, q, N, O, OH, OW, 0, 0, tilesH, tilesW, imagesPerGroup, n0, 4, 4, d, &T, &tb, &o, &g);
+    TRANSFORM_2D(vt, a4v, 4, 6, d, res);
     store_lanes(res, E4, dm + ((long)g * E4 * O + o) * T + tb * VT, (long)O * T, T - tb * VT);
 }
 
@@ -332,7 +314,7 @@ __kernel void winograd4_output(__global const float* restrict m, __global const 
     const int lanes = T - tb * VT;
     vt v[E4], r[16];
     load_lanes(m + (long)o * T + tb * VT, E4, (long)O * T, lanes, v);
-    TRANSFORM_2DV(at6v, 6, 4, v, r);
+    TRANSFORM_2D(vt, at6v, 6, 4, v, r);
     const float b = bias[o];
 #pragma unroll
     for (int k = 0; k < 16; k++) {
@@ -414,7 +396,7 @@ __kernel void winograd4_input_grad_tiles(__global const float* restrict dv, __gl
     const int lanes = min(T - tb * VT, VT);
     vt d[E4], r[E4];
     load_lanes(dv + (long)c * T + tb * VT, E4, (long)C * T, lanes, d);
-    TRANSFORM_2DV(b6v, 6, 6, d, r);
+    TRANSFORM_2D(vt, b6v, 6, 6, d, r);
 #pragma unroll
     for (int i = 0; i < 6; i++) {
         vt rows[8] = {r[6 * i], r[6 * i + 1], r[6 * i + 2], r[6 * i + 3], r[6 * i + 4], r[6 * i + 5], (vt)(0.0f), (vt)(0.0f)};
@@ -511,7 +493,7 @@ __kernel void winograd4_weights_grad(__global const float* restrict part, __glob
 #pragma unroll
         for (int e = 0; e < E4; e++) s[e] += t[e];
     }
-    TRANSFORM_2DV(gt6v, 6, 3, s, r);
+    TRANSFORM_2D(vt, gt6v, 6, 3, s, r);
     float tmp[9][VT];
 #pragma unroll
     for (int i = 0; i < 9; i++) vstore8(r[i], 0, tmp[i]);

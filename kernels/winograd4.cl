@@ -210,23 +210,19 @@ INLINE void load_lanes(const __global float* src, const int count, const long st
         _Pragma("unroll") for (int j_ = 0; j_ < NC; j_++) (d)[i_ * NC + j_] = r_[j_];                       \
     }
 
-// Work-item q of a transform from planes (x: N x CH x H x W) to tiles: tiles tb*8 .. tb*8 + 7 of group g, channel ch.
-// Loads their R x NC patches, whose top-left corners lie at (4th - PT, 4tw - PL), into d: elements outside the planes,
-// and lanes beyond the group or the batch, read as 0.
-INLINE void load_tile_patches(const __global float* x, const int q, const int N, const int CH, const int H, const int W,
-                              const int PT, const int PL, const int tilesH, const int tilesW, const int imagesPerGroup,
-                              const int n0, const int R, const int NC, vt* d, int* T, int* tb, int* ch, int* g) {
-    *T = imagesPerGroup * tilesH * tilesW;
-    const int TB = (*T + VT - 1) / VT;
-    *tb = q % TB;
-    *ch = (q / TB) % CH;
-    *g = q / (TB * CH);
+// Tiles tb*8 .. tb*8 + 7 of group g, channel ch of planes x (N x CH x H x W): loads their R x NC patches, whose
+// top-left corners lie at (4th - PT, 4tw - PL), into d; elements outside the planes, and lanes beyond the group or the
+// batch, read as 0.
+INLINE void load_tile_patches(const __global float* x, const int tb, const int ch, const int g, const int N, const int CH,
+                              const int H, const int W, const int PT, const int PL, const int tilesH, const int tilesW,
+                              const int imagesPerGroup, const int n0, const int R, const int NC, vt* d) {
+    const int T = imagesPerGroup * tilesH * tilesW;
     vti t, img, th, tw;
-    lane_tiles(*tb * VT, tilesH, tilesW, &t, &img, &th, &tw);
-    const vti n = n0 + *g * imagesPerGroup + img;
-    const vti valid = t < *T && n < N;
+    lane_tiles(tb * VT, tilesH, tilesW, &t, &img, &th, &tw);
+    const vti n = n0 + g * imagesPerGroup + img;
+    const vti valid = t < T && n < N;
     const vti ih0 = 4 * th - PT, iw0 = 4 * tw - PL;
-    const vti base = (min(n, N - 1) * CH + *ch) * H * W;
+    const vti base = (min(n, N - 1) * CH + ch) * H * W;
     if (all(valid && ih0 >= 0 && ih0 + R <= H && iw0 >= 0 && iw0 + NC <= W)) {
         const vti corner = base + ih0 * W + iw0;
         LOAD_PATCHES(x, corner, W, R, NC, d);
@@ -251,11 +247,55 @@ __kernel void winograd4_input(__global const float* restrict x, __global float* 
                               const int tilesH, const int tilesW, const int imagesPerGroup, const int n0, const int total) {
     const int q = get_global_id(0);
     if (q >= total) return;
-    int T, tb, c, g;
+    const int T = imagesPerGroup * tilesH * tilesW, TB = (T + VT - 1) / VT;
+    const int tb = q % TB, c = (q / TB) % C, g = q / (TB * C);
     vt d[E4], res[E4];
-    load_tile_patches(x, q, N, C, H, W, PT, PL, tilesH, tilesW, imagesPerGroup, n0, 6, 6, d, &T, &tb, &c, &g);
+    load_tile_patches(x, tb, c, g, N, C, H, W, PT, PL, tilesH, tilesW, imagesPerGroup, n0, 6, 6, d);
     TRANSFORM_2D(vt, bt6v, 6, 6, d, res);
     store_lanes(res, E4, v + ((long)g * E4 * C + c) * T + tb * VT, (long)C * T, T - tb * VT);
+}
+
+// V transposed, for the weight gradient's GEMM (dU[e] = dM[e] . V[e]^T, whose B operand is V^T): the values of
+// winograd4_input into [g][e][t][c] instead of [g][e][c][t]. One work-item per (8 tiles, 8 channels, group): each
+// channel's 8 tiles are transformed as in winograd4_input, then every element e of the tile is transposed in registers
+// and stored as 8 rows of 8 channels, so no separate transpose pass over V is needed.
+__kernel void winograd4_input_transposed(__global const float* restrict x, __global float* restrict vT,
+                                         const int N, const int C, const int H, const int W, const int PT, const int PL,
+                                         const int tilesH, const int tilesW, const int imagesPerGroup, const int n0,
+                                         const int total) {
+    const int q = get_global_id(0);
+    if (q >= total) return;
+    const int T = imagesPerGroup * tilesH * tilesW, TB = (T + VT - 1) / VT, CB = (C + VT - 1) / VT;
+    const int tb = q % TB, cb = (q / TB) % CB, g = q / (TB * CB);
+    const int lanes = min(T - tb * VT, VT), channels = min(C - cb * VT, VT);
+    vt buf[E4 * VT]; // [e][channel of the block], lanes the tiles
+#pragma unroll 1
+    for (int k = 0; k < VT; k++) {
+        vt d[E4], res[E4];
+        // channels beyond C repeat the last one and are not stored
+        load_tile_patches(x, tb, min(cb * VT + k, C - 1), g, N, C, H, W, PT, PL, tilesH, tilesW, imagesPerGroup, n0, 6, 6, d);
+        TRANSFORM_2D(vt, bt6v, 6, 6, d, res);
+#pragma unroll
+        for (int e = 0; e < E4; e++) buf[e * VT + k] = res[e];
+    }
+    __global float* out = vT + (long)g * E4 * T * C + (long)tb * VT * C + cb * VT;
+    for (int e = 0; e < E4; e++) {
+        vt r[8];
+#pragma unroll
+        for (int k = 0; k < VT; k++) r[k] = buf[e * VT + k];
+        transpose8(r); // r[l]: tile l's values, lanes the channels
+        __global float* rows = out + (long)e * T * C;
+        if (lanes == VT && channels == VT) {
+#pragma unroll
+            for (int l = 0; l < VT; l++) vstore8(r[l], 0, rows + (long)l * C);
+        } else {
+            for (int l = 0; l < lanes; l++) {
+                float tmp[VT];
+                vstore8(r[l], 0, tmp);
+                for (int k = 0; k < channels; k++) rows[(long)l * C + k] = tmp[k];
+            }
+        }
+    }
 }
 
 // dM = A dY A^T for the tiles of images n0 .. n0 + groups*imagesPerGroup - 1 of dy (positions beyond OH / OW read as
@@ -265,9 +305,10 @@ __kernel void winograd4_output_grad(__global const float* restrict dy, __global 
                                     const int tilesH, const int tilesW, const int imagesPerGroup, const int n0, const int total) {
     const int q = get_global_id(0);
     if (q >= total) return;
-    int T, tb, o, g;
+    const int T = imagesPerGroup * tilesH * tilesW, TB = (T + VT - 1) / VT;
+    const int tb = q % TB, o = (q / TB) % O, g = q / (TB * O);
     vt d[16], res[E4];
-    load_tile_patches(dy, q, N, O, OH, OW, 0, 0, tilesH, tilesW, imagesPerGroup, n0, 4, 4, d, &T, &tb, &o, &g);
+    load_tile_patches(dy, tb, o, g, N, O, OH, OW, 0, 0, tilesH, tilesW, imagesPerGroup, n0, 4, 4, d);
     TRANSFORM_2D(vt, a4v, 4, 6, d, res);
     store_lanes(res, E4, dm + ((long)g * E4 * O + o) * T + tb * VT, (long)O * T, T - tb * VT);
 }

@@ -154,8 +154,8 @@ final class Winograd {
 
     /**
      * dw (db by {@link Convolutions#biasGradient}): per group of images, dU[e] = dM[e] . V[e]^T (O x C, the sum over the
-     * group's tiles; V transposed first, as gemm.cl reads rows of B contiguously), then dw = G^T (the sum of the groups'
-     * dU, in order) G.
+     * group's tiles; V transposed, as gemm.cl reads rows of B contiguously: F(4x4)'s transform writes it so), then
+     * dw = G^T (the sum of the groups' dU, in order) G.
      */
     void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, ConvGeometry g) {
         backward(x, dy, null, dw, null, null, g);
@@ -179,15 +179,22 @@ final class Winograd {
             int gc = Math.min(step, groups - g0), n0 = g0 * gsize;
             long inputItems = transformItems(g, c, gsize, gc), dyItems = transformItems(g, o, gsize, gc);
             // images at or beyond n in the last group read as zero and add nothing
-            kernels.launch1d(tile.kernel("input"), inputItems, x, v, n, c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g),
-                    tilesW(g), gsize, n0, (int) inputItems);
-            gemm.transpose(v, 0, vT, c, t, gc * e);
+            if (tile == Tile.F4) {
+                // V^T straight from x: 8 tiles x 8 channels per work-item, transposed in registers
+                long items = ((long) t + 7) / 8 * ((c + 7) / 8) * gc;
+                kernels.launch1d(tile.kernel("input_transposed"), items, x, vT, n, c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g),
+                        tilesW(g), gsize, n0, (int) items);
+            } else {
+                kernels.launch1d(tile.kernel("input"), inputItems, x, v, n, c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g),
+                        tilesW(g), gsize, n0, (int) inputItems);
+                gemm.transpose(v, 0, vT, c, t, gc * e);
+            }
             kernels.launch1d(tile.kernel("output_grad"), dyItems, dy, dm, n, o, g.outH(), g.outW(), tilesH(g), tilesW(g), gsize,
                     n0, (int) dyItems);
             gemm.run(GemmCall.of(o, c, t, Operand.rowMajor(dm, 0, t).perBatch((long) o * t), Operand.rowMajor(vT, 0, c).perBatch((long) t * c),
                     Operand.rowMajor(part, (long) g0 * e * o * c, c).perBatch((long) o * c)).batched(gc * e));
             if (dx == null) continue;
-            // V is in vT now: its buffer takes dV, group by group (the images of a last group beyond n are left out)
+            // V is only needed as vT: v's buffer takes dV, group by group (the images of a last group beyond n are left out)
             for (int j = 0; j < gc; j++) {
                 int first = n0 + j * gsize, nb = Math.min(gsize, n - first);
                 dataFromTransformedGradient(u, dm, (long) j * e * o * t, t, nb, first, v, p, dx, reluOut, g);

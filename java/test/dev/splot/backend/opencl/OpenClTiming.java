@@ -239,6 +239,11 @@ public final class OpenClTiming {
                     (long) n * c * bh, mem(v), mem(dx), c, 26, 26, 0, 0, th, th, 0, t, n * c * bh));
         }
         time(f + "transpose V (per group)", 0, 8.0 * e * c * t, () -> be.gemm().transpose(mem(v), 0, mem(vT), c, gs * tiles, groups * e));
+        if (f4) {
+            int items = (gs * tiles + 7) / 8 * (c / 8) * groups;
+            time(f + "V transposed by its transform (per group)", 0, 4.0 * (26 * 26 * c * n + (long) e * c * t), () -> be.launch1d(
+                    "winograd4_input_transposed", items, mem(x), mem(vT), n, c, 26, 26, 0, 0, th, th, gs, 0, items));
+        }
         time(f + "backward-weights gemm (dM . V^T)", winoFlops, 0, () -> be.gemm().run(GemmCall.of(o, c, gs * tiles,
                 Operand.rowMajor(mem(m), 0, gs * tiles).perBatch((long) o * gs * tiles),
                 Operand.rowMajor(mem(vT), 0, c).perBatch((long) gs * tiles * c),

@@ -27,9 +27,9 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend: every operation runs as a hand-written kernel ({@code kernels/*.cl}) on one
  * device through JOCL; tensors are {@code cl_mem} buffers that stay on the device. Convolutions
- * are im2col + a register-blocked batched SGEMM, or for 3x3 stride-1 ones Winograd F(4x4,3x3) or F(2x2,3x3) around the
- * same GEMM ({@value #CONV_PROPERTY}; F(4x4) by default on CPU devices from 8 channels up); every reduction runs in a fixed order without
- * float atomics, so results are bit-for-bit repeatable on the same device.
+ * are im2col + a register-blocked batched SGEMM, or for 3x3 stride-1 ones Winograd F(4x4,3x3) or F(2x2,3x3) around
+ * the same GEMM ({@value #CONV_PROPERTY}; F(4x4) by default on CPU devices from 8 channels up); every reduction runs in
+ * a fixed order without float atomics, so results are bit-for-bit repeatable on the same device.
  *
  * <p>This class maps the backend's operations onto kernels. The rest has a class each: {@link Devices} (discovery and
  * selection), {@link ProgramBuilder} (building, with {@link ProgramCache}), {@link Kernels} (launching),
@@ -450,9 +450,12 @@ public final class OpenClBackend extends AbstractBackend {
             super.dropoutMaxPoolReluBackwardImpl(dy, mask, argmax, pooled, dx, g);
             return;
         }
+        dropoutMaxPool2ReluBackward(mem(dy), mem(mask), mem(argmax), mem(pooled), mem(dx), g);
+    }
+
+    private void dropoutMaxPool2ReluBackward(cl_mem dy, cl_mem mask, cl_mem argmax, cl_mem pooled, cl_mem dx, PoolGeometry g) {
         int total = g.n() * g.c() * g.h();
-        launch1d("dropout_maxpool2_relu_backward", total, mem(dy), mem(mask), mem(argmax), mem(pooled), mem(dx), g.h(), g.w(),
-                g.outH(), g.outW(), total);
+        launch1d("dropout_maxpool2_relu_backward", total, dy, mask, argmax, pooled, dx, g.h(), g.w(), g.outH(), g.outW(), total);
     }
 
     /**
@@ -468,11 +471,8 @@ public final class OpenClBackend extends AbstractBackend {
             super.dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, pooled, pool, x, w, dw, db, inputReluOutput, dx, conv);
             return;
         }
-        long outputSize = (long) conv.n() * conv.o() * conv.outH() * conv.outW();
-        cl_mem outputGrad = scratch.get("convOutputGrad", outputSize);
-        int total = pool.n() * pool.c() * pool.h();
-        launch1d("dropout_maxpool2_relu_backward", total, mem(dy), mem(mask), mem(argmax), mem(pooled), outputGrad, pool.h(), pool.w(),
-                pool.outH(), pool.outW(), total);
+        cl_mem outputGrad = scratch.get("convOutputGrad", (long) conv.n() * conv.o() * conv.outH() * conv.outW());
+        dropoutMaxPool2ReluBackward(mem(dy), mem(mask), mem(argmax), mem(pooled), outputGrad, pool);
         convolutions.biasGradient(outputGrad, mem(db), conv);
         wg.backward(mem(x), outputGrad, mem(w), mem(dw), dx == null ? null : mem(dx),
                 dx == null || inputReluOutput == null ? null : mem(inputReluOutput), conv);

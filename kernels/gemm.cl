@@ -187,18 +187,15 @@ void gemm(const int M, const int N, const int K,
     }
 }
 
-// out[j*M + i] (transposeOut) or out[i*N + j] = sum over z = 0..Z-1, in ascending order, of part[z][i][j], then
-// + bias[j] where columnBias != 0.
+// out[j*M + i] (transposeOut) or out[i*N + j] = sum over z = 0..Z-1, in ascending order, of part[z][i][j].
 __kernel void reduce_partials(__global const float* restrict part, __global float* restrict out,
-                              const int Z, const int M, const int N, const int transposeOut,
-                              __global const float* restrict bias, const int columnBias) {
+                              const int Z, const int M, const int N, const int transposeOut) {
     const int g = get_global_id(0);
     if (g >= M * N) return;
     const int i = g / N, j = g % N;
     const long plane = (long)M * N;
     float s = 0.0f;
     for (int z = 0; z < Z; z++) s += part[z * plane + g];
-    if (columnBias) s += bias[j];
     out[transposeOut ? j * M + i : g] = s;
 }
 

@@ -127,7 +127,7 @@ final class Convolutions {
         int p = g.outH() * g.outW(), o = g.o(), n = g.n();
         cl_mem biasPart = scratch.get("biasPart", (long) n * o);
         kernels.launch1d("bias_partial", (long) n * o, dy, biasPart, p, n * o);
-        kernels.launch1d("reduce_partials", o, biasPart, db, n, 1, o, 0, biasPart, 0);
+        kernels.launch1d("reduce_partials", o, biasPart, db, n, 1, o, 0);
     }
 
     /**
@@ -144,7 +144,7 @@ final class Convolutions {
             cl_mem part = scratch.get("part", (long) groups * o * ckk);
             kernels.launch("conv_weights_few_taps", new long[] {o, g.c(), groups}, new long[] {1, 1, 1}, x, dy, part, n, g.c(),
                     g.h(), g.w(), o, g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.outH(), g.outW(), gsize);
-            kernels.launch1d("reduce_partials", (long) o * ckk, part, dw, groups, o, ckk, 0, part, 0);
+            kernels.launch1d("reduce_partials", (long) o * ckk, part, dw, groups, o, ckk, 0);
             return;
         }
         // dw^T[ckk][o] = sum over groups of sum over images of col[img] (ckk x p) . dyT[img] (p x o)
@@ -160,6 +160,6 @@ final class Convolutions {
                     Operand.rowMajor(dyT, 0, o).perBatch((long) gsize * p * o).perSlice((long) p * o),
                     Operand.rowMajor(part, (long) (n0 / gsize) * ckk * o, o).perBatch((long) ckk * o)).summingSlices(zCount, gsize, nb));
         }
-        kernels.launch1d("reduce_partials", (long) ckk * o, part, dw, groups, ckk, o, 1, part, 0);
+        kernels.launch1d("reduce_partials", (long) ckk * o, part, dw, groups, ckk, o, 1);
     }
 }

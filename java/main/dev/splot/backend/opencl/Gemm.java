@@ -88,23 +88,6 @@ final class Gemm {
         return (int) ((tilesM + rowGroups - 1) / rowGroups);
     }
 
-    /**
-     * The K per slice for a GEMM with a long K, as dense layers' forward pass has (dense1: K = 9216 inputs, N = 128
-     * outputs): on a CPU device, where a work-item's strip of B (K rows of one tile's columns) outgrows L1, the largest divisor of
-     * K from {@value #MIN_K_SLICE} up whose strip fits L1, so that each slice's GEMM takes several row tiles per strip
-     * ({@link #rowTiles}) and the slices' products are summed afterwards; k itself where it fits, on GPUs, or where no
-     * such divisor exists.
-     */
-    int kSlice(int k) {
-        int fits = (int) (CPU_L1_BYTES / ((long) tile.columns() * Float.BYTES));
-        if (!info.isCpu() || k <= fits) return k;
-        for (int s = fits; s >= MIN_K_SLICE; s--) if (k % s == 0) return s;
-        return k;
-    }
-
-    /** The shortest K slice {@link #kSlice} takes: below it the slices' partial sums cost more than the GEMM saves. */
-    static final int MIN_K_SLICE = 128;
-
     /** Whether a work-item's column strip of B (k rows of its 16 * NV columns) fits a CPU's L1 data cache. */
     private boolean stripFitsL1(GemmCall g) {
         return (long) g.k() * tile.columns() * Float.BYTES <= CPU_L1_BYTES;

@@ -510,24 +510,13 @@ public final class OpenClBackend extends AbstractBackend {
     protected void denseForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, int n, int in, int out) {
         cl_mem wT = scratch.get("wT", (long) in * out);
         gemm.transpose(mem(w), 0, wT, out, in, 1);
-        int slice = gemm.kSlice(in);
-        if (slice == in) {
-            gemm.run(GemmCall.of(n, out, in, Operand.rowMajor(mem(x), 0, in), Operand.rowMajor(wT, 0, out),
-                    Operand.rowMajor(mem(y), 0, out)).withBias(mem(b), Bias.PER_COLUMN));
-            return;
-        }
-        // a long K on a CPU: one GEMM per K slice (batched), whose column strips of wT fit L1, then the slices' sums in
-        // order, and the bias
-        int slices = in / slice;
-        cl_mem part = scratch.get("denseSlices", (long) slices * n * out);
-        gemm.run(GemmCall.of(n, out, slice, Operand.rowMajor(mem(x), 0, in).perBatch(slice), Operand.rowMajor(wT, 0, out)
-                .perBatch((long) slice * out), Operand.rowMajor(part, 0, out).perBatch((long) n * out)).batched(slices));
-        launch1d("reduce_partials", (long) n * out, part, mem(y), slices, n, out, 0, mem(b), 1);
+        gemm.run(GemmCall.of(n, out, in, Operand.rowMajor(mem(x), 0, in), Operand.rowMajor(wT, 0, out), Operand.rowMajor(mem(y), 0, out))
+                .withBias(mem(b), Bias.PER_COLUMN));
     }
 
     @Override
     protected void denseBackwardImpl(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db, int n, int in, int out) {
-        launch1d("reduce_partials", out, mem(dy), mem(db), n, 1, out, 0, mem(dy), 0);
+        launch1d("reduce_partials", out, mem(dy), mem(db), n, 1, out, 0);
         // dw[out][in] = dy^T . x
         gemm.run(GemmCall.of(out, in, n, Operand.transposed(mem(dy), 0, out), Operand.rowMajor(mem(x), 0, in), Operand.rowMajor(mem(dw), 0, in)));
         if (dx != null) {

@@ -172,12 +172,14 @@ final class Winograd {
         int gsize = Convolutions.imagesPerGroup(n), groups = (n + gsize - 1) / gsize, t = gsize * tiles;
         // whole groups per chunk (at least one, whatever the limit: a group's tiles are one GEMM's K)
         int step = Convolutions.imagesPerChunk(groups * gsize, (long) e * tiles * (2 * c + o), gsize, chunkBytes) / gsize;
-        cl_mem v = scratch.get("winogradV", (long) e * step * t * c), dm = scratch.get("winogradM", (long) e * step * t * o);
-        cl_mem vT = scratch.get("winogradVT", (long) e * step * t * c), part = scratch.get("winogradPart", (long) groups * e * o * c);
+        cl_mem dm = scratch.get("winogradM", (long) e * step * t * o), vT = scratch.get("winogradVT", (long) e * step * t * c);
+        cl_mem part = scratch.get("winogradPart", (long) groups * e * o * c);
+        // V itself: F(2x2) transforms into it before transposing; both tile sizes take its buffer for dV
+        cl_mem v = tile == Tile.F2 || dx != null ? scratch.get("winogradV", (long) e * step * t * c) : null;
         cl_mem u = dx == null ? null : transformedWeights(w, g), p = dx == null ? null : gatherBuffer(g, gsize);
         for (int g0 = 0; g0 < groups; g0 += step) {
             int gc = Math.min(step, groups - g0), n0 = g0 * gsize;
-            long inputItems = transformItems(g, c, gsize, gc), dyItems = transformItems(g, o, gsize, gc);
+            long dyItems = transformItems(g, o, gsize, gc);
             // images at or beyond n in the last group read as zero and add nothing
             if (tile == Tile.F4) {
                 // V^T straight from x: 8 tiles x 8 channels per work-item, transposed in registers
@@ -185,6 +187,7 @@ final class Winograd {
                 kernels.launch1d(tile.kernel("input_transposed"), items, x, vT, n, c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g),
                         tilesW(g), gsize, n0, (int) items);
             } else {
+                long inputItems = transformItems(g, c, gsize, gc);
                 kernels.launch1d(tile.kernel("input"), inputItems, x, v, n, c, g.h(), g.w(), g.padTop(), g.padLeft(), tilesH(g),
                         tilesW(g), gsize, n0, (int) inputItems);
                 gemm.transpose(v, 0, vT, c, t, gc * e);
@@ -194,7 +197,7 @@ final class Winograd {
             gemm.run(GemmCall.of(o, c, t, Operand.rowMajor(dm, 0, t).perBatch((long) o * t), Operand.rowMajor(vT, 0, c).perBatch((long) t * c),
                     Operand.rowMajor(part, (long) g0 * e * o * c, c).perBatch((long) o * c)).batched(gc * e));
             if (dx == null) continue;
-            // V is only needed as vT: v's buffer takes dV, group by group (the images of a last group beyond n are left out)
+            // v's buffer takes dV, group by group (the images of a last group beyond n are left out)
             for (int j = 0; j < gc; j++) {
                 int first = n0 + j * gsize, nb = Math.min(gsize, n - first);
                 dataFromTransformedGradient(u, dm, (long) j * e * o * t, t, nb, first, v, p, dx, reluOut, g);

@@ -64,11 +64,15 @@ __kernel void col2im(__global const float* restrict col, __global float* restric
     }
 }
 
-// part[n][o] = sum over p of dy[n][o][p], in a fixed order (four interleaved partial sums); one work-item per (n, o).
-__kernel void bias_partial(__global const float* restrict dy, __global float* restrict part, const int P, const int total) {
+// part[dstOffset + g] = the sum over p < P of row g of src, in a fixed order (four interleaved partial sums); one
+// work-item per row. Rows come in blocks of rowsPerBlock contiguous rows of P floats, blockStride floats apart, from
+// srcOffset on: a bias gradient per (image, channel) of dy is one block of n*o rows; Winograd's per (group, channel)
+// from one element of its transformed output gradient is a block of o rows per group (Winograd.java).
+__kernel void bias_partial(__global const float* restrict dy, __global float* restrict part, const int P, const int total,
+                           const long srcOffset, const int rowsPerBlock, const long blockStride, const int dstOffset) {
     const int g = get_global_id(0);
     if (g >= total) return;
-    const __global float* src = dy + (long)g * P;
+    const __global float* src = dy + srcOffset + (long)(g / rowsPerBlock) * blockStride + (long)(g % rowsPerBlock) * P;
     float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
     int p = 0;
     for (; p + 3 < P; p += 4) {
@@ -78,7 +82,7 @@ __kernel void bias_partial(__global const float* restrict dy, __global float* re
         s3 += src[p + 3];
     }
     for (; p < P; p++) s0 += src[p];
-    part[g] = (s0 + s1) + (s2 + s3);
+    part[dstOffset + g] = (s0 + s1) + (s2 + s3);
 }
 
 // The weight gradient of a convolution with few taps (C*KH*KW small, e.g. a first layer on one input channel) straight
@@ -137,5 +141,68 @@ __kernel void conv_weights_few_taps(__global const float* restrict x, __global c
             const float8 v = (v0 + v1) + (v2 + v3);
             dst[kh * KW + kw] = ((((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7))) + s0) + s1;
         }
+    }
+}
+
+// The weight gradient (and, from the work-items of input channel 0, the bias gradient) of a 3x3, stride-1 convolution
+// without padding on a CPU device, straight from x and dy: the same partial sums as conv_weights_few_taps and
+// bias_partial, in one pass instead of ten. Work-item (o, c, group) walks its group's images and output rows once; each
+// vector of eight dy values is loaded once and multiplied with the nine shifted x vectors of its taps (every input
+// position is inside the image, so no tap needs a mask), one float8 accumulator per tap; the columns past the last
+// whole vector go one at a time to one scalar per tap. partW[group][o][c*9 + tap] = the horizontal sum of the tap's
+// vector (a fixed tree) + its scalar; partB[group][o] likewise from the dy values themselves (c == 0 only). The order
+// depends only on the shape, never on the launch.
+#define TAPS3 9
+__kernel void conv_weights_3x3_valid(__global const float* restrict x, __global const float* restrict dy,
+                                     __global float* restrict partW, __global float* restrict partB, const int N,
+                                     const int C, const int H, const int W, const int O, const int imagesPerGroup) {
+    const int o = get_global_id(0), c = get_global_id(1), group = get_global_id(2);
+    if (o >= O || c >= C) return;
+    const int OH = H - 2, OW = W - 2, whole = OW / 8 * 8;
+    const int nEnd = min(N, (group + 1) * imagesPerGroup);
+    float8 acc[TAPS3];
+    float rest[TAPS3];
+#pragma unroll
+    for (int t = 0; t < TAPS3; t++) {
+        acc[t] = (float8)(0.0f);
+        rest[t] = 0.0f;
+    }
+    float8 bias = (float8)(0.0f);
+    float biasRest = 0.0f;
+    for (int n = group * imagesPerGroup; n < nEnd; n++) {
+        const __global float* xs = x + ((long)n * C + c) * H * W;
+        const __global float* ds = dy + ((long)n * O + o) * OH * OW;
+        for (int oh = 0; oh < OH; oh++) {
+            const __global float* dr = ds + (long)oh * OW;
+            const __global float* x0 = xs + (long)oh * W;
+            for (int ow = 0; ow < whole; ow += 8) {
+                const float8 d = vload8(0, dr + ow);
+                bias += d;
+#pragma unroll
+                for (int kh = 0; kh < 3; kh++) {
+#pragma unroll
+                    for (int kw = 0; kw < 3; kw++) acc[kh * 3 + kw] += d * vload8(0, x0 + kh * W + ow + kw);
+                }
+            }
+            for (int ow = whole; ow < OW; ow++) {
+                const float d = dr[ow];
+                biasRest += d;
+#pragma unroll
+                for (int kh = 0; kh < 3; kh++) {
+#pragma unroll
+                    for (int kw = 0; kw < 3; kw++) rest[kh * 3 + kw] += d * x0[kh * W + ow + kw];
+                }
+            }
+        }
+    }
+    __global float* dst = partW + ((long)group * O + o) * C * TAPS3 + (long)c * TAPS3;
+#pragma unroll
+    for (int t = 0; t < TAPS3; t++) {
+        const float8 v = acc[t];
+        dst[t] = (((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7))) + rest[t];
+    }
+    if (c == 0) {
+        partB[(long)group * O + o] = (((bias.s0 + bias.s1) + (bias.s2 + bias.s3)) + ((bias.s4 + bias.s5) + (bias.s6 + bias.s7)))
+                + biasRest;
     }
 }

@@ -48,6 +48,12 @@ final class Convolutions {
         return (int) Math.min(n, c);
     }
 
+    /** A 3x3 kernel at stride 1 without padding (every tap of every output inside the image), at most 16 taps. */
+    private static boolean isValid3x3(ConvGeometry g) {
+        return g.kh() == 3 && g.kw() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padTop() == 0 && g.padLeft() == 0
+                && g.outH() == g.h() - 2 && g.outW() == g.w() - 2 && g.c() * 9 <= FEW_TAPS;
+    }
+
     private static boolean isPointwise(ConvGeometry g) {
         return g.kh() == 1 && g.kw() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padTop() == 0 && g.padLeft() == 0
                 && g.outH() == g.h() && g.outW() == g.w();
@@ -126,7 +132,7 @@ final class Convolutions {
     void biasGradient(cl_mem dy, cl_mem db, ConvGeometry g) {
         int p = g.outH() * g.outW(), o = g.o(), n = g.n();
         cl_mem biasPart = scratch.get("biasPart", (long) n * o);
-        kernels.launch1d("bias_partial", (long) n * o, dy, biasPart, p, n * o);
+        kernels.launch1d("bias_partial", (long) n * o, dy, biasPart, p, n * o, 0L, n * o, 0L, 0);
         kernels.launch1d("reduce_partials", o, biasPart, db, n, 1, o, 0);
     }
 
@@ -136,9 +142,18 @@ final class Convolutions {
      */
     void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, cl_mem db, ConvGeometry g) {
         int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o(), n = g.n();
-        biasGradient(dy, db, g);
         int gsize = imagesPerGroup(n);
         int groups = (n + gsize - 1) / gsize;
+        if (cpuDevice && isValid3x3(g)) {
+            // part[group][o][c*9 + tap] and biasPart[group][o] in one pass over x and dy, then the groups added in order
+            cl_mem part = scratch.get("part", (long) groups * o * ckk), biasPart = scratch.get("biasPart", (long) groups * o);
+            kernels.launch("conv_weights_3x3_valid", new long[] {o, g.c(), groups}, new long[] {1, 1, 1}, x, dy, part, biasPart, n,
+                    g.c(), g.h(), g.w(), o, gsize);
+            kernels.launch1d("reduce_partials", (long) o * ckk, part, dw, groups, o, ckk, 0);
+            kernels.launch1d("reduce_partials", o, biasPart, db, groups, 1, o, 0);
+            return;
+        }
+        biasGradient(dy, db, g);
         if (cpuDevice && ckk <= FEW_TAPS) {
             // part[group][o][ckk], then dw[o][ckk] = the groups added in order
             cl_mem part = scratch.get("part", (long) groups * o * ckk);

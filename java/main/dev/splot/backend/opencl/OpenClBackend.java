@@ -411,8 +411,7 @@ public final class OpenClBackend extends AbstractBackend {
     protected void conv2dBackwardWeightsImpl(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
         Winograd wg = winograd(g);
         if (wg != null) {
-            convolutions.biasGradient(mem(dy), mem(db), g);
-            wg.backwardWeights(mem(x), mem(dy), mem(dw), g);
+            wg.backwardWeights(mem(x), mem(dy), mem(dw), mem(db), g);
         } else {
             convolutions.backwardWeights(mem(x), mem(dy), mem(dw), mem(db), g);
         }
@@ -473,8 +472,7 @@ public final class OpenClBackend extends AbstractBackend {
         }
         cl_mem outputGrad = scratch.get("convOutputGrad", (long) conv.n() * conv.o() * conv.outH() * conv.outW());
         dropoutMaxPool2ReluBackward(mem(dy), mem(mask), mem(argmax), mem(pooled), outputGrad, pool);
-        convolutions.biasGradient(outputGrad, mem(db), conv);
-        wg.backward(mem(x), outputGrad, mem(w), mem(dw), dx == null ? null : mem(dx),
+        wg.backward(mem(x), outputGrad, mem(w), mem(dw), mem(db), dx == null ? null : mem(dx),
                 dx == null || inputReluOutput == null ? null : mem(inputReluOutput), conv);
     }
 

@@ -19,18 +19,22 @@ final class Winograd {
 
     /** The output tile size m of F(mxm,3x3), with its kernels. */
     enum Tile {
-        F2(2, "winograd_"),
-        F4(4, "winograd4_");
+        // A's row 1 is all ones (interpolation point 1), so element (1, 1) of dM = A dY A^T is the sum of the tile's dY
+        F2(2, "winograd_", 4 + 1),
+        F4(4, "winograd4_", 6 + 1);
 
         /** Output tile side. */
         final int m;
         /** Elements of a transformed (m+2)x(m+2) tile: the number of batched GEMMs. */
         final int e;
+        /** The element of a transformed output gradient dM that is the sum of its tile's dY (db from dM, not dy). */
+        final int sumElement;
         private final String prefix;
 
-        Tile(int m, String prefix) {
+        Tile(int m, String prefix, int sumElement) {
             this.m = m;
             this.e = (m + 2) * (m + 2);
+            this.sumElement = sumElement;
             this.prefix = prefix;
         }
 
@@ -153,12 +157,13 @@ final class Winograd {
     }
 
     /**
-     * dw (db by {@link Convolutions#biasGradient}): per group of images, dU[e] = dM[e] . V[e]^T (O x C, the sum over the
-     * group's tiles; V transposed, as gemm.cl reads rows of B contiguously: F(4x4)'s transform writes it so), then
-     * dw = G^T (the sum of the groups' dU, in order) G.
+     * dw and db: per group of images, dU[e] = dM[e] . V[e]^T (O x C, the sum over the group's tiles; V transposed, as
+     * gemm.cl reads rows of B contiguously: F(4x4)'s transform writes it so), then dw = G^T (the sum of the groups' dU,
+     * in order) G; db = the sum over the groups, in order, of the sums over their tiles of dM's element
+     * {@link Tile#sumElement}, which is each tile's sum of dY (read from 1/e of dM instead of another pass over dy).
      */
-    void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, ConvGeometry g) {
-        backward(x, dy, null, dw, null, null, g);
+    void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, cl_mem db, ConvGeometry g) {
+        backward(x, dy, null, dw, db, null, null, g);
     }
 
     /**
@@ -166,14 +171,14 @@ final class Winograd {
      * where it is not null), both from one dM = A dY A^T per group of images: the same GEMMs and transforms on the same
      * values as the two passes one by one, so the same bits, with one transform of dy fewer.
      */
-    void backward(cl_mem x, cl_mem dy, cl_mem w, cl_mem dw, cl_mem dx, cl_mem reluOut, ConvGeometry g) {
+    void backward(cl_mem x, cl_mem dy, cl_mem w, cl_mem dw, cl_mem db, cl_mem dx, cl_mem reluOut, ConvGeometry g) {
         requireReluSupport(reluOut);
         int c = g.c(), o = g.o(), n = g.n(), e = tile.e, tiles = tilesH(g) * tilesW(g);
         int gsize = Convolutions.imagesPerGroup(n), groups = (n + gsize - 1) / gsize, t = gsize * tiles;
         // whole groups per chunk (at least one, whatever the limit: a group's tiles are one GEMM's K)
         int step = Convolutions.imagesPerChunk(groups * gsize, (long) e * tiles * (2 * c + o), gsize, chunkBytes) / gsize;
         cl_mem dm = scratch.get("winogradM", (long) e * step * t * o), vT = scratch.get("winogradVT", (long) e * step * t * c);
-        cl_mem part = scratch.get("winogradPart", (long) groups * e * o * c);
+        cl_mem part = scratch.get("winogradPart", (long) groups * e * o * c), biasPart = scratch.get("biasPart", (long) groups * o);
         // V itself: F(2x2) transforms into it before transposing; both tile sizes take its buffer for dV
         cl_mem v = tile == Tile.F2 || dx != null ? scratch.get("winogradV", (long) e * step * t * c) : null;
         cl_mem u = dx == null ? null : transformedWeights(w, g), p = dx == null ? null : gatherBuffer(g, gsize);
@@ -196,6 +201,9 @@ final class Winograd {
                     n0, (int) dyItems);
             gemm.run(GemmCall.of(o, c, t, Operand.rowMajor(dm, 0, t).perBatch((long) o * t), Operand.rowMajor(vT, 0, c).perBatch((long) t * c),
                     Operand.rowMajor(part, (long) g0 * e * o * c, c).perBatch((long) o * c)).batched(gc * e));
+            // db's partial sums per group: the rows of dM's sum element (1/e of dM), instead of another pass over dy
+            kernels.launch1d("bias_partial", (long) gc * o, dm, biasPart, t, gc * o, (long) tile.sumElement * o * t, o,
+                    (long) e * o * t, g0 * o);
             if (dx == null) continue;
             // v's buffer takes dV, group by group (the images of a last group beyond n are left out)
             for (int j = 0; j < gc; j++) {
@@ -203,6 +211,7 @@ final class Winograd {
                 dataFromTransformedGradient(u, dm, (long) j * e * o * t, t, nb, first, v, p, dx, reluOut, g);
             }
         }
+        kernels.launch1d("reduce_partials", o, biasPart, db, groups, 1, o, 0);
         // F(4x4)'s kernel takes 8 weights per work-item
         kernels.launch1d(tile.kernel("weights_grad"), tile == Tile.F2 ? (long) o * c : ((long) o * c + 7) / 8, part, dw, o, c, groups);
     }

@@ -313,6 +313,58 @@ __kernel void winograd4_output_grad(__global const float* restrict dy, __global 
     store_lanes(res, E4, dm + ((long)g * E4 * O + o) * T + tb * VT, (long)O * T, T - tb * VT);
 }
 
+INLINE vti gather8i(const __global int* x, const vti idx) {
+    return (vti)(x[idx.s0], x[idx.s1], x[idx.s2], x[idx.s3], x[idx.s4], x[idx.s5], x[idx.s6], x[idx.s7]);
+}
+
+// winograd4_output_grad of the output gradient that dropout_maxpool2_relu_backward (pool.cl) would write, built per
+// tile from the pooled gradient instead of read from a tensor: a 4x4 tile holds whole 2x2 windows, so its dy is zero
+// but at each window's argmax, which gets 0 + dp * mask where the window's pooled value (the ReLU's output there) is
+// positive and 0 where not, the same float operations as that kernel, so the same dM bits. dp, mask, arg, pooled:
+// N x O x PH x PW (PH = OH / 2, PW = OW / 2; a last odd row or column of the output is in no window and gets 0); arg
+// holds flat indices into the N x O x OH x OW output. One work-item per (8 tiles, output channel, group).
+__kernel void winograd4_output_grad_pooled(__global const float* restrict dp, __global const float* restrict mask,
+                                           __global const int* restrict arg, __global const float* restrict pooled,
+                                           __global float* restrict dm, const int N, const int O, const int OH, const int OW,
+                                           const int tilesH, const int tilesW, const int imagesPerGroup, const int n0,
+                                           const int total) {
+    const int q = get_global_id(0);
+    if (q >= total) return;
+    const int T = imagesPerGroup * tilesH * tilesW, TB = (T + VT - 1) / VT;
+    const int tb = q % TB, o = (q / TB) % O, g = q / (TB * O);
+    const int PH = OH / 2, PW = OW / 2;
+    vti t, img, th, tw;
+    lane_tiles(tb * VT, tilesH, tilesW, &t, &img, &th, &tw);
+    const vti n = n0 + g * imagesPerGroup + img;
+    const vti valid = t < T && n < N;
+    const vti plane = min(n, N - 1) * O + o;
+    vt val[4];
+    vti row[4], col[4]; // where each window's argmax lies in the window: 0 or 1 down, 0 or 1 across
+#pragma unroll
+    for (int w = 0; w < 4; w++) {
+        const vti ph = 2 * th + w / 2, pw = 2 * tw + w % 2;
+        const vti in = valid && ph < PH && pw < PW;
+        const vti k = plane * PH * PW + min(ph, PH - 1) * PW + min(pw, PW - 1);
+        const vt d = gather8(dp, k) * gather8(mask, k);
+        val[w] = select((vt)(0.0f), select((vt)(0.0f), (vt)(0.0f) + d, gather8(pooled, k) > (vt)(0.0f)), in);
+        // offset of the argmax from the window's first element: 0, 1, OW or OW + 1
+        const vti off = gather8i(arg, k) - (plane * OH * OW + 2 * ph * OW + 2 * pw);
+        row[w] = select((vti)(0), (vti)(1), off >= OW);
+        col[w] = off - row[w] * OW;
+    }
+    vt d[16], res[E4];
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+#pragma unroll
+        for (int j = 0; j < 4; j++) {
+            const int w = (i / 2) * 2 + j / 2;
+            d[4 * i + j] = select((vt)(0.0f), val[w], row[w] == i % 2 && col[w] == j % 2);
+        }
+    }
+    TRANSFORM_2D(vt, a4v, 4, 6, d, res);
+    store_lanes(res, E4, dm + ((long)g * E4 * O + o) * T + tb * VT, (long)O * T, T - tb * VT);
+}
+
 // The 2x2 windows at stride 2 of 8 tiles' 4x4 outputs r (after bias and ReLU), window (i, j) of a tile at
 // pv[2i + j]: the maximum and its flat index into the output tensor (corner: each lane's tile's first element), by
 // maxpool2_forward's rule (row-major window, a later element wins only when greater, or when it is NaN and the best

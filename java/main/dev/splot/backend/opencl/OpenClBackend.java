@@ -458,9 +458,10 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     /**
-     * On Winograd F(4x4) with 2x2 windows at stride 2: the pooling backward's kernel into a scratch buffer (no tensor
-     * allocated and zero-filled each call), then both convolution gradients from one transform of it per group of images
-     * ({@link Winograd#backward}), the ReLU before the convolution in dx's store. Elsewhere the composition.
+     * On Winograd F(4x4) with 2x2 windows at stride 2: both convolution gradients from one transform per group of images
+     * of the convolution's output gradient, which that transform builds tile by tile from the pooled gradient, so it is
+     * never stored ({@link Winograd#backwardFromPooled}), and the ReLU before the convolution in dx's store. Elsewhere
+     * the composition.
      */
     @Override
     protected void dropoutMaxPoolReluConv2dBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, PoolGeometry pool,
@@ -470,10 +471,8 @@ public final class OpenClBackend extends AbstractBackend {
             super.dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, pooled, pool, x, w, dw, db, inputReluOutput, dx, conv);
             return;
         }
-        cl_mem outputGrad = scratch.get("convOutputGrad", (long) conv.n() * conv.o() * conv.outH() * conv.outW());
-        dropoutMaxPool2ReluBackward(mem(dy), mem(mask), mem(argmax), mem(pooled), outputGrad, pool);
-        wg.backward(mem(x), outputGrad, mem(w), mem(dw), mem(db), dx == null ? null : mem(dx),
-                dx == null || inputReluOutput == null ? null : mem(inputReluOutput), conv);
+        wg.backwardFromPooled(mem(x), new Winograd.PooledGradient(mem(dy), mem(mask), mem(argmax), mem(pooled)), mem(w), mem(dw),
+                mem(db), dx == null ? null : mem(dx), dx == null || inputReluOutput == null ? null : mem(inputReluOutput), conv);
     }
 
     // ---- element-wise -------------------------------------------------------------------------

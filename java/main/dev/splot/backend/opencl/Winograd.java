@@ -172,6 +172,30 @@ final class Winograd {
      * values as the two passes one by one, so the same bits, with one transform of dy fewer.
      */
     void backward(cl_mem x, cl_mem dy, cl_mem w, cl_mem dw, cl_mem db, cl_mem dx, cl_mem reluOut, ConvGeometry g) {
+        backward(x, (items, dm, gsize, n0) -> kernels.launch1d(tile.kernel("output_grad"), items, dy, dm, g.n(), g.o(), g.outH(),
+                g.outW(), tilesH(g), tilesW(g), gsize, n0, (int) items), w, dw, db, dx, reluOut, g);
+    }
+
+    /** The gradient of a 2x2, stride-2 max-pool after a dropout, over the output of a ReLU after the convolution. */
+    record PooledGradient(cl_mem dy, cl_mem mask, cl_mem argmax, cl_mem pooled) {}
+
+    /**
+     * {@link #backward} where the convolution's output gradient is the dropout, max-pool (2x2 windows at stride 2) and
+     * ReLU backward of the pooled gradient p (what pool.cl's dropout_maxpool2_relu_backward writes): F(4x4)'s dy
+     * transform builds each tile's dy from p's windows, so that gradient is never stored; the same dM bits.
+     */
+    void backwardFromPooled(cl_mem x, PooledGradient p, cl_mem w, cl_mem dw, cl_mem db, cl_mem dx, cl_mem reluOut, ConvGeometry g) {
+        if (!poolsInOutputTransform()) throw new IllegalStateException("OpenCL: Winograd " + tile + " does not take a pooled gradient");
+        backward(x, (items, dm, gsize, n0) -> kernels.launch1d(tile.kernel("output_grad_pooled"), items, p.dy(), p.mask(), p.argmax(),
+                p.pooled(), dm, g.n(), g.o(), g.outH(), g.outW(), tilesH(g), tilesW(g), gsize, n0, (int) items), w, dw, db, dx, reluOut, g);
+    }
+
+    /** Launches the transform dM = A dY A^T of items work-items for images n0 .. into dm, groups of gsize images. */
+    private interface DyTransform {
+        void launch(long items, cl_mem dm, int gsize, int n0);
+    }
+
+    private void backward(cl_mem x, DyTransform dyTransform, cl_mem w, cl_mem dw, cl_mem db, cl_mem dx, cl_mem reluOut, ConvGeometry g) {
         requireReluSupport(reluOut);
         int c = g.c(), o = g.o(), n = g.n(), e = tile.e, tiles = tilesH(g) * tilesW(g);
         int gsize = Convolutions.imagesPerGroup(n), groups = (n + gsize - 1) / gsize, t = gsize * tiles;
@@ -197,8 +221,7 @@ final class Winograd {
                         tilesW(g), gsize, n0, (int) inputItems);
                 gemm.transpose(v, 0, vT, c, t, gc * e);
             }
-            kernels.launch1d(tile.kernel("output_grad"), dyItems, dy, dm, n, o, g.outH(), g.outW(), tilesH(g), tilesW(g), gsize,
-                    n0, (int) dyItems);
+            dyTransform.launch(dyItems, dm, gsize, n0);
             gemm.run(GemmCall.of(o, c, t, Operand.rowMajor(dm, 0, t).perBatch((long) o * t), Operand.rowMajor(vT, 0, c).perBatch((long) t * c),
                     Operand.rowMajor(part, (long) g0 * e * o * c, c).perBatch((long) o * c)).batched(gc * e));
             // db's partial sums per group: the rows of dM's sum element (1/e of dM), instead of another pass over dy

@@ -23,6 +23,8 @@ public final class JvmSignalHandlers {
     private static final Object LOCK = new Object();
     private static boolean saved;
     private static boolean reported;
+    private static final int REPORT_BYTES = 512;
+    private static BytePointer report; // guarded by LOCK; kept for the life of the process
     private static final JniLibrary LIBRARY = JniLibrary.load(SplotSignals.class);
 
     private static final Logger LOG = LoggerFactory.getLogger(JvmSignalHandlers.class);
@@ -61,12 +63,13 @@ public final class JvmSignalHandlers {
         if (!LIBRARY.loaded()) return;
         synchronized (LOCK) {
             if (!saved) return;
-            try (BytePointer report = new BytePointer(512)) {
-                if (SplotSignals.splot_signals_restore(report, 512) != 0 && !reported) {
-                    reported = true;
-                    LOG.info("the OpenCL driver replaced the JVM's signal handlers ({}); the JVM's are back in place "
-                            + "(see docs/opencl.md)", CString.read(report));
-                }
+            // one buffer for the process, used under LOCK: this runs after every kernel launch, and allocating it each
+            // time (JavaCPP's native allocation and deallocator bookkeeping) cost more than the four sigaction queries
+            if (report == null) report = new BytePointer(REPORT_BYTES);
+            if (SplotSignals.splot_signals_restore(report, REPORT_BYTES) != 0 && !reported) {
+                reported = true;
+                LOG.info("the OpenCL driver replaced the JVM's signal handlers ({}); the JVM's are back in place "
+                        + "(see docs/opencl.md)", CString.read(report));
             }
         }
     }

@@ -143,6 +143,10 @@ INLINE vt gather8(const __global float* x, const vti idx) {
     return (vt)(x[idx.s0], x[idx.s1], x[idx.s2], x[idx.s3], x[idx.s4], x[idx.s5], x[idx.s6], x[idx.s7]);
 }
 
+INLINE vti gather8i(const __global int* x, const vti idx) {
+    return (vti)(x[idx.s0], x[idx.s1], x[idx.s2], x[idx.s3], x[idx.s4], x[idx.s5], x[idx.s6], x[idx.s7]);
+}
+
 // Tiles t0 .. t0 + 7 of a group: image in the group, tile row and column of each lane. Two scalar divisions for the
 // first lane, then steps along the rows of tiles (vector integer division is eight scalar divisions).
 INLINE void lane_tiles(const int t0, const int tilesH, const int tilesW, vti* t, vti* img, vti* th, vti* tw) {
@@ -311,10 +315,6 @@ __kernel void winograd4_output_grad(__global const float* restrict dy, __global 
     load_tile_patches(dy, tb, o, g, N, O, OH, OW, 0, 0, tilesH, tilesW, imagesPerGroup, n0, 4, 4, d);
     TRANSFORM_2D(vt, a4v, 4, 6, d, res);
     store_lanes(res, E4, dm + ((long)g * E4 * O + o) * T + tb * VT, (long)O * T, T - tb * VT);
-}
-
-INLINE vti gather8i(const __global int* x, const vti idx) {
-    return (vti)(x[idx.s0], x[idx.s1], x[idx.s2], x[idx.s3], x[idx.s4], x[idx.s5], x[idx.s6], x[idx.s7]);
 }
 
 // winograd4_output_grad of the output gradient that dropout_maxpool2_relu_backward (pool.cl) would write, built per

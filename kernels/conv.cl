@@ -94,6 +94,11 @@ __kernel void bias_partial(__global const float* restrict dy, __global float* re
 // tree at the end: the order never depends on the launch, and the four float8 chains hide the adds' latency (one chain
 // ran 2x slower). The host adds the groups in order (reduce_partials).
 
+// The lanes of v added in a fixed tree (the weight-gradient kernels' final sums: the order never depends on the launch).
+inline float sum_lanes(const float8 v) {
+    return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
+}
+
 // Adds one output row's products for one tap: stride-1 chunks of eight alternately to *even and *odd, the rest to *rest.
 inline void conv_weights_tap_row(const __global float* dr, const __global float* xr, const int owLo, const int owHi,
                                  const int SW, const int shift, float8* even, float8* odd, float* rest) {
@@ -139,7 +144,7 @@ __kernel void conv_weights_few_taps(__global const float* restrict x, __global c
                 }
             }
             const float8 v = (v0 + v1) + (v2 + v3);
-            dst[kh * KW + kw] = ((((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7))) + s0) + s1;
+            dst[kh * KW + kw] = (sum_lanes(v) + s0) + s1;
         }
     }
 }
@@ -197,12 +202,6 @@ __kernel void conv_weights_3x3_valid(__global const float* restrict x, __global 
     }
     __global float* dst = partW + ((long)group * O + o) * C * TAPS3 + (long)c * TAPS3;
 #pragma unroll
-    for (int t = 0; t < TAPS3; t++) {
-        const float8 v = acc[t];
-        dst[t] = (((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7))) + rest[t];
-    }
-    if (c == 0) {
-        partB[(long)group * O + o] = (((bias.s0 + bias.s1) + (bias.s2 + bias.s3)) + ((bias.s4 + bias.s5) + (bias.s6 + bias.s7)))
-                + biasRest;
-    }
+    for (int t = 0; t < TAPS3; t++) dst[t] = sum_lanes(acc[t]) + rest[t];
+    if (c == 0) partB[(long)group * O + o] = sum_lanes(bias) + biasRest;
 }

@@ -7,7 +7,6 @@ import dev.splot.testing.BackendSuite;
 import dev.splot.testing.Outputs;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.Test;
 public abstract class BackendConformanceTest extends FusedOpsConformanceTest {
     static final double TOLERANCE = 1e-5;
 
-    private final SplittableRandom random = new SplittableRandom(20261128);
 
     static List<ConvGeometry> convCases() {
         return List.of(
@@ -267,7 +265,7 @@ public abstract class BackendConformanceTest extends FusedOpsConformanceTest {
             float[] logits = rand(n * k);
             for (int j = 0; j < logits.length; j++) logits[j] *= 20f; // large logits test the max subtraction
             int[] labels = new int[n];
-            for (int r = 0; r < n; r++) labels[r] = random.nextInt(k);
+            for (int r = 0; r < n; r++) labels[r] = randomInt(k);
             double[] losses = new double[2];
             int[] correct = new int[2];
             Outputs[] grads = new Outputs[2];
@@ -529,11 +527,6 @@ public abstract class BackendConformanceTest extends FusedOpsConformanceTest {
         return t;
     }
 
-    protected float[] rand(int... shape) {
-        float[] a = new float[(int) Shapes.size(shape)];
-        for (int k = 0; k < a.length; k++) a[k] = (float) (random.nextDouble() * 2 - 1);
-        return a;
-    }
 
     private static float[] abs(float[] a) {
         for (int k = 0; k < a.length; k++) a[k] = Math.abs(a[k]);

@@ -2,15 +2,18 @@ package dev.splot.testing;
 
 import dev.splot.backend.Backend;
 import dev.splot.backend.Op;
+import dev.splot.backend.Shapes;
 import dev.splot.backend.java.JavaBackend;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.Parameter;
 
@@ -31,6 +34,9 @@ public abstract class BackendSuite {
     /** The backend under test, set before each test. */
     protected Backend backend;
 
+    private static final long INPUT_SEED = 20261128;
+    private SplittableRandom random;
+
     private Backend started;
     private RuntimeException skipped; // the TestAbortedException with the reason (or whatever else start threw)
     private AssertionError failed; // the backend is required and cannot start
@@ -42,6 +48,28 @@ public abstract class BackendSuite {
     @BeforeAll
     void startTheReference() {
         reference = new JavaBackend();
+    }
+
+    /**
+     * Seeds the test's own random inputs ({@link #rand}) by its method's name: what a test draws then depends on no
+     * other test (a case added to one test changes no other test's data), and every forced path of a parameterised
+     * suite sees the same data.
+     */
+    @BeforeEach
+    void seedTheTestsInputs(TestInfo test) {
+        random = new SplittableRandom(INPUT_SEED ^ test.getTestMethod().orElseThrow().getName().hashCode());
+    }
+
+    /** @return uniform values in [-1, 1) filling the shape, from the test's own stream */
+    protected float[] rand(int... shape) {
+        float[] a = new float[(int) Shapes.size(shape)];
+        for (int k = 0; k < a.length; k++) a[k] = (float) (random.nextDouble() * 2 - 1);
+        return a;
+    }
+
+    /** @return a uniform int in [0, bound), from the test's own stream */
+    protected int randomInt(int bound) {
+        return random.nextInt(bound);
     }
 
     @BeforeEach

@@ -73,6 +73,12 @@ public final class OpenClBackend extends AbstractBackend {
      * {@code splot.native.conv}. Other kernel sizes and strides always take im2col + GEMM.
      */
     public static final String CONV_PROPERTY = "splot.opencl.conv";
+    /**
+     * How dense layers' forward runs: "auto" (default: dot products along the rows of x and W on CPU devices,
+     * kernels/gemm.cl's dense_dot; W transposed and the GEMM elsewhere) or "gemm" (the transpose and the GEMM on every
+     * device, which lets the tests run the GPU path on a CPU).
+     */
+    public static final String DENSE_PROPERTY = "splot.opencl.dense";
 
     private final DeviceInfo info;
     private final cl_context context;
@@ -84,6 +90,7 @@ public final class OpenClBackend extends AbstractBackend {
     private final Winograd winograd2;
     private final Winograd winograd4;
     private final ConvAlgorithm convAlgorithm;
+    private final boolean denseByDot;
     private final long buildMillis;
     private final boolean fromCache;
     private final List<String> buildReport;
@@ -144,6 +151,8 @@ public final class OpenClBackend extends AbstractBackend {
     private OpenClBackend(DeviceInfo info, ProgramCache cache, GemmTile tile, Gemm.PanelUse panelUse) {
         this.info = info;
         this.convAlgorithm = ConvAlgorithm.fromProperty();
+        boolean denseAuto = denseAlgorithmFromProperty().equals("auto"); // checked on every device
+        this.denseByDot = info.isCpu() && denseAuto;
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, info.platform());
         try {
@@ -503,8 +512,21 @@ public final class OpenClBackend extends AbstractBackend {
 
     // ---- dense --------------------------------------------------------------------------------
 
+    private static String denseAlgorithmFromProperty() {
+        String p = System.getProperty(DENSE_PROPERTY, "auto");
+        if (!p.equals("auto") && !p.equals("gemm")) {
+            throw new BackendUnavailableException("OpenCL: unknown dense algorithm '" + p + "' (" + DENSE_PROPERTY + " must be auto or gemm)", null);
+        }
+        return p;
+    }
+
     @Override
     protected void denseForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, int n, int in, int out) {
+        if (denseByDot) {
+            // CPUs: rows of x and W in dot products, no transpose (kernels/gemm.cl, dense_dot)
+            kernels.launch("dense_dot", new long[] {(out + 3) / 4, (n + 2) / 3}, new long[] {8, 1}, mem(x), mem(w), mem(b), mem(y), n, out, in);
+            return;
+        }
         cl_mem wT = scratch.get("wT", (long) in * out);
         gemm.transpose(mem(w), 0, wT, out, in, 1);
         gemm.run(GemmCall.of(n, out, in, Operand.rowMajor(mem(x), 0, in), Operand.rowMajor(wT, 0, out), Operand.rowMajor(mem(y), 0, out))

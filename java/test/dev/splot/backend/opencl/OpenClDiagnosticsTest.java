@@ -61,6 +61,20 @@ class OpenClDiagnosticsTest {
     }
 
     @Test
+    void anUnknownDenseAlgorithmIsRefusedNamingTheChoices() {
+        devicesOrSkip();
+        String old = System.getProperty(OpenClBackend.DENSE_PROPERTY);
+        System.setProperty(OpenClBackend.DENSE_PROPERTY, "dot");
+        try {
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> OpenClBackend.create(null));
+            assertEquals("OpenCL: unknown dense algorithm 'dot' (splot.opencl.dense must be auto or gemm)", e.getMessage());
+        } finally {
+            if (old == null) System.clearProperty(OpenClBackend.DENSE_PROPERTY);
+            else System.setProperty(OpenClBackend.DENSE_PROPERTY, old);
+        }
+    }
+
+    @Test
     void aKernelThatDoesNotBuildReportsFileOptionsAndTheFullLog() {
         devicesOrSkip();
         try (OpenClBackend be = OpenClBackend.create(null)) {

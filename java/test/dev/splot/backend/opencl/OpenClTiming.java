@@ -190,8 +190,17 @@ public final class OpenClTiming {
         Tensor dw = rand(128, 9216), dbias = rand(128), h = zeros(DType.FLOAT32, n, 128), dh = rand(n, 128);
         Tensor ddw = zeros(DType.FLOAT32, 128, 9216), ddb = zeros(DType.FLOAT32, 128), dflat = zeros(DType.FLOAT32, n, 9216);
         double df = 2.0 * n * 9216 * 128;
-        time("dense1 forward (T+gemm)", df, 0, () -> be.denseForward(dout, dw, dbias, h));
+        time("dense1 forward (dot on CPUs, T+gemm on GPUs)", df, 0, () -> be.denseForward(dout, dw, dbias, h));
         time("dense1 backward (dw+db+dx)", 2 * df, 0, () -> be.denseBackward(dh, dout, dw, dflat, ddw, ddb));
+        Tensor dwT = zeros(DType.FLOAT32, 9216, 128);
+        time("  dense1 transpose W", 0, 8.0 * 128 * 9216, () -> be.gemm().transpose(mem(dw), 0, mem(dwT), 128, 9216, 1));
+        time("  dense1 forward gemm (x . W^T)", df, 0, () -> be.gemm().run(GemmCall.of(n, 128, 9216, Operand.rowMajor(mem(dout), 0, 9216),
+                Operand.rowMajor(mem(dwT), 0, 128), Operand.rowMajor(mem(h), 0, 128))));
+        time("  dense1 dw gemm (dy^T . x)", df, 0, () -> be.gemm().run(GemmCall.of(128, 9216, n, Operand.transposed(mem(dh), 0, 128),
+                Operand.rowMajor(mem(dout), 0, 9216), Operand.rowMajor(mem(ddw), 0, 9216))));
+        time("  dense1 dx gemm (dy . W)", df, 0, () -> be.gemm().run(GemmCall.of(n, 9216, 128, Operand.rowMajor(mem(dh), 0, 128),
+                Operand.rowMajor(mem(dw), 0, 9216), Operand.rowMajor(mem(dflat), 0, 9216))));
+        release(dwT);
         Tensor w3 = rand(10, 128), b3 = rand(10), logits = zeros(DType.FLOAT32, n, 10), dl = zeros(DType.FLOAT32, n, 10);
         time("dense2 forward", 2.0 * n * 128 * 10, 0, () -> be.denseForward(h, w3, b3, logits));
         Tensor labels = zeros(DType.INT32, n);

@@ -48,29 +48,26 @@ class OpenClDiagnosticsTest {
 
     @Test
     void anUnknownConvolutionAlgorithmIsRefusedNamingTheChoices() {
-        devicesOrSkip();
-        String old = System.getProperty(OpenClBackend.CONV_PROPERTY);
-        System.setProperty(OpenClBackend.CONV_PROPERTY, "fft");
-        try {
-            BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> OpenClBackend.create(null));
-            assertEquals("OpenCL: unknown convolution algorithm 'fft' (splot.opencl.conv must be auto, gemm, winograd2, winograd4 or winograd)", e.getMessage());
-        } finally {
-            if (old == null) System.clearProperty(OpenClBackend.CONV_PROPERTY);
-            else System.setProperty(OpenClBackend.CONV_PROPERTY, old);
-        }
+        assertStartRefused(OpenClBackend.CONV_PROPERTY, "fft",
+                "OpenCL: unknown convolution algorithm 'fft' (splot.opencl.conv must be auto, gemm, winograd2, winograd4 or winograd)");
     }
 
     @Test
     void anUnknownDenseAlgorithmIsRefusedNamingTheChoices() {
+        assertStartRefused(OpenClBackend.DENSE_PROPERTY, "dot", "OpenCL: unknown dense algorithm 'dot' (splot.opencl.dense must be auto or gemm)");
+    }
+
+    /** Starting the backend with the system property set to the value fails with exactly the message. */
+    private static void assertStartRefused(String property, String value, String message) {
         devicesOrSkip();
-        String old = System.getProperty(OpenClBackend.DENSE_PROPERTY);
-        System.setProperty(OpenClBackend.DENSE_PROPERTY, "dot");
+        String old = System.getProperty(property);
+        System.setProperty(property, value);
         try {
             BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> OpenClBackend.create(null));
-            assertEquals("OpenCL: unknown dense algorithm 'dot' (splot.opencl.dense must be auto or gemm)", e.getMessage());
+            assertEquals(message, e.getMessage());
         } finally {
-            if (old == null) System.clearProperty(OpenClBackend.DENSE_PROPERTY);
-            else System.setProperty(OpenClBackend.DENSE_PROPERTY, old);
+            if (old == null) System.clearProperty(property);
+            else System.setProperty(property, old);
         }
     }
 

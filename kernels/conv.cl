@@ -205,3 +205,53 @@ __kernel void conv_weights_3x3_valid(__global const float* restrict x, __global 
     for (int t = 0; t < TAPS3; t++) dst[t] = sum_lanes(acc[t]) + rest[t];
     if (c == 0) partB[(long)group * O + o] = sum_lanes(bias) + biasRest;
 }
+
+// Forward of a 3x3 stride-1 'valid' convolution of one input channel on CPU devices (conv1), at least 8 outputs wide
+// and 8 output channels: work-item (ob, n) computes 8 output channels of image n, 8 consecutive outputs of a row at a
+// time with one float8 accumulator per channel, each x vector loaded once for the 8 channels (im2col and a K = 9 GEMM
+// wrote and read 9 copies of x). A work-item takes a whole image: with one row vector each, PoCL's cost per
+// work-group outweighed the work. Every tap of every output lies inside the image. Vectors (and groups of channels)
+// start at multiples of 8, except that the last ends at the row's end (at O) and stores only the lanes (channels) the
+// one before did not: the weights then sit at fixed offsets from one pointer (with a clamp per channel PoCL spilled
+// their addresses). Sums from 0 over kh, kw in ascending order, fused, then + b, then (relu) relu_forward's select:
+// the order depends only on the shape.
+__kernel void conv_forward_3x3_valid(__global const float* restrict x, __global const float* restrict w,
+                                     __global const float* restrict b, __global float* restrict y, const int N,
+                                     const int H, const int W, const int O, const int relu) {
+    const int g0 = get_global_id(0) * 8, n = get_global_id(1);
+    if (g0 >= O || n >= N) return;
+    const int o0 = min(g0, O - 8), firstChannel = g0 - o0;
+    const int OH = H - 2, OW = W - 2;
+    const __global float* wg = w + (long)o0 * TAPS3;
+    for (int oh = 0; oh < OH; oh++) {
+        const __global float* xr = x + ((long)n * H + oh) * W;
+        for (int v = 0; v * 8 < OW; v++) {
+            const int ow0 = min(v * 8, OW - 8);
+            float8 acc[8];
+#pragma unroll
+            for (int j = 0; j < 8; j++) acc[j] = (float8)(0.0f);
+#pragma unroll
+            for (int t = 0; t < TAPS3; t++) {
+                const float8 xv = vload8(0, xr + ow0 + (t / 3) * W + t % 3);
+#pragma unroll
+                for (int j = 0; j < 8; j++) acc[j] = fma(xv, (float8)(wg[j * TAPS3 + t]), acc[j]);
+            }
+            const int first = v * 8 - ow0; // lanes before it were stored by the row's vector before
+#pragma unroll
+            for (int j = 0; j < 8; j++) {
+                if (j >= firstChannel) {
+                    float8 r = acc[j] + (float8)(b[o0 + j]);
+                    if (relu) r = select(r, (float8)(0.0f), r <= (float8)(0.0f));
+                    __global float* yr = y + (((long)n * O + o0 + j) * OH + oh) * OW + ow0;
+                    if (first == 0) {
+                        vstore8(r, 0, yr);
+                    } else {
+                        float t[8];
+                        vstore8(r, 0, t);
+                        for (int l = first; l < 8; l++) yr[l] = t[l];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -51,14 +51,17 @@ class OpenClBackendConformanceTest extends BackendConformanceTest {
 
     /**
      * Batches above 16 images split the weight gradient into groups of several images (the kernel's s-loop); the last
-     * geometry takes conv_weights_3x3_valid on CPU devices (one input channel, 3x3, 'valid'): groups of two images and a
-     * last one of one, 10 output columns (one vector of 8 and two alone).
+     * two geometries take conv_weights_3x3_valid on CPU devices (one input channel, 3x3, 'valid'): groups of two images
+     * and a last one of one, 10 output columns (one vector of 8 and two alone); the last also conv_forward_3x3_valid.
      */
     @Test
     void convolutionWithALargeBatch() {
         for (ConvGeometry g : new ConvGeometry[] {ConvGeometry.of(37, 3, 9, 8, 5, 3, 3, 1, Padding.VALID),
                 ConvGeometry.of(33, 2, 7, 7, 16, 3, 3, 2, Padding.SAME), ConvGeometry.of(20, 4, 5, 6, 3, 1, 1, 1, Padding.VALID),
-                ConvGeometry.of(19, 1, 13, 12, 3, 3, 3, 1, Padding.VALID)}) {
+                ConvGeometry.of(19, 1, 13, 12, 3, 3, 3, 1, Padding.VALID),
+                // CPU devices' direct conv1 forward: 12 channels (a last group of 8 that overlaps the first) and rows of
+                // 11 (a last vector that overlaps the first)
+                ConvGeometry.of(2, 1, 11, 13, 12, 3, 3, 1, Padding.VALID)}) {
             float[] x = rand(g.inputShape()), w = rand(g.weightShape()), b = rand(g.o()), dy = rand(g.outputShape());
             Op op = be -> {
                 try (Tensor tx = up(be, x, g.inputShape()); Tensor tw = up(be, w, g.weightShape()); Tensor tb = up(be, b, g.o());

@@ -80,6 +80,12 @@ final class Convolutions {
 
     /** y = conv(x, w) + b, or with {@code relu} relu(conv(x, w) + b), applied as the GEMM stores y. */
     void forward(cl_mem x, cl_mem w, cl_mem b, cl_mem y, ConvGeometry g, boolean relu) {
+        if (cpuDevice && isValid3x3(g) && g.c() == 1 && g.outW() >= 8 && g.o() >= 8) {
+            // conv1 on CPUs: direct, each x vector loaded once for 8 output channels (kernels/conv.cl)
+            kernels.launch("conv_forward_3x3_valid", new long[] {(g.o() + 7) / 8, g.n()}, new long[] {1, 1}, x, w, b, y, g.n(),
+                    g.h(), g.w(), g.o(), relu ? 1 : 0);
+            return;
+        }
         int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o();
         int step = isPointwise(g) ? g.n() : chunk(g.n(), (long) ckk * p, 1);
         for (int n0 = 0; n0 < g.n(); n0 += step) {

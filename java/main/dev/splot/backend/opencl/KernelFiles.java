@@ -14,7 +14,8 @@ final class KernelFiles {
         List<ProgramSpec> specs = new ArrayList<>(List.of(
                 new ProgramSpec("gemm.cl", (base + " " + tile.defines(false)).trim(), "gemm", "reduce_partials", "transpose",
                         "dense_dot"),
-                new ProgramSpec("conv.cl", base, "im2col", "col2im", "bias_partial", "conv_weights_few_taps", "conv_weights_3x3_valid"),
+                new ProgramSpec("conv.cl", base, "im2col", "col2im", "bias_partial", "conv_weights_few_taps", "conv_weights_3x3_valid",
+                        "conv_forward_3x3_valid"),
                 new ProgramSpec("pool.cl", base, "maxpool_forward", "maxpool_backward", "maxpool2_forward", "maxpool2_backward",
                         "dropout_maxpool2_relu_backward",
                         "avgpool_forward", "avgpool_backward"),

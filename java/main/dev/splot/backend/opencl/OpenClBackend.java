@@ -73,11 +73,7 @@ public final class OpenClBackend extends AbstractBackend {
      * {@code splot.native.conv}. Other kernel sizes and strides always take im2col + GEMM.
      */
     public static final String CONV_PROPERTY = "splot.opencl.conv";
-    /**
-     * How dense layers' forward runs: "auto" (default: dot products along the rows of x and W on CPU devices,
-     * kernels/gemm.cl's dense_dot; W transposed and the GEMM elsewhere) or "gemm" (the transpose and the GEMM on every
-     * device, which lets the tests run the GPU path on a CPU).
-     */
+    /** How dense layers' forward runs: "auto" (default) or "gemm", see {@link DenseAlgorithm}. */
     public static final String DENSE_PROPERTY = "splot.opencl.dense";
 
     private final DeviceInfo info;
@@ -151,8 +147,7 @@ public final class OpenClBackend extends AbstractBackend {
     private OpenClBackend(DeviceInfo info, ProgramCache cache, GemmTile tile, Gemm.PanelUse panelUse) {
         this.info = info;
         this.convAlgorithm = ConvAlgorithm.fromProperty();
-        boolean denseAuto = denseAlgorithmFromProperty().equals("auto"); // checked on every device
-        this.denseByDot = info.isCpu() && denseAuto;
+        this.denseByDot = DenseAlgorithm.fromProperty().byDotProducts(info.isCpu());
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, info.platform());
         try {
@@ -511,14 +506,6 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     // ---- dense --------------------------------------------------------------------------------
-
-    private static String denseAlgorithmFromProperty() {
-        String p = System.getProperty(DENSE_PROPERTY, "auto");
-        if (!p.equals("auto") && !p.equals("gemm")) {
-            throw new BackendUnavailableException("OpenCL: unknown dense algorithm '" + p + "' (" + DENSE_PROPERTY + " must be auto or gemm)", null);
-        }
-        return p;
-    }
 
     @Override
     protected void denseForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, int n, int in, int out) {

@@ -12,10 +12,10 @@ template <int NRT = NR>
 static inline void ukernel(int K, const float* A, const float* B, float* C, long ldc, const float* rowbias, bool accumulate) {
     ukernel_t<false, NRT>(K, A, B, nullptr, C, ldc, rowbias, accumulate);
 }
-template <int NRT = NR>
+template <int NRT = NR, int MRT = MR>
 static inline void ukernel_off(int K, const float* A, const float* B, const int* koff, float* C, long ldc, const float* rowbias,
                                bool accumulate) {
-    ukernel_t<true, NRT>(K, A, B, koff, C, ldc, rowbias, accumulate);
+    ukernel_t<true, NRT, false, MRT>(K, A, B, koff, C, ldc, rowbias, accumulate);
 }
 
 /* ukernel with A's MR rows read in place: A(i, k) = A[i*lda + k] (B packed). */
@@ -24,25 +24,26 @@ static inline void ukernel_rows(int K, const float* A, long lda, const float* B,
     ukernel_t<false, NRT, true>(K, A, B, nullptr, C, ldc, nullptr, accumulate, lda);
 }
 
-/* A(i,k) = A[i*rsa + k*csa], rows [0, mr) of a panel, zero-padded to MR. */
+/* A(i,k) = A[i*rsa + k*csa], rows [0, mr) of a panel, zero-padded to W (the tile's rows: MR, or WG_MR). */
+template <int W = MR>
 static void pack_a(int mr, int K, const float* A, long rsa, long csa, float* dst) {
     if (rsa == 1) {
         for (int k = 0; k < K; ++k) {
             const float* s = A + (long)k * csa;
             for (int i = 0; i < mr; ++i) dst[i] = s[i];
-            for (int i = mr; i < MR; ++i) dst[i] = 0.0f;
-            dst += MR;
+            for (int i = mr; i < W; ++i) dst[i] = 0.0f;
+            dst += W;
         }
     } else {
         /* rows gathered in K blocks so that the interleaved destination block stays in L1 */
         for (int k0 = 0; k0 < K; k0 += 256) {
             const int k1 = imin(K, k0 + 256);
-            for (int i = 0; i < MR; ++i) {
+            for (int i = 0; i < W; ++i) {
                 if (i < mr) {
                     const float* s = A + (long)i * rsa;
-                    for (int k = k0; k < k1; ++k) dst[(long)k * MR + i] = s[(long)k * csa];
+                    for (int k = k0; k < k1; ++k) dst[(long)k * W + i] = s[(long)k * csa];
                 } else {
-                    for (int k = k0; k < k1; ++k) dst[(long)k * MR + i] = 0.0f;
+                    for (int k = k0; k < k1; ++k) dst[(long)k * W + i] = 0.0f;
                 }
             }
         }
@@ -74,9 +75,10 @@ static void pack_b(int nr, int K, const float* B, long rsb, long csb, float* dst
     }
 }
 
-/* Packs all row panels of A(M x K) into dst (ceil(M/MR)*MR*K floats). */
+/* Packs all row panels of A(M x K) into dst (ceil(M/W)*W*K floats), W rows a panel. */
+template <int W = MR>
 static void pack_a_all(int M, int K, const float* A, long rsa, long csa, float* dst) {
-    for (int i = 0; i < M; i += MR) pack_a(imin(MR, M - i), K, A + (long)i * rsa, rsa, csa, dst + (long)(i / MR) * MR * K);
+    for (int i = 0; i < M; i += W) pack_a<W>(imin(W, M - i), K, A + (long)i * rsa, rsa, csa, dst + (long)(i / W) * W * K);
 }
 
 /* One MR x NRT tile over a K block: C = (accumulate ? C : rowbias) + A B. */

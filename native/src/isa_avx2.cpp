@@ -14,6 +14,11 @@ constexpr int KCMAX = 384;
 /* A second, narrower panel width for GEMMs whose N it divides better (e.g. N = 128). */
 constexpr int NR_ALT = 16;
 constexpr int DR = 3, DC = 4;
+/* The Winograd GEMMs' tile (winograd.hpp, wg_gemm_rows): 4 x 24, also 12 accumulators, with fewer A
+ * broadcasts per multiply-add than 6 x 16 and a shape that divides their operands: conv2's 64 and 32
+ * rows and two images' 72 tiles exactly, where 6 x 16 computed 66 / 36 rows (the second 12% zeros)
+ * and a last 8-column panel at half the 16-wide tile's throughput. */
+constexpr int WG_MR = 4, WG_NR = 24;
 #include "microkernels.hpp"
 
 /* Ten Philox4x32-10 rounds on 16 counters (two ymm of 8) at once (see philox16 in elementwise.hpp). */

@@ -15,6 +15,8 @@ constexpr int KCMAX = 576;
 /* A second, narrower panel width for GEMMs whose N it divides better (e.g. N = 128). */
 constexpr int NR_ALT = 32;
 constexpr int DR = 4, DC = 6;
+/* The Winograd GEMMs' tile (winograd.hpp, wg_gemm_rows): the SGEMM's */
+constexpr int WG_MR = MR, WG_NR = NR;
 #include "microkernels.hpp"
 
 /* Ten Philox4x32-10 rounds on 16 counters at once (see philox16 in elementwise.hpp for the scalar form). */

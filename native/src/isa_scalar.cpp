@@ -14,20 +14,20 @@ constexpr int KCMAX = 256;
 /* OFF = false: B is packed (row k at B + k*NR, aligned). OFF = true: row k is at B + koff[k]
  * (implicit GEMM straight from a padded image; unaligned). AROWS: A(i, k) at A[i*lda + k], rows
  * read in place instead of packed. */
-template <bool OFF, int NRT = NR, bool AROWS = false>
+template <bool OFF, int NRT = NR, bool AROWS = false, int MRT = MR>
 static inline void ukernel_t(int K, const float* __restrict A, const float* __restrict B, const int* __restrict koff, float* C,
                              long ldc, const float* rowbias, bool accumulate, long lda = 0) {
-    float c[MR][NRT] = {};
+    float c[MRT][NRT] = {};
     for (int k = 0; k < K; ++k) {
-        for (int i = 0; i < MR; ++i) {
+        for (int i = 0; i < MRT; ++i) {
             const float a = AROWS ? A[i * lda + k] : A[i];
             const float* b = OFF ? B + koff[k] : B;
             for (int j = 0; j < NRT; ++j) c[i][j] += a * b[j];
         }
-        if (!AROWS) A += MR;
+        if (!AROWS) A += MRT;
         if (!OFF) B += NRT;
     }
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < MRT; ++i) {
         const float bias = rowbias ? rowbias[i] : 0.0f;
         for (int j = 0; j < NRT; ++j) C[i * ldc + j] = (accumulate ? C[i * ldc + j] : bias) + c[i][j];
     }
@@ -36,6 +36,8 @@ static inline void ukernel_t(int K, const float* __restrict A, const float* __re
 /* A second, narrower panel width for GEMMs whose N it divides better (e.g. N = 128). */
 constexpr int NR_ALT = 8;
 constexpr int DR = 2, DC = 2;
+/* The Winograd GEMMs' tile (winograd.hpp, wg_gemm_rows): the SGEMM's */
+constexpr int WG_MR = MR, WG_NR = NR;
 
 constexpr int DV = 4;
 

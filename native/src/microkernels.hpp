@@ -11,14 +11,16 @@ static_assert(NR % VW == 0 && NR_ALT % VW == 0, "SGEMM panel widths must be whol
 /* C[MR x NRT] (ldc) = (accumulate ? C : rowbias) + sum_k A[k*MR + i] B(k, j), A packed.
  * OFF = false: B is packed (row k at B + k*NRT, aligned). OFF = true: row k is at B + koff[k]
  * (implicit GEMM straight from a padded image or transformed data; unaligned). AROWS: A(i, k) is
- * A[i*lda + k] instead, MR rows read in place (no packing; the same operations in the same order). */
-template <bool OFF, int NRT = NR, bool AROWS = false>
+ * A[i*lda + k] instead, MR rows read in place (no packing; the same operations in the same order).
+ * MRT: rows of the tile (A packed MRT rows per k), MR unless a caller has a better shape (the
+ * Winograd GEMMs: WG_MR x WG_NR). Each element's sum runs over k in order whatever the tile's shape. */
+template <bool OFF, int NRT = NR, bool AROWS = false, int MRT = MR>
 static inline void ukernel_t(int K, const float* __restrict A, const float* __restrict B, const int* __restrict koff, float* C,
                              long ldc, const float* rowbias, bool accumulate, long lda = 0) {
     constexpr int NVT = NRT / VW;
-    vf c[MR][NVT];
+    vf c[MRT][NVT];
 #pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < MRT; ++i)
 #pragma GCC unroll 4
         for (int v = 0; v < NVT; ++v) c[i][v] = vf{};
     for (int k = 0; k < K; ++k) {
@@ -26,16 +28,16 @@ static inline void ukernel_t(int K, const float* __restrict A, const float* __re
 #pragma GCC unroll 4
         for (int v = 0; v < NVT; ++v) b[v] = vload((OFF ? B + koff[k] : B) + VW * v);
 #pragma GCC unroll 32
-        for (int i = 0; i < MR; ++i) {
+        for (int i = 0; i < MRT; ++i) {
             const vf a = vbroadcast(AROWS ? A[i * lda + k] : A[i]);
 #pragma GCC unroll 4
             for (int v = 0; v < NVT; ++v) c[i][v] = vfma(a, b[v], c[i][v]);
         }
-        if (!AROWS) A += MR;
+        if (!AROWS) A += MRT;
         if (!OFF) B += NRT;
     }
 #pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < MRT; ++i) {
         float* ci = C + i * ldc;
         if (accumulate) {
 #pragma GCC unroll 4

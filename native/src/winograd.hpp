@@ -333,27 +333,40 @@ static void wg_input_grad_rows(const float* V, long sx, int ld, int C, const wg_
     }
 }
 
-/* Rows of a GEMM result plane: M rounded up to whole MR tiles (see wg_gemm_rows). */
-static inline long wg_gemm_plane_rows(int M) { return (M + MR - 1) / MR * MR; }
+/* Rows of a GEMM result plane: M rounded up to whole WG_MR tiles (see wg_gemm_rows). */
+static inline long wg_gemm_plane_rows(int M) { return (M + WG_MR - 1) / WG_MR * WG_MR; }
 
-/* C[M x nb] (ldc) = packed A (M x K) x the K rows B + koff[k] (canonical rows, nb columns used).
- * Edge tiles are computed whole, straight into C: C has wg_gemm_plane_rows(M) rows, and rows of B
- * and C have room for nb rounded up to NR (the block size is a multiple of NR); what lands beyond
- * M x nb is never read. A last panel of at most VW columns runs the one-vector kernel (F(4x4)'s
- * 36-tile blocks end in 4 columns). Each element's sum is the same whatever the tile width. */
+/* Floats of A (M x K) packed for wg_gemm_rows: WG_MR rows a panel. */
+static inline long wg_packed_a_floats(int M, int K) { return wg_gemm_plane_rows(M) * K; }
+
+/* One column panel of wg_gemm_rows, NRT columns wide, over the K block of kl rows at A (the first
+ * row panel's; panels lie K * WG_MR floats apart), tile by tile down M. */
+template <int NRT>
+static inline void wg_gemm_panel(int M, int K, int kl, const float* A, const float* B, const int* koff, float* C, long ldc,
+                                 bool accumulate) {
+    for (int i = 0; i < M; i += WG_MR)
+        ukernel_off<NRT, WG_MR>(kl, A + (long)(i / WG_MR) * K * WG_MR, B, koff, C + (long)i * ldc, ldc, nullptr, accumulate);
+}
+
+/* C[M x nb] (ldc) = A (M x K, packed by pack_a_all<WG_MR>) x the K rows B + koff[k] (canonical rows,
+ * nb columns used), in WG_MR x WG_NR tiles (the ISA file's Winograd tile). Edge tiles are computed
+ * whole, straight into C: C has wg_gemm_plane_rows(M) rows, and rows of B and C have room for nb
+ * rounded up to whole vectors; what lands beyond M x nb is never read. A last panel narrower than
+ * WG_NR runs the kernel of its whole vectors (one or two). Each element's sum runs over k in order,
+ * whatever the tile's shape. */
 static void wg_gemm_rows(int M, int nb, int K, const float* Ap, const float* B, const int* koff, float* C, long ldc) {
+    static_assert(WG_NR % VW == 0 && WG_NR <= 3 * VW, "Winograd panels are one to three vectors wide");
     const int KC = k_block_size(K);
-    for (int j = 0; j < nb; j += NR)
+    for (int j = 0; j < nb; j += WG_NR)
         for (int k0 = 0; k0 < K; k0 += KC) {
-            const int kl = imin(KC, K - k0);
-            const bool narrow = nb - j <= VW && VW < NR;
-            for (int i = 0; i < M; i += MR) {
-                const float* A = Ap + (long)(i / MR) * K * MR + (long)k0 * MR;
-                if (narrow)
-                    ukernel_off<VW>(kl, A, B + j, koff + k0, C + (long)i * ldc + j, ldc, nullptr, k0 > 0);
-                else
-                    ukernel_off<NR>(kl, A, B + j, koff + k0, C + (long)i * ldc + j, ldc, nullptr, k0 > 0);
-            }
+            const int kl = imin(KC, K - k0), vectors = imin(WG_NR, nb - j + VW - 1) / VW;
+            const float* A = Ap + (long)k0 * WG_MR;
+            if (vectors == 1)
+                wg_gemm_panel<VW>(M, K, kl, A, B + j, koff + k0, C + j, ldc, k0 > 0);
+            else if (vectors == 2 && 2 * VW < WG_NR)
+                wg_gemm_panel<2 * VW>(M, K, kl, A, B + j, koff + k0, C + j, ldc, k0 > 0);
+            else
+                wg_gemm_panel<WG_NR>(M, K, kl, A, B + j, koff + k0, C + j, ldc, k0 > 0);
         }
 }
 
@@ -416,11 +429,11 @@ static void wg_conv_fwd(int threads, const float* x, const float* w, const float
     const int O = g.o, C = g.c, TB = WG::block();
     const wg_tasks tk = wg_tasks_of(s.T, TB, g.n);
     const int ipg = tk.ipg, ld = tk.ld;
-    const long apsz = (long)((O + MR - 1) / MR) * MR * C, xps = (long)C * s.Hp * s.Wp + 2 * VW;
+    const long apsz = wg_packed_a_floats(O, C), xps = (long)C * s.Hp * s.Wp + 2 * VW;
     Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)E * O * C);
     WG::weights(w, O, C, U);
     Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)E * apsz);
-    for (int e = 0; e < E; ++e) pack_a_all(O, C, U + (long)e * O * C, C, 1, Ap + e * apsz);
+    for (int e = 0; e < E; ++e) pack_a_all<WG_MR>(O, C, U + (long)e * O * C, C, 1, Ap + e * apsz);
     Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)C);
     for (int c = 0; c < C; ++c) koff[c] = c * ld;
     const long vsx = wg_plane_stride((long)C * ld), msx = wg_plane_stride(wg_gemm_plane_rows(O) * ld);
@@ -457,12 +470,12 @@ static void wg_conv_bwd_data(int threads, const float* dy, const float* w, float
     const int O = g.o, C = g.c, TB = WG::block();
     const wg_tasks tk = wg_tasks_of(s.T, TB, g.n);
     const int ipg = tk.ipg, ld = tk.ld;
-    const long apsz = (long)((C + MR - 1) / MR) * MR * O;
+    const long apsz = wg_packed_a_floats(C, O);
     const long dyps = (long)O * (WG::M * s.TH) * (WG::M * s.TW) + VW, dxps = (long)C * s.Hp * s.Wp + 2 * VW + 1;
     Scratch<float> U(SCRATCH_OP_WEIGHTS, (size_t)E * O * C);
     WG::weights(w, O, C, U);
     Scratch<float> Ap(SCRATCH_OP_PACKED, (size_t)E * apsz);
-    for (int e = 0; e < E; ++e) pack_a_all(C, O, U + (long)e * O * C, 1, C, Ap + e * apsz); /* U[e]^T */
+    for (int e = 0; e < E; ++e) pack_a_all<WG_MR>(C, O, U + (long)e * O * C, 1, C, Ap + e * apsz); /* U[e]^T */
     Scratch<int> koff(SCRATCH_OP_TABLE, (size_t)O);
     for (int o = 0; o < O; ++o) koff[o] = o * ld;
     const long gsx = wg_plane_stride((long)O * ld), vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld);

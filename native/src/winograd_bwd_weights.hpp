@@ -155,7 +155,7 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
     const long img = (long)O * g.oh * g.ow, dyps = (long)O * H2 * W2 + VW, dxps = (long)C * s.Hp * s.Wp + 2 * VW + 1;
     /* dM's planes carry 8 rows past O: the panel cutting reads 8 rows at a time (pack_rows_panel) */
     const long gsx = wg_plane_stride((long)(O + 8) * ld), vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld);
-    const long apsz = (long)((C + MR - 1) / MR) * MR * O;
+    const long apsz = wg_packed_a_floats(C, O);
     const int G = imin(g.n, 16); /* fixed batch chunks, independent of the thread count */
     const long OC = (long)O * C, part = E * OC + O;
     Scratch<float> parts(SCRATCH_OP_PACKED, (size_t)(G * part + (dx ? E * apsz : 0)));
@@ -164,7 +164,7 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
     float* const Ap = parts + G * part; /* backward-data's A: U[e]^T, packed */
     if (dx) {
         WG::weights(w, O, C, U);
-        for (int e = 0; e < E; ++e) pack_a_all(C, O, U + (long)e * OC, 1, C, Ap + e * apsz);
+        for (int e = 0; e < E; ++e) pack_a_all<WG_MR>(C, O, U + (long)e * OC, 1, C, Ap + e * apsz);
         for (int o = 0; o < O; ++o) koff[o] = o * ld;
     }
 #pragma omp parallel for schedule(dynamic) num_threads(threads)

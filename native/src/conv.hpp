@@ -95,7 +95,7 @@ static int pool_relu_conv_bwd(int threads, const float* pdy, const float* mask, 
     const int m = wg_tile(g, WG_BWD_WEIGHTS);
     if (m == 0 || (dx && wg_tile(g, WG_BWD_DATA) != m)) return 1;
     int bad = 0;
-    const wg_dy_source src = {nullptr, pdy, mask, pooled, arg, (long)poh * pow_, &bad};
+    const wg_dy_source src = {nullptr, pdy, mask, pooled, arg, poh, pow_, &bad};
     if (m == 2)
         wg_conv_bwd<Wg2>(threads, src, x, w, dx, dw, db, g);
     else

@@ -5,6 +5,7 @@
 #include "common.hpp"
 #include "elementwise.hpp"
 #include "pooling.hpp"
+#include "vec.hpp"
 
 /* Max-pool outputs [i0, i1) in flat (n, c, oh, ow) order, row piece by row piece. */
 static inline void maxpool_span(const float* x, float* y, int* arg, long long i0, long long i1, int h, int w, int ph, int pw,
@@ -65,6 +66,53 @@ static inline int dropout_maxpool_relu_plane(const float* dy, const float* mask,
     return bad;
 }
 
+/* dropout_maxpool_relu_plane for an h x w plane pooled into ph x pw windows, where every window is 2x2 at
+ * stride 2 with its argmax inside it, as a 2x2 stride-2 max-pool's forward always leaves them: the windows
+ * are disjoint, so each element of d receives at most one term, and d is written row by row, VW windows at a
+ * time (d[a] = 0 + the term, the composition's add to its zero; elsewhere 0): no zeroing pass and no
+ * scatter, which took 5% of the fused convolution backward. Returns 1, with d partly written, at the first
+ * argmax outside its window (another pooling, or a hostile tensor: argmax is only compared here, never
+ * followed); the general routine then does the plane. */
+static inline int dropout_maxpool_relu_plane_2x2(const float* dy, const float* mask, const int* arg, const float* pooled, long nc,
+                                                 int h, int w, int ph, int pw, float* __restrict d) {
+    if (2 * ph > h || 2 * pw > w) return 1;
+    const long base = nc * (long)h * w, k0 = nc * (long)ph * pw;
+    vi lane;
+    for (int l = 0; l < VW; ++l) lane[l] = l;
+    for (int pr = 0; pr < ph; ++pr) {
+        float* const row0 = d + (long)(2 * pr) * w;
+        float* const row1 = row0 + w;
+        for (int pc = 0; pc < pw; pc += VW) {
+            const int cnt = imin(VW, pw - pc);
+            const long k = k0 + (long)pr * pw + pc;
+            const vf a_bits = vload_n((const float*)(arg + k), cnt); /* the indices' bits */
+            vi a;
+            memcpy(&a, &a_bits, sizeof a);
+            const vi rel = a - (int)(base + (long)(2 * pr) * w + 2 * pc) - 2 * lane; /* argmax - window's first */
+            const vi outside = vfirst(cnt) & ~((rel == 0) | (rel == 1) | (rel == w) | (rel == w + 1));
+            for (int l = 0; l < VW; ++l)
+                if (outside[l]) return 1;
+            const vf g = vload_n(dy + k, cnt) * vload_n(mask + k, cnt);
+            const vf term = vf{} + (vload_n(pooled + k, cnt) > vf{} ? g : vf{});
+            vf lo, hi;
+            for (int r = 0; r < 2; ++r) {
+                const int at = r ? w : 0;
+                vinterleave(rel == at ? term : vf{}, rel == at + 1 ? term : vf{}, &lo, &hi);
+                float* dst = (r ? row1 : row0) + 2 * pc;
+                if (2 * cnt >= VW) {
+                    vstore(dst, lo);
+                    if (2 * cnt > VW) vstore_n(dst + VW, hi, 2 * cnt - VW);
+                } else {
+                    vstore_n(dst, lo, 2 * cnt);
+                }
+            }
+        }
+        for (int q = 2 * pw; q < w; ++q) row0[q] = row1[q] = 0.0f; /* an odd last column no window covers */
+    }
+    for (long i = (long)(2 * ph) * w; i < (long)h * w; ++i) d[i] = 0.0f; /* and an odd last row */
+    return 0;
+}
+
 /* dx = relu_bwd(maxpool_bwd(dy * mask, arg), relu_y), from pooled (see above), plane by plane; 1 where
  * an argmax lay outside its plane. */
 static int dropout_maxpool_relu_bwd(int threads, const float* dy, const float* mask, const int* arg, const float* pooled, float* dx,
@@ -72,6 +120,8 @@ static int dropout_maxpool_relu_bwd(int threads, const float* dy, const float* m
     const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
     int bad = 0;
 #pragma omp parallel for schedule(static) reduction(| : bad) num_threads(planes * pin >= CHUNK ? threads : 1)
-    for (long nc = 0; nc < planes; ++nc) bad |= dropout_maxpool_relu_plane(dy, mask, arg, pooled, nc, pin, pout, dx + nc * pin);
+    for (long nc = 0; nc < planes; ++nc)
+        if (dropout_maxpool_relu_plane_2x2(dy, mask, arg, pooled, nc, h, w, oh, ow, dx + nc * pin))
+            bad |= dropout_maxpool_relu_plane(dy, mask, arg, pooled, nc, pin, pout, dx + nc * pin);
     return bad;
 }

@@ -127,15 +127,18 @@ struct wg_dy_source {
     const float* dy; /* [n, o, oh, ow]; NULL: built from the fields below */
     const float *pdy, *mask, *pooled; /* dropout_maxpool_relu_bwd's inputs: pooled gradient, mask, the pool's output */
     const int* arg;
-    long pooled_per_plane; /* pooled values per plane */
-    int* bad;              /* set to 1 where an argmax lay outside its plane (skipped) */
+    int pooled_h, pooled_w; /* pooled rows and columns per plane */
+    int* bad;               /* set to 1 where an argmax lay outside its plane (skipped) */
 
     /* builds image n's dy into buf (O oh ow floats); only without dy */
     void build(int n, const splot_conv_geom& g, float* buf) const {
         const long plane = (long)g.oh * g.ow;
-        for (int o = 0; o < g.o; ++o)
-            if (dropout_maxpool_relu_plane(pdy, mask, arg, pooled, (long)n * g.o + o, plane, pooled_per_plane, buf + o * plane))
+        for (int o = 0; o < g.o; ++o) {
+            const long nc = (long)n * g.o + o;
+            if (dropout_maxpool_relu_plane_2x2(pdy, mask, arg, pooled, nc, g.oh, g.ow, pooled_h, pooled_w, buf + o * plane) &&
+                dropout_maxpool_relu_plane(pdy, mask, arg, pooled, nc, plane, (long)pooled_h * pooled_w, buf + o * plane))
                 __atomic_store_n(bad, 1, __ATOMIC_RELAXED);
+        }
     }
 };
 
@@ -298,7 +301,7 @@ static void wg_conv_bwd(int threads, const wg_dy_source& src, const float* x, co
 
 template <class WG>
 static void wg_conv_bwd_weights(int threads, const float* x, const float* dy, float* dw, float* db, const splot_conv_geom& g) {
-    const wg_dy_source src = {dy, nullptr, nullptr, nullptr, nullptr, 0, nullptr};
+    const wg_dy_source src = {dy, nullptr, nullptr, nullptr, nullptr, 0, 0, nullptr};
     wg_conv_bwd<WG>(threads, src, x, nullptr, nullptr, dw, db, g);
 }
 

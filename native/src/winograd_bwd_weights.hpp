@@ -149,12 +149,13 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
     constexpr int E = WG::E;
     const wg_shape s = wg_shape_of(g, WG::M, WG::PHASE_ALIGN);
     const int O = g.o, C = g.c, TB = WG::block(), H2 = WG::M * s.TH, W2 = WG::M * s.TW;
-    const int opn = (O + MR - 1) / MR, cpn = (C + NRT - 1) / NRT;
-    const long asx = wg_plane_stride((long)opn * MR * TB), bsx = wg_plane_stride((long)cpn * NRT * TB);
-    const int Opad = (O + VW - 1) / VW * VW;
-    /* backward-data's side (with dx): images grouped as wg_conv_bwd_data's, its buffers */
+    /* images grouped as wg_conv_bwd_data's (for the weights too: a group is one block, its tiles the K of
+     * one GEMM, so each partial sum of the gradient is loaded and stored once per group, not per image) */
     const wg_tasks tk = wg_tasks_of(s.T, TB, g.n);
-    const int ipg = dx ? tk.ipg : 1, ld = tk.ld;
+    const int ipg = tk.ipg, ld = tk.ld, WB = ipg > 1 ? ipg * s.T : TB; /* a weights block's tiles, at most */
+    const int opn = (O + MR - 1) / MR, cpn = (C + NRT - 1) / NRT;
+    const long asx = wg_plane_stride((long)opn * MR * WB), bsx = wg_plane_stride((long)cpn * NRT * WB);
+    const int Opad = (O + VW - 1) / VW * VW;
     const long img = (long)O * g.oh * g.ow, dyps = (long)O * H2 * W2 + VW, dxps = (long)C * s.Hp * s.Wp + 2 * VW + 1;
     /* dM's planes carry 8 rows past O: the panel cutting reads 8 rows at a time (pack_rows_panel) */
     const long gsx = wg_plane_stride((long)(O + 8) * ld), vsx = wg_plane_stride(wg_gemm_plane_rows(C) * ld);
@@ -177,13 +178,14 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
         /* the weights' buffers: channel-last x (then the images' built dy) and, alone, dy; the packed
          * operands, and one tile's dM over all O channels (plane stride Opad) before it is cut into MR
          * panels (the transform vectorises over whole vectors of channels, not over MR at a time) */
-        Scratch<float> xh(SCRATCH_TASK_INPUT, (size_t)s.Hp * s.Wp * C + (src.dy ? 0 : ipg * img));
-        Scratch<float> dyh(SCRATCH_TASK_TEMP1, dx ? 1 : (size_t)H2 * W2 * O);
+        const long xhs = (long)s.Hp * s.Wp * C, dyhs = (long)H2 * W2 * O; /* an image's channel-last x, dy */
+        Scratch<float> xh(SCRATCH_TASK_INPUT, (size_t)(ipg * xhs + (src.dy ? 0 : ipg * img)));
+        Scratch<float> dyh(SCRATCH_TASK_TEMP1, dx ? 1 : (size_t)(ipg * dyhs));
         Scratch<float> Am(SCRATCH_TASK_TEMP2, (size_t)(E * asx + E * Opad));
         Scratch<float> Bv(SCRATCH_TASK_TEMP3, (size_t)E * bsx);
         /* backward-data's: dy phases, dM, dV, padded dx and the transform's rows */
         Scratch<float> bd(SCRATCH_TASK_TEMP4, dx ? (size_t)(ipg * dyps + E * gsx + E * vsx + ipg * dxps + wg_tmp_floats<WG>(TB)) : 1);
-        float *const built = xh + (long)s.Hp * s.Wp * C, *const dm1 = Am + E * asx;
+        float *const built = xh + ipg * xhs, *const dm1 = Am + E * asx;
         float *const dyp = bd, *const Mg = dyp + ipg * dyps, *const dV = Mg + E * gsx, *const dxp = dV + E * vsx, *const tmp = dxp + ipg * dxps;
         const int n0 = (int)((long)gi * g.n / G), n1 = (int)((long)(gi + 1) * g.n / G);
         for (int na = n0; na < n1; na += ipg) {
@@ -191,40 +193,44 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
             if (!src.dy)
                 for (int i = 0; i < ni; ++i) src.build(na + i, g, built + i * img);
             auto dyn = [&](int i) { return src.dy ? src.dy + (long)(na + i) * img : built + i * img; };
-            /* one block of an image's weight gradient: V of the tiles from xh, the image's channel-last
-             * copy, as the packed B; dM as the packed A, by am(j, ty, tx, nb) tile by tile unless packed
-             * before, or (dm not NULL) read in place from dM's rows (dm + e*gsx + o*ld) for whole MR panels */
+            /* one block [t0, t0 + nb) of the group's weight gradient, its ni images side by side (column j: image
+             * j / nb, tile t0 + j % nb): V of the tiles from xh (the images' channel-last copies) as the packed B;
+             * dM as the packed A, by am(j, i, ty, tx, cols) tile by tile unless packed before, or (dm not NULL)
+             * read in place from dM's rows (dm + e*gsx + o*ld, the images' columns side by side) for whole MR
+             * panels; K = the group's cols tiles */
             auto weights_block = [&](int t0, int nb, auto am, const float* dm) {
-                for (int j = 0; j < nb; ++j) {
-                    const int t = t0 + j, ty = t / s.TW, tx = t % s.TW;
-                    am(j, ty, tx, nb);
-                    WG::input_hwc(xh, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)nb * NRT);
+                const int cols = ni * nb;
+                for (int j = 0; j < cols; ++j) {
+                    const int i = j / nb, t = t0 + j % nb, ty = t / s.TW, tx = t % s.TW;
+                    am(j, i, ty, tx, cols);
+                    WG::input_hwc(xh + i * xhs, C, s.Wp, ty, tx, Bv + (long)j * NRT, bsx, NRT, (long)cols * NRT);
                 }
                 for (int e = 0; e < E; ++e)
                     for (int r = 0; r < O; r += MR)
                         for (int c = 0; c < C; c += NRT) {
-                            const float* b = Bv + e * bsx + (long)(c / NRT) * nb * NRT;
+                            const float* b = Bv + e * bsx + (long)(c / NRT) * cols * NRT;
                             float* out = acc + e * OC + (long)r * C + c;
                             if (dm && r + MR <= O)
-                                tile_rows<NRT>(nb, dm + e * gsx + (long)r * ld, ld, b, out, C, imin(NRT, C - c));
+                                tile_rows<NRT>(cols, dm + e * gsx + (long)r * ld, ld, b, out, C, imin(NRT, C - c));
                             else
-                                tile<NRT>(nb, Am + e * asx + (long)(r / MR) * nb * MR, b, out, C, imin(MR, O - r), imin(NRT, C - c),
-                                          nullptr, true);
+                                tile<NRT>(cols, Am + e * asx + (long)(r / MR) * cols * MR, b, out, C, imin(MR, O - r),
+                                          imin(NRT, C - c), nullptr, true);
                         }
             };
-            auto pad_x = [&](int i) { wg_pad_hwc(x + (long)(na + i) * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.Wp, xh); };
-            for (int i = 0; i < ni; ++i)
+            auto pad_x = [&](int i) { wg_pad_hwc(x + (long)(na + i) * C * g.h * g.w, C, g.h, g.w, g.pt, g.pl, s.Hp, s.Wp, xh + i * xhs); };
+            for (int i = 0; i < ni; ++i) {
                 for (int o = 0; o < O; ++o) acc[E * OC + o] += wg_sum(dyn(i) + (long)o * g.oh * g.ow, g.oh * g.ow);
+                pad_x(i);
+            }
             if (!dx) { /* backward-weights alone: dM of each tile over the channels of dy's channel-last copy */
-                pad_x(0);
-                wg_pad_hwc(dyn(0), O, g.oh, g.ow, 0, 0, H2, W2, dyh);
+                for (int i = 0; i < ni; ++i) wg_pad_hwc(dyn(i), O, g.oh, g.ow, 0, 0, H2, W2, dyh + i * dyhs);
                 for (int t0 = 0; t0 < s.T; t0 += TB)
-                    weights_block(t0, imin(TB, s.T - t0), [&](int j, int ty, int tx, int nb) {
-                        WG::grad_hwc(dyh, O, W2, ty, tx, dm1, Opad, O, 0);
+                    weights_block(t0, imin(TB, s.T - t0), [&](int j, int i, int ty, int tx, int cols) {
+                        WG::grad_hwc(dyh + i * dyhs, O, W2, ty, tx, dm1, Opad, O, 0);
                         for (int e = 0; e < E; ++e)
                             for (int r = 0; r < O; r += MR) {
                                 const float* from = dm1 + (long)e * Opad + r;
-                                float* to = Am + e * asx + (long)(r / MR) * nb * MR + (long)j * MR;
+                                float* to = Am + e * asx + (long)(r / MR) * cols * MR + (long)j * MR;
                                 if (r + MR <= O)
                                     memcpy(to, from, MR * sizeof(float)); /* a fixed size: a few vector moves */
                                 else
@@ -234,28 +240,23 @@ static void wg_conv_bwd_nr(int threads, const wg_dy_source& src, const float* x,
                 continue;
             }
             /* the fused op: backward-data of the group as wg_conv_bwd_data, and the weights from the same
-             * dM (the same values as the channel-last transform's), cut into panels image by image; the
-             * sums run in backward-weights' order (a group of images is one block) */
+             * dM (the same values as the channel-last transform's); the sums run in backward-weights' order */
             for (int i = 0; i < ni; ++i) {
                 WG::pad_grad(dyn(i), O, s, g, dyp + i * dyps);
                 for (long k = 0; k < (long)C * s.Hp * s.Wp; ++k) dxp[i * dxps + k] = 0.0f;
             }
-            if (ni == 1) pad_x(0);
             for (int t0 = 0; t0 < s.T; t0 += TB) {
                 const int nb = imin(TB, s.T - t0);
                 for (int i = 0; i < ni; ++i) WG::grad_flat(dyp + i * dyps, O, s, t0, nb, Mg + i * nb, gsx, ld);
                 for (int e = 0; e < E; ++e) wg_gemm_rows(C, ni * nb, O, Ap + e * apsz, Mg + e * gsx, koff, dV + e * vsx, ld);
                 for (int i = 0; i < ni; ++i) WG::input_grad_rows(dV + i * nb, vsx, ld, C, s, t0, nb, dxp + i * dxps, tmp);
-                for (int i = 0; i < ni; ++i) {
-                    if (ni > 1) pad_x(i);
-                    /* whole MR panels of dM are read in place by the weights' GEMM; only a last partial one
-                     * is packed (zero rows past O), as all of them were before: 3-4% of a step (perf) */
-                    if (O % MR)
-                        for (int e = 0; e < E; ++e)
-                            pack_rows_panel<MR>(O % MR, nb, Mg + e * gsx + (long)(O - O % MR) * ld + i * nb, ld, O % MR + 8,
-                                                Am + e * asx + (long)((O - O % MR) / MR) * nb * MR);
-                    weights_block(t0, nb, [](int, int, int, int) {}, Mg + i * nb);
-                }
+                /* whole MR panels of dM are read in place by the weights' GEMM; only a last partial one
+                 * is packed (zero rows past O), as all of them were before: 3-4% of a step (perf) */
+                if (O % MR)
+                    for (int e = 0; e < E; ++e)
+                        pack_rows_panel<MR>(O % MR, ni * nb, Mg + e * gsx + (long)(O - O % MR) * ld, ld, O % MR + 8,
+                                            Am + e * asx + (long)((O - O % MR) / MR) * ni * nb * MR);
+                weights_block(t0, nb, [](int, int, int, int, int) {}, Mg);
             }
             for (int i = 0; i < ni; ++i) {
                 const long off = (long)(na + i) * C * g.h * g.w;

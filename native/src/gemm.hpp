@@ -99,18 +99,19 @@ static void tile(int K, const float* Ap, const float* Bp, float* C, long ldc, in
     }
 }
 
-/* tile for MR whole rows of A read in place (row i at A + i*lda): the same bits as packing them
- * first and calling tile; nr < NRT columns go through a temporary as there. */
+/* tile for MR whole rows of A read in place (row i at A + i*lda), C += A B, or C = 0 + A B without
+ * accumulate (the same bits as adding to a zeroed C): the same bits as packing them first and calling
+ * tile; nr < NRT columns go through a temporary as there. */
 template <int NRT = NR>
-static void tile_rows(int K, const float* A, long lda, const float* Bp, float* C, long ldc, int nr) {
+static void tile_rows(int K, const float* A, long lda, const float* Bp, float* C, long ldc, int nr, bool accumulate = true) {
     if (nr == NRT) {
-        ukernel_rows<NRT>(K, A, lda, Bp, C, ldc, true);
+        ukernel_rows<NRT>(K, A, lda, Bp, C, ldc, accumulate);
         return;
     }
     alignas(64) float tmp[MR * NRT];
     ukernel_rows<NRT>(K, A, lda, Bp, tmp, NRT, false);
     for (int i = 0; i < MR; ++i)
-        for (int j = 0; j < nr; ++j) C[(long)i * ldc + j] += tmp[i * NRT + j];
+        for (int j = 0; j < nr; ++j) C[(long)i * ldc + j] = (accumulate ? C[(long)i * ldc + j] : 0.0f) + tmp[i * NRT + j];
 }
 
 /* The K blocks: a fixed split of K (it depends on K only, so the summation order is fixed). */

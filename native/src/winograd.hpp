@@ -450,15 +450,14 @@ static void wg_conv_fwd(int threads, const float* x, const float* w, const float
             /* image i's tiles at columns i*nb..; each transform's slack past its columns is rewritten by the next */
             for (int i = 0; i < ni; ++i) WG::input_rows(xp + i * xps, C, s, t0, nb, V + i * nb, vsx, ld);
             for (int e = 0; e < E; ++e) wg_gemm_rows(O, ni * nb, C, Ap + e * apsz, V + e * vsx, koff, M + e * msx, ld);
-            for (int i = 0; i < ni; ++i) {
-                if constexpr (WG::M == 4) {
-                    if (g.pool_y) { /* the fused max-pool (conv_relu_pool_fwd): y is not stored */
-                        WG::output_rows_pooled(M + i * nb, msx, ld, O, s, g, t0, nb, b, n0 + i, tmp);
-                        continue;
-                    }
+            if constexpr (WG::M == 4) {
+                if (g.pool_y) { /* the fused max-pool (conv_relu_pool_fwd): y is not stored */
+                    WG::output_rows_pooled(M, msx, ld, O, s, g, t0, nb, ni, b, n0, tmp);
+                    continue;
                 }
-                WG::output_rows(M + i * nb, msx, ld, O, s, g, t0, nb, b, y + (long)(n0 + i) * O * g.oh * g.ow, tmp);
             }
+            for (int i = 0; i < ni; ++i)
+                WG::output_rows(M + i * nb, msx, ld, O, s, g, t0, nb, b, y + (long)(n0 + i) * O * g.oh * g.ow, tmp);
         }
     }
 }

@@ -249,24 +249,22 @@ struct Wg4 {
     /* As output_rows with g.relu, for image n, into g.pool_y and g.pool_arg instead of y: the 2x2 stride-2
      * max-pool of each tile's four windows, as maxpool_fwd (pooling.hpp: the window in row-major order, '>'
      * keeps the first maximum, a NaN wins once and then stays); y never leaves the registers. The windows are
-     * pooled right after the transform, VW tiles at a time across the block (all lanes used; a tile row of a
-     * 24-wide output fills 6 of 8), into 4 rows of maxima and 4 of the window positions in tmp; these are
-     * then stored row by row with their flat indices into y. Pooled rows and columns past (oh/2, ow/2) (a
-     * window reaching past y) are not written. */
+     * pooled right after the transform, VW tiles at a time across the block of all ni images of the group
+     * (image i's tiles at columns i*nb; all lanes used, where a tile row of a 24-wide output fills 6 of 8 and
+     * one image's 36 tiles 4.5 vectors), into 4 rows of maxima and 4 of the window positions in tmp; these
+     * are then stored image by image, row by row, with their flat indices into y (images n0 ..). Pooled
+     * rows and columns past (oh/2, ow/2) (a window reaching past y) are not written. */
     static void output_rows_pooled(const float* M, long sx, int ld, int O, const wg_shape& s, const splot_conv_geom& g, int t0,
-                                   int nb, const float* bias, int n, float* tmp) {
-        const int tl = (nb + 2 * VW - 1) / VW * VW, poh = g.oh / 2, pow_ = g.ow / 2;
+                                   int nb, int ni, const float* bias, int n0, float* tmp) {
+        const int cols = ni * nb, tl = (cols + 2 * VW - 1) / VW * VW, poh = g.oh / 2, pow_ = g.ow / 2;
         float* const best_rows = tmp;                 /* window (r, c) of tile j at [(2r + c) * tl + j] */
         int* const pos_rows = (int*)(tmp + 4 * tl); /* its maximum's position in the window, 0..3 */
         vi lane;
         for (int l = 0; l < VW; ++l) lane[l] = l;
         for (int o = 0; o < O; ++o) {
             const float* m = M + (long)o * ld;
-            const long nc = (long)n * O + o;
-            float* py = g.pool_y + nc * poh * pow_;
-            int* pa = g.pool_arg + nc * poh * pow_;
             const vf bo = vf{} + (bias ? bias[o] : 0.0f);
-            for (int j = 0; j < nb; j += VW) {
+            for (int j = 0; j < cols; j += VW) {
                 vf y[4][4];
                 wg4_2d<6, 4, vf>([&](int i, int k) { return vload(m + (i * 6 + k) * sx + j); }, wg4_at<vf>,
                                  [&](int a, int b, vf v) { y[a][b] = wg_relu_if(bo + v, true); });
@@ -284,35 +282,41 @@ struct Wg4 {
                         memcpy(pos_rows + (2 * r + c) * tl + j, &id, sizeof id);
                     }
             }
-            WG_FOR_TILE_ROWS(s, t0, nb) {
-                for (int r = 0; r < 2 && 2 * ty + r < poh; ++r) {
-                    const int y0 = 4 * ty + 2 * r; /* the windows' first row in y */
-                    for (int tx = txa; tx < txb; tx += VW) {
-                        const int count = imin(pow_ - 2 * tx, 2 * imin(VW, txb - tx)); /* pooled columns 2tx .. */
-                        if (count <= 0) break;
-                        vf best[2], at[2];
-                        for (int c = 0; c < 2; ++c) { /* window column c of each tile: y columns 4tx + 2c, +1 */
-                            best[c] = vload(best_rows + (2 * r + c) * tl + jb + tx);
-                            vi id;
-                            memcpy(&id, pos_rows + (2 * r + c) * tl + jb + tx, sizeof id);
-                            /* flat index into y: row y0 + id / 2, column 4 tx + 2c + id % 2; its bits ride in a
-                             * float vector through the interleaving shuffle */
-                            const vi flat = (int)(nc * g.oh * g.ow) + (y0 + (id >> 1)) * g.ow + 4 * (lane + tx) + 2 * c + (id & 1);
-                            memcpy(&at[c], &flat, sizeof flat);
-                        }
-                        /* the two window columns interleaved: pooled columns 2tx, 2tx + 1, ... */
-                        vf v[2], a[2];
-                        vinterleave(best[0], best[1], &v[0], &v[1]);
-                        vinterleave(at[0], at[1], &a[0], &a[1]);
-                        const long at0 = (long)(2 * ty + r) * pow_ + 2 * tx;
-                        for (int h = 0; h < 2 && h * VW < count; ++h) {
-                            const int part = imin(VW, count - h * VW);
-                            if (part == VW) {
-                                vstore(py + at0 + h * VW, v[h]);
-                                vstore((float*)(pa + at0 + h * VW), a[h]);
-                            } else {
-                                vstore_n(py + at0 + h * VW, v[h], part);
-                                vstore_n((float*)(pa + at0 + h * VW), a[h], part);
+            for (int i = 0; i < ni; ++i) {
+                const long nc = (long)(n0 + i) * O + o;
+                float* py = g.pool_y + nc * poh * pow_;
+                int* pa = g.pool_arg + nc * poh * pow_;
+                WG_FOR_TILE_ROWS(s, t0, nb) {
+                    const int ji = jb + i * nb; /* the tile row's first column in tmp */
+                    for (int r = 0; r < 2 && 2 * ty + r < poh; ++r) {
+                        const int y0 = 4 * ty + 2 * r; /* the windows' first row in y */
+                        for (int tx = txa; tx < txb; tx += VW) {
+                            const int count = imin(pow_ - 2 * tx, 2 * imin(VW, txb - tx)); /* pooled columns 2tx .. */
+                            if (count <= 0) break;
+                            vf best[2], at[2];
+                            for (int c = 0; c < 2; ++c) { /* window column c of each tile: y columns 4tx + 2c, +1 */
+                                best[c] = vload(best_rows + (2 * r + c) * tl + ji + tx);
+                                vi id;
+                                memcpy(&id, pos_rows + (2 * r + c) * tl + ji + tx, sizeof id);
+                                /* flat index into y: row y0 + id / 2, column 4 tx + 2c + id % 2; its bits ride in a
+                                 * float vector through the interleaving shuffle */
+                                const vi flat = (int)(nc * g.oh * g.ow) + (y0 + (id >> 1)) * g.ow + 4 * (lane + tx) + 2 * c + (id & 1);
+                                memcpy(&at[c], &flat, sizeof flat);
+                            }
+                            /* the two window columns interleaved: pooled columns 2tx, 2tx + 1, ... */
+                            vf v[2], a[2];
+                            vinterleave(best[0], best[1], &v[0], &v[1]);
+                            vinterleave(at[0], at[1], &a[0], &a[1]);
+                            const long at0 = (long)(2 * ty + r) * pow_ + 2 * tx;
+                            for (int h = 0; h < 2 && h * VW < count; ++h) {
+                                const int part = imin(VW, count - h * VW);
+                                if (part == VW) {
+                                    vstore(py + at0 + h * VW, v[h]);
+                                    vstore((float*)(pa + at0 + h * VW), a[h]);
+                                } else {
+                                    vstore_n(py + at0 + h * VW, v[h], part);
+                                    vstore_n((float*)(pa + at0 + h * VW), a[h], part);
+                                }
                             }
                         }
                     }

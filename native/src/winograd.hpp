@@ -403,10 +403,11 @@ static long wg_tmp_floats(int TB) {
 }
 
 /* Images per task. An image whose tiles fit one block is a block by itself, and its last GEMM panel
- * is often mostly empty (F(4x4) at conv2's 24x24 output: 36 tiles = two 16-column panels and a
- * narrow one with 4 of its 8 columns used, a third of the GEMM time for a ninth of the work): such
- * images go up to 2 TB tiles to a block, side by side (72 tiles: four panels and a full narrow one).
- * Columns are independent sums, so the grouping does not change a bit of the result. */
+ * is often partly empty (F(4x4) at conv2's 24x24 output: 36 tiles; with the SGEMM's 6 x 16 tile that
+ * was two 16-column panels and a narrow one with 4 of its 8 columns used, a third of the GEMM time
+ * for a ninth of the work): such images go up to 2 TB tiles to a block, side by side (72 tiles: three
+ * whole panels of AVX2's 4 x 24 Winograd tile). Columns are independent sums in the GEMMs, so the
+ * grouping does not change their bits; backward-weights sums a group's tiles as one K. */
 struct wg_tasks {
     int ipg;   /* images per task */
     int count; /* tasks */

@@ -49,7 +49,7 @@ static void maxpool_dropout_fwd(int threads, const float* x, float* pooled, int*
  * own; what it buys is that the ReLU's output need not exist: conv_relu_pool_fwd never writes it). Also
  * where the fused convolution backward builds each image's dy (winograd_bwd_weights.hpp). An argmax
  * outside the plane (not maxpool_fwd's) is skipped, never followed: returns 1 then, else 0. */
-static inline int dropout_maxpool_relu_plane(const float* dy, const float* mask, const int* arg, const float* pooled, long nc,
+static inline int dropout_maxpool_relu_plane_scatter(const float* dy, const float* mask, const int* arg, const float* pooled, long nc,
                                              long pin, long pout, float* __restrict d) {
     for (long i = 0; i < pin; ++i) d[i] = 0.0f;
     const long base = nc * pin; /* argmax holds indices into the whole tensor */
@@ -66,13 +66,13 @@ static inline int dropout_maxpool_relu_plane(const float* dy, const float* mask,
     return bad;
 }
 
-/* dropout_maxpool_relu_plane for an h x w plane pooled into ph x pw windows, where every window is 2x2 at
+/* dropout_maxpool_relu_plane_scatter for an h x w plane pooled into ph x pw windows, where every window is 2x2 at
  * stride 2 with its argmax inside it, as a 2x2 stride-2 max-pool's forward always leaves them: the windows
  * are disjoint, so each element of d receives at most one term, and d is written row by row, VW windows at a
  * time (d[a] = 0 + the term, the composition's add to its zero; elsewhere 0): no zeroing pass and no
  * scatter, which took 5% of the fused convolution backward. Returns 1, with d partly written, at the first
  * argmax outside its window (another pooling, or a hostile tensor: argmax is only compared here, never
- * followed); the general routine then does the plane. */
+ * followed); the scatter then does the plane (dropout_maxpool_relu_plane). */
 static inline int dropout_maxpool_relu_plane_2x2(const float* dy, const float* mask, const int* arg, const float* pooled, long nc,
                                                  int h, int w, int ph, int pw, float* __restrict d) {
     if (2 * ph > h || 2 * pw > w) return 1;
@@ -113,15 +113,23 @@ static inline int dropout_maxpool_relu_plane_2x2(const float* dy, const float* m
     return 0;
 }
 
+/* Plane nc of dropout_maxpool_relu_bwd's dx (h x w, its ph x pw pooled values) into d: row by row where
+ * the windows allow it, else by the scatter (the same bits either way); 1 where an argmax lay outside
+ * the plane (skipped), else 0. */
+static inline int dropout_maxpool_relu_plane(const float* dy, const float* mask, const int* arg, const float* pooled, long nc, int h,
+                                             int w, int ph, int pw, float* __restrict d) {
+    if (!dropout_maxpool_relu_plane_2x2(dy, mask, arg, pooled, nc, h, w, ph, pw, d)) return 0;
+    return dropout_maxpool_relu_plane_scatter(dy, mask, arg, pooled, nc, (long)h * w, (long)ph * pw, d);
+}
+
 /* dx = relu_bwd(maxpool_bwd(dy * mask, arg), relu_y), from pooled (see above), plane by plane; 1 where
  * an argmax lay outside its plane. */
 static int dropout_maxpool_relu_bwd(int threads, const float* dy, const float* mask, const int* arg, const float* pooled, float* dx,
                                     int n, int c, int h, int w, int oh, int ow) {
-    const long planes = (long)n * c, pin = (long)h * w, pout = (long)oh * ow;
+    const long planes = (long)n * c, pin = (long)h * w;
     int bad = 0;
 #pragma omp parallel for schedule(static) reduction(| : bad) num_threads(planes * pin >= CHUNK ? threads : 1)
     for (long nc = 0; nc < planes; ++nc)
-        if (dropout_maxpool_relu_plane_2x2(dy, mask, arg, pooled, nc, h, w, oh, ow, dx + nc * pin))
-            bad |= dropout_maxpool_relu_plane(dy, mask, arg, pooled, nc, pin, pout, dx + nc * pin);
+        bad |= dropout_maxpool_relu_plane(dy, mask, arg, pooled, nc, h, w, oh, ow, dx + nc * pin);
     return bad;
 }

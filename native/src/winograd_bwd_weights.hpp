@@ -135,8 +135,7 @@ struct wg_dy_source {
         const long plane = (long)g.oh * g.ow;
         for (int o = 0; o < g.o; ++o) {
             const long nc = (long)n * g.o + o;
-            if (dropout_maxpool_relu_plane_2x2(pdy, mask, arg, pooled, nc, g.oh, g.ow, pooled_h, pooled_w, buf + o * plane) &&
-                dropout_maxpool_relu_plane(pdy, mask, arg, pooled, nc, plane, (long)pooled_h * pooled_w, buf + o * plane))
+            if (dropout_maxpool_relu_plane(pdy, mask, arg, pooled, nc, g.oh, g.ow, pooled_h, pooled_w, buf + o * plane))
                 __atomic_store_n(bad, 1, __ATOMIC_RELAXED);
         }
     }

@@ -392,21 +392,15 @@ INLINE void pool_tiles(const vt* r, const vti corner, const int OW, vt* pv, vti*
     }
 }
 
-// y = A^T M A + bias (and the ReLU where relu != 0) for the tiles of images n0 .. of the chunk; M ([e][o][t], T
-// tiles) from the forward GEMM. Where pool != 0 (with relu, for conv2dReluMaxPoolForward): y is not written, and the
-// 2x2 max-pool at stride 2 of each tile's outputs goes to pooled and argmax instead ([n][o][OH/2][OW/2]; a 4x4 tile holds
-// whole windows). One work-item per (8 tiles, output channel).
-__kernel void winograd4_output(__global const float* restrict m, __global const float* restrict bias, __global float* restrict y,
-                               const int O, const int OH, const int OW, const int tilesH, const int tilesW, const int n0,
-                               const int T, const int total, const int relu, __global float* restrict pooled,
-                               __global int* restrict argmax, const int pool) {
-    const int q = get_global_id(0);
-    if (q >= total) return;
-    const int TB = (T + VT - 1) / VT;
-    const int tb = q % TB, o = q / TB;
+// The output transform of tiles tb*8 .. tb*8 + 7 (of T, from image n0 on) and output channel o, from their transformed
+// values v[e] (lanes the tiles): y = A^T v A + bias, the ReLU where relu != 0, then y stored, or (pool != 0) its 2x2
+// max-pool at stride 2 stored into pooled and argmax. Shared by winograd4_output and winograd4_forward_fused.
+INLINE void output_tiles(const vt* v, __global const float* restrict bias, __global float* restrict y,
+                         __global float* restrict pooled, __global int* restrict argmax, const int o, const int O,
+                         const int OH, const int OW, const int tilesH, const int tilesW, const int n0, const int tb,
+                         const int T, const int relu, const int pool) {
     const int lanes = T - tb * VT;
-    vt v[E4], r[16];
-    load_lanes(m + (long)o * T + tb * VT, E4, (long)O * T, lanes, v);
+    vt r[16];
     TRANSFORM_2D(vt, at6v, 6, 4, v, r);
     const float b = bias[o];
 #pragma unroll
@@ -474,6 +468,101 @@ __kernel void winograd4_output(__global const float* restrict m, __global const 
             for (int i = 0; i < 4; i++)
                 for (int j = 0; j < 4; j++)
                     if (ohs[l] + i < OH && ows[l] + j < OW) y[cs[l] + i * OW + j] = tmp[4 * i + j][l];
+    }
+}
+
+// y = A^T M A + bias (and the ReLU where relu != 0) for the tiles of images n0 .. of the chunk; M ([e][o][t], T
+// tiles) from the forward GEMM. Where pool != 0 (with relu, for conv2dReluMaxPoolForward): y is not written, and the
+// 2x2 max-pool at stride 2 of each tile's outputs goes to pooled and argmax instead ([n][o][OH/2][OW/2]; a 4x4 tile holds
+// whole windows). One work-item per (8 tiles, output channel).
+__kernel void winograd4_output(__global const float* restrict m, __global const float* restrict bias, __global float* restrict y,
+                               const int O, const int OH, const int OW, const int tilesH, const int tilesW, const int n0,
+                               const int T, const int total, const int relu, __global float* restrict pooled,
+                               __global int* restrict argmax, const int pool) {
+    const int q = get_global_id(0);
+    if (q >= total) return;
+    const int TB = (T + VT - 1) / VT;
+    const int tb = q % TB, o = q / TB;
+    vt v[E4];
+    load_lanes(m + (long)o * T + tb * VT, E4, (long)O * T, T - tb * VT, v);
+    output_tiles(v, bias, y, pooled, argmax, o, O, OH, OW, tilesH, tilesW, n0, tb, T, relu, pool);
+}
+
+// ---- the whole forward pass in one kernel (CPU devices) ----
+// winograd4_input, the 36 GEMMs and winograd4_output for one block of FT*8 consecutive tiles of the batch per work-group
+// of one work-item: the block's V (all input channels) is built in local memory, then, FO output channels at a time,
+// M[e] = U[e] . V[e] in FO x FT vector accumulators (fma over c in ascending order from 0, as gemm.cl sums, so the
+// same M bits as the three kernels) and the output transform straight from those registers. V and M never leave the
+// core's cache: the three-kernel path writes V (2.25x the input) and M (2.25x the output) to memory and reads them back,
+// and its GEMMs are 36 short ones per chunk of images. FT * FO = 8 accumulators: one 8-wide FMA per accumulator and
+// input channel, against FT vector loads of V and FO broadcasts of U.
+#define FT 2
+#define FO 4
+
+// vbuf: 36 * C * FT vectors of local memory, V[e][c][h] of the block (h the block's h-th vector of 8 tiles).
+__kernel __attribute__((reqd_work_group_size(1, 1, 1)))
+void winograd4_forward_fused(__global const float* restrict x, __global const float* restrict u,
+                             __global const float* restrict bias, __global float* restrict y, __global float* restrict pooled,
+                             __global int* restrict argmax, __local vt* restrict vbuf, const int N, const int C, const int H,
+                             const int W, const int PT, const int PL, const int O, const int OH, const int OW,
+                             const int tilesH, const int tilesW, const int relu, const int pool) {
+    const int blk = get_group_id(0);
+    const int T = N * tilesH * tilesW;
+    // vectors of this block that hold tiles (the batch's last block may have fewer than FT)
+    const int vectors = min(FT, (T - blk * FT * VT + VT - 1) / VT);
+#pragma unroll 1
+    for (int c = 0; c < C; c++) {
+#pragma unroll 1
+        for (int h = 0; h < vectors; h++) {
+            vt d[E4], res[E4];
+            load_tile_patches(x, blk * FT + h, c, 0, N, C, H, W, PT, PL, tilesH, tilesW, N, 0, 6, 6, d);
+            TRANSFORM_2D(vt, bt6v, 6, 6, d, res);
+#pragma unroll
+            for (int e = 0; e < E4; e++) vbuf[(e * C + c) * FT + h] = res[e];
+        }
+        // a missing last vector reads as zeros
+        for (int h = vectors; h < FT; h++)
+            for (int e = 0; e < E4; e++) vbuf[(e * C + c) * FT + h] = (vt)(0.0f);
+    }
+#pragma unroll 1
+    for (int o0 = 0; o0 < O; o0 += FO) {
+        vt m[FO * FT * E4]; // [j][h][e]
+        // rows of U beyond O repeat the last one and are not stored
+        int rows[FO];
+#pragma unroll
+        for (int j = 0; j < FO; j++) rows[j] = min(o0 + j, O - 1) * C;
+#pragma unroll 1
+        for (int e = 0; e < E4; e++) {
+            const __global float* ue = u + (long)e * O * C;
+            const __local vt* ve = vbuf + e * C * FT;
+            vt acc[FO][FT];
+#pragma unroll
+            for (int j = 0; j < FO; j++)
+#pragma unroll
+                for (int h = 0; h < FT; h++) acc[j][h] = (vt)(0.0f);
+#pragma unroll 4
+            for (int c = 0; c < C; c++) {
+                vt vv[FT];
+#pragma unroll
+                for (int h = 0; h < FT; h++) vv[h] = ve[c * FT + h];
+#pragma unroll
+                for (int j = 0; j < FO; j++) {
+                    const vt a = (vt)(ue[rows[j] + c]);
+#pragma unroll
+                    for (int h = 0; h < FT; h++) acc[j][h] = fma(a, vv[h], acc[j][h]);
+                }
+            }
+#pragma unroll
+            for (int j = 0; j < FO; j++)
+#pragma unroll
+                for (int h = 0; h < FT; h++) m[(j * FT + h) * E4 + e] = acc[j][h];
+        }
+#pragma unroll 1
+        for (int j = 0; j < min(FO, O - o0); j++)
+#pragma unroll 1
+            for (int h = 0; h < vectors; h++)
+                output_tiles(m + (j * FT + h) * E4, bias, y, pooled, argmax, o0 + j, O, OH, OW, tilesH, tilesW, 0, blk * FT + h, T,
+                             relu, pool);
     }
 }
 

@@ -11,19 +11,22 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The conformance suite once more with Winograd F(2x2,3x3) and then F(4x4,3x3) forced on every 3x3 stride-1
  * convolution, so that their transforms meet odd sizes (outputs that are not multiples of the tile), 'same' padding,
  * batch 1 and a single channel; and with a 64 KiB convolution scratch limit, so that batches run in chunks of images
- * and the weight gradient's groups in several chunks. The same {@link BackendConformanceTest#TOLERANCE} as every path:
+ * and the weight gradient's groups in several chunks; F(4x4) runs twice, with its forward pass as one kernel per
+ * block of tiles (the default on CPU devices, where chunks do not apply) and as three kernels in chunks ("-unfused"). The same {@link BackendConformanceTest#TOLERANCE} as every path:
  * F(2x2)'s transforms add, subtract and halve values (a few more ulp); F(4x4)'s scale them by up to 10 and 19 per
  * dimension, which leaves its measured error 10-20x F(2x2)'s and still inside the tolerance (docs/opencl.md).
  */
 @ParameterizedClass(name = "conv {0}")
-@ValueSource(strings = {"winograd2", "winograd4"})
+@ValueSource(strings = {"winograd2", "winograd4", "winograd4-unfused"})
 class OpenClWinogradConformanceTest extends OpenClBackendConformanceTest {
     @Parameter
     String algorithm;
 
     @Override
     protected Backend createBackend() {
-        return RequiredBackends.openCl(Map.of(OpenClBackend.CONV_PROPERTY, algorithm, OpenClBackend.SCRATCH_PROPERTY,
+        boolean unfused = algorithm.endsWith("-unfused");
+        return RequiredBackends.openCl(Map.of(OpenClBackend.CONV_PROPERTY, unfused ? "winograd4" : algorithm,
+                OpenClBackend.WINOGRAD4_FUSED_PROPERTY, unfused ? "off" : "auto", OpenClBackend.SCRATCH_PROPERTY,
                 String.valueOf(64 << 10)));
     }
 }

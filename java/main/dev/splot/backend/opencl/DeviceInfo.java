@@ -12,7 +12,7 @@ import org.jocl.cl_platform_id;
 record DeviceInfo(int index, int platformIndex, int deviceIndex, cl_platform_id platform, cl_device_id device,
                   String platformName, String platformVersion, String deviceName, String vendor, String driverVersion,
                   String deviceVersion, long type, int computeUnits, int clockMhz, long maxWorkGroup,
-                  long[] maxItemSizes, long globalMem, boolean correctlyRoundedSqrt, int floatVectorWidth) {
+                  long[] maxItemSizes, long globalMem, long localMem, boolean correctlyRoundedSqrt, int floatVectorWidth) {
     boolean isGpu() {
         return (type & CL_DEVICE_TYPE_GPU) != 0;
     }

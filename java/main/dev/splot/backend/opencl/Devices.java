@@ -148,6 +148,7 @@ final class Devices {
                 (int) deviceLong(dev, CL_DEVICE_MAX_CLOCK_FREQUENCY, Sizeof.cl_uint),
                 deviceLong(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE, Sizeof.size_t), items,
                 deviceLong(dev, CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong),
+                deviceLong(dev, CL_DEVICE_LOCAL_MEM_SIZE, Sizeof.cl_ulong),
                 (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0,
                 (int) deviceLong(dev, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, Sizeof.cl_uint));
     }

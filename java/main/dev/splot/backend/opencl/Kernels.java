@@ -22,6 +22,9 @@ import org.jocl.cl_program;
  * arguments.
  */
 final class Kernels {
+    /** A kernel argument that is a __local buffer of this many bytes, allocated by the driver for each work-group. */
+    record LocalBytes(long bytes) {}
+
     private record Kernel(String name, String file, cl_kernel kernel, long maxWorkGroup) {}
 
     private final DeviceInfo info;
@@ -81,6 +84,7 @@ final class Kernels {
                 else if (a instanceof Integer v) clSetKernelArg(k.kernel(), i, Sizeof.cl_int, Pointer.to(new int[] {v}));
                 else if (a instanceof Long v) clSetKernelArg(k.kernel(), i, Sizeof.cl_long, Pointer.to(new long[] {v}));
                 else if (a instanceof Float v) clSetKernelArg(k.kernel(), i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+                else if (a instanceof LocalBytes l) clSetKernelArg(k.kernel(), i, l.bytes(), null);
                 else throw new IllegalArgumentException("unsupported kernel argument " + a);
             }
             clEnqueueNDRangeKernel(queue, k.kernel(), global.length, null, global, local, 0, null, null);

@@ -73,6 +73,13 @@ public final class OpenClBackend extends AbstractBackend {
      * {@code splot.native.conv}. Other kernel sizes and strides always take im2col + GEMM.
      */
     public static final String CONV_PROPERTY = "splot.opencl.conv";
+    /**
+     * How Winograd F(4x4,3x3)'s forward pass runs: "auto" (the default) as one kernel per block of 16 tiles on CPU
+     * devices where the block's transformed input fits {@value Winograd#FUSED_MAX_LOCAL_BYTES} bytes of local memory (up
+     * to 113 input channels), else, and with "off", as its input transform, batched GEMM and output transform (see
+     * docs/opencl.md).
+     */
+    public static final String WINOGRAD4_FUSED_PROPERTY = "splot.opencl.winograd4.fused";
     /** How dense layers' forward runs: "auto" (default) or "gemm", see {@link DenseAlgorithm}. */
     public static final String DENSE_PROPERTY = "splot.opencl.dense";
 
@@ -162,8 +169,8 @@ public final class OpenClBackend extends AbstractBackend {
         scratch = new ScratchBuffers(context, info.deviceName());
         long scratchLimit = Long.getLong(SCRATCH_PROPERTY, info.isCpu() ? CPU_SCRATCH_BYTES : 256L << 20);
         convolutions = new Convolutions(kernels, gemm, scratch, scratchLimit, info.isCpu());
-        winograd2 = new Winograd(Winograd.Tile.F2, kernels, gemm, scratch, scratchLimit);
-        winograd4 = new Winograd(Winograd.Tile.F4, kernels, gemm, scratch, scratchLimit);
+        winograd2 = new Winograd(Winograd.Tile.F2, kernels, gemm, scratch, scratchLimit, 0);
+        winograd4 = new Winograd(Winograd.Tile.F4, kernels, gemm, scratch, scratchLimit, Winograd.fusedLocalBytes(info));
         long t0 = System.nanoTime();
         try {
             List<Built> built = new ProgramBuilder(info, context, cache).buildAll(KernelFiles.forBackend(info, tile));

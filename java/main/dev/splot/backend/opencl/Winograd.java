@@ -1,5 +1,6 @@
 package dev.splot.backend.opencl;
 
+import dev.splot.backend.BackendUnavailableException;
 import dev.splot.backend.ConvGeometry;
 import dev.splot.backend.opencl.GemmCall.Operand;
 import org.jocl.cl_mem;
@@ -43,18 +44,58 @@ final class Winograd {
         }
     }
 
+    /** Tiles per work-group of winograd4_forward_fused (FT vectors of 8 in winograd4.cl). */
+    static final int FUSED_TILES = 16;
+    /**
+     * Local memory the fused forward kernel may take for its block's V (36 x C x 16 floats, 73.7 KB at conv2's 32
+     * channels): within a core's L2 on current CPUs (512 KB on Zen 3 and 4, 1 MB on Zen 5), where its GEMM reads it.
+     */
+    static final long FUSED_MAX_LOCAL_BYTES = 256L << 10;
+
     private final Tile tile;
     private final Kernels kernels;
     private final Gemm gemm;
     private final ScratchBuffers scratch;
     private final long chunkBytes;
+    /** Local memory a fused forward work-group may take on this device: 0 where it is not used. */
+    private final long fusedLocalBytes;
 
-    Winograd(Tile tile, Kernels kernels, Gemm gemm, ScratchBuffers scratch, long scratchLimit) {
+    /**
+     * @param fusedLocalBytes local memory one work-group of the fused forward kernel may take (0: F(4x4)'s forward pass
+     *                        always as three kernels; F(2x2) has no fused kernel)
+     */
+    Winograd(Tile tile, Kernels kernels, Gemm gemm, ScratchBuffers scratch, long scratchLimit, long fusedLocalBytes) {
         this.tile = tile;
         this.kernels = kernels;
         this.gemm = gemm;
         this.scratch = scratch;
         this.chunkBytes = Math.min(scratchLimit, CHUNK_TARGET_BYTES);
+        this.fusedLocalBytes = tile == Tile.F4 ? fusedLocalBytes : 0;
+    }
+
+    /**
+     * Local memory a work-group of the fused forward kernel may take on this device, from
+     * {@link OpenClBackend#WINOGRAD4_FUSED_PROPERTY}: 0 (never fused) on GPUs, where one work-item per block would leave
+     * the device idle, and where the property is "off".
+     */
+    static long fusedLocalBytes(DeviceInfo info) {
+        String p = System.getProperty(OpenClBackend.WINOGRAD4_FUSED_PROPERTY, "auto");
+        return switch (p) {
+            case "auto" -> info.isCpu() ? Math.min(info.localMem(), FUSED_MAX_LOCAL_BYTES) : 0;
+            case "off" -> 0;
+            default -> throw new BackendUnavailableException("OpenCL: unknown value '" + p + "' of "
+                    + OpenClBackend.WINOGRAD4_FUSED_PROPERTY + " (must be auto or off)", null);
+        };
+    }
+
+    /** Local memory of the fused forward kernel's V for g: 36 x C x FUSED_TILES floats. */
+    private static long fusedVBytes(ConvGeometry g) {
+        return 4L * Tile.F4.e * g.c() * FUSED_TILES;
+    }
+
+    /** Whether g's forward pass runs as winograd4_forward_fused. */
+    boolean forwardIsFused(ConvGeometry g) {
+        return fusedLocalBytes > 0 && fusedVBytes(g) <= fusedLocalBytes;
     }
 
     Tile tile() {
@@ -114,6 +155,15 @@ final class Winograd {
     private void forward(cl_mem x, cl_mem w, cl_mem b, cl_mem y, ConvGeometry g, boolean relu, cl_mem pooled, cl_mem argmax) {
         int c = g.c(), o = g.o(), e = tile.e, tiles = tilesH(g) * tilesW(g);
         cl_mem u = transformedWeights(w, g);
+        if (forwardIsFused(g)) {
+            boolean pool = pooled != null;
+            long blocks = ((long) g.n() * tiles + FUSED_TILES - 1) / FUSED_TILES;
+            // unused buffer arguments point at U, which the kernel then does not write
+            kernels.launch("winograd4_forward_fused", new long[] {blocks}, new long[] {1}, x, u, b, pool ? u : y, pool ? pooled : u,
+                    pool ? argmax : u, new Kernels.LocalBytes(fusedVBytes(g)), g.n(), c, g.h(), g.w(), g.padTop(), g.padLeft(), o,
+                    g.outH(), g.outW(), tilesH(g), tilesW(g), relu ? 1 : 0, pool ? 1 : 0);
+            return;
+        }
         int step = Convolutions.imagesPerChunk(g.n(), (long) e * tiles * (c + o), 1, chunkBytes);
         cl_mem v = scratch.get("winogradV", (long) e * step * tiles * c), m = scratch.get("winogradM", (long) e * step * tiles * o);
         for (int n0 = 0; n0 < g.n(); n0 += step) {

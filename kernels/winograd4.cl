@@ -496,7 +496,7 @@ __kernel void winograd4_output(__global const float* restrict m, __global const 
 // core's cache: the three-kernel path writes V (2.25x the input) and M (2.25x the output) to memory and reads them back,
 // and its GEMMs are 36 short ones per chunk of images. FT * FO = 8 accumulators: one 8-wide FMA per accumulator and
 // input channel, against FT vector loads of V and FO broadcasts of U.
-#define FT 2
+#define FT 3
 #define FO 4
 
 // vbuf: 36 * C * FT vectors of local memory, V[e][c][h] of the block (h the block's h-th vector of 8 tiles).
@@ -527,13 +527,12 @@ void winograd4_forward_fused(__global const float* restrict x, __global const fl
 #pragma unroll 1
     for (int o0 = 0; o0 < O; o0 += FO) {
         vt m[FO * FT * E4]; // [j][h][e]
-        // rows of U beyond O repeat the last one and are not stored
-        int rows[FO];
-#pragma unroll
-        for (int j = 0; j < FO; j++) rows[j] = min(o0 + j, O - 1) * C;
 #pragma unroll 1
         for (int e = 0; e < E4; e++) {
-            const __global float* ue = u + (long)e * O * C;
+            // rows of U beyond O repeat the last one and are not stored
+            const __global float* ur[FO];
+#pragma unroll
+            for (int j = 0; j < FO; j++) ur[j] = u + ((long)e * O + min(o0 + j, O - 1)) * C;
             const __local vt* ve = vbuf + e * C * FT;
             vt acc[FO][FT];
 #pragma unroll
@@ -547,7 +546,7 @@ void winograd4_forward_fused(__global const float* restrict x, __global const fl
                 for (int h = 0; h < FT; h++) vv[h] = ve[c * FT + h];
 #pragma unroll
                 for (int j = 0; j < FO; j++) {
-                    const vt a = (vt)(ue[rows[j] + c]);
+                    const vt a = (vt)(ur[j][c]);
 #pragma unroll
                     for (int h = 0; h < FT; h++) acc[j][h] = fma(a, vv[h], acc[j][h]);
                 }
@@ -566,18 +565,11 @@ void winograd4_forward_fused(__global const float* restrict x, __global const fl
     }
 }
 
-// Backward-data, first half: P = B dV B^T for each tile of the chunk (dV [e][c][t] from the GEMM), into
-// p[c][i][t][8]: row i of a tile's 6x6 P as 8 floats (6 used), so that the gather below reads rows as short vectors.
-// One work-item per (8 tiles, channel).
-__kernel void winograd4_input_grad_tiles(__global const float* restrict dv, __global float* restrict p,
-                                         const int C, const int T, const int total) {
-    const int q = get_global_id(0);
-    if (q >= total) return;
-    const int TB = (T + VT - 1) / VT;
-    const int tb = q % TB, c = q / TB;
+// P = B d B^T of tiles tb*8 .. tb*8 + 7 (of T) and input channel c, from their dV values d[e] (lanes the tiles), into p
+// as winograd4_input_grad reads it. Shared by winograd4_input_grad_tiles and winograd4_data_fused.
+INLINE void store_grad_tiles(const vt* d, __global float* restrict p, const int c, const int T, const int tb) {
     const int lanes = min(T - tb * VT, VT);
-    vt d[E4], r[E4];
-    load_lanes(dv + (long)c * T + tb * VT, E4, (long)C * T, lanes, d);
+    vt r[E4];
     TRANSFORM_2D(vt, b6v, 6, 6, d, r);
 #pragma unroll
     for (int i = 0; i < 6; i++) {
@@ -588,6 +580,93 @@ __kernel void winograd4_input_grad_tiles(__global const float* restrict dv, __gl
         for (int l = 0; l < VT; l++)
             if (l < lanes) vstore8(rows[l], l, dst);
     }
+}
+
+// Backward-data, first half: P = B dV B^T for each tile of the chunk (dV [e][c][t] from the GEMM), into
+// p[c][i][t][8]: row i of a tile's 6x6 P as 8 floats (6 used), so that the gather below reads rows as short vectors.
+// One work-item per (8 tiles, channel).
+__kernel void winograd4_input_grad_tiles(__global const float* restrict dv, __global float* restrict p,
+                                         const int C, const int T, const int total) {
+    const int q = get_global_id(0);
+    if (q >= total) return;
+    const int TB = (T + VT - 1) / VT;
+    const int tb = q % TB, c = q / TB;
+    vt d[E4];
+    load_lanes(dv + (long)c * T + tb * VT, E4, (long)C * T, min(T - tb * VT, VT), d);
+    store_grad_tiles(d, p, c, T, tb);
+}
+
+// Backward-data's GEMM and first half in one kernel (CPU devices): for one block of FT*8 consecutive tiles of dM's
+// T (dM: [e][o][t] from dmOffset, rows ld floats apart), per work-group of one work-item, dV[e] = U[e]^T . dM[e] into
+// local memory, element e of the tile at a time (so the block's dM[e], O x 16 floats, is read from L1 by every block of
+// FO input channels) in FO x FT vector accumulators (fma over o in ascending order from 0, as gemm.cl sums, so the same
+// dV bits); then P = B dV B^T of each tile into p, as winograd4_input_grad_tiles stores it. dV never leaves the core's
+// cache, where the GEMM and that kernel wrote and read it (2.25x dx) and ran 36 short GEMMs per group.
+// dvl: C * FT * 36 vectors of local memory, dV[c][h][e] of the block.
+__kernel __attribute__((reqd_work_group_size(1, 1, 1)))
+void winograd4_data_fused(__global const float* restrict dm, const long dmOffset, const int ld,
+                          __global const float* restrict u, __global float* restrict p, __local vt* restrict dvl,
+                          const int C, const int O, const int T) {
+    const int blk = get_group_id(0);
+    const int lanes = T - blk * FT * VT; // tiles from this block's first on
+    const int vectors = min(FT, (lanes + VT - 1) / VT);
+    const __global float* block = dm + dmOffset + blk * FT * VT;
+#pragma unroll 1
+    for (int e = 0; e < E4; e++) {
+        const __global float* ue = u + (long)e * O * C;
+        const __global float* de = block + (long)e * O * ld;
+#pragma unroll 1
+        for (int c0 = 0; c0 < C; c0 += FO) {
+            // U[e][o][c0 + j] at uo[j], uo stepping C floats per o; channels beyond C read the next row's values (or, for
+            // the last row of U, the FO floats of padding its buffer has) into accumulators that are not stored
+            const __global float* uo = ue + c0;
+            vt acc[FO][FT];
+#pragma unroll
+            for (int j = 0; j < FO; j++)
+#pragma unroll
+                for (int h = 0; h < FT; h++) acc[j][h] = (vt)(0.0f);
+            if (lanes >= FT * VT) {
+                const __global float* dr = de;
+#pragma unroll 2
+                for (int o = 0; o < O; o++, uo += C, dr += ld) {
+                    vt dd[FT];
+#pragma unroll
+                    for (int h = 0; h < FT; h++) dd[h] = vload8(h, dr);
+#pragma unroll
+                    for (int j = 0; j < FO; j++) {
+                        const vt a = (vt)(uo[j]);
+#pragma unroll
+                        for (int h = 0; h < FT; h++) acc[j][h] = fma(a, dd[h], acc[j][h]);
+                    }
+                }
+            } else {
+                // the last block of dM's tiles: lanes beyond T read as 0 (and are not stored)
+                for (int o = 0; o < O; o++, uo += C) {
+                    vt dd[FT];
+#pragma unroll
+                    for (int h = 0; h < FT; h++) load_lanes(de + (long)o * ld + h * VT, 1, 0, lanes - h * VT, dd + h);
+#pragma unroll
+                    for (int j = 0; j < FO; j++) {
+                        const vt a = (vt)(uo[j]);
+#pragma unroll
+                        for (int h = 0; h < FT; h++) acc[j][h] = fma(a, dd[h], acc[j][h]);
+                    }
+                }
+            }
+            for (int j = 0; j < min(FO, C - c0); j++)
+#pragma unroll
+                for (int h = 0; h < FT; h++) dvl[((c0 + j) * FT + h) * E4 + e] = acc[j][h];
+        }
+    }
+#pragma unroll 1
+    for (int c = 0; c < C; c++)
+#pragma unroll 1
+        for (int h = 0; h < vectors; h++) {
+            vt d[E4];
+#pragma unroll
+            for (int e = 0; e < E4; e++) d[e] = dvl[(c * FT + h) * E4 + e];
+            store_grad_tiles(d, p, c, T, blk * FT + h);
+        }
 }
 
 // Backward-data, second half: dx for the images n0 .. of the chunk. Block (bh, bw) of input pixels, in padded

@@ -170,7 +170,7 @@ public final class OpenClBackend extends AbstractBackend {
         long scratchLimit = Long.getLong(SCRATCH_PROPERTY, info.isCpu() ? CPU_SCRATCH_BYTES : 256L << 20);
         convolutions = new Convolutions(kernels, gemm, scratch, scratchLimit, info.isCpu());
         winograd2 = new Winograd(Winograd.Tile.F2, kernels, gemm, scratch, scratchLimit, 0);
-        winograd4 = new Winograd(Winograd.Tile.F4, kernels, gemm, scratch, scratchLimit, Winograd.fusedLocalBytes(info));
+        winograd4 = new Winograd(Winograd.Tile.F4, kernels, gemm, scratch, scratchLimit, Winograd.fusedLocalLimit(info));
         long t0 = System.nanoTime();
         try {
             List<Built> built = new ProgramBuilder(info, context, cache).buildAll(KernelFiles.forBackend(info, tile));

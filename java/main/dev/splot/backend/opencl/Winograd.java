@@ -45,12 +45,14 @@ final class Winograd {
     }
 
     /** Tiles per work-group of winograd4_forward_fused (FT vectors of 8 in winograd4.cl). */
-    static final int FUSED_TILES = 16;
+    static final int FUSED_TILES = 24;
     /**
      * Local memory the fused forward kernel may take for its block's V (36 x C x 16 floats, 73.7 KB at conv2's 32
      * channels): within a core's L2 on current CPUs (512 KB on Zen 3 and 4, 1 MB on Zen 5), where its GEMM reads it.
      */
     static final long FUSED_MAX_LOCAL_BYTES = 256L << 10;
+    /** Floats after U that winograd4_data_fused may read (FO in winograd4.cl, input channels per pass, less one). */
+    private static final int FUSED_U_PADDING = 3;
 
     private final Tile tile;
     private final Kernels kernels;
@@ -58,19 +60,19 @@ final class Winograd {
     private final ScratchBuffers scratch;
     private final long chunkBytes;
     /** Local memory a fused forward work-group may take on this device: 0 where it is not used. */
-    private final long fusedLocalBytes;
+    private final long fusedLocalLimit;
 
     /**
-     * @param fusedLocalBytes local memory one work-group of the fused forward kernel may take (0: F(4x4)'s forward pass
+     * @param fusedLocalLimit local memory one work-group of the fused forward kernel may take (0: F(4x4)'s forward pass
      *                        always as three kernels; F(2x2) has no fused kernel)
      */
-    Winograd(Tile tile, Kernels kernels, Gemm gemm, ScratchBuffers scratch, long scratchLimit, long fusedLocalBytes) {
+    Winograd(Tile tile, Kernels kernels, Gemm gemm, ScratchBuffers scratch, long scratchLimit, long fusedLocalLimit) {
         this.tile = tile;
         this.kernels = kernels;
         this.gemm = gemm;
         this.scratch = scratch;
         this.chunkBytes = Math.min(scratchLimit, CHUNK_TARGET_BYTES);
-        this.fusedLocalBytes = tile == Tile.F4 ? fusedLocalBytes : 0;
+        this.fusedLocalLimit = tile == Tile.F4 ? fusedLocalLimit : 0;
     }
 
     /**
@@ -78,7 +80,7 @@ final class Winograd {
      * {@link OpenClBackend#WINOGRAD4_FUSED_PROPERTY}: 0 (never fused) on GPUs, where one work-item per block would leave
      * the device idle, and where the property is "off".
      */
-    static long fusedLocalBytes(DeviceInfo info) {
+    static long fusedLocalLimit(DeviceInfo info) {
         String p = System.getProperty(OpenClBackend.WINOGRAD4_FUSED_PROPERTY, "auto");
         return switch (p) {
             case "auto" -> info.isCpu() ? Math.min(info.localMem(), FUSED_MAX_LOCAL_BYTES) : 0;
@@ -88,14 +90,22 @@ final class Winograd {
         };
     }
 
-    /** Local memory of the fused forward kernel's V for g: 36 x C x FUSED_TILES floats. */
-    private static long fusedVBytes(ConvGeometry g) {
-        return 4L * Tile.F4.e * g.c() * FUSED_TILES;
+    /**
+     * Local memory of a fused kernel's transformed tiles: the forward kernel's V and backward-data's dV, 36 x channels x
+     * FUSED_TILES floats for the convolution's input channels.
+     */
+    private static long blockBytes(int channels) {
+        return 4L * Tile.F4.e * channels * FUSED_TILES;
+    }
+
+    /** Whether g's backward-data GEMM and B dV B^T run as winograd4_data_fused. */
+    private boolean dataIsFused(ConvGeometry g) {
+        return fusedLocalLimit > 0 && blockBytes(g.c()) <= fusedLocalLimit;
     }
 
     /** Whether g's forward pass runs as winograd4_forward_fused. */
     boolean forwardIsFused(ConvGeometry g) {
-        return fusedLocalBytes > 0 && fusedVBytes(g) <= fusedLocalBytes;
+        return fusedLocalLimit > 0 && blockBytes(g.c()) <= fusedLocalLimit;
     }
 
     Tile tile() {
@@ -128,7 +138,8 @@ final class Winograd {
 
     /** U[e][o][c] = G w[o][c] G^T into the scratch buffer "winogradU". */
     private cl_mem transformedWeights(cl_mem w, ConvGeometry g) {
-        cl_mem u = scratch.get("winogradU", (long) tile.e * g.o() * g.c());
+        // FUSED_U_PADDING floats more: winograd4_data_fused reads up to that far beyond U's last row (into unused lanes)
+        cl_mem u = scratch.get("winogradU", (long) tile.e * g.o() * g.c() + FUSED_U_PADDING);
         kernels.launch1d(tile.kernel("weights"), (long) g.o() * g.c(), w, u, g.o(), g.c());
         return u;
     }
@@ -160,7 +171,7 @@ final class Winograd {
             long blocks = ((long) g.n() * tiles + FUSED_TILES - 1) / FUSED_TILES;
             // unused buffer arguments point at U, which the kernel then does not write
             kernels.launch("winograd4_forward_fused", new long[] {blocks}, new long[] {1}, x, u, b, pool ? u : y, pool ? pooled : u,
-                    pool ? argmax : u, new Kernels.LocalBytes(fusedVBytes(g)), g.n(), c, g.h(), g.w(), g.padTop(), g.padLeft(), o,
+                    pool ? argmax : u, new Kernels.LocalBytes(blockBytes(g.c())), g.n(), c, g.h(), g.w(), g.padTop(), g.padLeft(), o,
                     g.outH(), g.outW(), tilesH(g), tilesW(g), relu ? 1 : 0, pool ? 1 : 0);
             return;
         }
@@ -195,7 +206,8 @@ final class Winograd {
         int c = g.c(), o = g.o(), e = tile.e, tiles = tilesH(g) * tilesW(g);
         cl_mem u = transformedWeights(w, g);
         int step = Convolutions.imagesPerChunk(g.n(), (long) e * tiles * (c + o) + gatherFloatsPerImage(g), 1, chunkBytes);
-        cl_mem dm = scratch.get("winogradM", (long) e * step * tiles * o), dv = scratch.get("winogradV", (long) e * step * tiles * c);
+        cl_mem dm = scratch.get("winogradM", (long) e * step * tiles * o);
+        cl_mem dv = dataIsFused(g) ? null : scratch.get("winogradV", (long) e * step * tiles * c);
         cl_mem p = gatherBuffer(g, step);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0), t = nb * tiles;
@@ -253,8 +265,9 @@ final class Winograd {
         int step = Convolutions.imagesPerChunk(groups * gsize, (long) e * tiles * (2 * c + o), gsize, chunkBytes) / gsize;
         cl_mem dm = scratch.get("winogradM", (long) e * step * t * o), vT = scratch.get("winogradVT", (long) e * step * t * c);
         cl_mem part = scratch.get("winogradPart", (long) groups * e * o * c), biasPart = scratch.get("biasPart", (long) groups * o);
-        // V itself: F(2x2) transforms into it before transposing; both tile sizes take its buffer for dV
-        cl_mem v = tile == Tile.F2 || dx != null ? scratch.get("winogradV", (long) e * step * t * c) : null;
+        // V itself: F(2x2) transforms into it before transposing; both tile sizes take its buffer for dV (but
+        // winograd4_data_fused, which keeps dV in registers)
+        cl_mem v = tile == Tile.F2 || (dx != null && !dataIsFused(g)) ? scratch.get("winogradV", (long) e * step * t * c) : null;
         cl_mem u = dx == null ? null : transformedWeights(w, g), p = dx == null ? null : gatherBuffer(g, gsize);
         for (int g0 = 0; g0 < groups; g0 += step) {
             int gc = Math.min(step, groups - g0), n0 = g0 * gsize;
@@ -291,21 +304,28 @@ final class Winograd {
 
     /**
      * dx for images n0 .. n0 + nb - 1 from their dM ([e][o][t], row stride ld, starting at dmOffset): dV[e] = U[e]^T .
-     * dM[e] into dv, then F(2x2)'s gather, or F(4x4)'s B dV B^T per tile into p and its sums per block of dx.
+     * dM[e] into dv, then F(2x2)'s gather, or F(4x4)'s B dV B^T per tile into p and its sums per block of dx; where
+     * {@link #dataIsFused}, dV and B dV B^T in one kernel, without dv.
      */
     private void dataFromTransformedGradient(cl_mem u, cl_mem dm, long dmOffset, int ld, int nb, int n0, cl_mem dv, cl_mem p,
                                              cl_mem dx, cl_mem reluOut, ConvGeometry g) {
         int c = g.c(), o = g.o(), t = nb * tilesH(g) * tilesW(g);
         int blockRows = (g.h() + g.padTop() + tile.m - 1) / tile.m, blockCols = (g.w() + g.padLeft() + tile.m - 1) / tile.m;
-        gemm.run(GemmCall.of(c, t, o, Operand.transposed(u, 0, c).perBatch((long) o * c), Operand.rowMajor(dm, dmOffset, ld).perBatch((long) o * ld),
-                Operand.rowMajor(dv, 0, t).perBatch((long) c * t)).batched(tile.e));
-        if (tile == Tile.F2) {
-            kernels.launch1d(tile.kernel("input_grad"), (long) nb * c * blockRows, dv, dx, c, g.h(), g.w(), g.padTop(), g.padLeft(),
-                    tilesH(g), tilesW(g), n0, t, nb * c * blockRows);
-            return;
+        if (dataIsFused(g)) {
+            kernels.launch("winograd4_data_fused", new long[] {(t + FUSED_TILES - 1) / FUSED_TILES}, new long[] {1}, dm, dmOffset, ld, u, p,
+                    new Kernels.LocalBytes(blockBytes(c)), c, o, t);
+        } else {
+            gemm.run(GemmCall.of(c, t, o, Operand.transposed(u, 0, c).perBatch((long) o * c),
+                    Operand.rowMajor(dm, dmOffset, ld).perBatch((long) o * ld), Operand.rowMajor(dv, 0, t).perBatch((long) c * t)).batched(tile.e));
+            if (tile == Tile.F2) {
+                kernels.launch1d(tile.kernel("input_grad"), (long) nb * c * blockRows, dv, dx, c, g.h(), g.w(), g.padTop(), g.padLeft(),
+                        tilesH(g), tilesW(g), n0, t, nb * c * blockRows);
+                return;
+            }
+            long tileItems = transformItems(g, c, nb, 1);
+            kernels.launch1d(tile.kernel("input_grad_tiles"), tileItems, dv, p, c, t, (int) tileItems);
         }
-        long tileItems = transformItems(g, c, nb, 1), blocks = (long) nb * c * blockRows * blockCols;
-        kernels.launch1d(tile.kernel("input_grad_tiles"), tileItems, dv, p, c, t, (int) tileItems);
+        long blocks = (long) nb * c * blockRows * blockCols;
         kernels.launch1d(tile.kernel("input_grad"), blocks, p, dx, reluOut == null ? dx : reluOut, reluOut == null ? 0 : 1, c, g.h(),
                 g.w(), g.padTop(), g.padLeft(), tilesH(g), tilesW(g), n0, t, (int) blocks);
     }

@@ -29,6 +29,11 @@
 #define KB 128
 #endif
 #define TN (16 * NV)
+// STRIP_K > 0 (the host passes Gemm.STRIP_ROWS on CPU devices): the direct kernel can copy a work-item's strip of B,
+// up to STRIP_K rows, into a private array (copyStrip, below); 0 leaves that array out (GPUs: it would take registers)
+#ifndef STRIP_K
+#define STRIP_K 0
+#endif
 
 #if WGM > 0
 __kernel __attribute__((reqd_work_group_size(1, WGM, 1)))
@@ -41,7 +46,7 @@ void gemm(const int M, const int N, const int K,
           __global const float* restrict B, const long offB, const int ldb, const long bsB, const long ssB,
           __global float* restrict C, const long offC, const int ldc, const long bsC,
           const int S, const int sLimit,
-          __global const float* restrict bias, const int biasMode, const int rowTiles, const int relu) {
+          __global const float* restrict bias, const int biasMode, const int rowTiles, const int relu, const int copyStrip) {
     const int jt = get_global_id(0), it = get_global_id(1), z = get_global_id(2);
     const int j0 = jt * TN;
 #if WGM > 0
@@ -57,6 +62,27 @@ void gemm(const int M, const int N, const int K,
     if (j0 >= N) return;
     const int cols = min(TN, N - j0);
     const int iEnd = min(M, (it + 1) * TM * rowTiles);
+    // copyStrip (the host sets it on CPU devices for one slice, K <= STRIP_K and rows of B 16 KiB or more apart): the
+    // strip is copied once into a private array (zeros beyond N), which its row tiles then read contiguously. Read in
+    // place, rows a multiple of 4 KiB apart all fall in one set of the L1 cache and evict each other before the next
+    // row tile (dense1's backward GEMMs: 128 rows 36 KiB apart).
+#if STRIP_K > 0
+    float16 strip[STRIP_K * NV];
+    if (copyStrip) {
+        const __global float* bs = B + offB + z * bsB + j0;
+        for (int k = 0; k < K; k++) {
+            if (cols == TN) {
+#pragma unroll
+                for (int v = 0; v < NV; v++) strip[k * NV + v] = vload16(v, bs + (long)k * ldb);
+            } else {
+                float tmp[TN];
+                for (int q = 0; q < TN; q++) tmp[q] = q < cols ? bs[(long)k * ldb + q] : 0.0f;
+#pragma unroll
+                for (int v = 0; v < NV; v++) strip[k * NV + v] = vload16(v, tmp);
+            }
+        }
+    }
+#endif
     for (int i0 = it * TM * rowTiles; i0 < iEnd; i0 += TM) {
     const int rows = min(TM, M - i0);
 #endif
@@ -117,6 +143,19 @@ void gemm(const int M, const int N, const int K,
             barrier(CLK_LOCAL_MEM_FENCE);
         }
 #else
+#if STRIP_K > 0
+        if (copyStrip) {
+            for (int k = 0; k < K; k++) {
+                const __global float* ak = a + (long)k * sAk;
+#pragma unroll
+                for (int r = 0; r < TM; r++) {
+                    const float av = r < rows ? ak[r * sAi] : 0.0f;
+#pragma unroll
+                    for (int v = 0; v < NV; v++) acc[r][v] = fma((float16)(av), strip[k * NV + v], acc[r][v]);
+                }
+            }
+        } else
+#endif
         if (rows == TM && cols == TN) {
             for (int k = 0; k < K; k++) {
                 float16 bv[NV];

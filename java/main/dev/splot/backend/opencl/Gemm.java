@@ -37,6 +37,8 @@ final class Gemm {
      * this): a work-item's column strip of B (k rows of one tile's columns) must fit for row tiles to reuse it.
      */
     static final long CPU_L1_BYTES = 32 << 10;
+    /** Rows of B that gemm.cl's private strip copy holds (STRIP_K there, built so on CPU devices only). */
+    static final int STRIP_ROWS = 128;
 
     /** The kernels "gemm" and, where the tile has a panel, "gemm_local" must be built with {@link GemmTile#defines}. */
     Gemm(DeviceInfo info, Kernels kernels, GemmTile tile, PanelUse panelUse) {
@@ -63,6 +65,9 @@ final class Gemm {
         long[] localSize = local ? new long[] {1, tile.panelItems(), 1}
                 : new long[] {Math.min(8, Math.min(kernels.maxWorkGroup("gemm"), info.maxItemSizes()[0])), 1, 1};
         int rowTiles = local ? 1 : rowTiles(g, tilesN, tilesM, localSize[0]);
+        // gemm.cl's copyStrip: rows of B 16 KiB or more apart would share L1 sets over the row tiles; the strip is
+        // copied contiguously first (dense1's backward GEMMs, K = 128)
+        boolean copyStrip = info.isCpu() && rowTiles > 1 && g.slices() == 1 && g.k() <= STRIP_ROWS && g.b().rowStride() >= 4096;
         long rowGroups = (tilesM + rowTiles - 1) / rowTiles;
         GemmCall.Operand a = g.a(), b = g.b(), c = g.c();
         // the argument order of gemm.cl's gemm(...)
@@ -70,7 +75,7 @@ final class Gemm {
                 g.m(), g.n(), g.k(), a.mem(), a.offset(), a.rowStride(), a.colStride(), a.batchStride(), a.sliceStride(),
                 b.mem(), b.offset(), b.rowStride(), b.batchStride(), b.sliceStride(),
                 c.mem(), c.offset(), c.rowStride(), c.batchStride(), g.slices(), g.sliceLimit(),
-                g.bias() == null ? a.mem() : g.bias(), g.biasMode().code, rowTiles, g.relu() ? 1 : 0);
+                g.bias() == null ? a.mem() : g.bias(), g.biasMode().code, rowTiles, g.relu() ? 1 : 0, copyStrip ? 1 : 0);
     }
 
     /**

@@ -12,7 +12,7 @@ final class KernelFiles {
         // where the device can, sqrt and division round correctly, as in the Java reference (AdaDelta)
         String base = info.correctlyRoundedSqrt() ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
         List<ProgramSpec> specs = new ArrayList<>(List.of(
-                new ProgramSpec("gemm.cl", (base + " " + tile.defines(false)).trim(), "gemm", "reduce_partials", "transpose",
+                new ProgramSpec("gemm.cl", (base + " " + tile.defines(false) + (info.isCpu() ? " -DSTRIP_K=" + Gemm.STRIP_ROWS : "")).trim(), "gemm", "reduce_partials", "transpose",
                         "dense_dot"),
                 new ProgramSpec("conv.cl", base, "im2col", "col2im", "bias_partial", "conv_weights_few_taps", "conv_weights_3x3_valid",
                         "conv_forward_3x3_valid"),

@@ -365,6 +365,94 @@ __kernel void winograd4_output_grad_pooled(__global const float* restrict dp, __
     store_lanes(res, E4, dm + ((long)g * E4 * O + o) * T + tb * VT, (long)O * T, T - tb * VT);
 }
 
+// Vector r's first `lanes` lanes (0 .. 8) at dst, in at most three stores.
+INLINE void store_first_lanes(const vt r, __global float* dst, const int lanes) {
+    if (lanes >= VT) {
+        vstore8(r, 0, dst);
+        return;
+    }
+    const float4 lo = r.lo, hi = r.hi;
+    if (lanes >= 4) {
+        vstore4(lo, 0, dst);
+        if (lanes >= 6) vstore2(hi.lo, 0, dst + 4);
+        if (lanes == 7) dst[6] = hi.s2;
+        if (lanes == 5) dst[4] = hi.s0;
+    } else {
+        if (lanes >= 2) vstore2(lo.lo, 0, dst);
+        if (lanes == 3) dst[2] = lo.s2;
+        if (lanes == 1) dst[0] = lo.s0;
+    }
+}
+
+// Elements 0 .. PW-1 (PW <= 16) of a pooled row as a float16 (lanes from PW on read as 0).
+INLINE float16 load_row16(const __global float* src, const int PW) {
+    if (PW == 16) return vload16(0, src);
+    float tmp[16];
+    for (int l = 0; l < 16; l++) tmp[l] = l < PW ? src[l] : 0.0f;
+    return vload16(0, tmp);
+}
+
+INLINE int16 load_row16i(const __global int* src, const int PW) {
+    if (PW == 16) return vload16(0, src);
+    int tmp[16];
+    for (int l = 0; l < 16; l++) tmp[l] = l < PW ? src[l] : 0;
+    return vload16(0, tmp);
+}
+
+// winograd4_output_grad_pooled where the output is whole 4x4 tiles (OH and OW multiples of 4) and a row of tiles is at
+// most 8 tiles wide (OW <= 32): one work-item per (row of tiles, output channel, image of the chunk), its tiles one per
+// lane. Each of the two pooled rows the row of tiles covers is read with vector loads from each of the four tensors,
+// and each lane's window taken from them by a shuffle, where winograd4_output_grad_pooled gathers 16 scalars per lane
+// (its vectors of 8 tiles span rows of tiles). The same float operations, so the same dM bits; images at or beyond N
+// (in the chunk's last group) get zeros, as there.
+__kernel void winograd4_output_grad_pooled_rows(__global const float* restrict dp, __global const float* restrict mask,
+                                                __global const int* restrict arg, __global const float* restrict pooled,
+                                                __global float* restrict dm, const int N, const int O, const int OH,
+                                                const int OW, const int tilesH, const int tilesW, const int imagesPerGroup,
+                                                const int n0, const int total) {
+    const int q = get_global_id(0);
+    if (q >= total) return;
+    const int th = q % tilesH, o = (q / tilesH) % O, i = q / (tilesH * O);
+    const int g = i / imagesPerGroup, img = i % imagesPerGroup, n = n0 + i;
+    const int T = imagesPerGroup * tilesH * tilesW, PH = OH / 2, PW = OW / 2;
+    const vti tw = (vti)(0, 1, 2, 3, 4, 5, 6, 7);
+    const vti in = tw < tilesW && (vti)(n) < N;
+    const int plane = min(n, N - 1) * O + o;
+    vt val[4];
+    vti row[4], col[4]; // where each window's argmax lies in the window: 0 or 1 down, 0 or 1 across
+#pragma unroll
+    for (int wi = 0; wi < 2; wi++) {
+        const int ph = 2 * th + wi, at = (plane * PH + ph) * PW;
+        const float16 dpRow = load_row16(dp + at, PW), maskRow = load_row16(mask + at, PW), pooledRow = load_row16(pooled + at, PW);
+        const int16 argRow = load_row16i(arg + at, PW);
+#pragma unroll
+        for (int wj = 0; wj < 2; wj++) {
+            const int w = 2 * wi + wj;
+            // lane tw takes pooled column 2tw + wj
+            const uint8 pick = (uint8)(0, 2, 4, 6, 8, 10, 12, 14) + (uint)wj;
+            const vt d = shuffle(dpRow, pick) * shuffle(maskRow, pick);
+            val[w] = select((vt)(0.0f), select((vt)(0.0f), (vt)(0.0f) + d, shuffle(pooledRow, pick) > (vt)(0.0f)), in);
+            // offset of the argmax from the window's first element: 0, 1, OW or OW + 1
+            const vti off = as_int8(shuffle(as_uint16(argRow), pick)) - (plane * OH * OW + 2 * ph * OW + 2 * (2 * tw + wj));
+            row[w] = select((vti)(0), (vti)(1), off >= OW);
+            col[w] = off - row[w] * OW;
+        }
+    }
+    vt d[16], res[E4];
+#pragma unroll
+    for (int r = 0; r < 4; r++) {
+#pragma unroll
+        for (int j = 0; j < 4; j++) {
+            const int w = (r / 2) * 2 + j / 2;
+            d[4 * r + j] = select((vt)(0.0f), val[w], row[w] == r % 2 && col[w] == j % 2);
+        }
+    }
+    TRANSFORM_2D(vt, a4v, 4, 6, d, res);
+    __global float* dst = dm + ((long)g * E4 * O + o) * T + img * tilesH * tilesW + th * tilesW;
+#pragma unroll
+    for (int e = 0; e < E4; e++) store_first_lanes(res[e], dst + (long)e * O * T, tilesW);
+}
+
 // The 2x2 windows at stride 2 of 8 tiles' 4x4 outputs r (after bias and ReLU), window (i, j) of a tile at
 // pv[2i + j]: the maximum and its flat index into the output tensor (corner: each lane's tile's first element), by
 // maxpool2_forward's rule (row-major window, a later element wins only when greater, or when it is NaN and the best

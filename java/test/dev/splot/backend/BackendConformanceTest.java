@@ -60,9 +60,9 @@ public abstract class BackendConformanceTest extends FusedOpsConformanceTest {
                 // more images than native backward-weights' 16 batch chunks: chunks of one and two
                 // images, whose tiles (6 of F(4x4), 20 of F(2x2)) go into one GEMM per group
                 ConvGeometry.of(19, 3, 9, 7, 5, 3, 3, 1, Padding.SAME),
-                // OpenCL F(4x4) (auto, from 8 channels): outputs of whole 4x4 tiles, so the fused pooling backward
-                // builds dy a row of tiles per work-item, with groups of two images, the last one short; 3 output
-                // channels, fewer than one register block of the fused kernels
+                // OpenCL F(4x4) (auto, from 8 channels): outputs of whole 4x4 tiles, groups of two images in the
+                // pooling backward, the last one short, and 3 output channels, fewer than one register block of the
+                // fused kernels
                 ConvGeometry.of(19, 8, 10, 10, 3, 3, 3, 1, Padding.VALID));
     }
 

@@ -28,8 +28,7 @@ final class KernelFiles {
                         "winograd_input_grad", "winograd_weights_grad"),
                 new ProgramSpec("winograd4.cl", base, "winograd4_weights", "winograd4_input", "winograd4_output", "winograd4_output_grad",
                         "winograd4_input_grad", "winograd4_weights_grad", "winograd4_input_grad_tiles", "winograd4_input_transposed",
-                        "winograd4_output_grad_pooled", "winograd4_output_grad_pooled_rows", "winograd4_forward_fused",
-                        "winograd4_data_fused")));
+                        "winograd4_output_grad_pooled", "winograd4_forward_fused", "winograd4_data_fused")));
         if (tile.hasPanel()) {
             // gemm.cl once more with local-memory panels, its kernel registered as "gemm_local"
             specs.add(new ProgramSpec("gemm.cl", (base + " " + tile.defines(true)).trim(), "gemm>gemm_local"));

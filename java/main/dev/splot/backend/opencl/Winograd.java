@@ -234,11 +234,8 @@ final class Winograd {
      * values as the two passes one by one, so the same bits, with one transform of dy fewer.
      */
     void backward(cl_mem x, cl_mem dy, cl_mem w, cl_mem dw, cl_mem db, cl_mem dx, cl_mem reluOut, ConvGeometry g) {
-        backward(x, (groups, dm, gsize, n0) -> {
-            long items = transformItems(g, g.o(), gsize, groups);
-            kernels.launch1d(tile.kernel("output_grad"), items, dy, dm, g.n(), g.o(), g.outH(), g.outW(), tilesH(g), tilesW(g), gsize, n0,
-                    (int) items);
-        }, w, dw, db, dx, reluOut, g);
+        backward(x, (items, dm, gsize, n0) -> kernels.launch1d(tile.kernel("output_grad"), items, dy, dm, g.n(), g.o(), g.outH(),
+                g.outW(), tilesH(g), tilesW(g), gsize, n0, (int) items), w, dw, db, dx, reluOut, g);
     }
 
     /** The gradient of a 2x2, stride-2 max-pool after a dropout, over the output of a ReLU after the convolution. */
@@ -251,18 +248,13 @@ final class Winograd {
      */
     void backwardFromPooled(cl_mem x, PooledGradient p, cl_mem w, cl_mem dw, cl_mem db, cl_mem dx, cl_mem reluOut, ConvGeometry g) {
         if (!poolsInOutputTransform()) throw new IllegalStateException("OpenCL: Winograd " + tile + " does not take a pooled gradient");
-        // whole 4x4 tiles at most 8 to a row: a work-item per row of tiles, which reads the pooled rows as vectors
-        boolean rows = g.outH() % 4 == 0 && g.outW() % 4 == 0 && tilesW(g) <= 8;
-        backward(x, (groups, dm, gsize, n0) -> {
-            long items = rows ? (long) groups * gsize * g.o() * tilesH(g) : transformItems(g, g.o(), gsize, groups);
-            kernels.launch1d(tile.kernel(rows ? "output_grad_pooled_rows" : "output_grad_pooled"), items, p.dy(), p.mask(), p.argmax(),
-                    p.pooled(), dm, g.n(), g.o(), g.outH(), g.outW(), tilesH(g), tilesW(g), gsize, n0, (int) items);
-        }, w, dw, db, dx, reluOut, g);
+        backward(x, (items, dm, gsize, n0) -> kernels.launch1d(tile.kernel("output_grad_pooled"), items, p.dy(), p.mask(), p.argmax(),
+                p.pooled(), dm, g.n(), g.o(), g.outH(), g.outW(), tilesH(g), tilesW(g), gsize, n0, (int) items), w, dw, db, dx, reluOut, g);
     }
 
-    /** Launches the transform dM = A dY A^T of `groups` groups of gsize images from image n0 on into dm. */
+    /** Launches the transform dM = A dY A^T of items work-items for images n0 .. into dm, groups of gsize images. */
     private interface DyTransform {
-        void launch(int groups, cl_mem dm, int gsize, int n0);
+        void launch(long items, cl_mem dm, int gsize, int n0);
     }
 
     private void backward(cl_mem x, DyTransform dyTransform, cl_mem w, cl_mem dw, cl_mem db, cl_mem dx, cl_mem reluOut, ConvGeometry g) {
@@ -279,6 +271,7 @@ final class Winograd {
         cl_mem u = dx == null ? null : transformedWeights(w, g), p = dx == null ? null : gatherBuffer(g, gsize);
         for (int g0 = 0; g0 < groups; g0 += step) {
             int gc = Math.min(step, groups - g0), n0 = g0 * gsize;
+            long dyItems = transformItems(g, o, gsize, gc);
             // images at or beyond n in the last group read as zero and add nothing
             if (tile == Tile.F4) {
                 // V^T straight from x: 8 tiles x 8 channels per work-item, transposed in registers
@@ -291,7 +284,7 @@ final class Winograd {
                         tilesW(g), gsize, n0, (int) inputItems);
                 gemm.transpose(v, 0, vT, c, t, gc * e);
             }
-            dyTransform.launch(gc, dm, gsize, n0);
+            dyTransform.launch(dyItems, dm, gsize, n0);
             gemm.run(GemmCall.of(o, c, t, Operand.rowMajor(dm, 0, t).perBatch((long) o * t), Operand.rowMajor(vT, 0, c).perBatch((long) t * c),
                     Operand.rowMajor(part, (long) g0 * e * o * c, c).perBatch((long) o * c)).batched(gc * e));
             // db's partial sums per group: the rows of dM's sum element (1/e of dM), instead of another pass over dy

@@ -25,7 +25,12 @@ final class Kernels {
     /** A kernel argument that is a __local buffer of this many bytes, allocated by the driver for each work-group. */
     record LocalBytes(long bytes) {}
 
-    private record Kernel(String name, String file, cl_kernel kernel, long maxWorkGroup) {}
+    /**
+     * A built kernel with the argument values it was last launched with: a kernel object keeps its arguments between
+     * launches, so only changed ones are set again (a training step launches the same kernels on the same buffers
+     * every step; each clSetKernelArg is a JNI call, and the host thread shares the cores with the device's threads).
+     */
+    private record Kernel(String name, String file, cl_kernel kernel, long maxWorkGroup, List<Object> lastArgs) {}
 
     private final DeviceInfo info;
     private final cl_command_queue queue;
@@ -46,7 +51,7 @@ final class Kernels {
             cl_kernel k = clCreateKernel(b.program(), name, null);
             long[] wg = new long[1];
             clGetKernelWorkGroupInfo(k, info.device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(wg), null);
-            kernels.put(alias, new Kernel(alias, b.spec().file(), k, Math.min(wg[0], info.maxWorkGroup())));
+            kernels.put(alias, new Kernel(alias, b.spec().file(), k, Math.min(wg[0], info.maxWorkGroup()), new ArrayList<>()));
         }
     }
 
@@ -78,14 +83,20 @@ final class Kernels {
                     + " exceeds its limit " + k.maxWorkGroup() + " on " + info.deviceName());
         }
         try {
+            List<Object> last = k.lastArgs();
             for (int i = 0; i < args.length; i++) {
                 Object a = args[i];
+                // cl_mem by identity (a released buffer's object is never reused), boxed numbers and sizes by value
+                if (i < last.size() && (a instanceof cl_mem ? last.get(i) == a : a.equals(last.get(i)))) continue;
+                if (i < last.size()) last.set(i, null); // unknown until set: a failed set must not be skipped next time
                 if (a instanceof cl_mem m) clSetKernelArg(k.kernel(), i, Sizeof.cl_mem, Pointer.to(m));
                 else if (a instanceof Integer v) clSetKernelArg(k.kernel(), i, Sizeof.cl_int, Pointer.to(new int[] {v}));
                 else if (a instanceof Long v) clSetKernelArg(k.kernel(), i, Sizeof.cl_long, Pointer.to(new long[] {v}));
                 else if (a instanceof Float v) clSetKernelArg(k.kernel(), i, Sizeof.cl_float, Pointer.to(new float[] {v}));
                 else if (a instanceof LocalBytes l) clSetKernelArg(k.kernel(), i, l.bytes(), null);
                 else throw new IllegalArgumentException("unsupported kernel argument " + a);
+                if (i < last.size()) last.set(i, a);
+                else last.add(a);
             }
             clEnqueueNDRangeKernel(queue, k.kernel(), global.length, null, global, local, 0, null, null);
             JvmSignalHandlers.restore(); // PoCL compiles a kernel for each new work-group size at its first launch

@@ -74,10 +74,10 @@ public final class OpenClBackend extends AbstractBackend {
      */
     public static final String CONV_PROPERTY = "splot.opencl.conv";
     /**
-     * How Winograd F(4x4,3x3)'s forward pass runs: "auto" (the default) as one kernel per block of 16 tiles on CPU
-     * devices where the block's transformed input fits {@value Winograd#FUSED_MAX_LOCAL_BYTES} bytes of local memory (up
-     * to 113 input channels), else, and with "off", as its input transform, batched GEMM and output transform (see
-     * docs/opencl.md).
+     * How Winograd F(4x4,3x3)'s forward and backward-data passes run: "auto" (the default) each as one kernel per
+     * block of 24 tiles on CPU devices where the block's transformed tiles fit {@value Winograd#FUSED_MAX_LOCAL_BYTES}
+     * bytes of local memory (up to 75 input channels), else, and with "off", as the transforms around batched GEMMs
+     * (see docs/opencl.md). Either way the same bits.
      */
     public static final String WINOGRAD4_FUSED_PROPERTY = "splot.opencl.winograd4.fused";
     /** How dense layers' forward runs: "auto" (default) or "gemm", see {@link DenseAlgorithm}. */

@@ -12,7 +12,10 @@ import org.jocl.cl_mem;
  * per 4x4 outputs instead of 144 (4x fewer). Forward and backward-data run in chunks of images whose transformed
  * tensors fit the scratch limit and {@value #CHUNK_TARGET_BYTES} bytes (so that a chunk's transforms are still in cache
  * when the GEMM reads them); backward-weights sums fixed groups of images ({@link Convolutions#imagesPerGroup}), so its
- * results do not depend on the chunking, and adds the groups in order: no atomics, bit-for-bit repeatable.
+ * results do not depend on the chunking, and adds the groups in order: no atomics, bit-for-bit repeatable. On CPU
+ * devices F(4x4)'s forward pass, and backward-data's GEMM and B dV B^T, run as one kernel per block of
+ * {@value #FUSED_TILES} tiles instead ({@link OpenClBackend#WINOGRAD4_FUSED_PROPERTY}), the transformed tiles in local
+ * memory: the same bits.
  */
 final class Winograd {
     /** Transformed-tensor bytes per chunk of images aimed at: a chunk's transforms should still be in cache for its GEMM. */
@@ -47,7 +50,7 @@ final class Winograd {
     /** Tiles per work-group of winograd4_forward_fused (FT vectors of 8 in winograd4.cl). */
     static final int FUSED_TILES = 24;
     /**
-     * Local memory the fused forward kernel may take for its block's V (36 x C x 16 floats, 73.7 KB at conv2's 32
+     * Local memory a fused kernel may take for its block's V or dV (36 x C x 24 floats, 110.6 KB at conv2's 32
      * channels): within a core's L2 on current CPUs (512 KB on Zen 3 and 4, 1 MB on Zen 5), where its GEMM reads it.
      */
     static final long FUSED_MAX_LOCAL_BYTES = 256L << 10;

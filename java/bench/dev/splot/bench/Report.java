@@ -129,9 +129,9 @@ public final class Report {
                 .append("\"vs java\" = java's time / this backend's time. ")
                 .append("GB/s above 100% of peak mean the data stayed in the caches between calls (the copy's 128 MiB does not; ")
                 .append("AdaDelta's 19 MB of arrays can fit a 32 MiB L3). ")
-                .append("Convolution work is the direct convolution's FLOP count; the native backend computes 3x3 stride-1 ")
-                .append("convolutions with >= 8 channels (conv2) by Winograd F(2x2,3x3), 2.25x fewer multiply-adds, so its ")
-                .append("rate there is an effective one and can exceed 100% of peak.\n\n");
+                .append("Convolution work is the direct convolution's FLOP count; the native backend, and the OpenCL one on ")
+                .append("CPU devices, compute 3x3 stride-1 convolutions with >= 8 channels (conv2) by Winograd F(4x4,3x3) by ")
+                .append("default, 4x fewer multiply-adds, so their rates there are effective ones and can exceed 100% of peak.\n\n");
         md.append("| operation | work per call | backend | time per call | rate | of peak | vs java |\n");
         md.append("|---|---|---|---:|---:|---:|---:|\n");
         String lastOp = null;

@@ -494,8 +494,9 @@ __kernel void winograd4_output(__global const float* restrict m, __global const 
 // M[e] = U[e] . V[e] in FO x FT vector accumulators (fma over c in ascending order from 0, as gemm.cl sums, so the
 // same M bits as the three kernels) and the output transform straight from those registers. V and M never leave the
 // core's cache: the three-kernel path writes V (2.25x the input) and M (2.25x the output) to memory and reads them back,
-// and its GEMMs are 36 short ones per chunk of images. FT * FO = 8 accumulators: one 8-wide FMA per accumulator and
-// input channel, against FT vector loads of V and FO broadcasts of U.
+// and its GEMMs are 36 short ones per chunk of images. FT * FO = 12 accumulators: one 8-wide FMA per accumulator and
+// input channel, against FT vector loads of V and FO broadcasts of U (with FT 2, 8 accumulators, the pass measured
+// 0.78x of the three kernels' time, with FT 3 0.57x; docs/opencl.md).
 #define FT 3
 #define FO 4
 
@@ -598,7 +599,7 @@ __kernel void winograd4_input_grad_tiles(__global const float* restrict dv, __gl
 
 // Backward-data's GEMM and first half in one kernel (CPU devices): for one block of FT*8 consecutive tiles of dM's
 // T (dM: [e][o][t] from dmOffset, rows ld floats apart), per work-group of one work-item, dV[e] = U[e]^T . dM[e] into
-// local memory, element e of the tile at a time (so the block's dM[e], O x 16 floats, is read from L1 by every block of
+// local memory, element e of the tile at a time (so the block's dM[e], O x FT*8 floats, is read from L1 by every block of
 // FO input channels) in FO x FT vector accumulators (fma over o in ascending order from 0, as gemm.cl sums, so the same
 // dV bits); then P = B dV B^T of each tile into p, as winograd4_input_grad_tiles stores it. dV never leaves the core's
 // cache, where the GEMM and that kernel wrote and read it (2.25x dx) and ran 36 short GEMMs per group.
@@ -618,7 +619,7 @@ void winograd4_data_fused(__global const float* restrict dm, const long dmOffset
 #pragma unroll 1
         for (int c0 = 0; c0 < C; c0 += FO) {
             // U[e][o][c0 + j] at uo[j], uo stepping C floats per o; channels beyond C read the next row's values (or, for
-            // the last row of U, the FO floats of padding its buffer has) into accumulators that are not stored
+            // the last row of U, the FO - 1 floats of padding its buffer has) into accumulators that are not stored
             const __global float* uo = ue + c0;
             vt acc[FO][FT];
 #pragma unroll

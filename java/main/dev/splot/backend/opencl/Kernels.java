@@ -84,19 +84,19 @@ final class Kernels {
         }
         try {
             List<Object> last = k.lastArgs();
+            while (last.size() < args.length) last.add(null);
             for (int i = 0; i < args.length; i++) {
                 Object a = args[i];
                 // cl_mem by identity (a released buffer's object is never reused), boxed numbers and sizes by value
-                if (i < last.size() && (a instanceof cl_mem ? last.get(i) == a : a.equals(last.get(i)))) continue;
-                if (i < last.size()) last.set(i, null); // unknown until set: a failed set must not be skipped next time
+                if (a instanceof cl_mem ? last.get(i) == a : a.equals(last.get(i))) continue;
+                last.set(i, null); // unknown until set: a failed set must not be skipped next time
                 if (a instanceof cl_mem m) clSetKernelArg(k.kernel(), i, Sizeof.cl_mem, Pointer.to(m));
                 else if (a instanceof Integer v) clSetKernelArg(k.kernel(), i, Sizeof.cl_int, Pointer.to(new int[] {v}));
                 else if (a instanceof Long v) clSetKernelArg(k.kernel(), i, Sizeof.cl_long, Pointer.to(new long[] {v}));
                 else if (a instanceof Float v) clSetKernelArg(k.kernel(), i, Sizeof.cl_float, Pointer.to(new float[] {v}));
                 else if (a instanceof LocalBytes l) clSetKernelArg(k.kernel(), i, l.bytes(), null);
                 else throw new IllegalArgumentException("unsupported kernel argument " + a);
-                if (i < last.size()) last.set(i, a);
-                else last.add(a);
+                last.set(i, a);
             }
             clEnqueueNDRangeKernel(queue, k.kernel(), global.length, null, global, local, 0, null, null);
             JvmSignalHandlers.restore(); // PoCL compiles a kernel for each new work-group size at its first launch

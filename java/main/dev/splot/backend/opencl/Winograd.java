@@ -47,7 +47,7 @@ final class Winograd {
         }
     }
 
-    /** Tiles per work-group of winograd4_forward_fused (FT vectors of 8 in winograd4.cl). */
+    /** Tiles per work-group of winograd4_forward_fused and winograd4_data_fused (FT vectors of 8 in winograd4.cl). */
     static final int FUSED_TILES = 24;
     /**
      * Local memory a fused kernel may take for its block's V or dV (36 x C x 24 floats, 110.6 KB at conv2's 32
@@ -62,12 +62,12 @@ final class Winograd {
     private final Gemm gemm;
     private final ScratchBuffers scratch;
     private final long chunkBytes;
-    /** Local memory a fused forward work-group may take on this device: 0 where it is not used. */
+    /** Local memory a work-group of the fused kernels may take on this device: 0 where they are not used. */
     private final long fusedLocalLimit;
 
     /**
-     * @param fusedLocalLimit local memory one work-group of the fused forward kernel may take (0: F(4x4)'s forward pass
-     *                        always as three kernels; F(2x2) has no fused kernel)
+     * @param fusedLocalLimit local memory one work-group of the fused kernels may take (0: F(4x4)'s passes always as
+     *                        separate transforms and GEMMs; F(2x2) has no fused kernels)
      */
     Winograd(Tile tile, Kernels kernels, Gemm gemm, ScratchBuffers scratch, long scratchLimit, long fusedLocalLimit) {
         this.tile = tile;
@@ -79,7 +79,7 @@ final class Winograd {
     }
 
     /**
-     * Local memory a work-group of the fused forward kernel may take on this device, from
+     * Local memory a work-group of the fused kernels may take on this device, from
      * {@link OpenClBackend#WINOGRAD4_FUSED_PROPERTY}: 0 (never fused) on GPUs, where one work-item per block would leave
      * the device idle, and where the property is "off".
      */
@@ -101,13 +101,11 @@ final class Winograd {
         return 4L * Tile.F4.e * channels * FUSED_TILES;
     }
 
-    /** Whether g's backward-data GEMM and B dV B^T run as winograd4_data_fused. */
-    private boolean dataIsFused(ConvGeometry g) {
-        return fusedLocalLimit > 0 && blockBytes(g.c()) <= fusedLocalLimit;
-    }
-
-    /** Whether g's forward pass runs as winograd4_forward_fused. */
-    boolean forwardIsFused(ConvGeometry g) {
+    /**
+     * Whether g runs on the fused kernels: its forward pass as winograd4_forward_fused, backward-data's GEMM and
+     * B dV B^T as winograd4_data_fused (both keep a block's transformed tiles, blockBytes, in local memory).
+     */
+    private boolean usesFusedKernels(ConvGeometry g) {
         return fusedLocalLimit > 0 && blockBytes(g.c()) <= fusedLocalLimit;
     }
 
@@ -169,7 +167,7 @@ final class Winograd {
     private void forward(cl_mem x, cl_mem w, cl_mem b, cl_mem y, ConvGeometry g, boolean relu, cl_mem pooled, cl_mem argmax) {
         int c = g.c(), o = g.o(), e = tile.e, tiles = tilesH(g) * tilesW(g);
         cl_mem u = transformedWeights(w, g);
-        if (forwardIsFused(g)) {
+        if (usesFusedKernels(g)) {
             boolean pool = pooled != null;
             long blocks = ((long) g.n() * tiles + FUSED_TILES - 1) / FUSED_TILES;
             // unused buffer arguments point at U, which the kernel then does not write
@@ -210,7 +208,7 @@ final class Winograd {
         cl_mem u = transformedWeights(w, g);
         int step = Convolutions.imagesPerChunk(g.n(), (long) e * tiles * (c + o) + gatherFloatsPerImage(g), 1, chunkBytes);
         cl_mem dm = scratch.get("winogradM", (long) e * step * tiles * o);
-        cl_mem dv = dataIsFused(g) ? null : scratch.get("winogradV", (long) e * step * tiles * c);
+        cl_mem dv = usesFusedKernels(g) ? null : scratch.get("winogradV", (long) e * step * tiles * c);
         cl_mem p = gatherBuffer(g, step);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0), t = nb * tiles;
@@ -269,8 +267,8 @@ final class Winograd {
         cl_mem dm = scratch.get("winogradM", (long) e * step * t * o), vT = scratch.get("winogradVT", (long) e * step * t * c);
         cl_mem part = scratch.get("winogradPart", (long) groups * e * o * c), biasPart = scratch.get("biasPart", (long) groups * o);
         // V itself: F(2x2) transforms into it before transposing; both tile sizes take its buffer for dV (but
-        // winograd4_data_fused, which keeps dV in registers)
-        cl_mem v = tile == Tile.F2 || (dx != null && !dataIsFused(g)) ? scratch.get("winogradV", (long) e * step * t * c) : null;
+        // winograd4_data_fused, which keeps dV in local memory)
+        cl_mem v = tile == Tile.F2 || (dx != null && !usesFusedKernels(g)) ? scratch.get("winogradV", (long) e * step * t * c) : null;
         cl_mem u = dx == null ? null : transformedWeights(w, g), p = dx == null ? null : gatherBuffer(g, gsize);
         for (int g0 = 0; g0 < groups; g0 += step) {
             int gc = Math.min(step, groups - g0), n0 = g0 * gsize;
@@ -308,13 +306,13 @@ final class Winograd {
     /**
      * dx for images n0 .. n0 + nb - 1 from their dM ([e][o][t], row stride ld, starting at dmOffset): dV[e] = U[e]^T .
      * dM[e] into dv, then F(2x2)'s gather, or F(4x4)'s B dV B^T per tile into p and its sums per block of dx; where
-     * {@link #dataIsFused}, dV and B dV B^T in one kernel, without dv.
+     * {@link #usesFusedKernels}, dV and B dV B^T in one kernel, without dv.
      */
     private void dataFromTransformedGradient(cl_mem u, cl_mem dm, long dmOffset, int ld, int nb, int n0, cl_mem dv, cl_mem p,
                                              cl_mem dx, cl_mem reluOut, ConvGeometry g) {
         int c = g.c(), o = g.o(), t = nb * tilesH(g) * tilesW(g);
         int blockRows = (g.h() + g.padTop() + tile.m - 1) / tile.m, blockCols = (g.w() + g.padLeft() + tile.m - 1) / tile.m;
-        if (dataIsFused(g)) {
+        if (usesFusedKernels(g)) {
             kernels.launch("winograd4_data_fused", new long[] {(t + FUSED_TILES - 1) / FUSED_TILES}, new long[] {1}, dm, dmOffset, ld, u, p,
                     new Kernels.LocalBytes(blockBytes(c)), c, o, t);
         } else {

@@ -313,3 +313,44 @@ __kernel void dense_dot(__global const float* restrict x, __global const float* 
     DENSE_STORE(1, 0) DENSE_STORE(1, 1) DENSE_STORE(1, 2) DENSE_STORE(1, 3)
     DENSE_STORE(2, 0) DENSE_STORE(2, 1) DENSE_STORE(2, 2) DENSE_STORE(2, 3)
 }
+
+// Dense forward on GPUs: one work-group of DENSE_WG work-items per 4 x 4 block of y, each work-item summing every
+// DENSE_WG-th k of the block's 4 rows of x and 4 rows of W (neighbouring work-items read neighbouring floats), then
+// the work-group's partial sums added in a fixed tree in local memory and the bias: the same bits on every run. The
+// transpose and the GEMM left dense1 (128 x 9216 . 9216 x 128) with 1,024 work-items of 9,216 steps each, too few
+// for a GPU (1.16 ms on an H200, docs/opencl.md); this launches 1,024 work-groups of 128.
+#define DENSE_WG 128
+__kernel __attribute__((reqd_work_group_size(DENSE_WG, 1, 1)))
+void dense_reduce(__global const float* restrict x, __global const float* restrict w, __global const float* restrict bias,
+                  __global float* restrict y, const int N, const int O, const int K) {
+    __local float part[16][DENSE_WG];
+    const int lid = get_local_id(0), o0 = get_group_id(0) * 4, n0 = get_group_id(1) * 4;
+    // a row past N or O is read as the last one and not stored
+    const __global float *x0 = x + (long)n0 * K, *x1 = x + (long)min(n0 + 1, N - 1) * K, *x2 = x + (long)min(n0 + 2, N - 1) * K,
+                         *x3 = x + (long)min(n0 + 3, N - 1) * K;
+    const __global float *w0 = w + (long)o0 * K, *w1 = w + (long)min(o0 + 1, O - 1) * K, *w2 = w + (long)min(o0 + 2, O - 1) * K,
+                         *w3 = w + (long)min(o0 + 3, O - 1) * K;
+    float4 c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f; // c_i.s_j: row n0 + i, column o0 + j
+    for (int k = lid; k < K; k += DENSE_WG) {
+        const float4 b = (float4)(w0[k], w1[k], w2[k], w3[k]);
+        c0 = fma((float4)(x0[k]), b, c0);
+        c1 = fma((float4)(x1[k]), b, c1);
+        c2 = fma((float4)(x2[k]), b, c2);
+        c3 = fma((float4)(x3[k]), b, c3);
+    }
+    part[0][lid] = c0.s0; part[1][lid] = c0.s1; part[2][lid] = c0.s2; part[3][lid] = c0.s3;
+    part[4][lid] = c1.s0; part[5][lid] = c1.s1; part[6][lid] = c1.s2; part[7][lid] = c1.s3;
+    part[8][lid] = c2.s0; part[9][lid] = c2.s1; part[10][lid] = c2.s2; part[11][lid] = c2.s3;
+    part[12][lid] = c3.s0; part[13][lid] = c3.s1; part[14][lid] = c3.s2; part[15][lid] = c3.s3;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int span = DENSE_WG / 2; span > 0; span >>= 1) {
+        if (lid < span) {
+            for (int e = 0; e < 16; e++) part[e][lid] += part[e][lid + span];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid < 16) {
+        const int i = lid / 4, j = lid % 4;
+        if (n0 + i < N && o0 + j < O) y[(long)(n0 + i) * O + o0 + j] = part[lid][0] + bias[o0 + j];
+    }
+}

@@ -134,6 +134,20 @@ final class Convolutions {
         return (n + groups - 1) / groups;
     }
 
+    /** The partial weight gradients a GPU may hold at once, in floats (32 MiB). */
+    static final long GPU_PARTIAL_FLOATS = 8L << 20;
+
+    /**
+     * Images per group of the im2col + GEMM weight gradient on a GPU: as many groups as the partial gradients' budget
+     * allows (one image each for the seed model's layers), at least {@link #imagesPerGroup}'s 16. Sixteen groups left
+     * conv1's dW (32 x 9) with 288 work-items of 5,408 steps each, conv2's with 1,152 work-items: a GPU wants tens of
+     * thousands (0.88 and 1.36 ms on an H200, docs/opencl.md). A fixed function of the batch and the layer's shape.
+     */
+    static int gpuImagesPerGroup(int n, long weights) {
+        long groups = Math.min(n, Math.max(16, GPU_PARTIAL_FLOATS / weights));
+        return (int) ((n + groups - 1) / groups);
+    }
+
     /** db[o] = sum over n of (sum over p of dy[n][o][p]): per image, then the images in order. */
     void biasGradient(cl_mem dy, cl_mem db, ConvGeometry g) {
         int p = g.outH() * g.outW(), o = g.o(), n = g.n();
@@ -148,7 +162,7 @@ final class Convolutions {
      */
     void backwardWeights(cl_mem x, cl_mem dy, cl_mem dw, cl_mem db, ConvGeometry g) {
         int ckk = g.c() * g.kh() * g.kw(), p = g.outH() * g.outW(), o = g.o(), n = g.n();
-        int gsize = imagesPerGroup(n);
+        int gsize = cpuDevice ? imagesPerGroup(n) : gpuImagesPerGroup(n, (long) ckk * o);
         int groups = (n + gsize - 1) / gsize;
         if (cpuDevice && isValid3x3(g)) {
             // part[group][o][c*9 + tap] and biasPart[group][o] in one pass over x and dy, then the groups added in order

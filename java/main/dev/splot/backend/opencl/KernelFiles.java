@@ -13,7 +13,7 @@ final class KernelFiles {
         String base = info.correctlyRoundedSqrt() ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
         List<ProgramSpec> specs = new ArrayList<>(List.of(
                 new ProgramSpec("gemm.cl", (base + " " + tile.defines(false) + (info.isCpu() ? " -DSTRIP_K=" + Gemm.STRIP_ROWS : "")).trim(), "gemm", "reduce_partials", "transpose",
-                        "dense_dot"),
+                        "dense_dot", "dense_reduce"),
                 new ProgramSpec("conv.cl", base, "im2col", "col2im", "bias_partial", "conv_weights_few_taps", "conv_weights_3x3_valid",
                         "conv_forward_3x3_valid"),
                 new ProgramSpec("pool.cl", base, "maxpool_forward", "maxpool_backward", "maxpool2_forward", "maxpool2_backward",

@@ -16,6 +16,7 @@ import dev.splot.backend.opencl.ProgramBuilder.Built;
 import dev.splot.backend.opencl.ProgramBuilder.ProgramSpec;
 import dev.splot.platform.JvmSignalHandlers;
 import java.util.List;
+import java.util.Map;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.cl_command_queue;
@@ -67,10 +68,12 @@ public final class OpenClBackend extends AbstractBackend {
     /** The default of {@link #SCRATCH_PROPERTY} on CPU devices. */
     public static final long CPU_SCRATCH_BYTES = 4L << 20;
     /**
-     * The algorithm for 3x3 stride-1 convolutions: "auto" (default: Winograd F(4x4,3x3) on CPU devices from 8 input
-     * channels up, im2col + GEMM otherwise; see docs/opencl.md), "gemm", "winograd2" or "winograd4" (Winograd F(2x2,3x3)
-     * or F(4x4,3x3) forced wherever it applies; "winograd" is "winograd4"); the same values as the native backend's
-     * {@code splot.native.conv}. Other kernel sizes and strides always take im2col + GEMM.
+     * The algorithm for 3x3 stride-1 convolutions: "auto" (default: from 8 input channels up Winograd F(4x4,3x3) on CPU
+     * devices, and on NVIDIA GPUs for the forward and backward-data passes; im2col + GEMM otherwise; see
+     * docs/opencl.md), "gemm", "winograd2" or "winograd4" (Winograd F(2x2,3x3) or F(4x4,3x3) forced wherever it applies;
+     * "winograd" is "winograd4"), the same values as the native backend's {@code splot.native.conv}; or three of them
+     * separated by commas, for the forward, backward-data and backward-weights passes ("winograd4,winograd4,gemm" is
+     * what "auto" takes on NVIDIA GPUs). Other kernel sizes and strides always take im2col + GEMM.
      */
     public static final String CONV_PROPERTY = "splot.opencl.conv";
     /**
@@ -80,8 +83,11 @@ public final class OpenClBackend extends AbstractBackend {
      * (see docs/opencl.md). Either way the same bits.
      */
     public static final String WINOGRAD4_FUSED_PROPERTY = "splot.opencl.winograd4.fused";
-    /** How dense layers' forward runs: "auto" (default) or "gemm", see {@link DenseAlgorithm}. */
+    /** How dense layers' forward runs: "auto" (default), "dot", "reduce" or "gemm", see {@link DenseAlgorithm}. */
     public static final String DENSE_PROPERTY = "splot.opencl.dense";
+
+    /** gemm.cl's DENSE_WG: dense_reduce's work-group size. */
+    static final int DENSE_REDUCE_ITEMS = 128;
 
     private final DeviceInfo info;
     private final cl_context context;
@@ -92,8 +98,9 @@ public final class OpenClBackend extends AbstractBackend {
     private final Convolutions convolutions;
     private final Winograd winograd2;
     private final Winograd winograd4;
-    private final ConvAlgorithm convAlgorithm;
-    private final boolean denseByDot;
+    private final Map<ConvAlgorithm.Pass, ConvAlgorithm> convAlgorithms;
+    /** How dense layers' forward runs here: DOT, REDUCE or GEMM. */
+    private final DenseAlgorithm dense;
     private final long buildMillis;
     private final boolean fromCache;
     private final List<String> buildReport;
@@ -153,8 +160,8 @@ public final class OpenClBackend extends AbstractBackend {
     @SuppressWarnings("deprecation")
     private OpenClBackend(DeviceInfo info, ProgramCache cache, GemmTile tile, Gemm.PanelUse panelUse) {
         this.info = info;
-        this.convAlgorithm = ConvAlgorithm.fromProperty();
-        this.denseByDot = DenseAlgorithm.fromProperty().byDotProducts(info.isCpu());
+        this.convAlgorithms = ConvAlgorithm.fromProperty();
+        this.dense = DenseAlgorithm.fromProperty().resolve(DeviceClass.of(info));
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, info.platform());
         try {
@@ -200,7 +207,7 @@ public final class OpenClBackend extends AbstractBackend {
     public String description() {
         return "OpenCL " + info.typeName() + " " + info.deviceName() + " (" + info.computeUnits() + " compute units) on "
                 + info.platformName() + " (" + info.platformVersion() + "), driver " + info.driverVersion()
-                + ", " + gemm.tile().describe() + ", conv " + convAlgorithm.propertyValue();
+                + ", " + gemm.tile().describe() + ", conv " + ConvAlgorithm.propertyValue(convAlgorithms);
     }
 
     /**
@@ -363,15 +370,15 @@ public final class OpenClBackend extends AbstractBackend {
 
     // ---- convolution --------------------------------------------------------------------------
 
-    /** The Winograd computation for g, or null where it takes im2col + GEMM ({@link ConvAlgorithm}). */
-    private Winograd winograd(ConvGeometry g) {
-        Winograd.Tile t = convAlgorithm.winogradTile(g, info.isCpu());
+    /** The Winograd computation for g's {@code pass}, or null where it takes im2col + GEMM ({@link ConvAlgorithm}). */
+    private Winograd winograd(ConvGeometry g, ConvAlgorithm.Pass pass) {
+        Winograd.Tile t = convAlgorithms.get(pass).winogradTile(g, DeviceClass.of(info), pass);
         return t == null ? null : t == Winograd.Tile.F2 ? winograd2 : winograd4;
     }
 
     @Override
     protected void conv2dForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
-        Winograd wg = winograd(g);
+        Winograd wg = winograd(g, ConvAlgorithm.Pass.FORWARD);
         if (wg != null) wg.forward(mem(x), mem(w), mem(b), mem(y), g, false);
         else convolutions.forward(mem(x), mem(w), mem(b), mem(y), g, false);
     }
@@ -379,7 +386,7 @@ public final class OpenClBackend extends AbstractBackend {
     /** The ReLU where the convolution stores its output: the GEMM's store (im2col) or the output transform (Winograd). */
     @Override
     protected void conv2dReluForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, ConvGeometry g) {
-        Winograd wg = winograd(g);
+        Winograd wg = winograd(g, ConvAlgorithm.Pass.FORWARD);
         if (wg != null) wg.forward(mem(x), mem(w), mem(b), mem(y), g, true);
         else convolutions.forward(mem(x), mem(w), mem(b), mem(y), g, true);
     }
@@ -391,7 +398,7 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void conv2dReluMaxPoolForwardImpl(Tensor x, Tensor w, Tensor b, Tensor pooled, Tensor argmax, Tensor scratch,
             ConvGeometry conv, PoolGeometry pool) {
-        Winograd wg = winograd(conv);
+        Winograd wg = winograd(conv, ConvAlgorithm.Pass.FORWARD);
         if (wg != null && wg.poolsInOutputTransform() && pool.isTwoByTwoStrideTwo()) {
             wg.forwardReluMaxPool(mem(x), mem(w), mem(b), mem(pooled), mem(argmax), conv);
         } else {
@@ -401,7 +408,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void conv2dBackwardDataImpl(Tensor dy, Tensor w, Tensor dx, ConvGeometry g) {
-        Winograd wg = winograd(g);
+        Winograd wg = winograd(g, ConvAlgorithm.Pass.BACKWARD_DATA);
         if (wg != null) wg.backwardData(mem(dy), mem(w), mem(dx), null, g);
         else convolutions.backwardData(mem(dy), mem(w), mem(dx), g, null);
     }
@@ -412,7 +419,7 @@ public final class OpenClBackend extends AbstractBackend {
      */
     @Override
     protected void conv2dBackwardDataReluImpl(Tensor dy, Tensor w, Tensor reluOutput, Tensor dx, ConvGeometry g) {
-        Winograd wg = winograd(g);
+        Winograd wg = winograd(g, ConvAlgorithm.Pass.BACKWARD_DATA);
         if (wg != null && wg.storesReluBackward()) wg.backwardData(mem(dy), mem(w), mem(dx), mem(reluOutput), g);
         else if (wg != null || !Convolutions.foldsRelu(g)) super.conv2dBackwardDataReluImpl(dy, w, reluOutput, dx, g);
         else convolutions.backwardData(mem(dy), mem(w), mem(dx), g, mem(reluOutput));
@@ -420,7 +427,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void conv2dBackwardWeightsImpl(Tensor x, Tensor dy, Tensor dw, Tensor db, ConvGeometry g) {
-        Winograd wg = winograd(g);
+        Winograd wg = winograd(g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS);
         if (wg != null) {
             wg.backwardWeights(mem(x), mem(dy), mem(dw), mem(db), g);
         } else {
@@ -477,8 +484,11 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void dropoutMaxPoolReluConv2dBackwardImpl(Tensor dy, Tensor mask, Tensor argmax, Tensor pooled, PoolGeometry pool,
             Tensor x, Tensor w, Tensor dw, Tensor db, Tensor inputReluOutput, Tensor dx, ConvGeometry conv) {
-        Winograd wg = winograd(conv);
-        if (wg == null || !wg.storesReluBackward() || !pool.isTwoByTwoStrideTwo()) {
+        // one kernel chain for both backward passes: only where both take the same Winograd (not on NVIDIA GPUs, whose
+        // backward-weights is im2col + GEMM); else the composition, whose passes each take their own algorithm
+        Winograd wg = winograd(conv, ConvAlgorithm.Pass.BACKWARD_DATA);
+        if (wg == null || wg != winograd(conv, ConvAlgorithm.Pass.BACKWARD_WEIGHTS) || !wg.storesReluBackward()
+                || !pool.isTwoByTwoStrideTwo()) {
             super.dropoutMaxPoolReluConv2dBackwardImpl(dy, mask, argmax, pooled, pool, x, w, dw, db, inputReluOutput, dx, conv);
             return;
         }
@@ -516,9 +526,15 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void denseForwardImpl(Tensor x, Tensor w, Tensor b, Tensor y, int n, int in, int out) {
-        if (denseByDot) {
+        if (dense == DenseAlgorithm.DOT) {
             // CPUs: rows of x and W in dot products, no transpose (kernels/gemm.cl, dense_dot)
             kernels.launch("dense_dot", new long[] {(out + 3) / 4, (n + 2) / 3}, new long[] {8, 1}, mem(x), mem(w), mem(b), mem(y), n, out, in);
+            return;
+        }
+        if (dense == DenseAlgorithm.REDUCE) {
+            // GPUs: a work-group of DENSE_REDUCE_ITEMS per 4x4 block of y, summing along the rows (kernels/gemm.cl)
+            kernels.launch("dense_reduce", new long[] {(out + 3) / 4 * DENSE_REDUCE_ITEMS, (n + 3) / 4}, new long[] {DENSE_REDUCE_ITEMS, 1},
+                    mem(x), mem(w), mem(b), mem(y), n, out, in);
             return;
         }
         cl_mem wT = scratch.get("wT", (long) in * out);

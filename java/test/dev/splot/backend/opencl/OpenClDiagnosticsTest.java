@@ -49,12 +49,13 @@ class OpenClDiagnosticsTest {
     @Test
     void anUnknownConvolutionAlgorithmIsRefusedNamingTheChoices() {
         assertStartRefused(OpenClBackend.CONV_PROPERTY, "fft",
-                "OpenCL: unknown convolution algorithm 'fft' (splot.opencl.conv must be auto, gemm, winograd2, winograd4 or winograd)");
+                "OpenCL: unknown convolution algorithm 'fft' for every pass (splot.opencl.conv must be auto, gemm, winograd2, winograd4 or winograd,"
+                        + " or three of them separated by commas: forward, backward-data, backward-weights)");
     }
 
     @Test
     void anUnknownDenseAlgorithmIsRefusedNamingTheChoices() {
-        assertStartRefused(OpenClBackend.DENSE_PROPERTY, "dot", "OpenCL: unknown dense algorithm 'dot' (splot.opencl.dense must be auto or gemm)");
+        assertStartRefused(OpenClBackend.DENSE_PROPERTY, "blas", "OpenCL: unknown dense algorithm 'blas' (splot.opencl.dense must be auto, dot, reduce or gemm)");
     }
 
     /** Starting the backend with the system property set to the value fails with exactly the message. */

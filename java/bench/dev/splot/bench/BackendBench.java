@@ -39,6 +39,19 @@ public abstract class BackendBench {
     public static final String DEVICE_PROPERTY = "splot.bench.device";
 
     /**
+     * The device selector to open {@code backend} with: the report's {@code --device} names an OpenCL
+     * device, and the backends without devices refuse any selector, so they get none (a GPU check
+     * with {@code --backends opencl,native --device 0} must still run native beside the GPU).
+     *
+     * @param backend the provider name
+     * @param device the selector given (null: none)
+     * @return {@code device} for "opencl", else null
+     */
+    static String deviceFor(String backend, String device) {
+        return "opencl".equals(backend) ? device : null;
+    }
+
+    /**
      * The backend's provider name. {@link BenchmarkReport} sets it to every provider that starts here;
      * running JMH directly, pass {@code -p backend=native,opencl} (the default is the reference only,
      * so no list of backends is kept here).
@@ -52,7 +65,7 @@ public abstract class BackendBench {
 
     /** Opens the backend named by the parameter. */
     protected void open() {
-        be = Backends.open(backend, System.getProperty(DEVICE_PROPERTY), System.out::println);
+        be = Backends.open(backend, deviceFor(backend, System.getProperty(DEVICE_PROPERTY)), System.out::println);
     }
 
     /** A tensor of uniform values in [lo, hi). */

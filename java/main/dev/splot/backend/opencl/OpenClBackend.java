@@ -90,6 +90,8 @@ public final class OpenClBackend extends AbstractBackend {
     static final int DENSE_REDUCE_ITEMS = 128;
 
     private final DeviceInfo info;
+    /** The device's class, read once: every convolution call's algorithm depends on it. */
+    private final DeviceClass deviceClass;
     private final cl_context context;
     private final cl_command_queue queue;
     private final Kernels kernels;
@@ -160,8 +162,9 @@ public final class OpenClBackend extends AbstractBackend {
     @SuppressWarnings("deprecation")
     private OpenClBackend(DeviceInfo info, ProgramCache cache, GemmTile tile, Gemm.PanelUse panelUse) {
         this.info = info;
+        this.deviceClass = DeviceClass.of(info);
         this.convAlgorithms = ConvAlgorithm.fromProperty();
-        this.dense = DenseAlgorithm.fromProperty().resolve(DeviceClass.of(info));
+        this.dense = DenseAlgorithm.fromProperty().resolve(deviceClass);
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, info.platform());
         try {
@@ -372,7 +375,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     /** The Winograd computation for g's {@code pass}, or null where it takes im2col + GEMM ({@link ConvAlgorithm}). */
     private Winograd winograd(ConvGeometry g, ConvAlgorithm.Pass pass) {
-        Winograd.Tile t = convAlgorithms.get(pass).winogradTile(g, DeviceClass.of(info), pass);
+        Winograd.Tile t = convAlgorithms.get(pass).winogradTile(g, deviceClass, pass);
         return t == null ? null : t == Winograd.Tile.F2 ? winograd2 : winograd4;
     }
 

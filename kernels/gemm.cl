@@ -29,8 +29,9 @@
 #define KB 128
 #endif
 #define TN (16 * NV)
-// STRIP_K > 0 (the host passes Gemm.STRIP_ROWS on CPU devices): the direct kernel can copy a work-item's strip of B,
-// up to STRIP_K rows, into a private array (copyStrip, below); 0 leaves that array out (GPUs: it would take registers)
+// STRIP_K > 0 (the host's "gemm_strip" build on CPU devices, Gemm.STRIP_ROWS, with a tile of its own): the direct
+// kernel can copy a work-item's strip of B, up to STRIP_K rows, into a private array (copyStrip, below); 0 leaves that
+// array out (the other builds: on GPUs it would take registers)
 #ifndef STRIP_K
 #define STRIP_K 0
 #endif
@@ -62,10 +63,10 @@ void gemm(const int M, const int N, const int K,
     if (j0 >= N) return;
     const int cols = min(TN, N - j0);
     const int iEnd = min(M, (it + 1) * TM * rowTiles);
-    // copyStrip (the host sets it on CPU devices for one slice, K <= STRIP_K and rows of B 16 KiB or more apart): the
-    // strip is copied once into a private array (zeros beyond N), which its row tiles then read contiguously. Read in
-    // place, rows a multiple of 4 KiB apart all fall in one set of the L1 cache and evict each other before the next
-    // row tile (dense1's backward GEMMs: 128 rows 36 KiB apart).
+    // copyStrip (the host sets it in the gemm_strip build, for one slice, K <= STRIP_K and rows of B 16 KiB or more
+    // apart): the strip is copied once into a private array (zeros beyond N), which its row tiles then read
+    // contiguously. Read in place, rows a multiple of 4 KiB apart all fall in one set of the L1 cache and evict each
+    // other before the next row tile (dense1's backward GEMMs: 128 rows 36 KiB apart).
 #if STRIP_K > 0
     float16 strip[STRIP_K * NV];
     if (copyStrip) {

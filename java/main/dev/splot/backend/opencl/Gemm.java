@@ -30,6 +30,8 @@ final class Gemm {
     private final DeviceInfo info;
     private final Kernels kernels;
     private final GemmTile tile;
+    /** The tile of "gemm_strip", the build that copies B strips (CPU devices only, else null), see {@link #stripTile}. */
+    private final GemmTile stripTile;
     private final PanelUse panelUse;
 
     /**
@@ -40,19 +42,50 @@ final class Gemm {
     /** Rows of B that gemm.cl's private strip copy holds (STRIP_K there, built so on CPU devices only). */
     static final int STRIP_ROWS = 128;
 
-    /** The kernels "gemm" and, where the tile has a panel, "gemm_local" must be built with {@link GemmTile#defines}. */
+    /**
+     * The kernels "gemm", on CPU devices "gemm_strip" ({@link #stripTile}) and, where the tile has a panel, "gemm_local"
+     * must be built with {@link GemmTile#defines} ({@link KernelFiles}).
+     */
     Gemm(DeviceInfo info, Kernels kernels, GemmTile tile, PanelUse panelUse) {
         this.info = info;
         this.kernels = kernels;
         this.tile = tile;
+        this.stripTile = info.isCpu() ? stripTile(tile) : null;
         this.panelUse = panelUse;
+    }
+
+    /**
+     * The tile of the strip-copying build ("gemm_strip"): the same accumulators as {@code tile}, in rows of two
+     * {@code float16} (8x16 becomes 4x32, AVX2's 4x16 becomes 2x32). Its GEMMs (K &lt;= {@value #STRIP_ROWS}, dense1's
+     * backward) read their strip of B from L1 and A from L2 (64 KiB at dense1's 128 x 128): half the rows per work-item
+     * halve A's loads per multiply-add. Measured on Zen 3 (PoCL 3.1, dense1's backward at batch 128): 0.78-0.81 of the
+     * time of the 4x16 tile; 1x32, 2x16, 3x32, 4x32 and 6x16 were slower (docs/opencl.md).
+     */
+    static GemmTile stripTile(GemmTile tile) {
+        return new GemmTile(Math.max(1, tile.rows() * tile.vectors() / 2), 2, 0, 1);
     }
 
     GemmTile tile() {
         return tile;
     }
 
+    /** E.g. "GEMM tile 4x16, 8 work-items per 128-row local B panel, 2x32 where it copies strips of B". */
+    String describe() {
+        return tile.describe() + (stripTile == null ? "" : ", " + stripTile.rows() + "x" + stripTile.columns() + " where it copies strips of B");
+    }
+
     void run(GemmCall g) {
+        // gemm_strip copies each work-item's strip of B before its row tiles read it (gemm.cl's copyStrip: rows of B
+        // 16 KiB or more apart would share L1 sets)
+        if (stripTile != null && g.slices() == 1 && g.k() <= STRIP_ROWS && g.b().rowStride() >= 4096) {
+            long tilesN = (g.n() + (long) stripTile.columns() - 1) / stripTile.columns(), tilesM = (g.m() + stripTile.rows() - 1) / stripTile.rows();
+            long[] localSize = {Math.min(8, Math.min(kernels.maxWorkGroup("gemm_strip"), info.maxItemSizes()[0])), 1, 1};
+            int rowTiles = rowTiles(g, stripTile, tilesN, tilesM, localSize[0]);
+            if (rowTiles > 1) {
+                launch("gemm_strip", g, new long[] {tilesN, (tilesM + rowTiles - 1) / rowTiles, g.batches()}, localSize, rowTiles, 1);
+                return;
+            }
+        }
         long tilesN = (g.n() + (long) tile.columns() - 1) / tile.columns(), tilesM = (g.m() + tile.rows() - 1) / tile.rows();
         // On CPUs local-memory B panels pay off where rows of B lie far apart (16 KiB and more, where strided rows
         // also collide in the same cache sets) and a work-item's strip of B is too long to stay in L1 over its row
@@ -60,22 +93,22 @@ final class Gemm {
         boolean local = tile.hasPanel() && switch (panelUse) {
             case ALWAYS -> true;
             case NEVER -> false;
-            case AUTO -> !info.isCpu() || (g.b().rowStride() >= 4096 && !stripFitsL1(g));
+            case AUTO -> !info.isCpu() || (g.b().rowStride() >= 4096 && !stripFitsL1(g, tile));
         };
         long[] localSize = local ? new long[] {1, tile.panelItems(), 1}
                 : new long[] {Math.min(8, Math.min(kernels.maxWorkGroup("gemm"), info.maxItemSizes()[0])), 1, 1};
-        int rowTiles = local ? 1 : rowTiles(g, tilesN, tilesM, localSize[0]);
-        // gemm.cl's copyStrip: rows of B 16 KiB or more apart would share L1 sets over the row tiles; the strip is
-        // copied contiguously first (dense1's backward GEMMs, K = 128)
-        boolean copyStrip = info.isCpu() && rowTiles > 1 && g.slices() == 1 && g.k() <= STRIP_ROWS && g.b().rowStride() >= 4096;
-        long rowGroups = (tilesM + rowTiles - 1) / rowTiles;
+        int rowTiles = local ? 1 : rowTiles(g, tile, tilesN, tilesM, localSize[0]);
+        launch(local ? "gemm_local" : "gemm", g, new long[] {tilesN, (tilesM + rowTiles - 1) / rowTiles, g.batches()}, localSize, rowTiles, 0);
+    }
+
+    private void launch(String kernel, GemmCall g, long[] global, long[] localSize, int rowTiles, int copyStrip) {
         GemmCall.Operand a = g.a(), b = g.b(), c = g.c();
         // the argument order of gemm.cl's gemm(...)
-        kernels.launch(local ? "gemm_local" : "gemm", new long[] {tilesN, rowGroups, g.batches()}, localSize,
+        kernels.launch(kernel, global, localSize,
                 g.m(), g.n(), g.k(), a.mem(), a.offset(), a.rowStride(), a.colStride(), a.batchStride(), a.sliceStride(),
                 b.mem(), b.offset(), b.rowStride(), b.batchStride(), b.sliceStride(),
                 c.mem(), c.offset(), c.rowStride(), c.batchStride(), g.slices(), g.sliceLimit(),
-                g.bias() == null ? a.mem() : g.bias(), g.biasMode().code, rowTiles, g.relu() ? 1 : 0, copyStrip ? 1 : 0);
+                g.bias() == null ? a.mem() : g.bias(), g.biasMode().code, rowTiles, g.relu() ? 1 : 0, copyStrip);
     }
 
     /**
@@ -85,8 +118,8 @@ final class Gemm {
      * strip larger than L1 gains nothing, and the work is still split into at least 4 work-groups per compute unit so
      * that every core gets some. GPUs run work-items in lock-step and want many: one tile each.
      */
-    int rowTiles(GemmCall g, long tilesN, long tilesM, long groupWidth) {
-        if (!info.isCpu() || !stripFitsL1(g)) return 1;
+    int rowTiles(GemmCall g, GemmTile t, long tilesN, long tilesM, long groupWidth) {
+        if (!info.isCpu() || !stripFitsL1(g, t)) return 1;
         long groupsAcross = (tilesN + groupWidth - 1) / groupWidth * g.batches();
         long wanted = 4L * info.computeUnits();
         long rowGroups = Math.min(tilesM, Math.max(1, (wanted + groupsAcross - 1) / groupsAcross));
@@ -94,8 +127,8 @@ final class Gemm {
     }
 
     /** Whether a work-item's column strip of B (k rows of its 16 * NV columns) fits a CPU's L1 data cache. */
-    private boolean stripFitsL1(GemmCall g) {
-        return (long) g.k() * tile.columns() * Float.BYTES <= CPU_L1_BYTES;
+    private static boolean stripFitsL1(GemmCall g, GemmTile t) {
+        return (long) g.k() * t.columns() * Float.BYTES <= CPU_L1_BYTES;
     }
 
     /**

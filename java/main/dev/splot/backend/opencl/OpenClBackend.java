@@ -210,7 +210,7 @@ public final class OpenClBackend extends AbstractBackend {
     public String description() {
         return "OpenCL " + info.typeName() + " " + info.deviceName() + " (" + info.computeUnits() + " compute units) on "
                 + info.platformName() + " (" + info.platformVersion() + "), driver " + info.driverVersion()
-                + ", " + gemm.tile().describe() + ", conv " + ConvAlgorithm.propertyValue(convAlgorithms);
+                + ", " + gemm.describe() + ", conv " + ConvAlgorithm.propertyValue(convAlgorithms);
     }
 
     /**

@@ -66,12 +66,20 @@ public final class BenchmarkReport {
             "                     default 20, --quick 5, --smoke 1; 0 turns it off)",
             "  --epoch-run        also run Mnist --epochs 1 per backend in a child JVM (minutes each) and report",
             "                     its train pass, whole-run time and accuracy",
+            "  --epoch-rounds N   the epoch runs N times, the backends in turn in each round (a shared machine's",
+            "                     load then falls on all alike); the report adds each backend's medians and its",
+            "                     whole-run ratios to native's run of the same round (implies --epoch-run)",
             "  --help             this text");
 
     /** Settings of one run. */
     record Options(String mode, int warmups, TimeValue warmupTime, int iterations, TimeValue iterationTime, int forks,
                    double trainSeconds, boolean trainWarmUp, int trainImages, double fmaSeconds, Pattern ops,
-                   List<String> backends, String device, Path out, Path data, int profileSteps, boolean epochRun) {}
+                   List<String> backends, String device, Path out, Path data, int profileSteps, int epochRounds) {
+        /** Whether the whole-epoch runs are asked for. */
+        boolean epochRun() {
+            return epochRounds > 0;
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         Options o;
@@ -106,7 +114,7 @@ public final class BenchmarkReport {
         Path data = Path.of(System.getenv().getOrDefault("SPLOT_DATA", "data"));
         Double trainSeconds = null;
         Integer profileSteps = null;
-        boolean epochRun = false;
+        int epochRounds = 0;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -137,7 +145,12 @@ public final class BenchmarkReport {
                     }
                     profileSteps = (int) n;
                 }
-                case "--epoch-run" -> epochRun = true;
+                case "--epoch-run" -> epochRounds = Math.max(epochRounds, 1);
+                case "--epoch-rounds" -> {
+                    double n = nonNegative(a, value(args, ++i, a));
+                    if (n != Math.rint(n) || n < 1 || n > 100) throw new IllegalArgumentException("--epoch-rounds needs a whole number 1..100, got " + n);
+                    epochRounds = (int) n;
+                }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
@@ -150,13 +163,13 @@ public final class BenchmarkReport {
         return switch (mode) {
             case "smoke" -> new Options(mode, 0, TimeValue.milliseconds(1), 1, TimeValue.milliseconds(1), 0,
                     trainSeconds == null ? 0 : trainSeconds, false, SeedModel.BATCH, 0.2, ops, backends, device, out, data,
-                    profileSteps == null ? 1 : profileSteps, epochRun);
+                    profileSteps == null ? 1 : profileSteps, epochRounds);
             case "quick" -> new Options(mode, 1, TimeValue.seconds(1), 3, TimeValue.seconds(1), 1,
                     trainSeconds == null ? 10 : trainSeconds, true, 2 * SeedModel.BATCH, 0.5, ops, backends, device, out, data,
-                    profileSteps == null ? 5 : profileSteps, epochRun);
+                    profileSteps == null ? 5 : profileSteps, epochRounds);
             default -> new Options(mode, 3, TimeValue.seconds(2), 5, TimeValue.seconds(2), 2,
                     trainSeconds == null ? 60 : trainSeconds, true, 2 * SeedModel.BATCH, 1.0, ops, backends, device, out, data,
-                    profileSteps == null ? 20 : profileSteps, epochRun);
+                    profileSteps == null ? 20 : profileSteps, epochRounds);
         };
     }
 
@@ -263,20 +276,23 @@ public final class BenchmarkReport {
             }
         }
 
-        // 6. Mnist --epochs 1 per backend, as a user runs it
-        List<EpochRun.Result> epochRuns = new ArrayList<>();
-        if (o.epochRun()) {
+        // 6. Mnist --epochs 1 per backend, as a user runs it, the backends in turn in each round
+        List<List<EpochRun.Result>> epochRounds = new ArrayList<>();
+        for (int r = 1; r <= o.epochRounds(); r++) {
+            List<EpochRun.Result> round = new ArrayList<>();
             for (String b : available) {
+                System.out.println("epoch runs: round " + r + " of " + o.epochRounds() + ", " + b);
                 try {
-                    EpochRun.Result r = EpochRun.run(b, BackendBench.deviceFor(b, o.device()), List.of("--data", o.data().toString()), EPOCH_RUN_TIMEOUT_SECONDS,
-                            System.out);
-                    System.out.println(r.line());
-                    epochRuns.add(r);
+                    EpochRun.Result result = EpochRun.run(b, BackendBench.deviceFor(b, o.device()), List.of("--data", o.data().toString()),
+                            EPOCH_RUN_TIMEOUT_SECONDS, System.out);
+                    System.out.println(result.line());
+                    round.add(result);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted during the epoch run on " + b, e);
                 }
             }
+            epochRounds.add(round);
         }
 
         // 7. the report
@@ -293,7 +309,7 @@ public final class BenchmarkReport {
                         + Runtime.getRuntime().availableProcessors() + " cores: more than the core count means other work slowed this run",
                 "Shared, noisy machine: compare backends within one run, as ratios.");
         Report.Inputs in = new Report.Inputs(results, available.isEmpty() ? List.of() : ids, available, skipped, fmaPeak, bandwidth, e2e,
-                e2eFailures, header, profiles, profileFailures, epochRuns);
+                e2eFailures, header, profiles, profileFailures, epochRounds);
         String md = Report.markdown(in);
         Path mdFile = o.out().resolve("report.md");
         Files.writeString(mdFile, md);
@@ -317,7 +333,7 @@ public final class BenchmarkReport {
         // 8. anything that should have run and did not
         List<String> missing = missing(rows, e2eFailures, results);
         profileFailures.keySet().forEach(b -> missing.add(Workloads.STEP_PROFILE + " on " + b));
-        epochRuns.stream().filter(r -> !r.ok()).forEach(r -> missing.add("epoch run on " + r.backend()));
+        epochRounds.stream().flatMap(List::stream).filter(r -> !r.ok()).forEach(r -> missing.add("epoch run on " + r.backend()));
         if (!missing.isEmpty()) {
             System.out.println("No result for: " + String.join(", ", missing));
             if (o.mode().equals("smoke")) return 1;

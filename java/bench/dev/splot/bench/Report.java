@@ -5,6 +5,7 @@ import dev.splot.bench.Peaks.Peak;
 import dev.splot.bench.Workloads.Unit;
 import dev.splot.bench.Workloads.Work;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,12 +32,12 @@ public final class Report {
      * @param header    lines under the title (date, command, machine, settings)
      * @param stepProfiles the training step broken down by operation, per backend
      * @param stepProfileFailures backend name -> why its step profile failed
-     * @param epochRuns the whole {@code Mnist --epochs 1} runs, per backend (empty when not asked for)
+     * @param epochRounds the whole {@code Mnist --epochs 1} runs: per round, one per backend in turn (empty when not asked for)
      */
     public record Inputs(List<Result> results, List<String> operations, List<String> backends, Map<String, String> skipped,
                          Peak fma, Peak bandwidth, List<EndToEnd.Result> endToEnd, Map<String, String> endToEndFailures,
                          List<String> header, List<StepProfile.Result> stepProfiles, Map<String, String> stepProfileFailures,
-                         List<EpochRun.Result> epochRuns) {
+                         List<List<EpochRun.Result>> epochRounds) {
         /** Inputs without step profiles and whole-epoch runs (sections then say "Not run."). */
         public Inputs(List<Result> results, List<String> operations, List<String> backends, Map<String, String> skipped,
                       Peak fma, Peak bandwidth, List<EndToEnd.Result> endToEnd, Map<String, String> endToEndFailures,
@@ -204,23 +205,43 @@ public final class Report {
         in.stepProfileFailures().forEach((b, why) -> md.append("\n### ").append(b).append("\n\nfailed: ").append(why).append('\n'));
     }
 
-    /** The whole-epoch section: Mnist --epochs 1 per backend, train pass and whole run, and the ratio to native. */
+    /**
+     * The whole-epoch section: Mnist --epochs 1 per backend and round, train pass and whole run, and the ratio to native's
+     * run of the same round; with several rounds, each backend's medians and the spread of its ratios.
+     */
     static void appendEpochRuns(StringBuilder md, Inputs in) {
         md.append("\n## One epoch, whole run (`Mnist --backend B --epochs 1`)\n\n");
-        if (in.epochRuns().isEmpty()) {
+        List<List<EpochRun.Result>> rounds = in.epochRounds();
+        if (rounds.isEmpty()) {
             md.append("Not run (`--epoch-run` runs it).\n");
             return;
         }
-        md.append("A child JVM per backend, one after another. Train pass: Mnist's \"Trained 1 epochs in X s\". Whole run: the child's ")
-                .append("wall time (JVM and backend start, data loading, training, the per-epoch test pass, the final evaluation).\n\n");
-        EpochRun.Result ref = in.epochRuns().stream().filter(e -> e.backend().equals("native") && e.ok()).findFirst().orElse(null);
-        md.append("| backend | train pass | whole run | whole run vs native | test accuracy | exit |\n|---|---:|---:|---:|---:|---:|\n");
-        for (EpochRun.Result e : in.epochRuns()) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.1f s | %s | %s | %d |%n", e.backend(),
-                    Double.isNaN(e.trainSeconds()) ? "—" : String.format(Locale.ROOT, "%.1f s", e.trainSeconds()), e.wallSeconds(),
-                    ref == null || !e.ok() ? "—" : String.format(Locale.ROOT, "%.2f×", e.wallSeconds() / ref.wallSeconds()),
-                    Double.isNaN(e.accuracy()) ? "—" : String.format(Locale.ROOT, "%.2f%%", 100 * e.accuracy()), e.exitCode()));
+        md.append("A child JVM per backend, one after another").append(rounds.size() > 1 ? ", the backends in turn in each of " + rounds.size()
+                        + " rounds (a shared machine's load then falls on all alike)" : "")
+                .append(". Train pass: Mnist's \"Trained 1 epochs in X s\". Whole run: the child's wall time (JVM and backend start, ")
+                .append("data loading, training, the per-epoch test pass, the final evaluation); its ratio is to native's run of the same round.\n\n");
+        md.append("| round | backend | train pass | whole run | whole run vs native | test accuracy | exit |\n|---:|---|---:|---:|---:|---:|---:|\n");
+        Map<String, List<double[]>> perBackend = new LinkedHashMap<>(); // backend -> {train, whole, ratio} of its good runs
+        for (int r = 0; r < rounds.size(); r++) {
+            EpochRun.Result ref = rounds.get(r).stream().filter(e -> e.backend().equals("native") && e.ok()).findFirst().orElse(null);
+            for (EpochRun.Result e : rounds.get(r)) {
+                double ratio = ref == null || !e.ok() ? Double.NaN : e.wallSeconds() / ref.wallSeconds();
+                md.append(String.format(Locale.ROOT, "| %d | %s | %s | %.1f s | %s | %s | %d |%n", r + 1, e.backend(),
+                        Double.isNaN(e.trainSeconds()) ? "—" : String.format(Locale.ROOT, "%.1f s", e.trainSeconds()), e.wallSeconds(),
+                        Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2f×", ratio),
+                        Double.isNaN(e.accuracy()) ? "—" : String.format(Locale.ROOT, "%.2f%%", 100 * e.accuracy()), e.exitCode()));
+                if (e.ok()) perBackend.computeIfAbsent(e.backend(), k -> new ArrayList<>()).add(new double[] {e.trainSeconds(), e.wallSeconds(), ratio});
+            }
         }
+        if (rounds.size() < 2) return;
+        md.append("\nMedians over the rounds (runs that failed left out):\n\n")
+                .append("| backend | good runs | train pass | whole run | whole run vs native: median (min – max) |\n|---|---:|---:|---:|---:|\n");
+        perBackend.forEach((backend, runs) -> {
+            double[] ratios = runs.stream().mapToDouble(x -> x[2]).filter(x -> !Double.isNaN(x)).toArray();
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.1f s | %.1f s | %s |%n", backend, runs.size(), StepProfile.median(runs.stream().mapToDouble(x -> x[0]).toArray()),
+                    StepProfile.median(runs.stream().mapToDouble(x -> x[1]).toArray()), ratios.length == 0 ? "—" : String.format(Locale.ROOT, "%.2f× (%.2f – %.2f)",
+                            StepProfile.median(ratios), Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow())));
+        });
     }
 
     /** FLOPs of one epoch of 60,000 images (forward + backward), ~4.3 TFLOP (docs/architecture.md). */

@@ -33,6 +33,13 @@ class BenchmarkReportTest {
         BenchmarkReport.Options asked = BenchmarkReport.parse(new String[] {"--smoke", "--profile-steps", "0", "--epoch-run"});
         assertEquals(0, asked.profileSteps());
         assertTrue(asked.epochRun());
+        assertEquals(1, asked.epochRounds());
+        BenchmarkReport.Options rounds = BenchmarkReport.parse(new String[] {"--epoch-rounds", "5"});
+        assertTrue(rounds.epochRun(), "rounds imply the epoch runs");
+        assertEquals(5, rounds.epochRounds());
+        assertEquals(5, BenchmarkReport.parse(new String[] {"--epoch-rounds", "5", "--epoch-run"}).epochRounds(), "--epoch-run keeps the rounds");
+        assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--epoch-rounds", "0"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--epoch-rounds", "1.5"}));
         assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--profile-steps", "-1"}));
         assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--profile-steps", "many"}));
         assertThrows(IllegalArgumentException.class, () -> BenchmarkReport.parse(new String[] {"--profile-steps", "2.5"}));

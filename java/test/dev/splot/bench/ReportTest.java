@@ -128,16 +128,42 @@ class ReportTest {
                 List.of(new StepProfile.Op("conv2 forward", 2.72e9, 10, 9)), 20, 19);
         Report.Inputs in = new Report.Inputs(plain.results(), plain.operations(), plain.backends(), plain.skipped(), plain.fma(),
                 plain.bandwidth(), plain.endToEnd(), plain.endToEndFailures(), plain.header(), List.of(profile),
-                Map.of("opencl", "boom"), List.of(new EpochRun.Result("native", "Mnist --backend native --epochs 1", 0, 18.0, 0.98, 30.0),
+                Map.of("opencl", "boom"), List.of(List.of(new EpochRun.Result("native", "Mnist --backend native --epochs 1", 0, 18.0, 0.98, 30.0),
                         new EpochRun.Result("opencl", "Mnist --backend opencl --epochs 1", 0, 30.0, 0.979, 45.0),
-                        new EpochRun.Result("java", "Mnist --backend java --epochs 1", -1, Double.NaN, Double.NaN, 3600.0)));
+                        new EpochRun.Result("java", "Mnist --backend java --epochs 1", -1, Double.NaN, Double.NaN, 3600.0))));
         String md = Report.markdown(in);
         assertTrue(md.contains("### native\n\nnative (AVX2, 2 threads), batch 128"), md);
         assertTrue(md.contains("| conv2 forward | 10.000 | 9.000 | 50% | 272.0 | 62% |"), "divided by the report's FMA peak, 440: " + md);
         assertTrue(md.contains("### opencl\n\nfailed: boom"), md);
-        assertTrue(md.contains("| native | 18.0 s | 30.0 s | 1.00× | 98.00% | 0 |"), md);
-        assertTrue(md.contains("| opencl | 30.0 s | 45.0 s | 1.50× | 97.90% | 0 |"), md);
-        assertTrue(md.contains("| java | — | 3600.0 s | — | — | -1 |"), "a killed run has no figures: " + md);
+        assertTrue(md.contains("| 1 | native | 18.0 s | 30.0 s | 1.00× | 98.00% | 0 |"), md);
+        assertTrue(md.contains("| 1 | opencl | 30.0 s | 45.0 s | 1.50× | 97.90% | 0 |"), md);
+        assertTrue(md.contains("| 1 | java | — | 3600.0 s | — | — | -1 |"), "a killed run has no figures: " + md);
+        assertFalse(md.contains("Medians over the rounds"), "one round: nothing to take medians of: " + md);
+    }
+
+    @Test
+    void epochRoundsGiveEachBackendsMediansAndItsRatiosToNativesRunOfTheSameRound() {
+        Report.Inputs plain = inputs(JmhResults.parse(JSON));
+        // round 2's native run failed: opencl has no ratio in that round, and native's medians leave it out
+        List<List<EpochRun.Result>> rounds = List.of(
+                List.of(run("native", 0, 18.0, 30.0), run("opencl", 0, 27.0, 42.0)),
+                List.of(run("native", 1, Double.NaN, 5.0), run("opencl", 0, 30.0, 44.0)),
+                List.of(run("native", 0, 20.0, 32.0), run("opencl", 0, 33.0, 48.0)),
+                List.of(run("native", 0, 19.0, 31.0), run("opencl", 0, 26.0, 40.3)));
+        Report.Inputs in = new Report.Inputs(plain.results(), plain.operations(), plain.backends(), plain.skipped(), plain.fma(),
+                plain.bandwidth(), plain.endToEnd(), plain.endToEndFailures(), plain.header(), List.of(), Map.of(), rounds);
+        String md = Report.markdown(in);
+        assertTrue(md.contains("in each of 4 rounds"), md);
+        assertTrue(md.contains("| 3 | opencl | 33.0 s | 48.0 s | 1.50× | 98.00% | 0 |"), "the ratio to native's run of round 3: " + md);
+        assertTrue(md.contains("| 2 | opencl | 30.0 s | 44.0 s | — | 98.00% | 0 |"), "no native run to compare with in round 2: " + md);
+        // native: 18, 20, 19 -> 19.0 s; whole 30, 32, 31 -> 31.0 s. opencl: train 26, 27, 30, 33 -> 28.5 s; whole 40.3, 42, 44,
+        // 48 -> 43.0 s; ratios 1.40, 1.50, 1.30 -> 1.40 (1.30 - 1.50)
+        assertTrue(md.contains("| native | 3 | 19.0 s | 31.0 s | 1.00× (1.00 – 1.00) |"), md);
+        assertTrue(md.contains("| opencl | 4 | 28.5 s | 43.0 s | 1.40× (1.30 – 1.50) |"), md);
+    }
+
+    private static EpochRun.Result run(String backend, int exit, double train, double wall) {
+        return new EpochRun.Result(backend, "Mnist --backend " + backend + " --epochs 1", exit, train, Double.isNaN(train) ? Double.NaN : 0.98, wall);
     }
 
     @Test

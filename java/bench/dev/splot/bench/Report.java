@@ -221,7 +221,8 @@ public final class Report {
                 .append(". Train pass: Mnist's \"Trained 1 epochs in X s\". Whole run: the child's wall time (JVM and backend start, ")
                 .append("data loading, training, the per-epoch test pass, the final evaluation); its ratio is to native's run of the same round.\n\n");
         md.append("| round | backend | train pass | whole run | whole run vs native | test accuracy | exit |\n|---:|---|---:|---:|---:|---:|---:|\n");
-        Map<String, List<double[]>> perBackend = new LinkedHashMap<>(); // backend -> {train, whole, ratio} of its good runs
+        record GoodRun(double train, double whole, double ratio) {}
+        Map<String, List<GoodRun>> perBackend = new LinkedHashMap<>();
         for (int r = 0; r < rounds.size(); r++) {
             EpochRun.Result ref = rounds.get(r).stream().filter(e -> e.backend().equals("native") && e.ok()).findFirst().orElse(null);
             for (EpochRun.Result e : rounds.get(r)) {
@@ -230,17 +231,18 @@ public final class Report {
                         Double.isNaN(e.trainSeconds()) ? "—" : String.format(Locale.ROOT, "%.1f s", e.trainSeconds()), e.wallSeconds(),
                         Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2f×", ratio),
                         Double.isNaN(e.accuracy()) ? "—" : String.format(Locale.ROOT, "%.2f%%", 100 * e.accuracy()), e.exitCode()));
-                if (e.ok()) perBackend.computeIfAbsent(e.backend(), k -> new ArrayList<>()).add(new double[] {e.trainSeconds(), e.wallSeconds(), ratio});
+                if (e.ok()) perBackend.computeIfAbsent(e.backend(), k -> new ArrayList<>()).add(new GoodRun(e.trainSeconds(), e.wallSeconds(), ratio));
             }
         }
         if (rounds.size() < 2) return;
         md.append("\nMedians over the rounds (runs that failed left out):\n\n")
                 .append("| backend | good runs | train pass | whole run | whole run vs native: median (min – max) |\n|---|---:|---:|---:|---:|\n");
         perBackend.forEach((backend, runs) -> {
-            double[] ratios = runs.stream().mapToDouble(x -> x[2]).filter(x -> !Double.isNaN(x)).toArray();
-            md.append(String.format(Locale.ROOT, "| %s | %d | %.1f s | %.1f s | %s |%n", backend, runs.size(), StepProfile.median(runs.stream().mapToDouble(x -> x[0]).toArray()),
-                    StepProfile.median(runs.stream().mapToDouble(x -> x[1]).toArray()), ratios.length == 0 ? "—" : String.format(Locale.ROOT, "%.2f× (%.2f – %.2f)",
-                            StepProfile.median(ratios), Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow())));
+            double[] ratios = runs.stream().mapToDouble(GoodRun::ratio).filter(x -> !Double.isNaN(x)).toArray();
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.1f s | %.1f s | %s |%n", backend, runs.size(),
+                    StepProfile.median(runs.stream().mapToDouble(GoodRun::train).toArray()), StepProfile.median(runs.stream().mapToDouble(GoodRun::whole).toArray()),
+                    ratios.length == 0 ? "—" : String.format(Locale.ROOT, "%.2f× (%.2f – %.2f)", StepProfile.median(ratios),
+                            Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow())));
         });
     }
 

@@ -79,7 +79,7 @@ final class Gemm {
         // 16 KiB or more apart would share L1 sets)
         if (stripTile != null && g.slices() == 1 && g.k() <= STRIP_ROWS && g.b().rowStride() >= 4096) {
             long tilesN = (g.n() + (long) stripTile.columns() - 1) / stripTile.columns(), tilesM = (g.m() + stripTile.rows() - 1) / stripTile.rows();
-            long[] localSize = {Math.min(8, Math.min(kernels.maxWorkGroup("gemm_strip"), info.maxItemSizes()[0])), 1, 1};
+            long[] localSize = directLocalSize("gemm_strip");
             int rowTiles = rowTiles(g, stripTile, tilesN, tilesM, localSize[0]);
             if (rowTiles > 1) {
                 launch("gemm_strip", g, new long[] {tilesN, (tilesM + rowTiles - 1) / rowTiles, g.batches()}, localSize, rowTiles, 1);
@@ -95,10 +95,14 @@ final class Gemm {
             case NEVER -> false;
             case AUTO -> !info.isCpu() || (g.b().rowStride() >= 4096 && !stripFitsL1(g, tile));
         };
-        long[] localSize = local ? new long[] {1, tile.panelItems(), 1}
-                : new long[] {Math.min(8, Math.min(kernels.maxWorkGroup("gemm"), info.maxItemSizes()[0])), 1, 1};
+        long[] localSize = local ? new long[] {1, tile.panelItems(), 1} : directLocalSize("gemm");
         int rowTiles = local ? 1 : rowTiles(g, tile, tilesN, tilesM, localSize[0]);
         launch(local ? "gemm_local" : "gemm", g, new long[] {tilesN, (tilesM + rowTiles - 1) / rowTiles, g.batches()}, localSize, rowTiles, 0);
+    }
+
+    /** Work-groups of up to 8 work-items along N for the kernels without local memory: one size per kernel, as PoCL compiles per size. */
+    private long[] directLocalSize(String kernel) {
+        return new long[] {Math.min(8, Math.min(kernels.maxWorkGroup(kernel), info.maxItemSizes()[0])), 1, 1};
     }
 
     private void launch(String kernel, GemmCall g, long[] global, long[] localSize, int rowTiles, int copyStrip) {

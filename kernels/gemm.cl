@@ -30,8 +30,9 @@
 #endif
 #define TN (16 * NV)
 // STRIP_K > 0 (the host's "gemm_strip" build on CPU devices, Gemm.STRIP_ROWS, with a tile of its own): the direct
-// kernel can copy a work-item's strip of B, up to STRIP_K rows, into a private array (copyStrip, below); 0 leaves that
-// array out (the other builds: on GPUs it would take registers)
+// kernel copies a work-item's strip of B, up to STRIP_K rows, into a private array first (below); the host launches
+// that build only for one slice, K <= STRIP_K and rows of B 16 KiB or more apart. 0 (the other builds) leaves the
+// array out (on GPUs it would take registers).
 #ifndef STRIP_K
 #define STRIP_K 0
 #endif
@@ -47,7 +48,7 @@ void gemm(const int M, const int N, const int K,
           __global const float* restrict B, const long offB, const int ldb, const long bsB, const long ssB,
           __global float* restrict C, const long offC, const int ldc, const long bsC,
           const int S, const int sLimit,
-          __global const float* restrict bias, const int biasMode, const int rowTiles, const int relu, const int copyStrip) {
+          __global const float* restrict bias, const int biasMode, const int rowTiles, const int relu) {
     const int jt = get_global_id(0), it = get_global_id(1), z = get_global_id(2);
     const int j0 = jt * TN;
 #if WGM > 0
@@ -63,13 +64,12 @@ void gemm(const int M, const int N, const int K,
     if (j0 >= N) return;
     const int cols = min(TN, N - j0);
     const int iEnd = min(M, (it + 1) * TM * rowTiles);
-    // copyStrip (the host sets it in the gemm_strip build, for one slice, K <= STRIP_K and rows of B 16 KiB or more
-    // apart): the strip is copied once into a private array (zeros beyond N), which its row tiles then read
+    // STRIP_K > 0: the strip is copied once into a private array (zeros beyond N), which its row tiles then read
     // contiguously. Read in place, rows a multiple of 4 KiB apart all fall in one set of the L1 cache and evict each
     // other before the next row tile (dense1's backward GEMMs: 128 rows 36 KiB apart).
 #if STRIP_K > 0
     float16 strip[STRIP_K * NV];
-    if (copyStrip) {
+    {
         const __global float* bs = B + offB + z * bsB + j0;
         for (int k = 0; k < K; k++) {
             if (cols == TN) {
@@ -145,18 +145,16 @@ void gemm(const int M, const int N, const int K,
         }
 #else
 #if STRIP_K > 0
-        if (copyStrip) {
-            for (int k = 0; k < K; k++) {
-                const __global float* ak = a + (long)k * sAk;
+        for (int k = 0; k < K; k++) {
+            const __global float* ak = a + (long)k * sAk;
 #pragma unroll
-                for (int r = 0; r < TM; r++) {
-                    const float av = r < rows ? ak[r * sAi] : 0.0f;
+            for (int r = 0; r < TM; r++) {
+                const float av = r < rows ? ak[r * sAi] : 0.0f;
 #pragma unroll
-                    for (int v = 0; v < NV; v++) acc[r][v] = fma((float16)(av), strip[k * NV + v], acc[r][v]);
-                }
+                for (int v = 0; v < NV; v++) acc[r][v] = fma((float16)(av), strip[k * NV + v], acc[r][v]);
             }
-        } else
-#endif
+        }
+#else
         if (rows == TM && cols == TN) {
             for (int k = 0; k < K; k++) {
                 float16 bv[NV];
@@ -188,6 +186,7 @@ void gemm(const int M, const int N, const int K,
                 b += ldb;
             }
         }
+#endif
 #endif
     }
     if (rows > 0) {

@@ -77,7 +77,7 @@ public abstract class BackendConformanceTest extends FusedOpsConformanceTest {
 
     // {20, 1100, 40}: the native long-K forward's 8-row transposes into 6-row panels (batch >= 8),
     // a K block that is not a multiple of 8, two K groups, and a last column panel of 8;
-    // {5, 4099, 7}: OpenCL's backward GEMMs with B's rows 16 KiB apart copy each work-item's strip of B (copyStrip in
+    // {5, 4099, 7}: OpenCL's backward GEMMs with B's rows 16 KiB apart copy each work-item's strip of B (gemm_strip, STRIP_K in
     // gemm.cl), here with a partial last strip of 3 columns
     static final int[][] DENSE_CASES = {{1, 9, 7}, {3, 33, 10}, {5, 130, 129}, {2, 1, 1}, {7, 300, 17}, {4, 9216, 128},
             {20, 1100, 40}, {5, 4099, 7}};

@@ -75,14 +75,14 @@ final class Gemm {
     }
 
     void run(GemmCall g) {
-        // gemm_strip copies each work-item's strip of B before its row tiles read it (gemm.cl's copyStrip: rows of B
+        // gemm_strip copies each work-item's strip of B before its row tiles read it (gemm.cl's STRIP_K: rows of B
         // 16 KiB or more apart would share L1 sets)
         if (stripTile != null && g.slices() == 1 && g.k() <= STRIP_ROWS && g.b().rowStride() >= 4096) {
             long tilesN = (g.n() + (long) stripTile.columns() - 1) / stripTile.columns(), tilesM = (g.m() + stripTile.rows() - 1) / stripTile.rows();
             long[] localSize = directLocalSize("gemm_strip");
             int rowTiles = rowTiles(g, stripTile, tilesN, tilesM, localSize[0]);
             if (rowTiles > 1) {
-                launch("gemm_strip", g, new long[] {tilesN, (tilesM + rowTiles - 1) / rowTiles, g.batches()}, localSize, rowTiles, 1);
+                launch("gemm_strip", g, new long[] {tilesN, (tilesM + rowTiles - 1) / rowTiles, g.batches()}, localSize, rowTiles);
                 return;
             }
         }
@@ -97,7 +97,7 @@ final class Gemm {
         };
         long[] localSize = local ? new long[] {1, tile.panelItems(), 1} : directLocalSize("gemm");
         int rowTiles = local ? 1 : rowTiles(g, tile, tilesN, tilesM, localSize[0]);
-        launch(local ? "gemm_local" : "gemm", g, new long[] {tilesN, (tilesM + rowTiles - 1) / rowTiles, g.batches()}, localSize, rowTiles, 0);
+        launch(local ? "gemm_local" : "gemm", g, new long[] {tilesN, (tilesM + rowTiles - 1) / rowTiles, g.batches()}, localSize, rowTiles);
     }
 
     /** Work-groups of up to 8 work-items along N for the kernels without local memory: one size per kernel, as PoCL compiles per size. */
@@ -105,14 +105,14 @@ final class Gemm {
         return new long[] {Math.min(8, Math.min(kernels.maxWorkGroup(kernel), info.maxItemSizes()[0])), 1, 1};
     }
 
-    private void launch(String kernel, GemmCall g, long[] global, long[] localSize, int rowTiles, int copyStrip) {
+    private void launch(String kernel, GemmCall g, long[] global, long[] localSize, int rowTiles) {
         GemmCall.Operand a = g.a(), b = g.b(), c = g.c();
         // the argument order of gemm.cl's gemm(...)
         kernels.launch(kernel, global, localSize,
                 g.m(), g.n(), g.k(), a.mem(), a.offset(), a.rowStride(), a.colStride(), a.batchStride(), a.sliceStride(),
                 b.mem(), b.offset(), b.rowStride(), b.batchStride(), b.sliceStride(),
                 c.mem(), c.offset(), c.rowStride(), c.batchStride(), g.slices(), g.sliceLimit(),
-                g.bias() == null ? a.mem() : g.bias(), g.biasMode().code, rowTiles, g.relu() ? 1 : 0, copyStrip);
+                g.bias() == null ? a.mem() : g.bias(), g.biasMode().code, rowTiles, g.relu() ? 1 : 0);
     }
 
     /**

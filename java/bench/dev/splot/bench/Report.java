@@ -219,7 +219,7 @@ public final class Report {
         md.append("A child JVM per backend, one after another").append(rounds.size() > 1 ? ", the backends in turn in each of " + rounds.size()
                         + " rounds (a shared machine's load then falls on all alike)" : "")
                 .append(". Train pass: Mnist's \"Trained 1 epochs in X s\". Whole run: the child's wall time (JVM and backend start, ")
-                .append("data loading, training, the per-epoch test pass, the final evaluation); its ratio is to native's run of the same round.\n\n");
+                .append("data loading, training, the test pass after each epoch, whose last gives the final numbers); its ratio is to native's run of the same round.\n\n");
         md.append("| round | backend | train pass | whole run | whole run vs native | test accuracy | exit |\n|---:|---|---:|---:|---:|---:|---:|\n");
         record GoodRun(double train, double whole, double ratio) {}
         Map<String, List<GoodRun>> perBackend = new LinkedHashMap<>();

@@ -41,6 +41,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -208,7 +209,9 @@ public final class Mnist {
                 }
             });
             if (stopping != null && stopping.stopRequested()) System.out.println("Early stopping: " + stopping);
-            Evaluation eval = Trainer.evaluate(model, test, start.batchSize());
+            // without a validation split, fit has evaluated the test set after the last epoch: the same numbers, not run twice
+            Optional<Evaluation> evaluatedAlready = split == null ? trainer.lastEvaluation() : Optional.empty();
+            Evaluation eval = evaluatedAlready.orElseGet(() -> Trainer.evaluate(model, test, start.batchSize()));
             double seconds = history.stream().mapToDouble(EpochStats::seconds).sum();
             System.out.printf("Trained %d epochs in %.1f s (%.1f s per epoch) on %s%n", history.size(), seconds,
                     seconds / Math.max(1, history.size()), backend.name());

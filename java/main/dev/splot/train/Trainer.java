@@ -15,6 +15,7 @@ import dev.splot.optim.LearningRateSchedule;
 import dev.splot.optim.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -36,6 +37,7 @@ public final class Trainer {
     private LearningRateSchedule schedule; // null: the optimizer's base rate throughout
     private Allreduce allreduce; // null: one machine
     private float[][] gradientParts; // per parameter, the host copies the allreduce sums (data-parallel only)
+    private Evaluation lastEvaluation; // fit's evaluation of its test data after its last epoch; null when there is none
 
     /**
      * A silent trainer at epoch 0, step 0; {@link #addListener} adds what reports progress (a
@@ -161,6 +163,20 @@ public final class Trainer {
     public void resumeAt(int epochsDone, long step) {
         this.epochsDone = epochsDone;
         this.step = step;
+        lastEvaluation = null;
+    }
+
+    /**
+     * The evaluation of {@code fit}'s test data after the last epoch that {@code fit} ran, with every sample's
+     * prediction: what {@link #evaluate} would return for the model as that epoch left it, so a caller that wants the
+     * final test numbers need not run the test set a second time.
+     *
+     * @return empty before {@code fit} has run an epoch, when its last call ran none, when it had no test data, in
+     *         data-parallel training (whose per-epoch evaluation shares only loss and accuracy) and after
+     *         {@code resumeAt}
+     */
+    public Optional<Evaluation> lastEvaluation() {
+        return Optional.ofNullable(lastEvaluation);
     }
 
     /**
@@ -215,12 +231,14 @@ public final class Trainer {
         List<EpochStats> history = new ArrayList<>();
         dataset = train.name();
         samples = train.count();
+        lastEvaluation = null;
         while (epochsDone < epochs) {
             long t0 = System.nanoTime();
             double[] trainStats = trainEpoch(train, epochsDone);
             double seconds = (System.nanoTime() - t0) / 1e9;
             requireFiniteParameters(epochsDone + 1);
             Evaluation eval = test == null ? null : allreduce == null ? evaluate(model, test, batchSize) : evaluateShared(test);
+            lastEvaluation = allreduce == null ? eval : null;
             epochsDone++;
             EpochStats s = new EpochStats(epochsDone, trainStats[0], trainStats[1],
                     eval == null ? Double.NaN : eval.loss(), eval == null ? Double.NaN : eval.accuracy(),

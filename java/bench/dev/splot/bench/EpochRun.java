@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
 /**
  * The whole program a user runs, timed from outside: {@code Mnist --backend NAME --epochs 1} in a child JVM on this
  * JVM's class path. It reports Mnist's own train-pass time ("Trained 1 epochs in X s"), the test accuracy and the
- * wall time of the whole run (JVM start, backend start and kernel builds, data loading, training, the test
- * pass after each epoch, whose last gives the final numbers). Used by {@link BenchmarkReport}'s {@code --epoch-run} and by {@code .ci/gpu-check}.
+ * wall time of the whole run (JVM start, backend start and kernel builds, data loading, training, the test pass after
+ * each epoch, whose last gives the final numbers). Used by {@link BenchmarkReport}'s {@code --epoch-run} and by
+ * {@code .ci/gpu-check}.
  */
 public final class EpochRun {
     static final Pattern TRAINED = Pattern.compile("^Trained (\\d+) epochs in ([0-9.]+) s");

@@ -78,15 +78,13 @@ final class Gemm {
         // gemm_strip copies each work-item's strip of B before its row tiles read it (gemm.cl's STRIP_K: rows of B
         // 16 KiB or more apart would share L1 sets)
         if (stripTile != null && g.slices() == 1 && g.k() <= STRIP_ROWS && g.b().rowStride() >= 4096) {
-            long tilesN = (g.n() + (long) stripTile.columns() - 1) / stripTile.columns(), tilesM = (g.m() + stripTile.rows() - 1) / stripTile.rows();
             long[] localSize = directLocalSize("gemm_strip");
-            int rowTiles = rowTiles(g, stripTile, tilesN, tilesM, localSize[0]);
+            int rowTiles = rowTiles(g, stripTile, localSize[0]);
             if (rowTiles > 1) {
-                launch("gemm_strip", g, new long[] {tilesN, (tilesM + rowTiles - 1) / rowTiles, g.batches()}, localSize, rowTiles);
+                launch("gemm_strip", g, stripTile, localSize, rowTiles);
                 return;
             }
         }
-        long tilesN = (g.n() + (long) tile.columns() - 1) / tile.columns(), tilesM = (g.m() + tile.rows() - 1) / tile.rows();
         // On CPUs local-memory B panels pay off where rows of B lie far apart (16 KiB and more, where strided rows
         // also collide in the same cache sets) and a work-item's strip of B is too long to stay in L1 over its row
         // tiles; elsewhere on CPUs the direct kernel is faster (dense1's backward GEMMs, k = 128: 0.6x the time).
@@ -96,8 +94,7 @@ final class Gemm {
             case AUTO -> !info.isCpu() || (g.b().rowStride() >= 4096 && !stripFitsL1(g, tile));
         };
         long[] localSize = local ? new long[] {1, tile.panelItems(), 1} : directLocalSize("gemm");
-        int rowTiles = local ? 1 : rowTiles(g, tile, tilesN, tilesM, localSize[0]);
-        launch(local ? "gemm_local" : "gemm", g, new long[] {tilesN, (tilesM + rowTiles - 1) / rowTiles, g.batches()}, localSize, rowTiles);
+        launch(local ? "gemm_local" : "gemm", g, tile, localSize, local ? 1 : rowTiles(g, tile, localSize[0]));
     }
 
     /** Work-groups of up to 8 work-items along N for the kernels without local memory: one size per kernel, as PoCL compiles per size. */
@@ -105,10 +102,17 @@ final class Gemm {
         return new long[] {Math.min(8, Math.min(kernels.maxWorkGroup(kernel), info.maxItemSizes()[0])), 1, 1};
     }
 
-    private void launch(String kernel, GemmCall g, long[] global, long[] localSize, int rowTiles) {
+    /** Tiles of t along C's columns (N) and rows (M). */
+    private static long[] tiles(GemmCall g, GemmTile t) {
+        return new long[] {(g.n() + (long) t.columns() - 1) / t.columns(), (g.m() + (long) t.rows() - 1) / t.rows()};
+    }
+
+    /** One work-item per tile of t along N, per rowTiles of its tiles along M, per batch. */
+    private void launch(String kernel, GemmCall g, GemmTile t, long[] localSize, int rowTiles) {
+        long[] tiles = tiles(g, t);
         GemmCall.Operand a = g.a(), b = g.b(), c = g.c();
         // the argument order of gemm.cl's gemm(...)
-        kernels.launch(kernel, global, localSize,
+        kernels.launch(kernel, new long[] {tiles[0], (tiles[1] + rowTiles - 1) / rowTiles, g.batches()}, localSize,
                 g.m(), g.n(), g.k(), a.mem(), a.offset(), a.rowStride(), a.colStride(), a.batchStride(), a.sliceStride(),
                 b.mem(), b.offset(), b.rowStride(), b.batchStride(), b.sliceStride(),
                 c.mem(), c.offset(), c.rowStride(), c.batchStride(), g.slices(), g.sliceLimit(),
@@ -122,8 +126,10 @@ final class Gemm {
      * strip larger than L1 gains nothing, and the work is still split into at least 4 work-groups per compute unit so
      * that every core gets some. GPUs run work-items in lock-step and want many: one tile each.
      */
-    int rowTiles(GemmCall g, GemmTile t, long tilesN, long tilesM, long groupWidth) {
+    private int rowTiles(GemmCall g, GemmTile t, long groupWidth) {
         if (!info.isCpu() || !stripFitsL1(g, t)) return 1;
+        long[] tiles = tiles(g, t);
+        long tilesN = tiles[0], tilesM = tiles[1];
         long groupsAcross = (tilesN + groupWidth - 1) / groupWidth * g.batches();
         long wanted = 4L * info.computeUnits();
         long rowGroups = Math.min(tilesM, Math.max(1, (wanted + groupsAcross - 1) / groupsAcross));

@@ -288,8 +288,8 @@ public final class Trainer {
                 // this worker's slice [lo, lo + m) of the batch: all of it on one machine
                 int lo = sliceStart(b, rank()), m = sliceStart(b, rank() + 1) - lo;
                 if (m > 0 && (x == null || x.dim(0) != m)) {
-                    closeAll(x, y, dlogits);
-                    x = backend.allocate(batchShape(m, data.sampleShape()));
+                    InferencePass.closeAll(x, y, dlogits);
+                    x = backend.allocate(InferencePass.batchShape(m, data.sampleShape()));
                     y = backend.allocate(DType.INT32, m);
                     dlogits = backend.allocate(m, model.classes());
                     if (m != xHost.length / sampleSize) {
@@ -328,7 +328,7 @@ public final class Trainer {
                 }
             }
         } finally {
-            closeAll(x, y, dlogits);
+            InferencePass.closeAll(x, y, dlogits);
         }
         return new double[] {lossSum / n, correct / (double) n};
     }
@@ -383,7 +383,8 @@ public final class Trainer {
     private Evaluation evaluateShared(SampleSource data) {
         int n = data.count();
         int from = sliceStart(n, rank()), to = sliceStart(n, rank() + 1);
-        double[] sums = evaluateRange(model, data, batchSize, from, to, null, null, null);
+        requireFits(model, data, "evaluation");
+        double[] sums = InferencePass.sums(model, data, batchSize, from, to, null, null, null);
         allreduce.sum(sums);
         return new Evaluation(sums[0] / n, sums[1] / n, new int[0], new int[0], new int[0], model.classes());
     }
@@ -400,90 +401,13 @@ public final class Trainer {
     public static Evaluation evaluate(Sequential model, SampleSource data, int batchSize) {
         int n = data.count();
         int[] predicted = new int[n], labels = new int[n], trueClassRank = new int[n];
-        double[] sums = evaluateRange(model, data, batchSize, 0, n, predicted, labels, trueClassRank);
-        return new Evaluation(sums[0] / n, sums[1] / n, predicted, labels, trueClassRank, model.classes());
-    }
-
-    /**
-     * Samples {@code [start, end)} of {@code data} in inference mode: returns {loss summed over the
-     * samples, correct predictions} and, unless {@code predicted} is null, writes each sample's
-     * predicted class, true class and the rank of its true class (indexed like {@code data}).
-     */
-    private static double[] evaluateRange(Sequential model, SampleSource data, int batchSize, int start, int end, int[] predicted,
-            int[] labels, int[] trueClassRank) {
         requireFits(model, data, "evaluation");
-        Backend backend = model.backend();
-        int n = end - start, k = model.classes();
-        int[] order = new int[data.count()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        double lossSum = 0;
-        long correct = 0;
-        float[] xHost = new float[Math.max(1, Math.min(batchSize, n)) * data.sampleSize()];
-        int[] yHost = new int[Math.max(1, Math.min(batchSize, n))];
-        float[] logitsHost = new float[Math.max(1, Math.min(batchSize, n)) * k];
-        Tensor x = null, y = null;
-        try {
-            for (int from = start; from < end; from += batchSize) {
-                int b = Math.min(batchSize, end - from);
-                if (x == null || x.dim(0) != b) {
-                    closeAll(x, y);
-                    x = backend.allocate(batchShape(b, data.sampleShape()));
-                    y = backend.allocate(DType.INT32, b);
-                    xHost = new float[b * data.sampleSize()];
-                    yHost = new int[b];
-                    logitsHost = new float[b * k];
-                }
-                data.gather(order, from, from + b, xHost, yHost);
-                backend.upload(x, xHost);
-                backend.upload(y, yHost);
-                Tensor logits = model.forward(x, ForwardContext.inference());
-                LossResult r = backend.softmaxCrossEntropy(logits, y, null);
-                if (predicted != null) {
-                    backend.download(logits, logitsHost);
-                    for (int i = 0; i < b; i++) {
-                        predicted[from + i] = argmax(logitsHost, i * k, k);
-                        labels[from + i] = yHost[i];
-                        trueClassRank[from + i] = rank(logitsHost, i * k, k, yHost[i]);
-                    }
-                }
-                lossSum += r.meanLoss() * b;
-                correct += r.correct();
-            }
-        } finally {
-            closeAll(x, y);
-        }
-        return new double[] {lossSum, correct};
+        double[] sums = InferencePass.sums(model, data, batchSize, 0, n, predicted, labels, trueClassRank);
+        return new Evaluation(sums[0] / n, sums[1] / n, predicted, labels, trueClassRank, model.classes());
     }
 
     /** A permutation of 0..n-1 by Fisher-Yates with Philox draws keyed by (seed, epoch). */
     static int[] shuffledOrder(int n, long seed, int epoch) {
         return Philox.permutation(n, seed, Philox.PURPOSE_SHUFFLE, epoch);
-    }
-
-    static int argmax(float[] a, int off, int len) {
-        int best = 0;
-        for (int j = 1; j < len; j++) if (a[off + j] > a[off + best]) best = j;
-        return best;
-    }
-
-    /**
-     * How many classes rank above class {@code c}: those with a higher score, and those with an equal
-     * score and a lower index (as {@link #argmax} breaks ties), so rank 0 is exactly argmax == c.
-     */
-    static int rank(float[] a, int off, int len, int c) {
-        int above = 0;
-        for (int j = 0; j < len; j++) if (a[off + j] > a[off + c] || (a[off + j] == a[off + c] && j < c)) above++;
-        return above;
-    }
-
-    private static int[] batchShape(int batch, int[] sample) {
-        int[] s = new int[sample.length + 1];
-        s[0] = batch;
-        System.arraycopy(sample, 0, s, 1, sample.length);
-        return s;
-    }
-
-    private static void closeAll(Tensor... ts) {
-        for (Tensor t : ts) if (t != null) t.close();
     }
 }

@@ -45,11 +45,11 @@ class MetricsTest {
     @Test
     void trueClassRankBreaksTiesAsArgmaxDoes() {
         float[] scores = {0.1f, 0.7f, 0.7f, 0.3f};
-        assertEquals(1, Trainer.argmax(scores, 0, 4));
-        assertEquals(0, Trainer.rank(scores, 0, 4, 1));
-        assertEquals(1, Trainer.rank(scores, 0, 4, 2), "tied with class 1, which argmax picks first");
-        assertEquals(2, Trainer.rank(scores, 0, 4, 3));
-        assertEquals(3, Trainer.rank(scores, 0, 4, 0));
+        assertEquals(1, InferencePass.argmax(scores, 0, 4));
+        assertEquals(0, InferencePass.rank(scores, 0, 4, 1));
+        assertEquals(1, InferencePass.rank(scores, 0, 4, 2), "tied with class 1, which argmax picks first");
+        assertEquals(2, InferencePass.rank(scores, 0, 4, 3));
+        assertEquals(3, InferencePass.rank(scores, 0, 4, 0));
     }
 
     @Test
